@@ -1,0 +1,155 @@
+#pragma once
+// The compiled form of a workflow: a state machine as plain data. This is what
+// the engine loads (without the source), what `compile --emit` prints, what
+// `graph` draws, and what the content hash (the version id a running envelope
+// is pinned to) is computed from. It carries no source positions, so layout
+// and comments never change it.
+//
+// Execution model, in brief (docs/language.md has the whole story):
+// - An instance starts in `start`; each trigger is a transition out of it.
+// - On entering a state, its `entry` actions run; the timers it lists that the
+//   previous state did not list are armed; timers the previous state listed
+//   and this one does not are cancelled (so a step's expiry spans all the
+//   states of the step).
+// - A transition whose `to` equals its `from` is internal: no exit, no entry,
+//   no timer changes.
+// - `choice` states leave at once by the first transition whose guard holds.
+// - Actions are requests for effects (documents, messages, connector calls);
+//   the engine runs them through its outbox, never inside the transition.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace signflow::ir {
+
+inline constexpr int format_version = 1;
+
+struct Expr {
+    // literal: `type` is null|boolean|number|string|duration|time_of_day
+    // path:    `path` (first segment: event, role, envelope)
+    // list, object (keys), call (name), unary/binary (op)
+    std::string kind;
+    std::string type;    // literal type
+    std::string text;    // string literal, function name or operator
+    double number = 0;   // number/boolean literal; duration: minutes; time: minute of day
+    std::vector<std::string> path;
+    std::vector<std::string> keys;
+    std::vector<Expr> args;
+    bool operator==(Expr const&) const = default;
+};
+
+struct Role {
+    std::string name;
+    Expr source;  // evaluates to an email string or {name, email, phone, timezone, language}
+    bool operator==(Role const&) const = default;
+};
+
+struct TemplateField {
+    std::string name;
+    Expr value;
+    bool operator==(TemplateField const&) const = default;
+};
+
+struct Section {
+    std::string name;
+    Expr when;
+    bool operator==(Section const&) const = default;
+};
+
+struct Attachment {
+    std::string name;
+    std::string from;  // role
+    bool required = false;
+    bool operator==(Attachment const&) const = default;
+};
+
+struct Template {
+    std::string name;
+    std::string source;  // "stdlib:nda" or a PDF path relative to the rules folder
+    std::vector<TemplateField> fields;
+    std::vector<Section> sections;
+    std::vector<Attachment> attachments;
+    bool operator==(Template const&) const = default;
+};
+
+struct Quota {
+    std::int64_t limit = 0;
+    std::string period;  // day | week | month | year
+    std::optional<Expr> key;
+    bool operator==(Quota const&) const = default;
+};
+
+// A request for an effect. `kind`: fill, request_signature, remind,
+// warn_expiry, send_code, notify, invoke, archive.
+struct Action {
+    std::string kind;
+    std::string target;     // template, role or connector
+    std::string operation;  // invoke: the connector's operation, if named
+    std::string method;     // send_code: sms | email
+    std::int64_t attempts = 0;
+    std::optional<Expr> data;
+    // Run only when the instance entered by this event (e.g. "declined(client)").
+    std::string only_on_event;
+    // Run only for instances started by this trigger (index into triggers);
+    // -1 for all. Set when a workflow has several triggers.
+    int only_for_trigger = -1;
+    bool operator==(Action const&) const = default;
+};
+
+struct Timer {
+    std::string id;
+    std::string kind;  // reminder | expiry | warning | delay | timeout
+    std::int64_t after_minutes = 0;   // from the moment it is armed
+    std::int64_t every_minutes = 0;   // reminder: the interval
+    std::optional<int> at_minute_of_day;  // reminder: a local time of day
+    std::string zone_of;              // whose time zone `at` is in (a role); empty: the workflow's
+    std::int64_t max_count = 0;       // reminder: 0 = until the state is left
+    std::string role;                 // reminder/warning: who is reminded
+    std::string cancel_on;            // an event that stops it early (e.g. "signed(client)")
+    bool operator==(Timer const&) const = default;
+};
+
+struct State {
+    std::string name;
+    // start | fill | signing | verifying | waiting | awaiting_event | choice | final
+    std::string kind;
+    std::vector<std::string> signers;  // signing: the routing group
+    std::vector<Action> entry;
+    std::vector<std::string> timers;  // ids in Workflow::timers
+    bool operator==(State const&) const = default;
+};
+
+struct Transition {
+    std::string from;
+    // An external event (`form_submitted`), a signer event (`signed(client)`,
+    // `declined(client)`, `verified(client)`, `verification_failed(client)`),
+    // `all_signed`, `done`, `error`, `timer(ID)`, or `always` (choice states).
+    std::string event;
+    std::optional<Expr> guard;
+    std::vector<Action> actions;
+    std::string to;
+    bool operator==(Transition const&) const = default;
+};
+
+struct Trigger {
+    std::string event;
+    std::optional<Expr> guard;
+    bool operator==(Trigger const&) const = default;
+};
+
+struct Workflow {
+    int format = format_version;
+    std::string name;
+    std::string timezone;  // default zone for signers without one; empty: the daemon's
+    std::vector<Role> roles;
+    std::vector<Template> templates;
+    std::vector<Quota> quotas;
+    std::vector<Trigger> triggers;
+    std::vector<State> states;
+    std::vector<Transition> transitions;
+    std::vector<Timer> timers;
+    bool operator==(Workflow const&) const = default;
+};
+
+}  // namespace signflow::ir

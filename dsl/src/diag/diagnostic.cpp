@@ -1,0 +1,280 @@
+// The diagnostic code registry and the collector the front end reports into.
+//
+// all_codes() is the single table that ties each `Code` to its stable id
+// ("E0202", "W1003"), its severity and a few words of summary; tests compare
+// it against the enum, the golden cases and docs/errors.md, so a new code is
+// added here in the same change as in the header. The ids are written out as
+// literals (rather than formatted from the value) so that grepping the source
+// for an id finds its definition.
+//
+// The "did you mean" helpers live here too because every name-resolution
+// error uses them: similar_names() follows Elm's rule (restricted
+// Damerau-Levenshtein distance, at most 1 for names under 3 characters and
+// at most 2 otherwise), which catches the usual typos - one wrong, missing,
+// extra or swapped letter - without suggesting unrelated short names.
+#include "signflow/dsl/diagnostic.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace signflow::dsl {
+
+std::vector<CodeInfo> const& all_codes() {
+    using enum Code;
+    constexpr auto E = Severity::error;
+    constexpr auto W = Severity::warning;
+    static std::vector<CodeInfo> const table{
+        // E00xx: the bytes of the file
+        {invalid_utf8, E, "E0001", "invalid UTF-8"},
+        {file_too_large, E, "E0002", "file too large"},
+        {nesting_too_deep, E, "E0003", "nesting too deep"},
+        {identifier_too_long, E, "E0004", "identifier too long"},
+        {invalid_character, E, "E0005", "invalid character"},
+        {unterminated_string, E, "E0006", "unterminated string"},
+        {invalid_escape, E, "E0007", "invalid escape sequence"},
+        // E01xx: syntax
+        {syntax_error, E, "E0100", "syntax error"},
+        {number_out_of_range, E, "E0101", "number out of range"},
+        {invalid_time_of_day, E, "E0102", "invalid time of day"},
+        {invalid_duration, E, "E0103", "invalid duration"},
+        // E02xx: names
+        {unknown_role, E, "E0200", "unknown role"},
+        {duplicate_role, E, "E0201", "duplicate role"},
+        {unknown_template, E, "E0202", "unknown template"},
+        {duplicate_template, E, "E0203", "duplicate template"},
+        {unknown_template_field, E, "E0204", "unknown template field"},
+        {unknown_section, E, "E0205", "unknown section"},
+        {unknown_stock_template, E, "E0206", "unknown stock template"},
+        {duplicate_field, E, "E0207", "duplicate field"},
+        {unknown_name, E, "E0208", "unknown name"},
+        {unknown_function, E, "E0209", "unknown function"},
+        {wrong_argument_count, E, "E0210", "wrong number of arguments"},
+        {unknown_outcome, E, "E0211", "unknown outcome"},
+        {unknown_verification_method, E, "E0212", "unknown verification method"},
+        {unknown_time_zone, E, "E0213", "unknown time zone"},
+        {duplicate_workflow, E, "E0214", "duplicate workflow"},
+        {no_trigger, E, "E0215", "workflow without a trigger"},
+        {reserved_event, E, "E0216", "reserved event name"},
+        {unknown_quota_period, E, "E0217", "unknown quota period"},
+        {duplicate_attachment, E, "E0218", "duplicate attachment"},
+        // E03xx: types
+        {type_mismatch, E, "E0300", "type mismatch"},
+        {condition_not_boolean, E, "E0301", "condition is not a boolean"},
+        {field_type_mismatch, E, "E0302", "field type mismatch"},
+        {data_not_object, E, "E0303", "data is not an object"},
+        {argument_type_mismatch, E, "E0304", "argument type mismatch"},
+        {role_not_a_signer_value, E, "E0305", "role value is not a signer"},
+        {duplicate_key, E, "E0306", "duplicate key"},
+        // E04xx: steps, options and handlers
+        {sign_without_signer, E, "E0400", "sign step without a signer"},
+        {duplicate_signer, E, "E0401", "duplicate signer"},
+        {reminder_not_before_expiry, E, "E0402", "reminder not before expiry"},
+        {warning_not_before_expiry, E, "E0403", "warning not before expiry"},
+        {duplicate_handler, E, "E0404", "duplicate handler"},
+        {impossible_handler, E, "E0405", "handler that can never run"},
+        {handler_role_misuse, E, "E0406", "role misused in handler"},
+        {step_not_allowed_in_handler, E, "E0407", "step not allowed in handler"},
+        {duplicate_option, E, "E0408", "duplicate option"},
+        {zero_count, E, "E0409", "count of zero"},
+        {attachment_from_non_signer, E, "E0410", "attachment from a non-signer"},
+        {fill_after_sign, E, "E0411", "fill after sign"},
+        {reminder_time_needs_days, E, "E0412", "reminder time needs a day interval"},
+        {verify_non_signer, E, "E0413", "verification of a non-signer"},
+        {wait_timeout_without_event, E, "E0414", "wait timeout without an event"},
+        // W1xxx: warnings (valid but suspicious)
+        {unreachable_step, W, "W1001", "unreachable step"},
+        {unused_role, W, "W1002", "unused role"},
+        {unused_template, W, "W1003", "unused template"},
+        {connector_not_configured, W, "W1004", "connector not configured"},
+        {sign_without_document, W, "W1005", "sign step without a document"},
+        {constant_condition, W, "W1006", "constant condition"},
+    };
+    return table;
+}
+
+CodeInfo const& info(Code code) {
+    // ~60 entries: a linear scan is cheaper to keep right than an index, and
+    // it runs once per reported diagnostic, not per token.
+    for (auto const& entry : all_codes()) {
+        if (entry.code == code) {
+            return entry;
+        }
+    }
+    // Only a value cast from an integer can get here; that is a bug in the
+    // caller, not a property of the workflow being compiled.
+    throw std::out_of_range("signflow: diagnostic code " + std::to_string(static_cast<int>(code)) +
+                            " is missing from all_codes()");
+}
+
+Diagnostic& Diagnostics::report(Code code, Span span, std::string message, std::string label) {
+    // The severity comes from the registry, never from the call site, so a
+    // code is an error or a warning everywhere it is used.
+    auto const& entry = info(code);
+    Diagnostic d;
+    d.code = code;
+    d.severity = entry.severity;
+    d.message = std::move(message);
+    d.primary = Label{span, std::move(label)};
+    if (d.severity == Severity::error) {
+        ++errors_;
+    }
+    list_.push_back(std::move(d));
+    // Valid until the next report(): callers add help and notes right away.
+    return list_.back();
+}
+
+void Diagnostics::sort() {
+    // Stable, so diagnostics at the same position keep the order the checker
+    // found them in (usually the most fundamental first).
+    std::stable_sort(list_.begin(), list_.end(), [](Diagnostic const& a, Diagnostic const& b) {
+        return a.primary.span.begin < b.primary.span.begin;
+    });
+}
+
+namespace {
+
+// Decodes UTF-8 into code points so that distances and the length threshold
+// count characters, not bytes. A malformed byte counts as one character of
+// its own; names reaching here have already passed the UTF-8 check anyway.
+std::u32string code_points(std::string_view s) {
+    std::u32string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto const lead = static_cast<unsigned char>(s[i]);
+        std::size_t extra = 0;
+        char32_t cp = lead;
+        if (lead >= 0xF0 && lead <= 0xF7) {
+            extra = 3;
+            cp = lead & 0x07U;
+        } else if (lead >= 0xE0) {
+            extra = 2;
+            cp = lead & 0x0FU;
+        } else if (lead >= 0xC0) {
+            extra = 1;
+            cp = lead & 0x1FU;
+        }
+        if (extra > 0 && i + extra < s.size()) {
+            bool ok = true;
+            for (std::size_t k = 1; k <= extra; ++k) {
+                auto const b = static_cast<unsigned char>(s[i + k]);
+                if ((b & 0xC0U) != 0x80U) {
+                    ok = false;
+                    break;
+                }
+                cp = (cp << 6) | (b & 0x3FU);
+            }
+            if (ok) {
+                out.push_back(cp);
+                i += extra + 1;
+                continue;
+            }
+        }
+        out.push_back(lead);
+        ++i;
+    }
+    return out;
+}
+
+// Optimal string alignment distance: Levenshtein plus the transposition of
+// two adjacent characters, each substring edited at most once. This is the
+// "restricted" Damerau-Levenshtein distance Elm's suggestions use.
+std::size_t osa_distance(std::u32string const& a, std::u32string const& b) {
+    std::size_t const n = a.size();
+    std::size_t const m = b.size();
+    // Three rolling rows: the transposition looks two rows back.
+    std::vector<std::size_t> before(m + 1);
+    std::vector<std::size_t> previous(m + 1);
+    std::vector<std::size_t> current(m + 1);
+    for (std::size_t j = 0; j <= m; ++j) {
+        previous[j] = j;
+    }
+    for (std::size_t i = 1; i <= n; ++i) {
+        current[0] = i;
+        for (std::size_t j = 1; j <= m; ++j) {
+            std::size_t const cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                current[j] = std::min(current[j], before[j - 2] + 1);
+            }
+        }
+        std::swap(before, previous);
+        std::swap(previous, current);
+    }
+    return previous[m];
+}
+
+}  // namespace
+
+std::vector<std::string> similar_names(std::string_view name, std::vector<std::string> const& candidates,
+                                       std::size_t max) {
+    auto const wanted = code_points(name);
+    std::size_t const threshold = wanted.size() < 3 ? 1 : 2;
+
+    std::vector<std::pair<std::size_t, std::string const*>> hits;
+    for (auto const& candidate : candidates) {
+        // The name itself is never a suggestion: it is what failed to resolve.
+        if (candidate == name) {
+            continue;
+        }
+        auto const other = code_points(candidate);
+        // The distance is at least the difference in length; skip the table.
+        auto const longer = std::max(wanted.size(), other.size());
+        auto const shorter = std::min(wanted.size(), other.size());
+        if (longer - shorter > threshold) {
+            continue;
+        }
+        auto const distance = osa_distance(wanted, other);
+        if (distance <= threshold) {
+            hits.emplace_back(distance, &candidate);
+        }
+    }
+    std::sort(hits.begin(), hits.end(), [](auto const& a, auto const& b) {
+        return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+    });
+
+    std::vector<std::string> out;
+    for (auto const& [distance, candidate] : hits) {
+        if (out.size() == max) {
+            break;
+        }
+        // Candidate lists built from several scopes may repeat a name.
+        if (std::find(out.begin(), out.end(), *candidate) == out.end()) {
+            out.push_back(*candidate);
+        }
+    }
+    return out;
+}
+
+void suggest(Diagnostic& d, std::string_view name, std::vector<std::string> const& candidates,
+             std::string_view what) {
+    auto const names = similar_names(name, candidates);
+    if (names.empty()) {
+        return;
+    }
+    std::string text;
+    if (names.size() == 1) {
+        // "an outcome", "an event": the callers pass plain English nouns.
+        bool const vowel = !what.empty() && std::string_view("aeiou").find(what.front()) != std::string_view::npos;
+        text = vowel ? "an " : "a ";
+        text += what;
+        text += " with a similar name exists: `";
+        text += names.front();
+        text += '`';
+    } else {
+        text = std::string(what) + "s with similar names exist: ";
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (i > 0) {
+                text += ", ";
+            }
+            text += '`';
+            text += names[i];
+            text += '`';
+        }
+    }
+    d.help.push_back(std::move(text));
+}
+
+}  // namespace signflow::dsl
