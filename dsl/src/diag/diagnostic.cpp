@@ -72,7 +72,7 @@ std::vector<CodeInfo> const& all_codes() {
         {duplicate_signer, E, "E0401", "duplicate signer"},
         {reminder_not_before_expiry, E, "E0402", "reminder not before expiry"},
         {warning_not_before_expiry, E, "E0403", "warning not before expiry"},
-        {duplicate_handler, E, "E0404", "duplicate handler"},
+        {duplicate_handler, E, "E0404", "duplicate handler action"},
         {impossible_handler, E, "E0405", "handler that can never run"},
         {handler_role_misuse, E, "E0406", "role misused in handler"},
         {step_not_allowed_in_handler, E, "E0407", "step not allowed in handler"},
@@ -82,7 +82,7 @@ std::vector<CodeInfo> const& all_codes() {
         {fill_after_sign, E, "E0411", "fill after sign"},
         {reminder_time_needs_days, E, "E0412", "reminder time needs a day interval"},
         {verify_non_signer, E, "E0413", "verification of a non-signer"},
-        {wait_timeout_without_event, E, "E0414", "wait timeout without an event"},
+        {duplicate_quota, E, "E0414", "duplicate quota"},
         // W1xxx: warnings (valid but suspicious)
         {unreachable_step, W, "W1001", "unreachable step"},
         {unused_role, W, "W1002", "unused role"},

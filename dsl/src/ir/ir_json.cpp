@@ -258,7 +258,6 @@ public:
         }
     }
 
-    std::string const& where() const { return where_; }
     std::string at(std::string_view key) const { return member_path(where_, key); }
 
     json const* find(char const* key) const {

@@ -196,11 +196,14 @@ void append_expr(std::string& out, Expr const& e) {
         if (e.text == "not") {
             out += "not ";
             append_operand(out, x, px < p_not);
-        } else {
+        } else if (e.text == "-") {
             // `-(-x)`, not `--x`: the operand of a minus is parenthesised
             // unless it is a primary.
-            out += e.text;
+            out += '-';
             append_operand(out, x, px <= p_neg);
+        } else {
+            out += e.text;  // an operator the language does not have: malformed IR
+            append_operand(out, x, true);
         }
     } else if (e.kind == "binary") {
         int const p = binary_precedence(e.text);

@@ -74,8 +74,8 @@ enum class Code {
     fill_after_sign = 411,
     reminder_time_needs_days = 412,
     verify_non_signer = 413,
-    wait_timeout_without_event = 414,
-    // W0xxx: warnings (valid but suspicious)
+    duplicate_quota = 414,
+    // W1xxx: warnings (valid but suspicious)
     unreachable_step = 1001,
     unused_role = 1002,
     unused_template = 1003,

@@ -1,0 +1,619 @@
+// The checker: everything an author can get wrong that the compiler can see
+// without running the workflow. Names (roles, templates, fields, sections,
+// functions, outcomes, methods, time zones, connectors), expression types,
+// durations and times against each other, handlers that are duplicated or can
+// never run, sign steps without signers, steps that cannot be reached.
+//
+// Order: declarations first (so uses can be resolved wherever they are),
+// then every sign step's signers (so `verify client` before the sign step
+// knows client signs), then triggers in order, then whole-file checks.
+#include "check/checker.hpp"
+
+#include "signflow/dsl/compile.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace signflow::dsl {
+namespace check_detail {
+namespace {
+
+constexpr std::array<char const*, 5> outcomes{"completed", "declined", "expired", "signed", "failed"};
+constexpr std::array<char const*, 4> periods{"day", "week", "month", "year"};
+// Events the engine raises itself; a trigger or `wait for` on them would
+// never fire from outside.
+constexpr std::array<char const*, 13> reserved_events{
+    "completed", "declined", "expired", "signed", "failed", "verified", "verification_failed",
+    "all_signed", "done", "error", "always", "timer", "start"};
+
+template <class Array>
+std::vector<std::string> to_strings(Array const& a) {
+    return {a.begin(), a.end()};
+}
+
+template <class Array>
+bool contains(Array const& a, std::string const& s) {
+    return std::find(a.begin(), a.end(), s) != a.end();
+}
+
+std::string step_word(ast::StepKind k) {
+    switch (k) {
+    case ast::StepKind::fill: return "fill";
+    case ast::StepKind::sign: return "sign";
+    case ast::StepKind::verify: return "verify";
+    case ast::StepKind::notify: return "notify";
+    case ast::StepKind::invoke: return "invoke";
+    case ast::StepKind::wait:
+    case ast::StepKind::wait_for: return "wait";
+    case ast::StepKind::branch: return "when";
+    case ast::StepKind::archive: return "archive";
+    }
+    return "?";
+}
+
+// What a chain of steps has done so far, for checks that depend on order.
+struct Flow {
+    bool filled = false;  // a `fill` ran on every path so far (approximated: on some path)
+    bool signed_ = false; // a `sign` ran on some path
+};
+
+// What a trigger's chain can produce, for its handlers.
+struct Outcomes {
+    std::set<std::string> signers;
+    bool can_decline = false;
+    bool can_expire = false;
+};
+
+class FileChecker : public Checker {
+public:
+    using Checker::Checker;
+
+    void run() {
+        declarations();
+        for (auto const& item : file.items)
+            if (auto const* t = std::get_if<ast::Trigger>(&item)) collect_signers(t->steps);
+        if (!roles_declared)
+            for (auto const& s : signers) used_roles.insert(s);
+        for (auto const& item : file.items)
+            if (auto const* t = std::get_if<ast::TemplateDecl>(&item)) template_body(*t);
+        bool any_trigger = false;
+        for (auto const& item : file.items)
+            if (auto const* t = std::get_if<ast::Trigger>(&item)) {
+                trigger(*t);
+                any_trigger = true;
+            }
+        if (syntax_errors) return;
+        if (!any_trigger) {
+            auto& d = diags.report(Code::no_trigger, Span{0, 0}, "this workflow has no trigger",
+                                   "nothing starts this workflow");
+            d.help.push_back("add one: `on form_submitted -> fill nda -> sign [client]`");
+        }
+        for (auto const& [name, decl] : roles)
+            if (!used_roles.count(name)) {
+                auto& d = diags.report(Code::unused_role, decl->name.span, "role `" + name + "` is never used",
+                                       "declared here");
+                d.help.push_back("remove it, or use it in a `sign`, `verify` or `notify` step");
+            }
+        for (auto const& [name, decl] : templates)
+            if (!used_templates.count(name)) {
+                auto& d = diags.report(Code::unused_template, decl->name.span,
+                                       "template `" + name + "` is never filled", "declared here");
+                d.help.push_back("remove it, or use it: `-> fill " + name + "`");
+            }
+    }
+
+private:
+    ast::WorkflowDecl const* workflow_decl = nullptr;
+    ast::TimezoneDecl const* timezone_decl = nullptr;
+    std::vector<ast::QuotaDecl const*> quotas;
+
+    void declarations() {
+        for (auto const& name : file.broken_names) broken.insert(name);
+        for (auto const& item : file.items) {
+            if (auto const* w = std::get_if<ast::WorkflowDecl>(&item)) {
+                if (workflow_decl) {
+                    auto& d = diags.report(Code::duplicate_workflow, w->span, "a second `workflow` declaration",
+                                           "second declaration");
+                    d.secondary.push_back({workflow_decl->span, "first declared here"});
+                    d.help.push_back("a file holds one workflow");
+                } else {
+                    workflow_decl = w;
+                }
+            } else if (auto const* z = std::get_if<ast::TimezoneDecl>(&item)) {
+                if (timezone_decl) {
+                    auto& d = diags.report(Code::duplicate_workflow, z->span, "a second `timezone` declaration",
+                                           "second declaration");
+                    d.secondary.push_back({timezone_decl->span, "first declared here"});
+                } else {
+                    timezone_decl = z;
+                }
+                if (!catalog.is_time_zone(z->zone)) {
+                    auto& d = diags.report(Code::unknown_time_zone, z->zone_span,
+                                           "unknown time zone \"" + z->zone + "\"", "not an IANA time zone");
+                    d.help.push_back("use a name from the tz database, e.g. \"Europe/Berlin\" or \"Asia/Shanghai\"");
+                }
+            } else if (auto const* r = std::get_if<ast::RoleDecl>(&item)) {
+                auto [it, fresh] = roles.emplace(r->name.name, r);
+                if (!fresh) {
+                    auto& d = diags.report(Code::duplicate_role, r->name.span,
+                                           "role `" + r->name.name + "` is declared twice", "second declaration");
+                    d.secondary.push_back({it->second->name.span, "first declared here"});
+                }
+            } else if (auto const* t = std::get_if<ast::TemplateDecl>(&item)) {
+                auto [it, fresh] = templates.emplace(t->name.name, t);
+                if (!fresh) {
+                    auto& d = diags.report(Code::duplicate_template, t->name.span,
+                                           "template `" + t->name.name + "` is declared twice",
+                                           "second declaration");
+                    d.secondary.push_back({it->second->name.span, "first declared here"});
+                }
+            } else if (auto const* q = std::get_if<ast::QuotaDecl>(&item)) {
+                quotas.push_back(q);
+            }
+        }
+        roles_declared = !roles.empty() ||
+                         std::any_of(file.broken_names.begin(), file.broken_names.end(),
+                                     [&](std::string const& n) { return !templates.count(n); });
+        // Role values: an email address (string) or an object with one.
+        for (auto const& [name, decl] : roles) {
+            Type t = expr(decl->value);
+            if (t != Type::any && t != Type::string && t != Type::object) {
+                auto& d = diags.report(Code::role_not_a_signer_value, decl->value.span,
+                                       "role `" + name + "` must be an email address or a person",
+                                       "this is a " + std::string(type_name(t)));
+                d.help.push_back("use a string (\"legal@acme.example\") or event data (event.client)");
+            }
+        }
+        std::map<std::pair<std::string, std::string>, ast::QuotaDecl const*> seen_quota;
+        for (auto const* q : quotas) {
+            if (!contains(periods, q->period.name)) {
+                auto& d = diags.report(Code::unknown_quota_period, q->period.span,
+                                       "unknown quota period `" + q->period.name + "`", "not a period");
+                suggest(d, q->period.name, to_strings(periods), "period");
+                if (d.help.empty()) d.help.push_back("the periods are `day`, `week`, `month` and `year`");
+            }
+            if (q->limit == 0)
+                diags.report(Code::zero_count, q->limit_span, "a quota of zero envelopes",
+                             "nothing could ever be sent");
+            std::string key;
+            if (q->key) {
+                expr(*q->key);
+                key = source.text().substr(q->key->span.begin, q->key->span.end - q->key->span.begin);
+            }
+            auto [it, fresh] = seen_quota.emplace(std::make_pair(q->period.name, key), q);
+            if (!fresh) {
+                auto& d = diags.report(Code::duplicate_quota, q->span, "a second quota for the same period and key",
+                                       "second quota");
+                d.secondary.push_back({it->second->span, "first quota"});
+            }
+        }
+    }
+
+    // The spec of a template a workflow names, whether declared or stock.
+    TemplateSpec const* spec_of(std::string const& name) const {
+        if (auto it = templates.find(name); it != templates.end()) {
+            auto const& t = *it->second;
+            if (t.stock.size() == 2 && t.stock[0].name == "stdlib") return catalog.find_template(t.stock[1].name);
+            return nullptr;  // a PDF beside the rules: its fields are read when it is loaded
+        }
+        return catalog.find_template(name);
+    }
+
+    void field_value(TemplateSpec const& spec, ast::Ident const& field, ast::Expr const& value) {
+        auto f = std::find_if(spec.fields.begin(), spec.fields.end(),
+                              [&](FieldSpec const& fs) { return fs.name == field.name; });
+        if (f == spec.fields.end()) {
+            auto& d = diags.report(Code::unknown_template_field, field.span,
+                                   "template `" + spec.name + "` has no field `" + field.name + "`",
+                                   "no such field");
+            std::vector<std::string> names;
+            for (auto const& fs : spec.fields) names.push_back(fs.name);
+            suggest(d, field.name, names, "field");
+            expr(value);
+            return;
+        }
+        Type t = expr(value);
+        if (!compatible(f->type, t)) {
+            auto& d = diags.report(Code::field_type_mismatch, value.span,
+                                   "field `" + field.name + "` holds a " + std::string(type_name(f->type)),
+                                   "this is a " + std::string(type_name(t)));
+            (void)d;
+        } else if (!f->options.empty() && value.kind == ast::ExprKind::string &&
+                   !contains(f->options, value.text)) {
+            auto& d = diags.report(Code::field_type_mismatch, value.span,
+                                   "\"" + value.text + "\" is not a choice of field `" + field.name + "`",
+                                   "not one of the options");
+            std::string opts;
+            for (auto const& o : f->options) opts += (opts.empty() ? "" : ", ") + o;
+            d.help.push_back("the options are " + opts);
+        }
+    }
+
+    void template_body(ast::TemplateDecl const& t) {
+        TemplateSpec const* spec = nullptr;
+        if (!t.stock.empty()) {
+            std::string written;
+            for (auto const& s : t.stock) written += (written.empty() ? "" : ".") + s.name;
+            if (t.stock.size() != 2 || t.stock[0].name != "stdlib" || !(spec = catalog.find_template(t.stock[1].name))) {
+                auto& d = diags.report(Code::unknown_stock_template, t.base_span,
+                                       "no stock template `" + written + "`", "not in the standard library");
+                std::vector<std::string> names;
+                for (auto const& n : catalog.template_names()) names.push_back("stdlib." + n);
+                suggest(d, written, names, "stock template");
+                if (d.help.empty()) {
+                    std::string all;
+                    for (auto const& n : names) all += (all.empty() ? "`" : ", `") + n + "`";
+                    d.help.push_back("the stock templates are " + all);
+                }
+            }
+        }
+        std::map<std::string, Span> seen;
+        for (auto const& f : t.fields) {
+            auto [it, fresh] = seen.emplace(f.field.name, f.field.span);
+            if (!fresh) {
+                auto& d = diags.report(Code::duplicate_field, f.field.span,
+                                       "field `" + f.field.name + "` is set twice", "second value");
+                d.secondary.push_back({it->second, "first value"});
+            }
+            if (spec)
+                field_value(*spec, f.field, f.value);
+            else
+                expr(f.value);
+        }
+        for (auto const& s : t.sections) {
+            if (spec && !contains(spec->sections, s.section.name)) {
+                auto& d = diags.report(Code::unknown_section, s.section.span,
+                                       "template `" + spec->name + "` has no section `" + s.section.name + "`",
+                                       "no such section");
+                suggest(d, s.section.name, spec->sections, "section");
+            }
+            condition(s.condition, "a `show` condition");
+        }
+        std::map<std::string, Span> attachments;
+        for (auto const& a : t.attachments) {
+            auto [it, fresh] = attachments.emplace(a.name.name, a.name.span);
+            if (!fresh) {
+                auto& d = diags.report(Code::duplicate_attachment, a.name.span,
+                                       "attachment `" + a.name.name + "` is requested twice", "second request");
+                d.secondary.push_back({it->second, "first request"});
+            }
+            if (resolve_role(a.from) && !signers.count(a.from.name)) {
+                auto& d = diags.report(Code::attachment_from_non_signer, a.from.span,
+                                       "`" + a.from.name + "` never signs, so cannot upload `" + a.name.name + "`",
+                                       "not a signer");
+                d.help.push_back("attachments are uploaded on the signing page: name a role that signs");
+            }
+        }
+    }
+
+    void collect_signers(std::vector<ast::Step> const& steps) {
+        for (auto const& s : steps) {
+            if (s.kind == ast::StepKind::sign)
+                for (auto const& g : s.groups)
+                    for (auto const& who : g) signers.insert(who.name);
+            for (auto const& arm : s.arms) collect_signers(arm.steps);
+        }
+    }
+
+    void connector(ast::Ident const& name) {
+        auto configured = catalog.connectors();
+        if (!configured || name.name.empty()) return;
+        if (std::find(configured->begin(), configured->end(), name.name) != configured->end()) return;
+        auto& d = diags.report(Code::connector_not_configured, name.span,
+                               "connector `" + name.name + "` is not in the configuration", "not configured");
+        suggest(d, name.name, *configured, "connector");
+        d.notes.push_back("`signflow serve` refuses to load this workflow until it is configured");
+    }
+
+    void trigger(ast::Trigger const& t) {
+        if (contains(reserved_events, t.event.name)) {
+            auto& d = diags.report(Code::reserved_event, t.event.span,
+                                   "`" + t.event.name + "` is an event signflow raises itself",
+                                   "cannot start a workflow");
+            d.help.push_back("handle it in the chain instead: `-> on " + t.event.name + " …`");
+        }
+        bool reachable = true;
+        if (t.where) {
+            condition(*t.where, "a `where` condition");
+            if (auto v = constant(*t.where)) {
+                if (*v) {
+                    diags.report(Code::constant_condition, t.where->span, "this condition is always true",
+                                 "always true");
+                } else {
+                    auto& d = diags.report(Code::unreachable_step, t.where->span,
+                                           "this condition is always false", "never true");
+                    d.notes.push_back("the workflow can never start");
+                    reachable = false;
+                }
+            }
+        }
+        (void)reachable;
+        Flow flow;
+        Outcomes out;
+        chain(t.steps, flow, out);
+        handlers(t, out);
+    }
+
+    void chain(std::vector<ast::Step> const& steps, Flow& flow, Outcomes& out) {
+        for (auto const& s : steps) step(s, flow, out);
+    }
+
+    void step(ast::Step const& s, Flow& flow, Outcomes& out) {
+        switch (s.kind) {
+        case ast::StepKind::fill: fill(s, flow); break;
+        case ast::StepKind::sign: sign(s, flow, out); break;
+        case ast::StepKind::verify: {
+            if (resolve_role(s.target) && !signers.count(s.target.name)) {
+                auto& d = diags.report(Code::verify_non_signer, s.target.span,
+                                       "`" + s.target.name + "` never signs in this workflow", "not a signer");
+                d.help.push_back("identity is verified on the signing page: verify a role that signs");
+            }
+            auto methods = catalog.verification_methods();
+            if (!contains(methods, s.method.name)) {
+                auto& d = diags.report(Code::unknown_verification_method, s.method.span,
+                                       "unknown verification method `" + s.method.name + "`", "not a method");
+                suggest(d, s.method.name, methods, "method");
+                if (d.help.empty()) d.help.push_back("the methods are `sms` and `email`");
+            }
+            if (s.attempts && *s.attempts == 0)
+                diags.report(Code::zero_count, s.attempts_span, "zero attempts", "the signer could never succeed");
+            break;
+        }
+        case ast::StepKind::notify:
+            if (is_role(s.target.name))
+                used_roles.insert(s.target.name);
+            else
+                connector(s.target);
+            if (s.data) expr(*s.data);
+            break;
+        case ast::StepKind::invoke:
+            connector(s.target);
+            data(s);
+            break;
+        case ast::StepKind::archive: connector(s.target); break;
+        case ast::StepKind::wait: break;
+        case ast::StepKind::wait_for:
+            if (contains(reserved_events, s.target.name)) {
+                auto& d = diags.report(Code::reserved_event, s.target.span,
+                                       "`" + s.target.name + "` is an event signflow raises itself",
+                                       "cannot be waited for");
+                d.help.push_back("use an outcome handler: `-> on " + s.target.name + " …`");
+            }
+            if (s.where) condition(*s.where, "a `where` condition");
+            if (s.timeout) out.can_expire = true;
+            break;
+        case ast::StepKind::branch: branch(s, flow, out); break;
+        }
+    }
+
+    void data(ast::Step const& s) {
+        if (!s.data) return;
+        Type t = expr(*s.data);
+        if (t != Type::any && t != Type::object) {
+            auto& d = diags.report(Code::data_not_object, s.data->span,
+                                   "`" + step_word(s.kind) + " … with` takes an object",
+                                   "this is a " + std::string(type_name(t)));
+            d.help.push_back("write the data as `{ key: value, … }`");
+        }
+    }
+
+    void fill(ast::Step const& s, Flow& flow) {
+        if (flow.signed_) {
+            auto& d = diags.report(Code::fill_after_sign, s.keyword_span, "`fill` after a `sign` step",
+                                   "the document is already signed");
+            d.help.push_back("filling would change a signed document and break its signatures: fill first");
+        }
+        flow.filled = true;
+        TemplateSpec const* spec = nullptr;
+        if (templates.count(s.target.name)) {
+            used_templates.insert(s.target.name);
+            spec = spec_of(s.target.name);
+        } else if (broken.count(s.target.name)) {
+            // declared in a part that failed to parse: already reported
+        } else if (!(spec = catalog.find_template(s.target.name))) {
+            auto& d = diags.report(Code::unknown_template, s.target.span,
+                                   "unknown template `" + s.target.name + "`", "no template with this name");
+            std::vector<std::string> names = catalog.template_names();
+            for (auto const& [n, decl] : templates) names.push_back(n);
+            suggest(d, s.target.name, names, "template");
+        }
+        if (!s.data) return;
+        data(s);
+        if (spec && s.data->kind == ast::ExprKind::object)
+            for (std::size_t i = 0; i < s.data->keys.size() && i < s.data->operands.size(); ++i) {
+                // Values were typed by data(); report only names and field types here.
+                auto f = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                      [&](FieldSpec const& fs) { return fs.name == s.data->keys[i].name; });
+                if (f == spec->fields.end()) {
+                    auto& d = diags.report(Code::unknown_template_field, s.data->keys[i].span,
+                                           "template `" + spec->name + "` has no field `" + s.data->keys[i].name +
+                                               "`",
+                                           "no such field");
+                    std::vector<std::string> names;
+                    for (auto const& fs : spec->fields) names.push_back(fs.name);
+                    suggest(d, s.data->keys[i].name, names, "field");
+                }
+            }
+    }
+
+    void sign(ast::Step const& s, Flow& flow, Outcomes& out) {
+        if (!flow.filled) {
+            auto& d = diags.report(Code::sign_without_document, s.keyword_span, "`sign` before any `fill`",
+                                   "what is signed?");
+            d.help.push_back("fill a template first: `-> fill nda -> sign …`");
+        }
+        flow.signed_ = true;
+        out.can_decline = true;
+        bool empty = s.groups.empty();
+        for (auto const& g : s.groups) empty = empty || g.empty();
+        if (empty) {
+            auto& d = diags.report(Code::sign_without_signer, s.groups_span, "a `sign` step without a signer",
+                                   "no one signs here");
+            d.help.push_back("name the signers: `sign sequentially [client, manager]`");
+        }
+        std::map<std::string, Span> seen;
+        for (auto const& g : s.groups)
+            for (auto const& who : g) {
+                auto [it, fresh] = seen.emplace(who.name, who.span);
+                if (!fresh) {
+                    auto& d = diags.report(Code::duplicate_signer, who.span,
+                                           "`" + who.name + "` signs twice in one step", "second time");
+                    d.secondary.push_back({it->second, "first time"});
+                    continue;
+                }
+                resolve_role(who);
+                out.signers.insert(who.name);
+            }
+        for (std::size_t i = 1; i < s.reminders.size(); ++i) {
+            auto& d = diags.report(Code::duplicate_option, s.reminders[i].span, "a second `remind` option",
+                                   "second");
+            d.secondary.push_back({s.reminders[0].span, "first"});
+        }
+        for (std::size_t i = 1; i < s.expiries.size(); ++i) {
+            auto& d = diags.report(Code::duplicate_option, s.expiries[i].span, "a second `expire` option",
+                                   "second");
+            d.secondary.push_back({s.expiries[0].span, "first"});
+        }
+        ast::Expire const* expire = s.expiries.empty() ? nullptr : &s.expiries.front();
+        if (expire) {
+            out.can_expire = true;
+            if (expire->warn && expire->warn->minutes() >= expire->after.minutes()) {
+                auto& d = diags.report(Code::warning_not_before_expiry, expire->warn->span,
+                                       "the warning comes " + text(expire->warn->span) + " before an expiry " +
+                                           text(expire->after.span) + " after the start",
+                                       "not shorter than the expiry");
+                d.secondary.push_back({expire->after.span, "expires after this"});
+            }
+        }
+        for (auto const& r : s.reminders) {
+            if (expire && r.every.minutes() >= expire->after.minutes()) {
+                auto& d = diags.report(Code::reminder_not_before_expiry, r.every.span,
+                                       "the first reminder would come after the envelope expires",
+                                       "every " + text(r.every.span));
+                d.secondary.push_back({expire->after.span, "expires after " + text(expire->after.span)});
+                d.help.push_back("remind more often than the expiry, e.g. `remind every 2d`");
+            }
+            if (r.at_minute_of_day && r.every.minutes() % 1440 != 0) {
+                auto& d = diags.report(Code::reminder_time_needs_days, r.at_span,
+                                       "a reminder at a time of day needs an interval in whole days",
+                                       "at this time");
+                d.secondary.push_back({r.every.span, "every " + text(r.every.span)});
+                d.help.push_back("use days or weeks (`remind every 1d at 09:00 local`), or drop the time");
+            }
+            if (r.at_most && *r.at_most == 0)
+                diags.report(Code::zero_count, r.at_most_span, "at most zero reminders",
+                             "remove the option instead");
+        }
+    }
+
+    std::string text(Span s) const { return source.text().substr(s.begin, s.end - s.begin); }
+
+    void branch(ast::Step const& s, Flow& flow, Outcomes& out) {
+        Flow merged = flow;
+        bool decided = false;  // an earlier arm is always taken
+        for (auto const& arm : s.arms) {
+            if (decided) {
+                auto& d = diags.report(Code::unreachable_step, arm.span, "this branch can never run",
+                                       "unreachable");
+                d.notes.push_back("an earlier condition is always true");
+            }
+            if (arm.condition) {
+                condition(*arm.condition, "a `when` condition");
+                if (auto v = constant(*arm.condition); v && !decided) {
+                    if (*v) {
+                        decided = true;
+                        diags.report(Code::constant_condition, arm.condition->span, "this condition is always true",
+                                     "always true");
+                    } else {
+                        diags.report(Code::unreachable_step, arm.condition->span,
+                                     "this condition is always false", "the steps it guards never run");
+                    }
+                }
+            }
+            Flow f = flow;
+            chain(arm.steps, f, out);
+            merged.filled = merged.filled || f.filled;
+            merged.signed_ = merged.signed_ || f.signed_;
+        }
+        flow = merged;
+    }
+
+    void handlers(ast::Trigger const& t, Outcomes const& out) {
+        std::map<std::string, Span> seen;
+        for (auto const& h : t.handlers) {
+            std::string const& o = h.outcome.name;
+            bool known = contains(outcomes, o);
+            if (!known) {
+                auto& d = diags.report(Code::unknown_outcome, h.outcome.span, "unknown outcome `" + o + "`",
+                                       "not an outcome");
+                suggest(d, o, to_strings(outcomes), "outcome");
+                if (d.help.empty())
+                    d.help.push_back("the outcomes are `completed`, `declined`, `expired`, `signed by ROLE`, `failed`");
+            }
+            // Several handlers for one outcome are fine (their actions add
+            // up); the same action twice for one outcome is a copy-paste slip.
+            std::string key = o + (h.by ? " by " + h.by->name : "");
+            for (auto const& a : h.actions) {
+                std::string action;
+                for (char c : text(a.span))
+                    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') action += c;
+                auto [it, fresh] = seen.emplace(key + "|" + action, a.span);
+                if (!fresh) {
+                    auto& d = diags.report(Code::duplicate_handler, a.span,
+                                           "this action already runs `on " + key + "`", "second time");
+                    d.secondary.push_back({it->second, "first time"});
+                    d.notes.push_back("it would run twice: remove one");
+                }
+            }
+            if (known) {
+                if (o == "signed" && !h.by) {
+                    auto& d = diags.report(Code::handler_role_misuse, h.outcome.span, "`on signed` needs a signer",
+                                           "signed by whom?");
+                    d.help.push_back("write `on signed by ROLE`; for the whole envelope use `on completed`");
+                } else if (h.by && o != "signed" && o != "declined") {
+                    diags.report(Code::handler_role_misuse, h.by->span, "`on " + o + "` cannot name a role",
+                                 "only `signed by` and `declined by` name one");
+                } else if (h.by) {
+                    if (resolve_role(h.by->name.empty() ? h.outcome : *h.by) && !out.signers.count(h.by->name)) {
+                        auto& d = diags.report(Code::impossible_handler, h.by->span,
+                                               "`" + h.by->name + "` never signs in this chain",
+                                               "this handler can never run");
+                        (void)d;
+                    }
+                } else if (o == "declined" && !out.can_decline) {
+                    auto& d = diags.report(Code::impossible_handler, h.span, "nothing in this chain can be declined",
+                                           "this handler can never run");
+                    d.notes.push_back("only signers decline: this chain has no `sign` step");
+                } else if (o == "expired" && !out.can_expire) {
+                    auto& d = diags.report(Code::impossible_handler, h.span, "nothing in this chain expires",
+                                           "this handler can never run");
+                    d.help.push_back("add `expire after 14d` under a `sign` step, or a `timeout` to `wait for`");
+                }
+            }
+            for (auto const& a : h.actions) {
+                if (a.kind != ast::StepKind::notify && a.kind != ast::StepKind::invoke &&
+                    a.kind != ast::StepKind::archive) {
+                    auto& d = diags.report(Code::step_not_allowed_in_handler, a.keyword_span,
+                                           "`" + step_word(a.kind) + "` cannot run in an outcome handler",
+                                           "not allowed here");
+                    d.help.push_back("handlers run when the envelope has ended: use `notify`, `invoke` or `archive`");
+                    continue;
+                }
+                Flow f;
+                Outcomes o2;
+                step(a, f, o2);
+            }
+        }
+    }
+};
+
+}  // namespace
+}  // namespace check_detail
+
+void check(SourceFile const& source, ast::File const& file, Catalog const& catalog, Diagnostics& diags) {
+    check_detail::FileChecker c(source, file, catalog, diags);
+    c.syntax_errors = diags.has_errors();
+    c.run();
+}
+
+}  // namespace signflow::dsl
