@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The `signflow` command line, end to end: exit codes, every example checked,
+# compiled and drawn (the DOT rendered by Graphviz), JSON output parsed, fmt
+# in place and --check. Usage: cli_test.sh PATH/TO/signflow SOURCE_DIR
+set -u
+signflow=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_exit() { # expected-code description command...
+  local want=$1 what=$2; shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || { fail "$what: exit $got, expected $want"; cat "$work/err" | head -20; }
+}
+
+expect_exit 0 "check examples" "$signflow" check "$src/examples"
+grep -q "0 errors, 0 warnings" "$work/err" || fail "check examples: summary: $(cat "$work/err")"
+expect_exit 0 "check examples with config" "$signflow" check --deny-warnings --config "$src/examples/signflow.toml" "$src/examples"
+
+printf 'on form_submitted -> fill nad -> sign [client]\n' >"$work/bad.flow"
+expect_exit 1 "check a file with an error" "$signflow" check "$work/bad.flow"
+grep -q 'error\[E0202\]: unknown template `nad`' "$work/out" || fail "E0202 not rendered: $(cat "$work/out")"
+grep -q "bad.flow:1:27" "$work/out" || fail "location not rendered"
+grep -q 'similar name exists: `nda`' "$work/out" || fail "no suggestion"
+
+expect_exit 1 "check --format json" "$signflow" check --format json "$work/bad.flow"
+/usr/bin/python3 - "$work/out" <<'PY' || fail "check --format json is not the documented JSON"
+import json, sys
+report = json.load(open(sys.argv[1]))
+d = report["files"][0]["diagnostics"][0]
+assert report["errors"] == 1 and d["code"] == "E0202" and d["line"] == 1 and d["column"] == 27, report
+PY
+
+expect_exit 2 "check a missing file" "$signflow" check "$work/does-not-exist.flow"
+expect_exit 2 "an unknown option" "$signflow" check --colour "$work/bad.flow"
+printf '[connectors\n' >"$work/broken.toml"
+expect_exit 2 "a broken config" "$signflow" check --config "$work/broken.toml" "$work/bad.flow"
+printf '[connectors.crm]\nkind = "http"\n' >"$work/partial.toml"
+printf 'on e -> fill nda -> sign [a] -> on completed invoke billing\n' >"$work/conn.flow"
+expect_exit 0 "a connector the config lacks is a warning" "$signflow" check --config "$work/partial.toml" "$work/conn.flow"
+grep -q "W1004" "$work/out" || fail "W1004 not reported"
+expect_exit 1 "--deny-warnings" "$signflow" check --deny-warnings --config "$work/partial.toml" "$work/conn.flow"
+
+for f in "$src"/examples/*.flow; do
+  name=$(basename "$f" .flow)
+  expect_exit 0 "compile $name" "$signflow" compile "$f"
+  grep -q "^# version [0-9a-f]\{64\}$" "$work/out" || fail "compile $name: no version line"
+  expect_exit 0 "compile --emit json $name" "$signflow" compile --emit json "$f"
+  /usr/bin/python3 -c 'import json,sys; w=json.load(open(sys.argv[1])); assert w["format"]==1 and w["states"]' "$work/out" ||
+    fail "compile --emit json $name: not IR JSON"
+  expect_exit 0 "graph $name" "$signflow" graph "$f" -o "$work/$name.dot"
+  dot -Tsvg "$work/$name.dot" -o "$work/$name.svg" 2>"$work/dot.err" || fail "dot rejects the graph of $name: $(cat "$work/dot.err")"
+  grep -q "<svg" "$work/$name.svg" || fail "no SVG for $name"
+  expect_exit 0 "graph --format mermaid $name" "$signflow" graph --format mermaid "$f"
+  head -1 "$work/out" | grep -q "^stateDiagram-v2" || fail "mermaid $name"
+done
+a=$("$signflow" compile --emit hash "$src/examples/card.flow")
+printf '# moved around\n\non   form_submitted\n  -> fill nda\n  -> sign sequentially [client, manager] # two\n  -> on completed invoke billing\n' >"$work/card.flow"
+b=$("$signflow" compile --emit hash "$work/card.flow")
+[ "$a" = "$b" ] || fail "layout changed the hash: $a vs $b"
+
+expect_exit 0 "fmt --check examples" "$signflow" fmt --check "$src/examples"
+printf 'on   form_submitted->fill nda   ->sign sequentially[client,manager]  # why\n' >"$work/messy.flow"
+expect_exit 1 "fmt --check messy" "$signflow" fmt --check "$work/messy.flow"
+before=$("$signflow" compile --emit hash "$work/messy.flow")
+expect_exit 0 "fmt messy" "$signflow" fmt "$work/messy.flow"
+expect_exit 0 "fmt --check after fmt" "$signflow" fmt --check "$work/messy.flow"
+grep -q "# why" "$work/messy.flow" || fail "fmt lost a comment"
+after=$("$signflow" compile --emit hash "$work/messy.flow")
+[ "$before" = "$after" ] || fail "fmt changed the meaning"
+printf 'on e -> fil nda\n' >"$work/bad_syntax.flow"
+cp "$work/bad_syntax.flow" "$work/bad_syntax.orig"
+expect_exit 1 "fmt refuses a file with syntax errors" "$signflow" fmt "$work/bad_syntax.flow"
+cmp -s "$work/bad_syntax.flow" "$work/bad_syntax.orig" || fail "fmt changed a file with syntax errors"
+
+expect_exit 0 "--help" "$signflow" --help
+expect_exit 0 "check --help" "$signflow" check --help
+
+if [ "$failures" -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "cli: all passed"

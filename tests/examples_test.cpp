@@ -1,0 +1,95 @@
+// Every workflow in examples/ is real: it compiles without a diagnostic, its
+// IR survives JSON both ways, formatting keeps its meaning (same hash) and is
+// idempotent, and layout and comments never change its version id.
+#include "support.hpp"
+
+#include "signflow/dsl/format.hpp"
+#include "signflow/dsl/graph.hpp"
+#include "signflow/dsl/ir_io.hpp"
+#include "signflow/dsl/parse.hpp"
+#include "signflow/dsl/render.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace signflow;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> examples() { return test::files_under(test::source_dir() / "examples", ".flow"); }
+
+std::string format_text(std::string const& text) {
+    dsl::SourceFile source("x.flow", text);
+    dsl::Diagnostics diags;
+    auto file = dsl::parse(source, diags);
+    REQUIRE_FALSE(diags.has_errors());
+    return dsl::format(source, file);
+}
+
+// The same workflow with different layout: blank lines, indentation and
+// comments between every line.
+std::string relayout(std::string const& text) {
+    std::string out = "# a comment first\n\n";
+    for (char c : text) {
+        if (c == '\n')
+            out += "   # noise\n\n\t ";
+        else
+            out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("examples: there are at least five, each a different shape", "[examples]") {
+    CHECK(examples().size() >= 5);
+}
+
+TEST_CASE("examples: compile cleanly and round-trip", "[examples]") {
+    for (auto const& path : examples()) {
+        DYNAMIC_SECTION(path.filename().string()) {
+            std::string text = test::read(path);
+            auto result = test::compile_text(text, path.filename().string());
+            dsl::SourceFile source(path.filename().string(), text);
+            INFO(dsl::render_human(source, result.diagnostics.all()));
+            REQUIRE(result.diagnostics.all().empty());
+            REQUIRE(result.workflow);
+            ir::Workflow const& w = *result.workflow;
+
+            // JSON both ways without loss, and the hash is of the content.
+            auto json = ir::to_json(w);
+            ir::Workflow back = ir::from_json(nlohmann::json::parse(json.dump()));
+            CHECK(back == w);
+            CHECK(ir::content_hash(back) == ir::content_hash(w));
+
+            // Layout and comments do not change the version id.
+            auto moved = test::compile_text(relayout(text), path.filename().string());
+            REQUIRE(moved.workflow);
+            CHECK(ir::content_hash(*moved.workflow) == ir::content_hash(w));
+
+            // fmt keeps the meaning and is idempotent; examples are formatted.
+            std::string formatted = format_text(text);
+            CHECK(formatted == text);
+            CHECK(format_text(formatted) == formatted);
+            std::string reformatted = format_text(relayout(text));
+            auto again = test::compile_text(reformatted, path.filename().string());
+            REQUIRE(again.workflow);
+            CHECK(ir::content_hash(*again.workflow) == ir::content_hash(w));
+            CHECK(format_text(reformatted) == reformatted);
+
+            // Diagrams name every state.
+            std::string dot = ir::to_dot(w);
+            for (auto const& s : w.states) CHECK(dot.find(s.name) != std::string::npos);
+            CHECK(ir::to_mermaid(w).rfind("stateDiagram-v2", 0) == 0);
+        }
+    }
+}
+
+TEST_CASE("examples: a changed workflow gets a new version id", "[examples]") {
+    std::string base = "on form_submitted -> fill nda -> sign sequentially [client, manager]\n";
+    auto a = test::compile_text(base);
+    auto b = test::compile_text("on form_submitted -> fill nda -> sign sequentially [manager, client]\n");
+    REQUIRE(a.workflow);
+    REQUIRE(b.workflow);
+    CHECK(ir::content_hash(*a.workflow) != ir::content_hash(*b.workflow));
+}
