@@ -29,7 +29,9 @@
 // notify/invoke/archive, never the same action twice; no duplicate signers,
 // keys, fields, quotas or attachments; conditions are never constant.
 // Callers that need certainty compile the output (the tools all do).
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -193,6 +195,9 @@ private:
         // ---- expressions
 
         std::string path() {
+            if (r_.chance(4)) return "envelope." + std::string(r_.chance(50) ? "id" : "created_at");
+            if (!all_signers_.empty() && r_.chance(6))
+                return r_.pick(all_signers_) + "." + (r_.chance(50) ? "email" : "name");
             std::string p = "event." + r_.pick(words());
             int extra = r_.range(0, 2);
             for (int i = 0; i < extra; ++i) p += "." + r_.pick(words());
@@ -446,7 +451,11 @@ private:
 
         std::string role_target() {
             // Notify a role (signing or not), or a connector.
-            if (!unsigned_.empty() && r_.chance(40)) return r_.pick(unsigned_);
+            if (!unsigned_.empty() && r_.chance(40)) {
+                std::string const& who = r_.pick(unsigned_);
+                used_roles_.push_back(who);
+                return who;
+            }
             if (r_.chance(50)) return r_.pick(all_signers_);
             return r_.pick(connectors());
         }
@@ -455,7 +464,10 @@ private:
             switch (r_.range(0, 2)) {
             case 0: {
                 std::string s = "notify " + role_target();
-                if (r_.chance(50)) s += " with " + object(1, r_.range(1, 3));
+                if (r_.chance(15))
+                    s += " with concat(\"Envelope \", envelope.id, \" \", " + string_value(0) + ")";
+                else if (r_.chance(45))
+                    s += " with " + object(1, r_.range(1, 3));
                 return s;
             }
             case 1: {
@@ -496,6 +508,12 @@ private:
             return s;
         }
         std::vector<std::string> used_templates_;
+        std::vector<std::string> used_roles_;  // of unsigned_
+
+        template <class V>
+        static bool has(V const& v, std::string const& s) {
+            return std::find(v.begin(), v.end(), s) != v.end();
+        }
 
         std::string signer_list(std::vector<std::string> const& who) {
             std::string s = "[";
@@ -614,10 +632,18 @@ private:
             bool expires = false;
             // Before signing: effects, fills, waits.
             if (r_.chance(30)) line(effect());
+            bool last = index + 1 == triggers_.size();
             int fills = r_.range(1, 2);
             for (int i = 0; i < fills; ++i) {
                 line(fill_step() + (r_.chance(10) ? "  # prefilled from the form" : ""));
             }
+            // The last trigger fills every declared template no chain has used yet.
+            if (last)
+                for (auto const& tpl : templates_)
+                    if (!has(used_templates_, tpl.name)) {
+                        used_templates_.push_back(tpl.name);
+                        line("fill " + tpl.name);
+                    }
             if (r_.chance(25)) line("wait for " + r_.pick(wait_events()) + (r_.chance(50) ? " where " + condition(0) : ""));
             // Verification and signing: split the signers over one or two sign steps.
             std::vector<std::string> remaining = t.signers;
@@ -654,6 +680,13 @@ private:
                 else
                     line(effect());
             }
+            // The last trigger notifies every declared role nothing has used yet.
+            if (last)
+                for (auto const& who : unsigned_)
+                    if (!has(used_roles_, who)) {
+                        used_roles_.push_back(who);
+                        line("notify " + who + (r_.chance(50) ? " with " + object(0, r_.range(1, 2)) : ""));
+                    }
             // Handlers: each outcome at most once, distinct actions.
             std::vector<std::string> heads{"completed", "declined", "failed"};
             if (expires) heads.push_back("expired");
@@ -672,7 +705,6 @@ private:
                 for (std::size_t i = 1; i < actions.size(); ++i) line(actions[i]);
             }
             out_ += "\n";
-            (void)used_templates_;
         }
     };
 };

@@ -39,7 +39,8 @@ int run_check(CheckOptions const& options) {
     }
     if (options.format == "json") {
         nlohmann::json out = {{"files", report}, {"errors", errors}, {"warnings", warnings}};
-        std::cout << out.dump(2) << "\n";
+        // Replace rather than throw on bytes that are not UTF-8 (a file name, say).
+        std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
         std::cerr << "checked " << files.size() << " file" << (files.size() == 1 ? "" : "s") << ": " << errors
                   << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning"

@@ -80,7 +80,10 @@ std::vector<std::string> configured_connectors(fs::path const& config) {
                          ": " + std::string(e.description()));
     }
     std::vector<std::string> names;
-    if (auto const* connectors = table["connectors"].as_table())
+    auto const node = table["connectors"];
+    if (node && !node.is_table())
+        throw InputError(config.string() + ": `connectors` must be a table of tables ([connectors.NAME])");
+    if (auto const* connectors = node.as_table())
         for (auto const& [name, value] : *connectors) {
             if (!value.is_table())
                 throw InputError(config.string() + ": connectors." + std::string(name.str()) +

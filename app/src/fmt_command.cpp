@@ -27,7 +27,10 @@ int run_fmt(FmtOptions const& options) {
         }
         std::string formatted = dsl::format(source, file);
         if (path == "-") {
-            std::cout << formatted;
+            if (!options.check)
+                std::cout << formatted;
+            else if (formatted != source.text())
+                status = exit_findings;
         } else if (formatted != source.text()) {
             if (options.check) {
                 std::cout << path.string() << "\n";

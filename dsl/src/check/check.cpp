@@ -53,8 +53,9 @@ std::string step_word(ast::StepKind k) {
 
 // What a chain of steps has done so far, for checks that depend on order.
 struct Flow {
-    bool filled = false;  // a `fill` ran on every path so far (approximated: on some path)
-    bool signed_ = false; // a `sign` ran on some path
+    bool filled = false;  // a `fill` ran on some path so far
+    std::set<std::string> unsigned_documents;  // filled, not yet signed
+    std::set<std::string> signed_documents;    // filled, then signed
 };
 
 // What a trigger's chain can produce, for its handlers.
@@ -62,6 +63,7 @@ struct Outcomes {
     std::set<std::string> signers;
     bool can_decline = false;
     bool can_expire = false;
+    bool can_fail = false;  // a step that can fail: fill (a broken template) or verify
 };
 
 class FileChecker : public Checker {
@@ -71,7 +73,7 @@ public:
     void run() {
         declarations();
         for (auto const& item : file.items)
-            if (auto const* t = std::get_if<ast::Trigger>(&item)) collect_signers(t->steps);
+            if (auto const* t = std::get_if<ast::Trigger>(&item)) collect_signers(t->steps, signers);
         if (!roles_declared)
             for (auto const& s : signers) used_roles.insert(s);
         for (auto const& item : file.items)
@@ -88,6 +90,7 @@ public:
                                    "nothing starts this workflow");
             d.help.push_back("add one: `on form_submitted -> fill nda -> sign [client]`");
         }
+        if (diags.has_errors()) return;  // an unknown name elsewhere may be the "unused" one, misspelled
         for (auto const& [name, decl] : roles)
             if (!used_roles.count(name)) {
                 auto& d = diags.report(Code::unused_role, decl->name.span, "role `" + name + "` is never used",
@@ -106,9 +109,12 @@ private:
     ast::WorkflowDecl const* workflow_decl = nullptr;
     ast::TimezoneDecl const* timezone_decl = nullptr;
     std::vector<ast::QuotaDecl const*> quotas;
+    std::set<std::string> trigger_signers;  // who signs in the chain being checked
+    bool reserved_roles = false;            // a role was declared with a reserved name
 
     void declarations() {
-        for (auto const& name : file.broken_names) broken.insert(name);
+        for (auto const& name : file.broken_roles) broken.insert(name);
+        for (auto const& name : file.broken_templates) broken.insert(name);
         for (auto const& item : file.items) {
             if (auto const* w = std::get_if<ast::WorkflowDecl>(&item)) {
                 if (workflow_decl) {
@@ -133,6 +139,11 @@ private:
                     d.help.push_back("use a name from the tz database, e.g. \"Europe/Berlin\" or \"Asia/Shanghai\"");
                 }
             } else if (auto const* r = std::get_if<ast::RoleDecl>(&item)) {
+                if (reserved_role(r->name)) {
+                    broken.insert(r->name.name);  // reported once; uses resolve quietly
+                    reserved_roles = true;
+                    continue;
+                }
                 auto [it, fresh] = roles.emplace(r->name.name, r);
                 if (!fresh) {
                     auto& d = diags.report(Code::duplicate_role, r->name.span,
@@ -151,16 +162,14 @@ private:
                 quotas.push_back(q);
             }
         }
-        roles_declared = !roles.empty() ||
-                         std::any_of(file.broken_names.begin(), file.broken_names.end(),
-                                     [&](std::string const& n) { return !templates.count(n); });
+        roles_declared = !roles.empty() || !file.broken_roles.empty() || reserved_roles;
         // Role values: an email address (string) or an object with one.
         for (auto const& [name, decl] : roles) {
             Type t = expr(decl->value);
             if (t != Type::any && t != Type::string && t != Type::object) {
                 auto& d = diags.report(Code::role_not_a_signer_value, decl->value.span,
                                        "role `" + name + "` must be an email address or a person",
-                                       "this is a " + std::string(type_name(t)));
+                                       "this is " + a_type(t));
                 d.help.push_back("use a string (\"legal@acme.example\") or event data (event.client)");
             }
         }
@@ -215,8 +224,8 @@ private:
         Type t = expr(value);
         if (!compatible(f->type, t)) {
             auto& d = diags.report(Code::field_type_mismatch, value.span,
-                                   "field `" + field.name + "` holds a " + std::string(type_name(f->type)),
-                                   "this is a " + std::string(type_name(t)));
+                                   "field `" + field.name + "` holds " + a_type(f->type),
+                                   "this is " + a_type(t));
             (void)d;
         } else if (!f->options.empty() && value.kind == ast::ExprKind::string &&
                    !contains(f->options, value.text)) {
@@ -277,7 +286,7 @@ private:
                                        "attachment `" + a.name.name + "` is requested twice", "second request");
                 d.secondary.push_back({it->second, "first request"});
             }
-            if (resolve_role(a.from) && !signers.count(a.from.name)) {
+            if (resolve_role(a.from) && !syntax_errors && !signers.count(a.from.name)) {
                 auto& d = diags.report(Code::attachment_from_non_signer, a.from.span,
                                        "`" + a.from.name + "` never signs, so cannot upload `" + a.name.name + "`",
                                        "not a signer");
@@ -286,12 +295,22 @@ private:
         }
     }
 
-    void collect_signers(std::vector<ast::Step> const& steps) {
+    // `event` and `envelope` are the roots of data paths: a role with either
+    // name would make `event.x` mean the role's data.
+    bool reserved_role(ast::Ident const& name) {
+        if (name.name != "event" && name.name != "envelope") return false;
+        auto& d = diags.report(Code::reserved_role_name, name.span, "`" + name.name + "` cannot name a role",
+                               "reserved for the " + std::string(name.name == "event" ? "triggering event's" : "envelope's") + " data");
+        d.help.push_back("call the role after the person: `client`, `buyer`, `manager`");
+        return true;
+    }
+
+    void collect_signers(std::vector<ast::Step> const& steps, std::set<std::string>& into) {
         for (auto const& s : steps) {
             if (s.kind == ast::StepKind::sign)
                 for (auto const& g : s.groups)
-                    for (auto const& who : g) signers.insert(who.name);
-            for (auto const& arm : s.arms) collect_signers(arm.steps);
+                    for (auto const& who : g) into.insert(who.name);
+            for (auto const& arm : s.arms) collect_signers(arm.steps, into);
         }
     }
 
@@ -310,7 +329,11 @@ private:
             auto& d = diags.report(Code::reserved_event, t.event.span,
                                    "`" + t.event.name + "` is an event signflow raises itself",
                                    "cannot start a workflow");
-            d.help.push_back("handle it in the chain instead: `-> on " + t.event.name + " …`");
+            if (contains(outcomes, t.event.name))
+                d.help.push_back("handle it in the chain instead: `-> on " + t.event.name +
+                                 (t.event.name == "signed" ? " by ROLE" : "") + " …`");
+            else
+                d.help.push_back("name the business event that starts it, e.g. `form_submitted`");
         }
         bool reachable = true;
         if (t.where) {
@@ -330,6 +353,8 @@ private:
         (void)reachable;
         Flow flow;
         Outcomes out;
+        trigger_signers.clear();
+        collect_signers(t.steps, trigger_signers);
         chain(t.steps, flow, out);
         handlers(t, out);
     }
@@ -340,12 +365,13 @@ private:
 
     void step(ast::Step const& s, Flow& flow, Outcomes& out) {
         switch (s.kind) {
-        case ast::StepKind::fill: fill(s, flow); break;
+        case ast::StepKind::fill: fill(s, flow, out); break;
         case ast::StepKind::sign: sign(s, flow, out); break;
         case ast::StepKind::verify: {
-            if (resolve_role(s.target) && !signers.count(s.target.name)) {
+            out.can_fail = true;
+            if (resolve_role(s.target) && !syntax_errors && !trigger_signers.count(s.target.name)) {
                 auto& d = diags.report(Code::verify_non_signer, s.target.span,
-                                       "`" + s.target.name + "` never signs in this workflow", "not a signer");
+                                       "`" + s.target.name + "` never signs in this chain", "not a signer");
                 d.help.push_back("identity is verified on the signing page: verify a role that signs");
             }
             auto methods = catalog.verification_methods();
@@ -377,7 +403,9 @@ private:
                 auto& d = diags.report(Code::reserved_event, s.target.span,
                                        "`" + s.target.name + "` is an event signflow raises itself",
                                        "cannot be waited for");
-                d.help.push_back("use an outcome handler: `-> on " + s.target.name + " …`");
+                if (contains(outcomes, s.target.name))
+                    d.help.push_back("use an outcome handler: `-> on " + s.target.name +
+                                     (s.target.name == "signed" ? " by ROLE" : "") + " …`");
             }
             if (s.where) condition(*s.where, "a `where` condition");
             if (s.timeout) out.can_expire = true;
@@ -392,18 +420,20 @@ private:
         if (t != Type::any && t != Type::object) {
             auto& d = diags.report(Code::data_not_object, s.data->span,
                                    "`" + step_word(s.kind) + " … with` takes an object",
-                                   "this is a " + std::string(type_name(t)));
+                                   "this is " + a_type(t));
             d.help.push_back("write the data as `{ key: value, … }`");
         }
     }
 
-    void fill(ast::Step const& s, Flow& flow) {
-        if (flow.signed_) {
-            auto& d = diags.report(Code::fill_after_sign, s.keyword_span, "`fill` after a `sign` step",
-                                   "the document is already signed");
-            d.help.push_back("filling would change a signed document and break its signatures: fill first");
+    void fill(ast::Step const& s, Flow& flow, Outcomes& out) {
+        out.can_fail = true;
+        if (flow.signed_documents.count(s.target.name)) {
+            auto& d = diags.report(Code::fill_after_sign, s.keyword_span, "`fill " + s.target.name + "` after it was signed",
+                                   "this document is already signed");
+            d.help.push_back("filling would change a signed document and break its signatures: fill it before `sign`");
         }
         flow.filled = true;
+        flow.unsigned_documents.insert(s.target.name);
         TemplateSpec const* spec = nullptr;
         if (templates.count(s.target.name)) {
             used_templates.insert(s.target.name);
@@ -418,22 +448,21 @@ private:
             suggest(d, s.target.name, names, "template");
         }
         if (!s.data) return;
-        data(s);
-        if (spec && s.data->kind == ast::ExprKind::object)
-            for (std::size_t i = 0; i < s.data->keys.size() && i < s.data->operands.size(); ++i) {
-                // Values were typed by data(); report only names and field types here.
-                auto f = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                      [&](FieldSpec const& fs) { return fs.name == s.data->keys[i].name; });
-                if (f == spec->fields.end()) {
-                    auto& d = diags.report(Code::unknown_template_field, s.data->keys[i].span,
-                                           "template `" + spec->name + "` has no field `" + s.data->keys[i].name +
-                                               "`",
-                                           "no such field");
-                    std::vector<std::string> names;
-                    for (auto const& fs : spec->fields) names.push_back(fs.name);
-                    suggest(d, s.data->keys[i].name, names, "field");
-                }
+        if (!spec || s.data->kind != ast::ExprKind::object) {
+            data(s);
+            return;
+        }
+        // `fill T with { field: value }`: the same checks as in the template's body.
+        std::map<std::string, Span> seen;
+        for (std::size_t i = 0; i < s.data->keys.size() && i < s.data->operands.size(); ++i) {
+            auto [it, fresh] = seen.emplace(s.data->keys[i].name, s.data->keys[i].span);
+            if (!fresh) {
+                auto& d = diags.report(Code::duplicate_key, s.data->keys[i].span,
+                                       "key `" + s.data->keys[i].name + "` appears twice", "second value");
+                d.secondary.push_back({it->second, "first value"});
             }
+            field_value(*spec, s.data->keys[i], s.data->operands[i]);
+        }
     }
 
     void sign(ast::Step const& s, Flow& flow, Outcomes& out) {
@@ -442,7 +471,8 @@ private:
                                    "what is signed?");
             d.help.push_back("fill a template first: `-> fill nda -> sign …`");
         }
-        flow.signed_ = true;
+        flow.signed_documents.insert(flow.unsigned_documents.begin(), flow.unsigned_documents.end());
+        flow.unsigned_documents.clear();
         out.can_decline = true;
         bool empty = s.groups.empty();
         for (auto const& g : s.groups) empty = empty || g.empty();
@@ -461,6 +491,7 @@ private:
                     d.secondary.push_back({it->second, "first time"});
                     continue;
                 }
+                if (!roles_declared && reserved_role(who)) continue;
                 resolve_role(who);
                 out.signers.insert(who.name);
             }
@@ -491,7 +522,8 @@ private:
                                        "the first reminder would come after the envelope expires",
                                        "every " + text(r.every.span));
                 d.secondary.push_back({expire->after.span, "expires after " + text(expire->after.span)});
-                d.help.push_back("remind more often than the expiry, e.g. `remind every 2d`");
+                d.help.push_back("remind more often than the envelope expires, e.g. `remind every " +
+                                 std::to_string(std::max<std::int64_t>(1, expire->after.minutes() / 1440 / 2)) + "d`");
             }
             if (r.at_minute_of_day && r.every.minutes() % 1440 != 0) {
                 auto& d = diags.report(Code::reminder_time_needs_days, r.at_span,
@@ -507,6 +539,29 @@ private:
     }
 
     std::string text(Span s) const { return source.text().substr(s.begin, s.end - s.begin); }
+
+    // The text without blanks and comments outside string literals: two
+    // actions that differ only in layout are the same action.
+    static std::string without_layout(std::string const& in) {
+        std::string out;
+        bool in_string = false;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            char c = in[i];
+            if (in_string) {
+                out += c;
+                if (c == '\\' && i + 1 < in.size()) out += in[++i];
+                else if (c == '"') in_string = false;
+            } else if (c == '"') {
+                in_string = true;
+                out += c;
+            } else if (c == '#') {
+                while (i < in.size() && in[i] != '\n') ++i;
+            } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                out += c;
+            }
+        }
+        return out;
+    }
 
     void branch(ast::Step const& s, Flow& flow, Outcomes& out) {
         Flow merged = flow;
@@ -533,7 +588,8 @@ private:
             Flow f = flow;
             chain(arm.steps, f, out);
             merged.filled = merged.filled || f.filled;
-            merged.signed_ = merged.signed_ || f.signed_;
+            merged.unsigned_documents.insert(f.unsigned_documents.begin(), f.unsigned_documents.end());
+            merged.signed_documents.insert(f.signed_documents.begin(), f.signed_documents.end());
         }
         flow = merged;
     }
@@ -554,9 +610,7 @@ private:
             // up); the same action twice for one outcome is a copy-paste slip.
             std::string key = o + (h.by ? " by " + h.by->name : "");
             for (auto const& a : h.actions) {
-                std::string action;
-                for (char c : text(a.span))
-                    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') action += c;
+                std::string action = without_layout(text(a.span));
                 auto [it, fresh] = seen.emplace(key + "|" + action, a.span);
                 if (!fresh) {
                     auto& d = diags.report(Code::duplicate_handler, a.span,
@@ -584,6 +638,10 @@ private:
                     auto& d = diags.report(Code::impossible_handler, h.span, "nothing in this chain can be declined",
                                            "this handler can never run");
                     d.notes.push_back("only signers decline: this chain has no `sign` step");
+                } else if (o == "failed" && !out.can_fail) {
+                    auto& d = diags.report(Code::impossible_handler, h.span, "nothing in this chain can fail",
+                                           "this handler can never run");
+                    d.notes.push_back("only `fill` (a broken template) and `verify` (too many wrong codes) fail");
                 } else if (o == "expired" && !out.can_expire) {
                     auto& d = diags.report(Code::impossible_handler, h.span, "nothing in this chain expires",
                                            "this handler can never run");

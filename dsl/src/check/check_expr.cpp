@@ -120,7 +120,7 @@ Type Checker::expr(ast::Expr const& e) {
                                    ? std::to_string(f->min_args)
                                    : std::to_string(f->min_args) + " to " + std::to_string(f->params.size());
             diags.report(Code::wrong_argument_count, e.span,
-                         "`" + e.text + "` takes " + want + " argument" + (want == "1" ? "" : "s") + ", not " +
+                         "`" + e.text + "` takes " + want + " argument" + (want == "1" || want == "at least 1" ? "" : "s") + ", not " +
                              std::to_string(args.size()),
                          "called here");
             return f->result;
@@ -129,8 +129,8 @@ Type Checker::expr(ast::Expr const& e) {
             Type want = f->params.empty() ? Type::any : f->params[std::min(i, f->params.size() - 1)];
             if (!compatible(want, args[i]))
                 diags.report(Code::argument_type_mismatch, e.operands[i].span,
-                             "`" + e.text + "` expects a " + std::string(type_name(want)) + " here",
-                             "this is a " + std::string(type_name(args[i])));
+                             "`" + e.text + "` expects " + a_type(want) + " here",
+                             "this is " + a_type(args[i]));
         }
         return f->result;
     }
@@ -139,9 +139,9 @@ Type Checker::expr(ast::Expr const& e) {
         Type want = e.op == ast::Op::not_ ? Type::boolean : Type::number;
         if (known(t) && t != want)
             diags.report(Code::type_mismatch, e.span,
-                         "`" + std::string(op_text(e.op)) + "` needs a " + std::string(type_name(want)) +
-                             ", not a " + std::string(type_name(t)),
-                         "this is a " + std::string(type_name(t)));
+                         "`" + std::string(op_text(e.op)) + "` needs " + a_type(want) +
+                             ", not " + a_type(t),
+                         "this is " + a_type(t));
         return want;
     }
     case K::binary: break;
@@ -151,8 +151,8 @@ Type Checker::expr(ast::Expr const& e) {
     auto mismatch = [&](std::string why) {
         auto& d = diags.report(Code::type_mismatch, e.span, std::move(why), "");
         d.primary.text.clear();
-        d.secondary.push_back({e.operands[0].span, "this is a " + std::string(type_name(l))});
-        d.secondary.push_back({e.operands[1].span, "this is a " + std::string(type_name(r))});
+        d.secondary.push_back({e.operands[0].span, "this is " + a_type(l)});
+        d.secondary.push_back({e.operands[1].span, "this is " + a_type(r)});
     };
     std::string op = op_text(e.op);
     switch (e.op) {
@@ -163,13 +163,13 @@ Type Checker::expr(ast::Expr const& e) {
             if (known(t) && t != Type::boolean)
                 diags.report(Code::type_mismatch, e.operands[i].span,
                              "`" + op + "` needs booleans on both sides",
-                             "this is a " + std::string(type_name(t)));
+                             "this is " + a_type(t));
         }
         return Type::boolean;
     case ast::Op::eq:
     case ast::Op::ne:
         if (known(l) && known(r) && l != r && l != Type::null && r != Type::null)
-            mismatch("comparing a " + std::string(type_name(l)) + " with a " + std::string(type_name(r)) +
+            mismatch("comparing " + a_type(l) + " with " + a_type(r) +
                      " is never equal");
         return Type::boolean;
     case ast::Op::lt:
@@ -181,29 +181,32 @@ Type Checker::expr(ast::Expr const& e) {
                    t == Type::any;
         };
         if (!orderable(l) || !orderable(r) || (known(l) && known(r) && l != r))
-            mismatch("`" + op + "` cannot order a " + std::string(type_name(l)) + " and a " +
-                     std::string(type_name(r)));
+            mismatch("`" + op + "` cannot order " + a_type(l) + " and " + a_type(r));
         return Type::boolean;
     }
     case ast::Op::add:
         if (known(l) && known(r)) {
             if (l == r && (l == Type::number || l == Type::string || l == Type::duration)) return l;
-            mismatch("cannot add a " + std::string(type_name(l)) + " and a " + std::string(type_name(r)));
+            mismatch("cannot add " + a_type(l) + " and " + a_type(r));
             return Type::any;
         }
         return known(l) ? l : r;
     case ast::Op::sub:
+        if (l == Type::duration && r == Type::duration) return Type::duration;
+        [[fallthrough]];
     case ast::Op::mul:
     case ast::Op::div:
         if ((known(l) && l != Type::number) || (known(r) && r != Type::number))
-            mismatch("`" + op + "` needs numbers, not a " + std::string(type_name(l)) + " and a " +
-                     std::string(type_name(r)));
+        {
+            mismatch("`" + op + "` needs numbers, not " + a_type(l) + " and " + a_type(r));
+            return Type::any;  // no follow-on errors from the result
+        }
         return Type::number;
     case ast::Op::in:
     case ast::Op::not_in:
         if (known(r) && r != Type::list && r != Type::string)
             diags.report(Code::type_mismatch, e.operands[1].span, "`" + op + "` needs a list or a string",
-                         "this is a " + std::string(type_name(r)));
+                         "this is " + a_type(r));
         return Type::boolean;
     default: break;
     }
@@ -214,8 +217,8 @@ void Checker::condition(ast::Expr const& e, char const* what) {
     Type t = expr(e);
     if (t != Type::any && t != Type::boolean) {
         auto& d = diags.report(Code::condition_not_boolean, e.span,
-                               std::string(what) + " must be true or false, not a " + std::string(type_name(t)),
-                               "this is a " + std::string(type_name(t)));
+                               std::string(what) + " must be true or false, not " + a_type(t),
+                               "this is " + a_type(t));
         if (t == Type::string || t == Type::number)
             d.help.push_back("compare it with something, e.g. `" + std::string(what == std::string("a `where` condition") ? "event.form == \"nda\"" : "event.fee > 0") + "`");
     }

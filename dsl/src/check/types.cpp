@@ -29,4 +29,13 @@ bool compatible(Type wanted, Type actual) {
     return wanted == Type::any || actual == Type::any || wanted == actual;
 }
 
+std::string a_type(Type t) {
+    switch (t) {
+    case Type::any: return "a value of unknown type";
+    case Type::null: return "null";
+    case Type::object: return "an object";
+    default: return "a " + std::string(type_name(t));
+    }
+}
+
 }  // namespace signflow::dsl

@@ -59,6 +59,7 @@ std::vector<CodeInfo> const& all_codes() {
         {reserved_event, E, "E0216", "reserved event name"},
         {unknown_quota_period, E, "E0217", "unknown quota period"},
         {duplicate_attachment, E, "E0218", "duplicate attachment"},
+        {reserved_role_name, E, "E0219", "reserved role name"},
         // E03xx: types
         {type_mismatch, E, "E0300", "type mismatch"},
         {condition_not_boolean, E, "E0301", "condition is not a boolean"},

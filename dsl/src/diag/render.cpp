@@ -158,19 +158,31 @@ void render_one(std::string& out, SourceFile const& file, Diagnostic const& d) {
         out += std::string(width - number.size(), ' ');
         out += number;
         out += " |";
-        auto const text = file.line_text(line);
+        auto text = file.line_text(line);
+        // A line of megabytes (a minified or binary file) is shown cut short,
+        // and marks beyond the cut point at it.
+        constexpr std::size_t max_shown = 400;
+        bool cut = text.size() > max_shown;
+        if (cut) {
+            std::size_t n = max_shown;
+            while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+            text = text.substr(0, n);
+        }
         if (!text.empty()) {  // no trailing space after the bar on empty lines
             out += ' ';
             out += printable(text);
+            if (cut) out += " …";
         }
         out += '\n';
 
         for (; i < marks.size() && marks[i].line == line; ++i) {
             auto const& m = marks[i];
+            auto const column = std::min<std::size_t>(m.column, max_shown + 2);
+            auto const mark_width = std::min<std::size_t>(m.width, max_shown);
             out += pad;
             out += "| ";
-            out += std::string(m.column - 1, ' ');
-            out += std::string(m.width, m.glyph);
+            out += std::string(column - 1, ' ');
+            out += std::string(mark_width, m.glyph);
             if (!m.label.empty()) {
                 out += ' ';
                 out += m.label;

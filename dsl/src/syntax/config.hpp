@@ -17,6 +17,7 @@ using iterator_type = char const*;
 struct ParseState {
     char const* base = nullptr;
     Diagnostics* diags = nullptr;
+    bool depth_reported = false;  // one "too deep" per item, not one per operator
 };
 struct state_tag;
 

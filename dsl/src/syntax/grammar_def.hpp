@@ -181,6 +181,8 @@ inline auto fold(ast::Op op) {
         std::uint16_t depth = std::max(lhs.depth, rhs.depth) + 1;
         if (depth > max_expression_depth) {
             auto& st = state_of(ctx);
+            if (st.depth_reported) return;
+            st.depth_reported = true;
             st.diags->report(Code::nesting_too_deep, Span{lhs.span.begin, rhs.span.end},
                              "expression is nested more than " + std::to_string(max_expression_depth) + " deep",
                              "too deep");
@@ -203,8 +205,10 @@ inline auto fold_prefix(ast::Op op) {
         Prefixed& p = _attr(ctx);
         ast::Expr e = std::move(p.operand);
         if (static_cast<int>(p.ops.size()) + e.depth > max_expression_depth) {
-            state_of(ctx).diags->report(Code::nesting_too_deep, Span{p.ops.front(), e.span.end},
+            if (!state_of(ctx).depth_reported)
+                state_of(ctx).diags->report(Code::nesting_too_deep, Span{p.ops.front(), e.span.end},
                                         "too many prefix operators in a row", "too deep");
+            state_of(ctx).depth_reported = true;
             p.ops.resize(p.ops.size() % 2);  // keep the meaning of `not`/`-` parity
         }
         for (auto it = p.ops.rbegin(); it != p.ops.rend(); ++it) {
@@ -352,10 +356,15 @@ auto const string_lit_def =
             case 'n': out += '\n'; break;
             case 't': out += '\t'; break;
             default: {
+                // Keep a multi-byte character whole, so the string stays UTF-8.
+                char const* q = p + 1;
+                while (q != r.end() && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) ++q;
                 auto& d = state_of(ctx).diags->report(Code::invalid_escape,
-                                                      Span{offset_of(ctx, p - 1), offset_of(ctx, p + 1)},
+                                                      Span{offset_of(ctx, p - 1), offset_of(ctx, q)},
                                                       "unknown escape in a string", "not an escape");
                 d.help.push_back("the escapes are \\\" \\\\ \\n \\t");
+                out.append(p, q);
+                p = q - 1;
             }
             }
         }

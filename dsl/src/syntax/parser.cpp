@@ -94,7 +94,7 @@ void remember_broken_name(char const* p, char const* end, ast::File& file) {
     char const* n = skip_trivia(w, end);
     char const* m = n;
     while (m < end && syntax::is_ident_char(*m)) ++m;
-    if (m > n) file.broken_names.emplace_back(n, m);
+    if (m > n) (word == "role" ? file.broken_roles : file.broken_templates).emplace_back(n, m);
 }
 
 }  // namespace
@@ -108,9 +108,11 @@ ast::File parse(SourceFile const& source, Diagnostics& diags) {
     syntax::ParseState state{begin, &diags};
     auto const parser = syntax::x3::with<syntax::state_tag>(&state)[syntax::grammar::item];
 
-    char const* first = skip_trivia(begin, end);
+    // A UTF-8 byte order mark (Windows editors write one) is not content.
+    char const* first = skip_trivia(source.text().rfind("\xEF\xBB\xBF", 0) == 0 ? begin + 3 : begin, end);
     while (first < end) {
         char const* item_start = first;
+        state.depth_reported = false;
         char const* error_at = nullptr;
         std::string expected;
         try {
@@ -131,7 +133,9 @@ ast::File parse(SourceFile const& source, Diagnostics& diags) {
         auto const at = static_cast<std::uint32_t>(error_at - begin);
         auto const to = static_cast<std::uint32_t>(found_end - begin);
         auto& d = diags.report(Code::syntax_error, Span{at, to}, "expected " + expected + ", found " + found,
-                               error_at == end ? "the file ends here" : "unexpected " + found);
+                               error_at == end ? "the file ends here"
+                               : found == "a string" ? "unexpected string"
+                                                     : "unexpected " + found);
         if (found.size() > 2 && found.front() == '`' && syntax::is_ident_char(found[1]))
             suggest(d, found.substr(1, found.size() - 2), keywords_for(expected), "keyword");
         remember_broken_name(item_start, end, file);

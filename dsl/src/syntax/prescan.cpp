@@ -105,7 +105,9 @@ bool prescan(SourceFile const& source, Diagnostics& diags, std::vector<ast::Comm
         }
         // code
         bool ident_char = is_ident_char(c);
-        if (ident_char && !in_ident) {
+        // Names start with a letter or `_`; a run of digits is a number, and
+        // numbers are checked by the grammar.
+        if (ident_char && !in_ident && is_ident_start(c)) {
             in_ident = true;
             ident_start = offset(p);
         } else if (!ident_char && in_ident) {

@@ -205,7 +205,8 @@ struct File {
     std::vector<Comment> comments;
     // Names whose declaration failed to parse: the checker treats them as
     // declared, so one syntax error does not cascade into "unknown role".
-    std::vector<std::string> broken_names;
+    std::vector<std::string> broken_roles;
+    std::vector<std::string> broken_templates;
 };
 
 }  // namespace signflow::dsl::ast

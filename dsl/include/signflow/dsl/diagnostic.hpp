@@ -51,6 +51,7 @@ enum class Code {
     reserved_event = 216,
     unknown_quota_period = 217,
     duplicate_attachment = 218,
+    reserved_role_name = 219,
     // E03xx: types
     type_mismatch = 300,
     condition_not_boolean = 301,
