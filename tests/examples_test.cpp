@@ -93,3 +93,22 @@ TEST_CASE("examples: a changed workflow gets a new version id", "[examples]") {
     REQUIRE(b.workflow);
     CHECK(ir::content_hash(*a.workflow) != ir::content_hash(*b.workflow));
 }
+
+TEST_CASE("docs: every ```flow block in docs/language.md compiles cleanly", "[examples]") {
+    std::string doc = test::read(test::source_dir() / "docs" / "language.md");
+    std::string const open = "```flow\n";
+    std::size_t count = 0;
+    for (std::size_t at = doc.find(open); at != std::string::npos; at = doc.find(open, at)) {
+        at += open.size();
+        std::size_t end = doc.find("```", at);
+        REQUIRE(end != std::string::npos);
+        std::string block = doc.substr(at, end - at);
+        auto result = test::compile_text(block, "language.md");
+        dsl::SourceFile source("language.md", block);
+        INFO(block << "\n" << dsl::render_human(source, result.diagnostics.all()));
+        CHECK(result.diagnostics.all().empty());
+        ++count;
+        at = end + 3;
+    }
+    CHECK(count >= 10);
+}

@@ -84,6 +84,11 @@ private:
     std::map<std::string, int> counters_;
     std::set<std::string> finals_;
     int trigger_index_ = -1;
+    // Names and numbers are given in source order by plan() before the
+    // chain is lowered back to front, so `expire#1` is the first sign step's
+    // and the first `awaiting(client)` is the one written first.
+    std::map<ast::Step const*, std::vector<std::string>> names_;
+    std::map<ast::Step const*, std::string> numbers_;
 
     // ---- expressions
 
@@ -228,10 +233,41 @@ private:
     void trigger(ast::Trigger const& t, int index) {
         trigger_index_ = index;
         std::size_t first_transition = w_.transitions.size();
+        plan(t.steps);
         Target entry = chain(t.steps, Target{final_state("completed"), {}});
         transition("start", t.event.name, entry, t.where ? std::optional(expr(*t.where)) : std::nullopt);
         w_.triggers.push_back({t.event.name, t.where ? std::optional(expr(*t.where)) : std::nullopt});
         for (auto const& h : t.handlers) handler(h, first_transition);
+    }
+
+    void plan(std::vector<ast::Step> const& steps) {
+        for (auto const& s : steps) {
+            switch (s.kind) {
+            case ast::StepKind::fill: names_[&s] = {unique("filling(" + s.target.name + ")")}; break;
+            case ast::StepKind::verify: names_[&s] = {unique("verifying(" + s.target.name + ")")}; break;
+            case ast::StepKind::wait:
+                names_[&s] = {unique("waiting(" + duration_text(s.delay.minutes()) + ")")};
+                numbers_[&s] = counter("delay");
+                break;
+            case ast::StepKind::wait_for:
+                names_[&s] = {unique("awaiting(" + s.target.name + ")")};
+                if (s.timeout) numbers_[&s] = counter("timeout");
+                break;
+            case ast::StepKind::branch:
+                numbers_[&s] = counter("branch");
+                for (auto const& arm : s.arms) plan(arm.steps);
+                break;
+            case ast::StepKind::sign:
+                numbers_[&s] = counter("sign");
+                for (auto const& g : s.groups) {
+                    std::string label;
+                    for (auto const& id : g) label += (label.empty() ? "" : ", ") + id.name;
+                    names_[&s].push_back(unique("awaiting(" + label + ")"));
+                }
+                break;
+            default: break;
+            }
+        }
     }
 
     Target chain(std::vector<ast::Step> const& steps, Target next) {
@@ -257,7 +293,7 @@ private:
             return next;
         case ast::StepKind::fill: {
             use_template(s.target.name);
-            std::string name = unique("filling(" + s.target.name + ")");
+            std::string name = names_.at(&s)[0];
             ir::Action fill;
             fill.kind = "fill";
             fill.target = s.target.name;
@@ -269,7 +305,7 @@ private:
         }
         case ast::StepKind::verify: {
             std::string const& who = s.target.name;
-            std::string name = unique("verifying(" + who + ")");
+            std::string name = names_.at(&s)[0];
             ir::Action code;
             code.kind = "send_code";
             code.target = who;
@@ -281,9 +317,9 @@ private:
             return {name, {}};
         }
         case ast::StepKind::wait: {
-            std::string name = unique("waiting(" + duration_text(s.delay.minutes()) + ")");
+            std::string name = names_.at(&s)[0];
             ir::Timer timer;
-            timer.id = "delay#" + counter("delay");
+            timer.id = "delay#" + numbers_.at(&s);
             timer.kind = "delay";
             timer.after_minutes = s.delay.minutes();
             add_state(name, "waiting").timers.push_back(timer.id);
@@ -292,11 +328,11 @@ private:
             return {name, {}};
         }
         case ast::StepKind::wait_for: {
-            std::string name = unique("awaiting(" + s.target.name + ")");
+            std::string name = names_.at(&s)[0];
             auto& state = add_state(name, "awaiting_event");
             if (s.timeout) {
                 ir::Timer timer;
-                timer.id = "timeout#" + counter("timeout");
+                timer.id = "timeout#" + numbers_.at(&s);
                 timer.kind = "timeout";
                 timer.after_minutes = s.timeout->minutes();
                 state.timers.push_back(timer.id);
@@ -307,7 +343,7 @@ private:
             return {name, {}};
         }
         case ast::StepKind::branch: {
-            std::string name = "branch#" + counter("branch");
+            std::string name = "branch#" + numbers_.at(&s);
             add_state(name, "choice");
             bool otherwise = false;
             for (auto const& arm : s.arms) {
@@ -324,7 +360,7 @@ private:
     }
 
     Target sign(ast::Step const& s, Target next) {
-        std::string step_no = counter("sign");
+        std::string step_no = numbers_.at(&s);
         std::vector<std::string> step_timers;
         ast::Expire const* expire = s.expiries.empty() ? nullptr : &s.expiries.front();
         std::string expire_id, warn_id;
@@ -344,12 +380,11 @@ private:
                 step_timers.push_back(warn_id);
             }
         }
-        for (auto g = s.groups.rbegin(); g != s.groups.rend(); ++g) {
+        auto const& group_names = names_.at(&s);
+        for (std::size_t gi = s.groups.size(); gi-- > 0;) {
             std::vector<std::string> who;
-            for (auto const& id : *g) who.push_back(id.name);
-            std::string label;
-            for (auto const& n : who) label += (label.empty() ? "" : ", ") + n;
-            std::string name = unique("awaiting(" + label + ")");
+            for (auto const& id : s.groups[gi]) who.push_back(id.name);
+            std::string const& name = group_names[gi];
             auto& state = add_state(name, "signing");
             state.signers = who;
             state.timers = step_timers;
