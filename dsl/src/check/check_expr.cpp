@@ -169,8 +169,8 @@ Type Checker::expr(ast::Expr const& e) {
     case ast::Op::eq:
     case ast::Op::ne:
         if (known(l) && known(r) && l != r && l != Type::null && r != Type::null)
-            mismatch("comparing " + a_type(l) + " with " + a_type(r) +
-                     " is never equal");
+            mismatch("comparing " + a_type(l) + " with " + a_type(r) + (e.op == ast::Op::eq
+                     ? " is never equal" : " is always unequal"));
         return Type::boolean;
     case ast::Op::lt:
     case ast::Op::le:

@@ -14,8 +14,9 @@
 // each side. Each source line that carries a label is printed once, followed
 // by one underline row per label on it (`^` for the primary label, `-` for
 // secondary ones); a gap between shown lines is marked with `...` as rustc
-// does. Columns are code points, matching SourceFile::locate and the JSON
-// output, so editors and the terminal agree on where a span starts.
+// does. The `line:column` in the header and in the JSON counts code points,
+// as editors do; the underline is placed by display width, so it stays under
+// its text on lines with wide (CJK) characters.
 #include "signflow/dsl/render.hpp"
 
 #include <nlohmann/json.hpp>
@@ -29,13 +30,27 @@ namespace signflow::dsl {
 
 namespace {
 
-std::uint32_t code_point_count(std::string_view s) {
+// Terminal columns of a code point: East Asian wide and fullwidth characters
+// (CJK ideographs, kana, Hangul, fullwidth forms) take two, so the caret
+// under a Chinese line lands where the terminal drew the character.
+std::uint32_t columns_of(char32_t c) {
+    bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+                (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+                (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
+                (c >= 0x20000 && c <= 0x3FFFD);
+    return wide ? 2 : 1;
+}
+
+std::uint32_t display_width(std::string_view s) {
     std::uint32_t n = 0;
-    for (char c : s) {
-        auto const b = static_cast<unsigned char>(c);
-        if (b < 0x80 || b > 0xBF) {
-            ++n;
-        }
+    for (std::size_t i = 0; i < s.size();) {
+        auto const b = static_cast<unsigned char>(s[i]);
+        std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        char32_t c = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+        for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
+            c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+        n += columns_of(c);
+        i += len;
     }
     return n;
 }
@@ -65,15 +80,16 @@ Mark mark_for(SourceFile const& file, Label const& label, char glyph) {
     auto const begin = file.locate(label.span.begin);
     auto const end = file.locate(std::max(label.span.begin, label.span.end));
     m.line = begin.line;
-    m.column = begin.column;
-    if (end.line == begin.line) {
-        m.width = end.column > begin.column ? end.column - begin.column : 0;
-    } else {
-        // A span over several lines is underlined to the end of its first
-        // line; the header's location still says where it starts.
-        auto const length = code_point_count(file.line_text(begin.line));
-        m.width = length + 1 > begin.column ? length + 1 - begin.column : 0;
-    }
+    // Underline positions are terminal columns (display width), not code
+    // points: they differ on lines with CJK text.
+    auto const line = file.line_text(begin.line);
+    auto const line_start = static_cast<std::size_t>(line.data() - file.text().data());
+    auto const from = std::min<std::size_t>(label.span.begin - line_start, line.size());
+    auto const to = end.line == begin.line ? std::min<std::size_t>(label.span.end - line_start, line.size()) : line.size();
+    m.column = display_width(line.substr(0, from)) + 1;
+    // A span over several lines is underlined to the end of its first line;
+    // the header's location still says where it starts.
+    m.width = to > from ? display_width(line.substr(from, to - from)) : 0;
     // An empty span (a missing token, the end of the file) still needs a
     // visible caret to point at the place.
     m.width = std::max<std::uint32_t>(m.width, 1);

@@ -8,6 +8,7 @@
 #include "syntax/grammar_def.hpp"
 #include "syntax/prescan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -136,8 +137,20 @@ ast::File parse(SourceFile const& source, Diagnostics& diags) {
                                error_at == end ? "the file ends here"
                                : found == "a string" ? "unexpected string"
                                                      : "unexpected " + found);
-        if (found.size() > 2 && found.front() == '`' && syntax::is_ident_char(found[1]))
-            suggest(d, found.substr(1, found.size() - 2), keywords_for(expected), "keyword");
+        std::string word = found.size() > 2 && found.front() == '`' ? found.substr(1, found.size() - 2) : "";
+        bool is_word = !word.empty() && syntax::is_ident_char(word[0]);
+        bool declaration_expected = expected.rfind("a declaration", 0) == 0;
+        if (declaration_expected && is_word &&
+            std::find(step_keywords.begin(), step_keywords.end(), word) != step_keywords.end()) {
+            d.help.push_back("steps are chained with `->`: did you forget `->` before `" + word + "`?");
+        } else if (declaration_expected &&
+                   (word == "<" || word == ">" || word == "<=" || word == ">=" || word == "==" || word == "!=")) {
+            d.help.push_back("comparisons do not chain: write `a < b and b < c`");
+        } else if (is_word && (expected == "`]`" || expected == "`)`" || expected == "`}`")) {
+            d.help.push_back("separate the items with `,`");
+        } else if (is_word) {
+            suggest(d, word, keywords_for(expected), "keyword");
+        }
         remember_broken_name(item_start, end, file);
         first = next_item_line(error_at == item_start ? error_at : error_at - 1, end);
         if (first == item_start) first = next_item_line(first, end);
