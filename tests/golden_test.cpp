@@ -12,6 +12,8 @@
 #include "support.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
+#include "signflow/dsl/format.hpp"
+#include "signflow/dsl/parse.hpp"
 #include "signflow/dsl/render.hpp"
 
 #include <catch2/catch.hpp>
@@ -97,4 +99,33 @@ TEST_CASE("golden: negative cases report errors and valid cases none", "[golden]
             CHECK(result.diagnostics.has_errors());
         }
     }
+}
+
+TEST_CASE("golden: fmt keeps the meaning of every case that parses", "[golden][fmt]") {
+    fs::path root = test::source_dir() / "tests" / "dsl";
+    std::size_t formatted_cases = 0;
+    for (auto const& file : test::files_under(root, ".flow")) {
+        std::string text = test::read(file);
+        dsl::SourceFile source(file.string(), text);
+        dsl::Diagnostics diags;
+        auto tree = dsl::parse(source, diags);
+        if (diags.has_errors()) continue;  // fmt refuses files with syntax errors
+        INFO(file.string());
+        std::string once = dsl::format(source, tree);
+        dsl::SourceFile again_source(file.string(), once);
+        dsl::Diagnostics again_diags;
+        auto again = dsl::parse(again_source, again_diags);
+        REQUIRE_FALSE(again_diags.has_errors());
+        CHECK(dsl::format(again_source, again) == once);
+        CHECK(again.comments.size() == tree.comments.size());
+        auto before = compile_case(root, file);
+        auto after = test::compile_text(once, fs::relative(file, root).generic_string());
+        CHECK(before.diagnostics.error_count() == after.diagnostics.error_count());
+        if (before.workflow) {
+            REQUIRE(after.workflow);
+            CHECK(ir::content_hash(*after.workflow) == ir::content_hash(*before.workflow));
+        }
+        ++formatted_cases;
+    }
+    CHECK(formatted_cases >= 50);
 }
