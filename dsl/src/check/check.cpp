@@ -648,6 +648,10 @@ private:
                     d.help.push_back("add `expire after 14d` under a `sign` step, or a `timeout` to `wait for`");
                 }
             }
+            if (h.actions.empty()) {
+                auto& d = diags.report(Code::empty_handler, h.span, "this handler does nothing", "no action");
+                d.help.push_back("add what should happen: `-> on " + key + " notify sales`");
+            }
             for (auto const& a : h.actions) {
                 if (a.kind != ast::StepKind::notify && a.kind != ast::StepKind::invoke &&
                     a.kind != ast::StepKind::archive) {

@@ -91,6 +91,7 @@ std::vector<CodeInfo> const& all_codes() {
         {connector_not_configured, W, "W1004", "connector not configured"},
         {sign_without_document, W, "W1005", "sign step without a document"},
         {constant_condition, W, "W1006", "constant condition"},
+        {empty_handler, W, "W1007", "handler without an action"},
     };
     return table;
 }

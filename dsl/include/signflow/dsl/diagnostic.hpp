@@ -83,6 +83,7 @@ enum class Code {
     connector_not_configured = 1004,
     sign_without_document = 1005,
     constant_condition = 1006,
+    empty_handler = 1007,
 };
 
 struct CodeInfo {
