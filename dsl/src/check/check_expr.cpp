@@ -9,29 +9,6 @@
 namespace signflow::dsl::check_detail {
 namespace {
 
-char const* op_text(ast::Op op) {
-    switch (op) {
-    case ast::Op::or_: return "or";
-    case ast::Op::and_: return "and";
-    case ast::Op::not_: return "not";
-    case ast::Op::neg: return "-";
-    case ast::Op::eq: return "==";
-    case ast::Op::ne: return "!=";
-    case ast::Op::lt: return "<";
-    case ast::Op::le: return "<=";
-    case ast::Op::gt: return ">";
-    case ast::Op::ge: return ">=";
-    case ast::Op::add: return "+";
-    case ast::Op::sub: return "-";
-    case ast::Op::mul: return "*";
-    case ast::Op::div: return "/";
-    case ast::Op::in: return "in";
-    case ast::Op::not_in: return "not in";
-    case ast::Op::none: break;
-    }
-    return "?";
-}
-
 bool known(Type t) { return t != Type::any; }
 
 }  // namespace
@@ -139,7 +116,7 @@ Type Checker::expr(ast::Expr const& e) {
         Type want = e.op == ast::Op::not_ ? Type::boolean : Type::number;
         if (known(t) && t != want)
             diags.report(Code::type_mismatch, e.span,
-                         "`" + std::string(op_text(e.op)) + "` needs " + a_type(want) +
+                         "`" + std::string(ast::op_text(e.op)) + "` needs " + a_type(want) +
                              ", not " + a_type(t),
                          "this is " + a_type(t));
         return want;
@@ -154,7 +131,7 @@ Type Checker::expr(ast::Expr const& e) {
         d.secondary.push_back({e.operands[0].span, "this is " + a_type(l)});
         d.secondary.push_back({e.operands[1].span, "this is " + a_type(r)});
     };
-    std::string op = op_text(e.op);
+    std::string op(ast::op_text(e.op));
     switch (e.op) {
     case ast::Op::or_:
     case ast::Op::and_:

@@ -48,6 +48,8 @@
 // - Comments after all code go at the end, after a blank line, in column 0.
 #include "signflow/dsl/format.hpp"
 
+#include "syntax/lexical.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -82,54 +84,12 @@ int precedence(ast::Expr const& e) {
     }
 }
 
-std::string_view op_text(ast::Op op) {
-    using ast::Op;
-    switch (op) {
-    case Op::none: return "";
-    case Op::or_: return "or";
-    case Op::and_: return "and";
-    case Op::not_: return "not";
-    case Op::neg: return "-";
-    case Op::eq: return "==";
-    case Op::ne: return "!=";
-    case Op::lt: return "<";
-    case Op::le: return "<=";
-    case Op::gt: return ">";
-    case Op::ge: return ">=";
-    case Op::add: return "+";
-    case Op::sub: return "-";
-    case Op::mul: return "*";
-    case Op::div: return "/";
-    case Op::in: return "in";
-    case Op::not_in: return "not in";
-    }
-    return "";
-}
 
-// A string literal; the language knows only these four escapes, every other
-// byte stands for itself.
-std::string quote(std::string_view s) {
-    std::string out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    for (char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        default: out += c;
-        }
-    }
-    out += '"';
-    return out;
-}
+using lexical::quoted;
 
+// A key that can be written bare.
 bool is_identifier(std::string_view s) {
-    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-    auto digit = [](char c) { return c >= '0' && c <= '9'; };
-    if (s.empty() || !alpha(s.front())) return false;
-    if (!std::all_of(s.begin(), s.end(), [&](char c) { return alpha(c) || digit(c); })) return false;
+    if (!lexical::is_identifier(s)) return false;
     // Words the expression grammar reserves could not be read back as a bare
     // key; quoting them is always accepted.
     for (std::string_view kw : {"true", "false", "null", "and", "or", "not", "in"})
@@ -177,7 +137,7 @@ void print_list(std::string& out, std::vector<ast::Expr> const& items) {
 void print(std::string& out, ast::Expr const& e) {
     using ast::ExprKind;
     switch (e.kind) {
-    case ExprKind::string: out += quote(e.text); return;
+    case ExprKind::string: out += quoted(e.text); return;
     case ExprKind::number: out += number(e); return;
     case ExprKind::boolean: out += e.number != 0 ? "true" : "false"; return;
     case ExprKind::null: out += "null"; return;
@@ -203,7 +163,7 @@ void print(std::string& out, ast::Expr const& e) {
         for (std::size_t i = 0; i < e.operands.size(); ++i) {
             if (i) out += ", ";
             std::string_view const key = i < e.keys.size() ? std::string_view(e.keys[i].name) : "";
-            out += is_identifier(key) ? std::string(key) : quote(key);
+            out += is_identifier(key) ? std::string(key) : quoted(key);
             out += ": ";
             print(out, e.operands[i]);
         }
@@ -219,7 +179,7 @@ void print(std::string& out, ast::Expr const& e) {
         if (e.operands.empty()) return;
         ast::Expr const& x = e.operands[0];
         int const p = precedence(e);
-        out += op_text(e.op);
+        out += ast::op_text(e.op);
         std::string operand;
         // `not` binds looser than comparisons, so `not a == b` needs nothing;
         // only `and`/`or` under it need parentheses.
@@ -244,7 +204,7 @@ void print(std::string& out, ast::Expr const& e) {
         bool const chain = p == p_compare;
         print_operand(out, l, chain ? precedence(l) <= p : precedence(l) < p);
         out += ' ';
-        out += op_text(e.op);
+        out += ast::op_text(e.op);
         out += ' ';
         print_operand(out, r, precedence(r) <= p);
         return;
@@ -284,7 +244,7 @@ private:
 
     void decl(ast::WorkflowDecl const& w) { add(0, "workflow " + w.name.name, w.span.begin); }
 
-    void decl(ast::TimezoneDecl const& t) { add(0, "timezone " + quote(t.zone), t.span.begin); }
+    void decl(ast::TimezoneDecl const& t) { add(0, "timezone " + quoted(t.zone), t.span.begin); }
 
     void decl(ast::RoleDecl const& r) { add(0, "role " + r.name.name + " = " + expr(r.value), r.span.begin); }
 
@@ -302,7 +262,7 @@ private:
                 head += t.stock[i].name;
             }
         } else {
-            head += quote(t.file.value_or(""));
+            head += quoted(t.file.value_or(""));
         }
 
         // The body in source order as `item_order` records it; anything it

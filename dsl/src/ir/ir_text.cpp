@@ -5,6 +5,8 @@
 // them back with the same meaning (minimal, but sufficient, parentheses).
 #include "signflow/dsl/ir_io.hpp"
 
+#include "syntax/lexical.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -64,42 +66,9 @@ int precedence(Expr const& e) {
     return p_primary;
 }
 
-bool is_identifier(std::string_view s) {
-    if (s.empty()) return false;
-    auto const alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-    if (!alpha(s[0])) return false;
-    for (char c : s) {
-        if (!alpha(c) && !(c >= '0' && c <= '9')) return false;
-    }
-    return true;
-}
-
-void append_quoted(std::string& out, std::string_view s) {
-    out += '"';
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default: out += c;
-        }
-    }
-    out += '"';
-}
-
-// Minutes as the largest unit that divides them exactly: 2880 -> "2d".
-std::string duration_text(std::int64_t minutes) {
-    if (minutes == 0) return "0m";
-    struct Unit {
-        std::int64_t minutes;
-        char suffix;
-    };
-    for (Unit const u : {Unit{10080, 'w'}, Unit{1440, 'd'}, Unit{60, 'h'}}) {
-        if (minutes % u.minutes == 0) return std::to_string(minutes / u.minutes) + u.suffix;
-    }
-    return std::to_string(minutes) + 'm';
-}
+using dsl::lexical::append_quoted;
+using dsl::lexical::duration_text;
+using dsl::lexical::is_identifier;
 
 std::string duration_text(double minutes) {
     // Doubles beyond 2^53 (or fractional) have no exact integer form; they

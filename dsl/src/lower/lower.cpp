@@ -11,6 +11,8 @@
 // the same workflow always lowers to the same IR, and so to the same hash.
 #include "signflow/dsl/compile.hpp"
 
+#include "syntax/lexical.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <filesystem>
@@ -19,36 +21,6 @@
 
 namespace signflow::dsl {
 namespace {
-
-std::string op_text(ast::Op op) {
-    switch (op) {
-    case ast::Op::or_: return "or";
-    case ast::Op::and_: return "and";
-    case ast::Op::not_: return "not";
-    case ast::Op::neg: return "-";
-    case ast::Op::eq: return "==";
-    case ast::Op::ne: return "!=";
-    case ast::Op::lt: return "<";
-    case ast::Op::le: return "<=";
-    case ast::Op::gt: return ">";
-    case ast::Op::ge: return ">=";
-    case ast::Op::add: return "+";
-    case ast::Op::sub: return "-";
-    case ast::Op::mul: return "*";
-    case ast::Op::div: return "/";
-    case ast::Op::in: return "in";
-    case ast::Op::not_in: return "not in";
-    case ast::Op::none: break;
-    }
-    return "?";
-}
-
-std::string duration_text(std::int64_t minutes) {
-    if (minutes % 10080 == 0) return std::to_string(minutes / 10080) + "w";
-    if (minutes % 1440 == 0) return std::to_string(minutes / 1440) + "d";
-    if (minutes % 60 == 0) return std::to_string(minutes / 60) + "h";
-    return std::to_string(minutes) + "m";
-}
 
 // Where a lowered chain continues: a state, entered with these actions.
 struct Target {
@@ -118,8 +90,8 @@ private:
             for (auto const& k : e.keys) out.keys.push_back(k.name);
             break;
         case ast::ExprKind::call: out.kind = "call", out.text = e.text; break;
-        case ast::ExprKind::unary: out.kind = "unary", out.text = op_text(e.op); break;
-        case ast::ExprKind::binary: out.kind = "binary", out.text = op_text(e.op); break;
+        case ast::ExprKind::unary: out.kind = "unary", out.text = ast::op_text(e.op); break;
+        case ast::ExprKind::binary: out.kind = "binary", out.text = ast::op_text(e.op); break;
         }
         for (auto const& o : e.operands) out.args.push_back(expr(o));
         return out;
@@ -246,7 +218,7 @@ private:
             case ast::StepKind::fill: names_[&s] = {unique("filling(" + s.target.name + ")")}; break;
             case ast::StepKind::verify: names_[&s] = {unique("verifying(" + s.target.name + ")")}; break;
             case ast::StepKind::wait:
-                names_[&s] = {unique("waiting(" + duration_text(s.delay.minutes()) + ")")};
+                names_[&s] = {unique("waiting(" + lexical::duration_text(s.delay.minutes()) + ")")};
                 numbers_[&s] = counter("delay");
                 break;
             case ast::StepKind::wait_for:

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -43,6 +44,9 @@ enum class ExprKind : std::uint8_t {
 };
 
 enum class Op : std::uint8_t { none, or_, and_, not_, neg, eq, ne, lt, le, gt, ge, add, sub, mul, div, in, not_in };
+
+// The operator as written (`and`, `==`, `not in`, unary `-`).
+std::string_view op_text(Op op);
 
 struct Expr {
     ExprKind kind = ExprKind::null;
