@@ -175,6 +175,13 @@ json transition_json(Transition const& t) {
     return j;
 }
 
+json reaction_json(Reaction const& r) {
+    json j = json::object();
+    j["event"] = r.event;
+    put_list(j, "actions", r.actions, action_json);
+    return j;
+}
+
 json timer_json(Timer const& t) {
     json j = json::object();
     j["id"] = t.id;
@@ -426,6 +433,14 @@ Transition read_transition(json const& j, std::string const& where) {
     return t;
 }
 
+Reaction read_reaction(json const& j, std::string const& where) {
+    Obj const o(j, where, {"event", "actions"});
+    Reaction r;
+    o.get_required("event", r.event);
+    o.get_list("actions", r.actions, read_action);
+    return r;
+}
+
 Timer read_timer(json const& j, std::string const& where) {
     Obj const o(j, where,
                 {"id", "kind", "after_minutes", "every_minutes", "at_minute_of_day", "zone_of", "max_count", "role",
@@ -460,6 +475,7 @@ json to_json(Workflow const& w) {
     for (auto const& s : w.states) j["states"].push_back(state_json(s));
     j["transitions"] = json::array();
     for (auto const& t : w.transitions) j["transitions"].push_back(transition_json(t));
+    put_list(j, "reactions", w.reactions, reaction_json);
     put_list(j, "timers", w.timers, timer_json);
     return j;
 }
@@ -477,7 +493,7 @@ Workflow from_json(json const& j) {
     }
     Obj const o(j, "",
                 {"format", "name", "timezone", "roles", "templates", "quotas", "triggers", "states", "transitions",
-                 "timers"});
+                 "reactions", "timers"});
     Workflow w;
     w.format = format;
     o.get_required("name", w.name);
@@ -488,6 +504,7 @@ Workflow from_json(json const& j) {
     o.get_list("triggers", w.triggers, read_trigger);
     o.get_list("states", w.states, read_state);
     o.get_list("transitions", w.transitions, read_transition);
+    o.get_list("reactions", w.reactions, read_reaction);
     o.get_list("timers", w.timers, read_timer);
     return w;
 }

@@ -337,6 +337,15 @@ std::string to_text(Workflow const& w) {
         }
     }
 
+    if (!w.reactions.empty()) {
+        line(0, "reactions:");
+        for (auto const& r : w.reactions) {
+            std::string text = "on " + r.event;
+            for (std::size_t i = 0; i < r.actions.size(); ++i) text += (i ? "; " : " / ") + action_text(r.actions[i]);
+            line(1, text);
+        }
+    }
+
     // Malformed IR (a transition out of a state that does not exist) is
     // still shown: this listing is what one reads to find such a mistake.
     bool header = false;

@@ -204,12 +204,11 @@ private:
 
     void trigger(ast::Trigger const& t, int index) {
         trigger_index_ = index;
-        std::size_t first_transition = w_.transitions.size();
         plan(t.steps);
         Target entry = chain(t.steps, Target{final_state("completed"), {}});
         transition("start", t.event.name, entry, t.where ? std::optional(expr(*t.where)) : std::nullopt);
         w_.triggers.push_back({t.event.name, t.where ? std::optional(expr(*t.where)) : std::nullopt});
-        for (auto const& h : t.handlers) handler(h, first_transition);
+        for (auto const& h : t.handlers) handler(h);
     }
 
     void plan(std::vector<ast::Step> const& steps) {
@@ -232,8 +231,11 @@ private:
             case ast::StepKind::sign:
                 numbers_[&s] = counter("sign");
                 for (auto const& g : s.groups) {
+                    // A name, not a list: a group of hundreds is named by its
+                    // first signers, so names stay short and transitions small.
                     std::string label;
-                    for (auto const& id : g) label += (label.empty() ? "" : ", ") + id.name;
+                    for (std::size_t i = 0; i < g.size() && i < 4; ++i) label += (i ? ", " : "") + g[i].name;
+                    if (g.size() > 4) label += ", +" + std::to_string(g.size() - 4);
                     names_[&s].push_back(unique("awaiting(" + label + ")"));
                 }
                 break;
@@ -317,6 +319,14 @@ private:
         case ast::StepKind::branch: {
             std::string name = "branch#" + numbers_.at(&s);
             add_state(name, "choice");
+            // Effects after the branch run once, from a join state, instead of
+            // being copied onto the exit of every arm.
+            if (!next.actions.empty() && s.arms.size() > 1) {
+                std::string join = "join#" + numbers_.at(&s);
+                add_state(join, "choice");
+                transition(join, "always", next);
+                next = Target{join, {}};
+            }
             bool otherwise = false;
             for (auto const& arm : s.arms) {
                 Target to = chain(arm.steps, next);
@@ -406,7 +416,7 @@ private:
         return next;
     }
 
-    void handler(ast::Handler const& h, std::size_t first_transition) {
+    void handler(ast::Handler const& h) {
         std::vector<ir::Action> actions;
         for (auto const& a : h.actions) {
             ir::Action action = effect(a);
@@ -415,12 +425,11 @@ private:
         }
         std::string const& o = h.outcome.name;
         if (o == "signed" && h.by) {
-            for (std::size_t i = first_transition; i < w_.transitions.size(); ++i)
-                if (w_.transitions[i].event == "signed(" + h.by->name + ")")
-                    for (auto a : actions) {
-                        a.only_for_trigger = -1;  // the transition belongs to this trigger's chain already
-                        w_.transitions[i].actions.push_back(std::move(a));
-                    }
+            std::string event = "signed(" + h.by->name + ")";
+            auto r = std::find_if(w_.reactions.begin(), w_.reactions.end(),
+                                  [&](ir::Reaction const& x) { return x.event == event; });
+            if (r == w_.reactions.end()) r = w_.reactions.insert(w_.reactions.end(), ir::Reaction{event, {}});
+            r->actions.insert(r->actions.end(), actions.begin(), actions.end());
             return;
         }
         ir::State* state = find_state(final_state(o));

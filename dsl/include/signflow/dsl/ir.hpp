@@ -14,6 +14,7 @@
 // - A transition whose `to` equals its `from` is internal: no exit, no entry,
 //   no timer changes.
 // - `choice` states leave at once by the first transition whose guard holds.
+// - A reaction's actions run with every transition its event takes.
 // - Actions are requests for effects (documents, messages, connector calls);
 //   the engine runs them through its outbox, never inside the transition.
 #include <cstdint>
@@ -132,6 +133,16 @@ struct Transition {
     bool operator==(Transition const&) const = default;
 };
 
+// Actions that run whenever an event happens, in whatever state it finds the
+// instance (`on signed by client notify manager`). Kept apart from the
+// transitions so that a handler is stored once, not once per transition the
+// event can take.
+struct Reaction {
+    std::string event;  // e.g. "signed(client)"
+    std::vector<Action> actions;
+    bool operator==(Reaction const&) const = default;
+};
+
 struct Trigger {
     std::string event;
     std::optional<Expr> guard;
@@ -148,6 +159,7 @@ struct Workflow {
     std::vector<Trigger> triggers;
     std::vector<State> states;
     std::vector<Transition> transitions;
+    std::vector<Reaction> reactions;
     std::vector<Timer> timers;
     bool operator==(Workflow const&) const = default;
 };
