@@ -5,6 +5,8 @@
 // measured in bench/, not asserted here.)
 #include "support.hpp"
 
+#include "signflow/dsl/ir_io.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -98,5 +100,27 @@ TEST_CASE("hostile: truncations of a real workflow never crash", "[hostile]") {
         auto result = test::compile_text(full.substr(0, n));
         // Every prefix either compiles or explains why not.
         CHECK((result.workflow.has_value() || !result.diagnostics.all().empty()));
+    }
+}
+
+TEST_CASE("hostile: the IR grows linearly with the source", "[hostile]") {
+    // Shapes that once made lowering copy work per pair: a huge signing
+    // group, many `on signed by` handlers over many sign steps, many branch
+    // arms followed by many effects.
+    std::string group = "on go -> fill nda -> sign in parallel [";
+    for (int i = 0; i < 2000; ++i) group += (i ? ", r" : "r") + std::to_string(i);
+    group += "]\n";
+    std::string handlers = "on go -> fill nda";
+    for (int i = 0; i < 1000; ++i) handlers += " -> sign [a]";
+    for (int i = 0; i < 1000; ++i) handlers += " -> on signed by a notify x" + std::to_string(i);
+    std::string arms = "on go -> fill nda -> sign [a] -> when event.x == 0 { notify a }";
+    for (int i = 1; i < 500; ++i) arms += " otherwise when event.x == " + std::to_string(i) + " { notify a }";
+    for (int i = 0; i < 500; ++i) arms += " -> notify c" + std::to_string(i);
+    for (auto const* text : {&group, &handlers, &arms}) {
+        auto result = test::compile_text(*text);
+        REQUIRE(result.workflow);
+        std::size_t ir_size = ir::to_json(*result.workflow).dump().size();
+        INFO("source " << text->size() << " bytes, IR " << ir_size << " bytes");
+        CHECK(ir_size < 100 * text->size());
     }
 }

@@ -11,7 +11,8 @@
 // libFuzzer catches hangs, -timeout, and memory blow-ups, -rss_limit_mb):
 // 1. parse + check + lower it, as dsl::compile() does, and render its
 //    diagnostics (human and JSON), as `signflow check` does;
-// 2. when it lowers: the IR must survive to_json/from_json (through JSON
+// 2. when it lowers: the IR stays within 1000x the source's size, and it
+//    must survive to_json/from_json (through JSON
 //    text) unchanged; its content hash must be 64 hex digits; to_text, to_dot
 //    and to_mermaid must not fail;
 // 3. when it parses without errors: format it; the formatted text must parse
@@ -87,6 +88,11 @@ bool is_hash(std::string const& h) {
 // also covers the in-memory round trip; equal IRs then have equal hashes.)
 std::string check_ir(ir::Workflow const& w, std::string const& text) {
     std::string dumped = ir::to_json(w).dump();
+    // Lowering is linear in the source: an IR far larger than its source
+    // means some construct is copied per pair of things (quadratic).
+    if (dumped.size() > 1000 * text.size() + 65536)
+        fail("the IR is out of proportion to its source", "source", text, "IR size",
+             std::to_string(dumped.size()) + " bytes");
     ir::Workflow back;
     try {
         back = ir::from_json(nlohmann::json::parse(dumped));
