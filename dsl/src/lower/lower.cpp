@@ -22,6 +22,48 @@
 namespace signflow::dsl {
 namespace {
 
+// The IR is built with push_back, so its vectors hold up to twice the room
+// they need; a daemon keeps every loaded IR for as long as it runs, so the
+// slack is given back once here.
+template <class T>
+void shrink(std::vector<T>& v) {
+    v.shrink_to_fit();
+}
+void compact(ir::Expr& e) {
+    shrink(e.path);
+    shrink(e.keys);
+    shrink(e.args);
+    for (auto& a : e.args) compact(a);
+}
+void compact(ir::Action& a) {
+    if (a.data) compact(*a.data);
+}
+void compact(ir::Workflow& w) {
+    for (auto& r : w.roles) compact(r.source);
+    for (auto& t : w.templates) {
+        for (auto& f : t.fields) compact(f.value);
+        for (auto& s : t.sections) compact(s.when);
+    }
+    for (auto& s : w.states) {
+        shrink(s.entry);
+        shrink(s.timers);
+        shrink(s.signers);
+        for (auto& a : s.entry) compact(a);
+    }
+    for (auto& t : w.transitions) {
+        shrink(t.actions);
+        for (auto& a : t.actions) compact(a);
+        if (t.guard) compact(*t.guard);
+    }
+    for (auto& r : w.reactions)
+        for (auto& a : r.actions) compact(a);
+    shrink(w.states);
+    shrink(w.transitions);
+    shrink(w.timers);
+    shrink(w.roles);
+    shrink(w.templates);
+}
+
 // Where a lowered chain continues: a state, entered with these actions.
 struct Target {
     std::string state;
@@ -43,6 +85,7 @@ public:
         for (auto const& item : file_.items)
             if (auto const* t = std::get_if<ast::Trigger>(&item)) trigger(*t, triggers > 1 ? index++ : -1);
         order();
+        compact(w_);
         return std::move(w_);
     }
 
