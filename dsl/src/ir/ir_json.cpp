@@ -70,7 +70,7 @@ void put(json& j, char const* key, std::int64_t v, std::int64_t dflt = 0) {
 
 json expr_json(Expr const& e);
 
-void put(json& j, char const* key, std::optional<Expr> const& e) {
+void put(json& j, char const* key, Box<Expr> const& e) {
     if (e) j[key] = expr_json(*e);
 }
 
@@ -302,7 +302,7 @@ public:
         get_list(key, out, [](json const& e, std::string const& w) { return read_string(e, w); });
     }
     void get(char const* key, Expr& out) const;
-    void get(char const* key, std::optional<Expr>& out) const;
+    void get(char const* key, Box<Expr>& out) const;
 
     template <class T, class F>
     void get_list(char const* key, std::vector<T>& out, F const& convert) const {
@@ -337,7 +337,7 @@ void Obj::get(char const* key, Expr& out) const {
     if (json const* v = find(key)) out = read_expr(*v, at(key));
 }
 
-void Obj::get(char const* key, std::optional<Expr>& out) const {
+void Obj::get(char const* key, Box<Expr>& out) const {
     if (json const* v = find(key)) out = read_expr(*v, at(key));
 }
 

@@ -18,6 +18,7 @@
 // - Actions are requests for effects (documents, messages, connector calls);
 //   the engine runs them through its outbox, never inside the transition.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,44 @@
 namespace signflow::ir {
 
 inline constexpr int format_version = 1;
+
+// An optional value kept behind a pointer. Most transitions have no guard
+// and most actions no data; std::optional<Expr> would spend a whole
+// expression's size on each of them, and a daemon holds every loaded IR.
+// Copies are deep and == compares values, so the IR stays plain data.
+template <class T>
+class Box {
+public:
+    Box() = default;
+    Box(std::nullopt_t) {}
+    Box(T value) : p_(std::make_unique<T>(std::move(value))) {}
+    Box(std::optional<T> value) {
+        if (value) p_ = std::make_unique<T>(std::move(*value));
+    }
+    Box(Box const& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+    Box(Box&&) noexcept = default;
+    Box& operator=(Box const& other) {
+        if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
+        return *this;
+    }
+    Box& operator=(Box&&) noexcept = default;
+
+    bool has_value() const { return p_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    T& operator*() { return *p_; }
+    T const& operator*() const { return *p_; }
+    T* operator->() { return p_.get(); }
+    T const* operator->() const { return p_.get(); }
+    void reset() { p_.reset(); }
+
+    friend bool operator==(Box const& a, Box const& b) {
+        if (!a.p_ || !b.p_) return !a.p_ && !b.p_;
+        return *a.p_ == *b.p_;
+    }
+
+private:
+    std::unique_ptr<T> p_;
+};
 
 struct Expr {
     // literal: `type` is null|boolean|number|string|duration|time_of_day
@@ -77,7 +116,7 @@ struct Template {
 struct Quota {
     std::int64_t limit = 0;
     std::string period;  // day | week | month | year
-    std::optional<Expr> key;
+    Box<Expr> key;
     bool operator==(Quota const&) const = default;
 };
 
@@ -89,7 +128,7 @@ struct Action {
     std::string operation;  // invoke: the connector's operation, if named
     std::string method;     // send_code: sms | email
     std::int64_t attempts = 0;
-    std::optional<Expr> data;
+    Box<Expr> data;
     // Run only when the instance entered by this event (e.g. "declined(client)").
     std::string only_on_event;
     // Run only for instances started by this trigger (index into triggers);
@@ -127,7 +166,7 @@ struct Transition {
     // `declined(client)`, `verified(client)`, `verification_failed(client)`),
     // `all_signed`, `done`, `error`, `timer(ID)`, or `always` (choice states).
     std::string event;
-    std::optional<Expr> guard;
+    Box<Expr> guard;
     std::vector<Action> actions;
     std::string to;
     bool operator==(Transition const&) const = default;
@@ -145,7 +184,7 @@ struct Reaction {
 
 struct Trigger {
     std::string event;
-    std::optional<Expr> guard;
+    Box<Expr> guard;
     bool operator==(Trigger const&) const = default;
 };
 
