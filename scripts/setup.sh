@@ -10,7 +10,7 @@ packages=(
   # libraries (Debian's default Boost 1.74: Spirit X3 lives in libboost-dev)
   libboost-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   # tests, fuzzing and benchmarks
-  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz
+  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine
 )
 
 missing=()
