@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using namespace signflow;
 namespace fs = std::filesystem;
 
@@ -41,8 +43,19 @@ std::string relayout(std::string const& text) {
 
 }  // namespace
 
-TEST_CASE("examples: there are at least five, each a different shape", "[examples]") {
-    CHECK(examples().size() >= 5);
+TEST_CASE("examples: at least five, each a different shape", "[examples]") {
+    REQUIRE(examples().size() >= 5);
+    // Different shapes: no two examples lower to the same set of state kinds
+    // and transition events (names aside).
+    std::set<std::string> shapes;
+    for (auto const& path : examples()) {
+        auto result = test::compile_text(test::read(path), path.filename().string());
+        REQUIRE(result.workflow);
+        std::string shape;
+        for (auto const& s : result.workflow->states) shape += s.kind + ";";
+        shape += "|" + std::to_string(result.workflow->transitions.size());
+        CHECK(shapes.insert(shape).second);
+    }
 }
 
 TEST_CASE("examples: compile cleanly and round-trip", "[examples]") {

@@ -75,6 +75,8 @@ TEST_CASE("ir: parallel groups join on all_signed; reminders are per signer", "[
     REQUIRE(warning != w.timers.end());
     CHECK(warning->after_minutes == 12 * 1440);
     // The step's expiry spans both groups: the same timer id in both states.
+    auto signing = std::count_if(w.states.begin(), w.states.end(), [](auto& s) { return s.kind == "signing"; });
+    REQUIRE(signing == 2);
     for (auto const& s : w.states)
         if (s.kind == "signing") CHECK(std::count(s.timers.begin(), s.timers.end(), "expire#1") == 1);
 }

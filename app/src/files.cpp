@@ -28,23 +28,36 @@ std::string read_file(fs::path const& path) {
 }
 
 void write_file_atomically(fs::path const& path, std::string const& text) {
-    fs::path tmp = path;
+    // Replace the file a symlink points to, not the link; keep its permissions.
+    std::error_code ec;
+    fs::path target = path;
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+        target = fs::canonical(path, ec);
+        if (ec) throw InputError(path.string() + ": " + ec.message());
+    }
+    ec.clear();
+    fs::path tmp = target;
     tmp += ".signflow-tmp";
+    auto fail = [&](std::string const& why) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw InputError(why);
+    };
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw InputError(tmp.string() + ": cannot write");
+        if (!out) fail(tmp.string() + ": cannot write");
         out << text;
         out.flush();
-        if (!out) throw InputError(tmp.string() + ": write failed");
+        if (!out) fail(tmp.string() + ": write failed");
     }
+    if (fs::exists(target, ec)) fs::permissions(tmp, fs::status(target, ec).permissions(), ec);
     // fsync before rename: a crash leaves either the old or the new file.
     if (int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
         ::fsync(fd);
         ::close(fd);
     }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw InputError(path.string() + ": cannot replace: " + ec.message());
+    fs::rename(tmp, target, ec);
+    if (ec) fail(path.string() + ": cannot replace: " + ec.message());
 }
 
 std::vector<fs::path> collect_flow_files(std::vector<std::string> const& paths) {

@@ -1,6 +1,7 @@
 // `signflow`: the command line. Each subcommand is a function in
-// *_command.cpp; this file only declares options and maps exceptions about
-// the command's inputs to exit code 2.
+// *_command.cpp; this file only declares options and maps exceptions to
+// exit code 2: problems with the command's inputs (InputError), and any
+// other exception, which is a bug and is reported as "internal error".
 #include "commands.hpp"
 #include "files.hpp"
 
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
         std::cerr << "signflow: " << e.what() << "\n";
         return exit_usage;
     } catch (std::exception const& e) {
-        std::cerr << "signflow: " << e.what() << "\n";
+        std::cerr << "signflow: internal error: " << e.what() << "\n";
         return exit_usage;
     }
     return exit_usage;

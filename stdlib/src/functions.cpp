@@ -1,7 +1,7 @@
 // The functions workflow expressions can call, as the checker sees them:
 // parameter types, arity and result type. The evaluator implements them
-// under the same names; the summaries are what `signflow functions` and the
-// language server show. Event data is dynamic, so parameters that take "a
+// under the same names; the summaries are for the docs and, later, for
+// editor help. Event data is dynamic, so parameters that take "a
 // date" or "a string or a list" are typed `any` and checked at run time.
 #include "signflow/stdlib/catalog.hpp"
 

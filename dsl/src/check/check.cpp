@@ -11,6 +11,8 @@
 
 #include "signflow/dsl/compile.hpp"
 
+#include "syntax/lexical.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -187,7 +189,7 @@ private:
             std::string key;
             if (q->key) {
                 expr(*q->key);
-                key = source.text().substr(q->key->span.begin, q->key->span.end - q->key->span.begin);
+                key = without_layout(text(q->key->span));
             }
             auto [it, fresh] = seen_quota.emplace(std::make_pair(q->period.name, key), q);
             if (!fresh) {
@@ -335,7 +337,6 @@ private:
             else
                 d.help.push_back("name the business event that starts it, e.g. `form_submitted`");
         }
-        bool reachable = true;
         if (t.where) {
             condition(*t.where, "a `where` condition");
             if (auto v = constant(*t.where)) {
@@ -345,12 +346,10 @@ private:
                 } else {
                     auto& d = diags.report(Code::unreachable_step, t.where->span,
                                            "this condition is always false", "never true");
-                    d.notes.push_back("the workflow can never start");
-                    reachable = false;
+                    d.notes.push_back("this trigger can never start an envelope");
                 }
             }
         }
-        (void)reachable;
         Flow flow;
         Outcomes out;
         trigger_signers.clear();
@@ -523,7 +522,8 @@ private:
                                        "every " + text(r.every.span));
                 d.secondary.push_back({expire->after.span, "expires after " + text(expire->after.span)});
                 d.help.push_back("remind more often than the envelope expires, e.g. `remind every " +
-                                 std::to_string(std::max<std::int64_t>(1, expire->after.minutes() / 1440 / 2)) + "d`");
+                                 lexical::duration_text(std::max<std::int64_t>(1, expire->after.minutes() / 2)) +
+                                 "`");
             }
             if (r.at_minute_of_day && r.every.minutes() % 1440 != 0) {
                 auto& d = diags.report(Code::reminder_time_needs_days, r.at_span,
@@ -628,7 +628,7 @@ private:
                     diags.report(Code::handler_role_misuse, h.by->span, "`on " + o + "` cannot name a role",
                                  "only `signed by` and `declined by` name one");
                 } else if (h.by) {
-                    if (resolve_role(h.by->name.empty() ? h.outcome : *h.by) && !out.signers.count(h.by->name)) {
+                    if (resolve_role(*h.by) && !out.signers.count(h.by->name)) {
                         auto& d = diags.report(Code::impossible_handler, h.by->span,
                                                "`" + h.by->name + "` never signs in this chain",
                                                "this handler can never run");

@@ -43,8 +43,8 @@ struct Checker {
     // Expressions (check_expr.cpp).
     Type expr(ast::Expr const& e);
     void condition(ast::Expr const& e, char const* what);
-    // Reports W1001/W1006 for a condition that is always false/true and
-    // returns its constant value, if it has one.
+    // The value of a condition that is the same whatever the data (`true`,
+    // `not false`, `x and false`), if it is; callers report W1001/W1006.
     std::optional<bool> constant(ast::Expr const& e) const;
 };
 

@@ -90,8 +90,9 @@ using lexical::quoted;
 // A key that can be written bare.
 bool is_identifier(std::string_view s) {
     if (!lexical::is_identifier(s)) return false;
-    // Words the expression grammar reserves could not be read back as a bare
-    // key; quoting them is always accepted.
+    // Keys are plain names, so even `true` or `in` reads back bare; quoting
+    // the words the expression grammar reserves keeps the text unambiguous
+    // to a reader, and quoting is always accepted.
     for (std::string_view kw : {"true", "false", "null", "and", "or", "not", "in"})
         if (s == kw) return false;
     return true;

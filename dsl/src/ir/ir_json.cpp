@@ -512,7 +512,8 @@ Workflow from_json(json const& j) {
 std::string content_hash(Workflow const& w) {
     // dump() with no indent: no whitespace, keys sorted (std::map objects),
     // shortest round-trip doubles, so equal IR gives equal bytes. It throws
-    // on invalid UTF-8, which the parser never lets through; hashing a lossy
+    // on invalid UTF-8, which the parser never lets through (and lowering
+    // keeps out of names taken from file names); hashing a lossy
     // replacement instead could give two different workflows one version id.
     std::string const text = to_json(w).dump();
     unsigned char digest[EVP_MAX_MD_SIZE];

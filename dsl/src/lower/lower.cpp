@@ -5,8 +5,8 @@
 // for) become states; steps that only request an effect (notify, invoke,
 // archive) become actions on the transition into whatever comes next, so they
 // never hold an envelope up. A branch becomes a `choice` state. Handlers
-// become entry actions of the final states (`completed`, `declined`, …) or
-// actions on `signed(ROLE)` transitions. Names are deterministic (a repeated
+// become entry actions of the final states (`completed`, `declined`, …) or,
+// for `on signed by ROLE`, a reaction to `signed(ROLE)`. Names are deterministic (a repeated
 // name gets `#2`), and states are finally ordered by a walk from `start`, so
 // the same workflow always lowers to the same IR, and so to the same hash.
 #include "signflow/dsl/compile.hpp"
@@ -24,7 +24,8 @@ namespace {
 
 // The IR is built with push_back, so its vectors hold up to twice the room
 // they need; a daemon keeps every loaded IR for as long as it runs, so the
-// slack is given back once here.
+// slack of the large, numerous vectors (states, transitions, actions,
+// expressions) is given back once here.
 template <class T>
 void shrink(std::vector<T>& v) {
     v.shrink_to_fit();
@@ -143,7 +144,11 @@ private:
     // ---- declarations
 
     void declarations() {
+        // Without a `workflow` line the file's stem names it; a file name
+        // may hold any bytes, the IR only UTF-8 names: keep [A-Za-z0-9_.-].
         w_.name = std::filesystem::path(source_.path()).stem().string();
+        for (char& c : w_.name)
+            if (!lexical::is_identifier(std::string(1, c)) && !(c >= '0' && c <= '9') && c != '-' && c != '.') c = '_';
         std::set<std::string> signers;
         bool declared = false;
         for (auto const& item : file_.items) {
@@ -430,14 +435,14 @@ private:
                     timer.max_count = r.at_most.value_or(0);
                     timer.role = n;
                     timer.cancel_on = "signed(" + n + ")";
-                    find_state(name)->timers.push_back(timer.id);
+                    state.timers.push_back(timer.id);
                     ir::Action remind;
                     remind.kind = "remind";
                     remind.target = n;
                     transition(name, "timer(" + timer.id + ")", {name, {}}, std::nullopt, {remind});
-                    if (std::none_of(w_.timers.begin(), w_.timers.end(),
-                                     [&](ir::Timer const& t) { return t.id == timer.id; }))
-                        w_.timers.push_back(std::move(timer));
+                    // (a signer appears once per step and a step has one
+                    // `remind`: the checker saw to it, so ids are unique)
+                    w_.timers.push_back(std::move(timer));
                 }
             if (who.size() == 1) {
                 transition(name, "signed(" + who[0] + ")", next);

@@ -6,7 +6,8 @@
 // action receives no attribute from X3 (X3's rule: actions switch automatic
 // propagation off) and builds its node in `_val` through the small action
 // helpers below; rules without actions propagate their one attribute. Spans
-// come from the rule ids' `on_success` (grammar.hpp).
+// come from `with_span` (rules with actions) or the rule ids' `on_success`
+// (rules without; grammar.hpp).
 //
 // Where the grammar commits: after a keyword that can only start one thing,
 // the rest is an expectation (`>`), so an error says what was expected right
@@ -204,6 +205,10 @@ inline auto fold_prefix(ast::Op op) {
     return [op](auto& ctx) {
         Prefixed& p = _attr(ctx);
         ast::Expr e = std::move(p.operand);
+        if (p.ops.empty()) {
+            _val(ctx) = std::move(e);
+            return;
+        }
         if (static_cast<int>(p.ops.size()) + e.depth > max_expression_depth) {
             if (!state_of(ctx).depth_reported)
                 state_of(ctx).diags->report(Code::nesting_too_deep, Span{p.ops.front(), e.span.end},
@@ -251,10 +256,24 @@ auto with_step_span(Parser const& p) {
 
 auto const set_operand = [](auto& ctx) { _val(ctx).operand = std::move(_attr(ctx)); };
 
-// Recomputes a container expression's depth from its operands.
-inline void settle_depth(ast::Expr& e) {
+// Recomputes a container expression's depth from its operands (a list, an
+// object, a call). Past the cap its operands are dropped, after one error, so
+// no tree gets deeper than the cap this way either.
+template <class Context>
+void settle_depth(Context const& ctx, ast::Expr& e) {
     std::uint16_t d = 0;
     for (auto const& o : e.operands) d = std::max(d, o.depth);
+    if (d + 1 > max_expression_depth) {
+        auto& st = state_of(ctx);
+        if (!st.depth_reported)
+            st.diags->report(Code::nesting_too_deep, e.operands.front().span,
+                             "expression is nested more than " + std::to_string(max_expression_depth) + " deep",
+                             "too deep");
+        st.depth_reported = true;
+        e.operands.clear();
+        e.keys.clear();
+        d = 0;
+    }
     e.depth = static_cast<std::uint16_t>(d + 1);
 }
 
@@ -448,9 +467,9 @@ auto const make_call = [](auto& ctx) {
     e.text = e.path.front().name;
     e.name_span = e.path.front().span;
     e.path.clear();
-    settle_depth(e);
+    settle_depth(ctx, e);
 };
-auto const finish_container = [](auto& ctx) { settle_depth(_val(ctx)); };
+auto const finish_container = [](auto& ctx) { settle_depth(ctx, _val(ctx)); };
 
 // `name(args)` is a call; `a.b.c` a path. Path segments after a dot may be
 // keywords (`event.for` is a field like any other).

@@ -58,8 +58,9 @@ struct Expr {
     Duration duration;     // duration literal
     int minute_of_day = 0; // time-of-day literal
     Span name_span;        // call: the function name's span
-    // Height of this subtree. The parser caps it (see parse.hpp) so that every
-    // later pass may recurse over expressions without exhausting the stack.
+    // Height of this subtree. The parser caps it for every kind of node
+    // (operators, prefix runs, lists, objects, calls; see parse.hpp) so that
+    // every later pass may recurse over expressions without exhausting the stack.
     std::uint16_t depth = 1;
     std::vector<Ident> path;
     std::vector<Ident> keys;  // object: one per operand
