@@ -1,11 +1,20 @@
 #pragma once
 // The subcommands of `signflow`. Each returns the process exit code
 // (files.hpp); main.cpp wires them to CLI11.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace signflow::stdlib {
+class StandardCatalog;
+}
+
 namespace signflow::app {
+
+// The standard catalog, with the connectors of a configuration file when
+// one is named (check_command.cpp).
+std::unique_ptr<stdlib::StandardCatalog> make_catalog(std::string const& config);
 
 struct CheckOptions {
     std::vector<std::string> paths;

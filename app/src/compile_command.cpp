@@ -15,8 +15,6 @@
 
 namespace signflow::app {
 
-std::unique_ptr<stdlib::StandardCatalog> make_catalog(std::string const& config);
-
 namespace {
 
 std::optional<ir::Workflow> compile_one(std::string const& path, std::string const& config) {

@@ -75,7 +75,7 @@ public:
     void run() {
         declarations();
         for (auto const& item : file.items)
-            if (auto const* t = std::get_if<ast::Trigger>(&item)) collect_signers(t->steps, signers);
+            if (auto const* t = std::get_if<ast::Trigger>(&item)) ast::collect_signers(t->steps, signers);
         if (!roles_declared)
             for (auto const& s : signers) used_roles.insert(s);
         for (auto const& item : file.items)
@@ -307,14 +307,6 @@ private:
         return true;
     }
 
-    void collect_signers(std::vector<ast::Step> const& steps, std::set<std::string>& into) {
-        for (auto const& s : steps) {
-            if (s.kind == ast::StepKind::sign)
-                for (auto const& g : s.groups)
-                    for (auto const& who : g) into.insert(who.name);
-            for (auto const& arm : s.arms) collect_signers(arm.steps, into);
-        }
-    }
 
     void connector(ast::Ident const& name) {
         auto configured = catalog.connectors();
@@ -326,17 +318,20 @@ private:
         d.notes.push_back("`signflow serve` refuses to load this workflow until it is configured");
     }
 
+    // E0216 for an event the engine raises itself, named as an outside event.
+    void reserved_event(ast::Ident const& event, char const* label) {
+        if (!contains(reserved_events, event.name)) return;
+        auto& d = diags.report(Code::reserved_event, event.span,
+                               "`" + event.name + "` is an event signflow raises itself", label);
+        if (contains(outcomes, event.name))
+            d.help.push_back("handle it with an outcome handler: `-> on " + event.name +
+                             (event.name == "signed" ? " by ROLE" : "") + " …`");
+        else
+            d.help.push_back("name the business event instead, e.g. `form_submitted` or `payment_confirmed`");
+    }
+
     void trigger(ast::Trigger const& t) {
-        if (contains(reserved_events, t.event.name)) {
-            auto& d = diags.report(Code::reserved_event, t.event.span,
-                                   "`" + t.event.name + "` is an event signflow raises itself",
-                                   "cannot start a workflow");
-            if (contains(outcomes, t.event.name))
-                d.help.push_back("handle it in the chain instead: `-> on " + t.event.name +
-                                 (t.event.name == "signed" ? " by ROLE" : "") + " …`");
-            else
-                d.help.push_back("name the business event that starts it, e.g. `form_submitted`");
-        }
+        reserved_event(t.event, "cannot start a workflow");
         if (t.where) {
             condition(*t.where, "a `where` condition");
             if (auto v = constant(*t.where)) {
@@ -353,7 +348,7 @@ private:
         Flow flow;
         Outcomes out;
         trigger_signers.clear();
-        collect_signers(t.steps, trigger_signers);
+        ast::collect_signers(t.steps, trigger_signers);
         chain(t.steps, flow, out);
         handlers(t, out);
     }
@@ -398,14 +393,7 @@ private:
         case ast::StepKind::archive: connector(s.target); break;
         case ast::StepKind::wait: break;
         case ast::StepKind::wait_for:
-            if (contains(reserved_events, s.target.name)) {
-                auto& d = diags.report(Code::reserved_event, s.target.span,
-                                       "`" + s.target.name + "` is an event signflow raises itself",
-                                       "cannot be waited for");
-                if (contains(outcomes, s.target.name))
-                    d.help.push_back("use an outcome handler: `-> on " + s.target.name +
-                                     (s.target.name == "signed" ? " by ROLE" : "") + " …`");
-            }
+            reserved_event(s.target, "cannot be waited for");
             if (s.where) condition(*s.where, "a `where` condition");
             if (s.timeout) out.can_expire = true;
             break;

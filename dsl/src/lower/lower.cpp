@@ -155,7 +155,7 @@ private:
             if (auto const* d = std::get_if<ast::WorkflowDecl>(&item)) w_.name = d->name.name;
             if (auto const* z = std::get_if<ast::TimezoneDecl>(&item)) w_.timezone = z->zone;
             if (std::holds_alternative<ast::RoleDecl>(item)) declared = true;
-            if (auto const* t = std::get_if<ast::Trigger>(&item)) collect_signers(t->steps, signers);
+            if (auto const* t = std::get_if<ast::Trigger>(&item)) ast::collect_signers(t->steps, signers);
         }
         if (declared) {
             for (auto const& item : file_.items)
@@ -193,13 +193,6 @@ private:
         }
     }
 
-    static void collect_signers(std::vector<ast::Step> const& steps, std::set<std::string>& out) {
-        for (auto const& s : steps) {
-            for (auto const& g : s.groups)
-                for (auto const& who : g) out.insert(who.name);
-            for (auto const& a : s.arms) collect_signers(a.steps, out);
-        }
-    }
 
     // A stock template filled without a declaration still belongs in the IR.
     void use_template(std::string const& name) {

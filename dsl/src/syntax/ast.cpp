@@ -12,6 +12,14 @@ std::int64_t Duration::minutes() const {
     }
 }
 
+void collect_signers(std::vector<Step> const& steps, std::set<std::string>& into) {
+    for (auto const& s : steps) {
+        for (auto const& g : s.groups)
+            for (auto const& who : g) into.insert(who.name);
+        for (auto const& arm : s.arms) collect_signers(arm.steps, into);
+    }
+}
+
 std::string_view op_text(Op op) {
     switch (op) {
     case Op::or_: return "or";

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -213,5 +214,8 @@ struct File {
     std::vector<std::string> broken_roles;
     std::vector<std::string> broken_templates;
 };
+
+// Every role named in a `sign` step of these steps, branches included.
+void collect_signers(std::vector<Step> const& steps, std::set<std::string>& into);
 
 }  // namespace signflow::dsl::ast
