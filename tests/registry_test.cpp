@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <string>
 
 using namespace signflow;
 
@@ -27,5 +28,7 @@ TEST_CASE("registry: ids are unique and match their severity", "[registry]") {
     for (auto const& code : dsl::all_codes()) {
         CHECK(seen.insert(std::string(code.id)).second);
         CHECK(code.id.front() == (code.severity == dsl::Severity::error ? 'E' : 'W'));
+        // the id's digits are the enumerator's value: E0202 is 202
+        CHECK(std::stoi(std::string(code.id.substr(1))) == static_cast<int>(code.code));
     }
 }

@@ -23,75 +23,10 @@ namespace signflow::dsl {
 
 std::vector<CodeInfo> const& all_codes() {
     using enum Code;
-    constexpr auto E = Severity::error;
-    constexpr auto W = Severity::warning;
     static std::vector<CodeInfo> const table{
-        // E00xx: the bytes of the file
-        {invalid_utf8, E, "E0001", "invalid UTF-8"},
-        {file_too_large, E, "E0002", "file too large"},
-        {nesting_too_deep, E, "E0003", "nesting too deep"},
-        {identifier_too_long, E, "E0004", "identifier too long"},
-        {invalid_character, E, "E0005", "invalid character"},
-        {unterminated_string, E, "E0006", "unterminated string"},
-        {invalid_escape, E, "E0007", "invalid escape sequence"},
-        // E01xx: syntax
-        {syntax_error, E, "E0100", "syntax error"},
-        {number_out_of_range, E, "E0101", "number out of range"},
-        {invalid_time_of_day, E, "E0102", "invalid time of day"},
-        {invalid_duration, E, "E0103", "invalid duration"},
-        // E02xx: names
-        {unknown_role, E, "E0200", "unknown role"},
-        {duplicate_role, E, "E0201", "duplicate role"},
-        {unknown_template, E, "E0202", "unknown template"},
-        {duplicate_template, E, "E0203", "duplicate template"},
-        {unknown_template_field, E, "E0204", "unknown template field"},
-        {unknown_section, E, "E0205", "unknown section"},
-        {unknown_stock_template, E, "E0206", "unknown stock template"},
-        {duplicate_field, E, "E0207", "duplicate field"},
-        {unknown_name, E, "E0208", "unknown name"},
-        {unknown_function, E, "E0209", "unknown function"},
-        {wrong_argument_count, E, "E0210", "wrong number of arguments"},
-        {unknown_outcome, E, "E0211", "unknown outcome"},
-        {unknown_verification_method, E, "E0212", "unknown verification method"},
-        {unknown_time_zone, E, "E0213", "unknown time zone"},
-        {duplicate_workflow, E, "E0214", "duplicate workflow"},
-        {no_trigger, E, "E0215", "workflow without a trigger"},
-        {reserved_event, E, "E0216", "reserved event name"},
-        {unknown_quota_period, E, "E0217", "unknown quota period"},
-        {duplicate_attachment, E, "E0218", "duplicate attachment"},
-        {reserved_role_name, E, "E0219", "reserved role name"},
-        // E03xx: types
-        {type_mismatch, E, "E0300", "type mismatch"},
-        {condition_not_boolean, E, "E0301", "condition is not a boolean"},
-        {field_type_mismatch, E, "E0302", "field type mismatch"},
-        {data_not_object, E, "E0303", "data is not an object"},
-        {argument_type_mismatch, E, "E0304", "argument type mismatch"},
-        {role_not_a_signer_value, E, "E0305", "role value is not a signer"},
-        {duplicate_key, E, "E0306", "duplicate key"},
-        // E04xx: steps, options and handlers
-        {sign_without_signer, E, "E0400", "sign step without a signer"},
-        {duplicate_signer, E, "E0401", "duplicate signer"},
-        {reminder_not_before_expiry, E, "E0402", "reminder not before expiry"},
-        {warning_not_before_expiry, E, "E0403", "warning not before expiry"},
-        {duplicate_handler, E, "E0404", "duplicate handler action"},
-        {impossible_handler, E, "E0405", "handler that can never run"},
-        {handler_role_misuse, E, "E0406", "role misused in handler"},
-        {step_not_allowed_in_handler, E, "E0407", "step not allowed in handler"},
-        {duplicate_option, E, "E0408", "duplicate option"},
-        {zero_count, E, "E0409", "count of zero"},
-        {attachment_from_non_signer, E, "E0410", "attachment from a non-signer"},
-        {fill_after_sign, E, "E0411", "fill after sign"},
-        {reminder_time_needs_days, E, "E0412", "reminder time needs a day interval"},
-        {verify_non_signer, E, "E0413", "verification of a non-signer"},
-        {duplicate_quota, E, "E0414", "duplicate quota"},
-        // W1xxx: warnings (valid but suspicious)
-        {unreachable_step, W, "W1001", "unreachable step"},
-        {unused_role, W, "W1002", "unused role"},
-        {unused_template, W, "W1003", "unused template"},
-        {connector_not_configured, W, "W1004", "connector not configured"},
-        {sign_without_document, W, "W1005", "sign step without a document"},
-        {constant_condition, W, "W1006", "constant condition"},
-        {empty_handler, W, "W1007", "handler without an action"},
+#define SIGNFLOW_CODE_ROW(name, value, severity, id, summary) {name, Severity::severity, id, summary},
+        SIGNFLOW_DIAGNOSTIC_CODES(SIGNFLOW_CODE_ROW)
+#undef SIGNFLOW_CODE_ROW
     };
     return table;
 }
