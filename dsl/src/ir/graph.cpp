@@ -28,7 +28,13 @@ std::string join(std::vector<std::string> const& v, std::string_view sep) {
 std::vector<std::string> action_kinds(std::vector<Action> const& actions) {
     std::vector<std::string> kinds;
     kinds.reserve(actions.size());
-    for (auto const& a : actions) kinds.push_back(a.kind);
+    // "invoke billing.create", "notify sales": what and to whom, not the data.
+    for (auto const& a : actions) {
+        std::string text = a.kind;
+        if (!a.target.empty()) text += " " + a.target;
+        if (!a.operation.empty()) text += "." + a.operation;
+        kinds.push_back(std::move(text));
+    }
     return kinds;
 }
 
@@ -77,6 +83,9 @@ std::string to_dot(Workflow const& w) {
         } else {
             std::string label = s.name;
             if (!s.timers.empty()) label += "\n" + join(s.timers, ", ");
+            // Entry actions of final states are the outcome handlers: what
+            // the business sees happen (a signing state's requests are implied).
+            if (s.kind == "final" && !s.entry.empty()) label += "\n/ " + join(action_kinds(s.entry), ", ");
             out += "label=" + dot_quote(label);
             if (s.kind == "final") out += ", peripheries=2";
             if (s.kind == "choice") out += ", shape=diamond, style=solid";
