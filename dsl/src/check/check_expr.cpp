@@ -32,6 +32,8 @@ bool Checker::resolve_role(ast::Ident const& who) {
         used_roles.insert(who.name);
         return true;
     }
+    // One missing declaration is one error, however often the name is used.
+    if (!unknown_roles.insert(who.name).second) return false;
     auto& d = diags.report(Code::unknown_role, who.span, "unknown role `" + who.name + "`", "no role with this name");
     suggest(d, who.name, role_names(), "role");
     if (d.help.empty()) d.help.push_back("declare it: `role " + who.name + " = event." + who.name + "`");

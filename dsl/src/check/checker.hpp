@@ -33,6 +33,7 @@ struct Checker {
     std::set<std::string> signers;      // every role that signs somewhere in the file
     std::set<std::string> used_roles;
     std::set<std::string> used_templates;
+    std::set<std::string> unknown_roles;  // already reported as E0200
     bool roles_declared = false;        // otherwise signers are implicit roles
 
     bool is_role(std::string const& name) const;

@@ -90,8 +90,14 @@ std::vector<std::string> keywords_for(std::string const& expected) {
 void remember_broken_name(char const* p, char const* end, ast::File& file) {
     char const* w = p;
     while (w < end && syntax::is_ident_char(*w)) ++w;
-    std::string_view word(p, static_cast<std::size_t>(w - p));
-    if (word != "role" && word != "template") return;
+    std::string word(p, static_cast<std::size_t>(w - p));
+    // A misspelled keyword (`rol client = …`) still declares the name the
+    // author meant to, as far as follow-on errors are concerned.
+    if (word != "role" && word != "template") {
+        auto close = similar_names(word, {"role", "template"}, 1);
+        if (close.empty()) return;
+        word = close.front();
+    }
     char const* n = skip_trivia(w, end);
     char const* m = n;
     while (m < end && syntax::is_ident_char(*m)) ++m;
