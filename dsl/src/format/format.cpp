@@ -100,16 +100,7 @@ bool is_identifier(std::string_view s) {
 
 std::string duration(ast::Duration const& d) { return std::to_string(d.amount) + d.unit; }
 
-std::string time_of_day(int minute) {
-    int const h = minute / 60, m = minute % 60;
-    std::string out;
-    out += char('0' + h / 10 % 10);
-    out += char('0' + h % 10);
-    out += ':';
-    out += char('0' + m / 10);
-    out += char('0' + m % 10);
-    return out;
-}
+std::string time_of_day(int minute) { return lexical::time_text(minute); }
 
 // As written (`raw`); a tree built without it (by a tool, not the parser)
 // gets the shortest text that reads back as the same double.

@@ -4,6 +4,8 @@
 // language's syntax, and the kinds of the actions it runs.
 #include "signflow/dsl/graph.hpp"
 
+#include "syntax/lexical.hpp"
+
 #include "signflow/dsl/ir_io.hpp"
 
 #include <cstddef>
@@ -16,14 +18,7 @@ namespace signflow::ir {
 
 namespace {
 
-std::string join(std::vector<std::string> const& v, std::string_view sep) {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) out += sep;
-        out += v[i];
-    }
-    return out;
-}
+using dsl::lexical::join;
 
 std::vector<std::string> action_kinds(std::vector<Action> const& actions) {
     std::vector<std::string> kinds;

@@ -79,13 +79,7 @@ std::string duration_text(double minutes) {
     return number_text(minutes) + 'm';
 }
 
-// A minute of the day as a clock time: 540 -> "09:00". A negative value is
-// never produced by the compiler; it is shown as the raw number.
-std::string time_text(std::int64_t minute_of_day) {
-    if (minute_of_day < 0) return std::to_string(minute_of_day);
-    auto const two_digits = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-    return two_digits(minute_of_day / 60) + ':' + two_digits(minute_of_day % 60);
-}
+using dsl::lexical::time_text;
 
 std::string time_text(double minute_of_day) {
     // Only whole, non-negative minutes have a clock spelling; anything else
@@ -195,14 +189,7 @@ void append_expr(std::string& out, Expr const& e) {
 
 // ---------------------------------------------------------------- workflow
 
-std::string join(std::vector<std::string> const& v, std::string_view sep) {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) out += sep;
-        out += v[i];
-    }
-    return out;
-}
+using dsl::lexical::join;
 
 // kind target[.operation] [by method] [attempts N] [with EXPR] [only on EVENT] [only for trigger N]
 std::string action_text(Action const& a) {

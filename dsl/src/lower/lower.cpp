@@ -141,6 +141,11 @@ private:
         return out;
     }
 
+    ir::Box<ir::Expr> expr(std::optional<ast::Expr> const& e) const {
+        if (!e) return {};
+        return expr(*e);
+    }
+
     // ---- declarations
 
     void declarations() {
@@ -227,7 +232,7 @@ private:
         return name;
     }
 
-    void transition(std::string from, std::string event, Target const& to, std::optional<ir::Expr> guard = {},
+    void transition(std::string from, std::string event, Target const& to, ir::Box<ir::Expr> guard = {},
                     std::vector<ir::Action> extra = {}) {
         ir::Transition t;
         t.from = std::move(from);
@@ -247,8 +252,8 @@ private:
         trigger_index_ = index;
         plan(t.steps);
         Target entry = chain(t.steps, Target{final_state("completed"), {}});
-        transition("start", t.event.name, entry, t.where ? std::optional(expr(*t.where)) : std::nullopt);
-        w_.triggers.push_back({t.event.name, t.where ? std::optional(expr(*t.where)) : std::nullopt});
+        transition("start", t.event.name, entry, expr(t.where));
+        w_.triggers.push_back({t.event.name, expr(t.where)});
         for (auto const& h : t.handlers) handler(h);
     }
 
@@ -354,7 +359,7 @@ private:
                 transition(name, "timer(" + timer.id + ")", {final_state("expired"), {}});
                 w_.timers.push_back(std::move(timer));
             }
-            transition(name, s.target.name, next, s.where ? std::optional(expr(*s.where)) : std::nullopt);
+            transition(name, s.target.name, next, expr(s.where));
             return {name, {}};
         }
         case ast::StepKind::branch: {
@@ -371,7 +376,7 @@ private:
             bool otherwise = false;
             for (auto const& arm : s.arms) {
                 Target to = chain(arm.steps, next);
-                transition(name, "always", to, arm.condition ? std::optional(expr(*arm.condition)) : std::nullopt);
+                transition(name, "always", to, expr(arm.condition));
                 otherwise = otherwise || !arm.condition;
             }
             if (!otherwise) transition(name, "always", next);

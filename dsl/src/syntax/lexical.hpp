@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace signflow::dsl::lexical {
 
@@ -47,6 +48,22 @@ inline std::string duration_text(std::int64_t minutes) {
     if (minutes % 1440 == 0) return std::to_string(minutes / 1440) + "d";
     if (minutes % 60 == 0) return std::to_string(minutes / 60) + "h";
     return std::to_string(minutes) + "m";
+}
+
+// A minute of the day as a clock time: 540 -> "09:00".
+inline std::string time_text(std::int64_t minute_of_day) {
+    if (minute_of_day < 0) return std::to_string(minute_of_day);
+    auto const two_digits = [](std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    return two_digits(minute_of_day / 60) + ':' + two_digits(minute_of_day % 60);
+}
+
+inline std::string join(std::vector<std::string> const& items, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += separator;
+        out += items[i];
+    }
+    return out;
 }
 
 }  // namespace signflow::dsl::lexical
