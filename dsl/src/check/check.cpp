@@ -260,12 +260,8 @@ private:
         }
         std::map<std::string, Span> seen;
         for (auto const& f : t.fields) {
-            auto [it, fresh] = seen.emplace(f.field.name, f.field.span);
-            if (!fresh) {
-                auto& d = diags.report(Code::duplicate_field, f.field.span,
-                                       "field `" + f.field.name + "` is set twice", "second value");
-                d.secondary.push_back({it->second, "first value"});
-            }
+            repeated(seen, f.field.name, f.field.span, Code::duplicate_field,
+                     "field `" + f.field.name + "` is set twice", "second value", "first value");
             if (spec)
                 field_value(*spec, f.field, f.value);
             else
@@ -282,12 +278,8 @@ private:
         }
         std::map<std::string, Span> attachments;
         for (auto const& a : t.attachments) {
-            auto [it, fresh] = attachments.emplace(a.name.name, a.name.span);
-            if (!fresh) {
-                auto& d = diags.report(Code::duplicate_attachment, a.name.span,
-                                       "attachment `" + a.name.name + "` is requested twice", "second request");
-                d.secondary.push_back({it->second, "first request"});
-            }
+            repeated(attachments, a.name.name, a.name.span, Code::duplicate_attachment,
+                     "attachment `" + a.name.name + "` is requested twice", "second request", "first request");
             if (resolve_role(a.from) && !syntax_errors && !signers.count(a.from.name)) {
                 auto& d = diags.report(Code::attachment_from_non_signer, a.from.span,
                                        "`" + a.from.name + "` never signs, so cannot upload `" + a.name.name + "`",
@@ -442,12 +434,8 @@ private:
         // `fill T with { field: value }`: the same checks as in the template's body.
         std::map<std::string, Span> seen;
         for (std::size_t i = 0; i < s.data->keys.size() && i < s.data->operands.size(); ++i) {
-            auto [it, fresh] = seen.emplace(s.data->keys[i].name, s.data->keys[i].span);
-            if (!fresh) {
-                auto& d = diags.report(Code::duplicate_key, s.data->keys[i].span,
-                                       "key `" + s.data->keys[i].name + "` appears twice", "second value");
-                d.secondary.push_back({it->second, "first value"});
-            }
+            repeated(seen, s.data->keys[i].name, s.data->keys[i].span, Code::duplicate_key,
+                     "key `" + s.data->keys[i].name + "` appears twice", "second value", "first value");
             field_value(*spec, s.data->keys[i], s.data->operands[i]);
         }
     }
@@ -471,13 +459,9 @@ private:
         std::map<std::string, Span> seen;
         for (auto const& g : s.groups)
             for (auto const& who : g) {
-                auto [it, fresh] = seen.emplace(who.name, who.span);
-                if (!fresh) {
-                    auto& d = diags.report(Code::duplicate_signer, who.span,
-                                           "`" + who.name + "` signs twice in one step", "second time");
-                    d.secondary.push_back({it->second, "first time"});
+                if (repeated(seen, who.name, who.span, Code::duplicate_signer,
+                             "`" + who.name + "` signs twice in one step", "second time", "first time"))
                     continue;
-                }
                 if (!roles_declared && reserved_role(who)) continue;
                 resolve_role(who);
                 out.signers.insert(who.name);
@@ -599,13 +583,9 @@ private:
             std::string key = o + (h.by ? " by " + h.by->name : "");
             for (auto const& a : h.actions) {
                 std::string action = without_layout(text(a.span));
-                auto [it, fresh] = seen.emplace(key + "|" + action, a.span);
-                if (!fresh) {
-                    auto& d = diags.report(Code::duplicate_handler, a.span,
-                                           "this action already runs `on " + key + "`", "second time");
-                    d.secondary.push_back({it->second, "first time"});
-                    d.notes.push_back("it would run twice: remove one");
-                }
+                if (auto* d = repeated(seen, key + "|" + action, a.span, Code::duplicate_handler,
+                                       "this action already runs `on " + key + "`", "second time", "first time"))
+                    d->notes.push_back("it would run twice: remove one");
             }
             if (known) {
                 if (o == "signed" && !h.by) {

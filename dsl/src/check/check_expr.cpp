@@ -40,6 +40,15 @@ bool Checker::resolve_role(ast::Ident const& who) {
     return false;
 }
 
+Diagnostic* Checker::repeated(std::map<std::string, Span>& seen, std::string const& key, Span span, Code code,
+                              std::string message, char const* second_label, char const* first_label) {
+    auto [it, fresh] = seen.emplace(key, span);
+    if (fresh) return nullptr;
+    auto& d = diags.report(code, span, std::move(message), second_label);
+    d.secondary.push_back({it->second, first_label});
+    return &d;
+}
+
 Type Checker::expr(ast::Expr const& e) {
     using K = ast::ExprKind;
     switch (e.kind) {
@@ -55,14 +64,9 @@ Type Checker::expr(ast::Expr const& e) {
     case K::object: {
         std::map<std::string, Span> seen;
         for (std::size_t i = 0; i < e.operands.size(); ++i) {
-            if (i < e.keys.size()) {
-                auto [it, fresh] = seen.emplace(e.keys[i].name, e.keys[i].span);
-                if (!fresh) {
-                    auto& d = diags.report(Code::duplicate_key, e.keys[i].span,
-                                           "key `" + e.keys[i].name + "` appears twice", "second value");
-                    d.secondary.push_back({it->second, "first value"});
-                }
-            }
+            if (i < e.keys.size())
+                repeated(seen, e.keys[i].name, e.keys[i].span, Code::duplicate_key,
+                         "key `" + e.keys[i].name + "` appears twice", "second value", "first value");
             expr(e.operands[i]);
         }
         return Type::object;

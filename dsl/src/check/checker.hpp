@@ -41,6 +41,12 @@ struct Checker {
     // Reports E0200 for a name that is not a role (when roles are declared).
     bool resolve_role(ast::Ident const& who);
 
+    // Records `key` as seen at `span`; when it was seen before, reports `code`
+    // at the second place with the first as a secondary label, and returns
+    // that diagnostic (nullptr the first time).
+    Diagnostic* repeated(std::map<std::string, Span>& seen, std::string const& key, Span span, Code code,
+                         std::string message, char const* second_label, char const* first_label);
+
     // Expressions (check_expr.cpp).
     Type expr(ast::Expr const& e);
     void condition(ast::Expr const& e, char const* what);
