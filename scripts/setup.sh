@@ -8,9 +8,10 @@ packages=(
   # the tool chain
   g++ cmake ninja-build pkg-config git
   # libraries (Debian's default Boost 1.74: Spirit X3 lives in libboost-dev)
-  libboost-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
   # tests, fuzzing and benchmarks
-  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine
+  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3-aiosmtpd
 )
 
 missing=()

@@ -1,0 +1,155 @@
+#pragma once
+// Where the engine keeps what must survive a crash: workflow definitions (by
+// their IR hash), instances (envelopes), their journal, pending timers, the
+// outbox, idempotency keys and quota counters.
+//
+// The engine sees storage only through this interface. SQLite is the
+// embedded default (storage/sqlite); a PostgreSQL backend for several daemons
+// will follow, so the interface speaks in records, not SQL, and the SQL
+// behind it stays portable.
+//
+// Writing is batched: the engine's group committer hands `commit` several
+// Changes (one per event) and they land in ONE transaction, so one fsync
+// covers many events. A Change is all-or-nothing with the batch: either every
+// Change of the batch is on disk when commit returns, or commit throws and
+// none is.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace signflow::engine {
+
+struct DefinitionRecord {
+    std::string version;   // the IR's content hash (64 hex digits)
+    std::string workflow;  // the workflow's name
+    std::string ir_json;   // ir::to_json, as text
+    std::int64_t loaded_ms = 0;
+};
+
+// An instance's whole state. `data` is JSON text owned by the engine (the
+// trigger event, the envelope's fields, resolved roles, who has signed,
+// reminder counts); the store does not look inside.
+struct InstanceRecord {
+    std::int64_t id = 0;
+    std::string workflow;
+    std::string version;
+    std::string state;
+    std::string status;  // running | finished | cancelled
+    std::string data;
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+};
+
+// A pending timer. At most one per (instance, timer): arming again replaces.
+struct TimerRecord {
+    std::int64_t instance = 0;
+    std::string timer;     // the IR timer id, e.g. "remind#1(client)"
+    std::int64_t due_ms = 0;
+    std::string zone;      // the zone its local time was computed in ("" when none)
+    std::int64_t fired = 0;  // how many times it has fired so far (reminders)
+};
+
+// A side effect to deliver at least once. `key` is its idempotency key,
+// stable across retries and restarts (the receiver deduplicates on it).
+struct OutboxRecord {
+    std::int64_t id = 0;     // assigned by the store on insert when 0
+    std::string key;         // unique
+    std::int64_t instance = 0;
+    std::string kind;        // the action kind: invoke, notify, fill, …
+    std::string target;      // connector, role or template
+    std::string payload;     // JSON text
+    std::int64_t attempts = 0;
+    std::int64_t next_attempt_ms = 0;
+    std::string status;      // pending | delivered | dead
+    std::string last_error;
+    std::int64_t created_ms = 0;
+};
+
+// One line of an instance's history (event received, guard, action, state
+// change, timer): what GET /v1/instances/{id} shows and the audit trail reads.
+struct JournalRecord {
+    std::int64_t instance = 0;
+    std::int64_t at_ms = 0;
+    std::string kind;
+    std::string detail;  // JSON text
+};
+
+// The answer given to a request that carried an Idempotency-Key, so that a
+// retry gets the same answer and changes nothing.
+struct IdempotencyRecord {
+    std::string key;
+    int status = 0;
+    std::string response;  // the response body
+    std::int64_t created_ms = 0;
+};
+
+// Adds `delta` to the counter of (quota, period_start).
+struct QuotaIncrement {
+    std::string quota;  // "<workflow>#<index>|<key value>"
+    std::int64_t period_start_ms = 0;
+    std::int64_t delta = 1;
+};
+
+struct OutboxUpdate {
+    std::int64_t id = 0;
+    std::string status;       // pending | delivered | dead
+    std::int64_t attempts = 0;
+    std::int64_t next_attempt_ms = 0;
+    std::string last_error;
+};
+
+// Everything one event changed. Applied in this order: instances, timers
+// cancelled, timers armed, outbox added, outbox updated, journal,
+// idempotency, quotas.
+struct Change {
+    std::vector<InstanceRecord> instances;  // upserts by id
+    std::vector<std::pair<std::int64_t, std::string>> timers_cancelled;  // (instance, timer)
+    std::vector<TimerRecord> timers_armed;                               // upserts by (instance, timer)
+    std::vector<OutboxRecord> outbox_added;
+    std::vector<OutboxUpdate> outbox_updated;
+    std::vector<JournalRecord> journal;
+    std::optional<IdempotencyRecord> idempotency;
+    std::vector<QuotaIncrement> quotas;
+};
+
+struct InstanceFilter {
+    std::string workflow;  // empty: any
+    std::string state;     // empty: any
+    std::string status;    // empty: any
+    std::int64_t after_id = 0;  // paging: ids greater than this
+    int limit = 100;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Creates or upgrades the schema (numbered migrations). Idempotent.
+    virtual void migrate() = 0;
+
+    virtual void save_definition(DefinitionRecord const& d) = 0;  // ignored when the version exists
+    virtual std::vector<DefinitionRecord> load_definitions() = 0;
+
+    // One transaction for the whole batch (see the header comment).
+    virtual void commit(std::span<Change const> batch) = 0;
+
+    // Start-up: streams what a restarted daemon needs, in id order.
+    virtual void load_running_instances(std::function<void(InstanceRecord&&)> const& sink) = 0;
+    virtual void load_timers(std::function<void(TimerRecord&&)> const& sink) = 0;
+    virtual void load_pending_outbox(std::function<void(OutboxRecord&&)> const& sink) = 0;
+    virtual std::int64_t max_instance_id() = 0;
+
+    // Reads for the API.
+    virtual std::optional<InstanceRecord> find_instance(std::int64_t id) = 0;
+    virtual std::vector<InstanceRecord> list_instances(InstanceFilter const& f) = 0;
+    virtual std::vector<JournalRecord> journal(std::int64_t instance) = 0;
+    virtual std::vector<OutboxRecord> list_outbox(std::string const& status, int limit) = 0;
+    virtual std::optional<IdempotencyRecord> find_idempotency(std::string const& key) = 0;
+    virtual std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) = 0;
+};
+
+}  // namespace signflow::engine
