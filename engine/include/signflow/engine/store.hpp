@@ -94,8 +94,12 @@ struct QuotaIncrement {
     std::int64_t delta = 1;
 };
 
+// A delivery attempt's outcome. Rows are named by `key`, not by `id`: the
+// engine knows the key from the moment it adds the record (in the same batch,
+// possibly), while the id is assigned by the database inside commit. Updating
+// a key that is not in the outbox is an error (the batch fails).
 struct OutboxUpdate {
-    std::int64_t id = 0;
+    std::string key;
     std::string status;       // pending | delivered | dead
     std::int64_t attempts = 0;
     std::int64_t next_attempt_ms = 0;
@@ -105,6 +109,14 @@ struct OutboxUpdate {
 // Everything one event changed. Applied in this order: instances, timers
 // cancelled, timers armed, outbox added, outbox updated, journal,
 // idempotency, quotas.
+//
+// Integrity the store enforces (a violation fails the whole batch): an
+// instance's `version` is a saved definition; timers, outbox and journal rows
+// name an instance that exists (in the store, or earlier in the batch or in
+// this Change, which is why instances come first); outbox keys are unique.
+// Cancelling a timer that is not armed does nothing (it may have been
+// cancelled already). An idempotency key is recorded once: a second record
+// with the same key keeps the first answer.
 struct Change {
     std::vector<InstanceRecord> instances;  // upserts by id
     std::vector<std::pair<std::int64_t, std::string>> timers_cancelled;  // (instance, timer)
@@ -121,7 +133,7 @@ struct InstanceFilter {
     std::string state;     // empty: any
     std::string status;    // empty: any
     std::int64_t after_id = 0;  // paging: ids greater than this
-    int limit = 100;
+    int limit = 100;            // at most this many rows; <= 0: none
 };
 
 class Store {

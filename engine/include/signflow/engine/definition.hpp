@@ -1,0 +1,106 @@
+#pragma once
+// A loaded workflow version: the IR plus the indexes the machine needs to run
+// it fast (state and event numbers, each state's transitions by event, timers
+// by number). Immutable once built and shared by every instance pinned to
+// this version, so an envelope keeps running the rules it started with while
+// a newer version of the file serves new envelopes.
+#include "signflow/dsl/ir.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace signflow::engine {
+
+using StateId = std::uint16_t;
+using EventId = std::uint32_t;
+using TimerId = std::uint16_t;
+
+enum class StateKind : std::uint8_t { start, fill, signing, verifying, waiting, awaiting_event, choice, final };
+
+struct Edge {
+    EventId event;
+    std::uint32_t transition;  // index into ir.transitions
+};
+
+struct StateInfo {
+    StateKind kind = StateKind::start;
+    std::vector<Edge> edges;          // in IR order: the first whose guard holds fires
+    std::vector<TimerId> timers;      // sorted, for the armed/cancelled difference on entry
+    std::vector<std::uint8_t> signers;  // signing: role numbers of the routing group
+};
+
+// What an external event can do to this workflow: start an envelope (it is a
+// trigger) and/or move envelopes waiting for it (`wait for`).
+struct ExternalEvent {
+    bool starts = false;
+    std::vector<StateId> awaited_in;
+};
+
+class Definition {
+public:
+    // Throws std::invalid_argument when the IR is not runnable (too many
+    // states, a transition to an unknown state, an unknown timer…): the IR
+    // came from our compiler, but it may also come from a file.
+    Definition(ir::Workflow workflow, std::string version);
+
+    ir::Workflow const& ir() const { return ir_; }
+    std::string const& version() const { return version_; }
+    std::string const& name() const { return ir_.name; }
+
+    StateId start() const { return start_; }
+    StateInfo const& state(StateId s) const { return states_[s]; }
+    std::string const& state_name(StateId s) const { return ir_.states[s].name; }
+    std::optional<StateId> find_state(std::string_view name) const;
+    std::size_t state_count() const { return states_.size(); }
+
+    std::optional<EventId> find_event(std::string_view name) const;
+    std::string const& event_name(EventId e) const { return events_[e]; }
+    // Pre-interned events the machine raises itself.
+    EventId all_signed() const { return all_signed_; }
+    EventId always() const { return always_; }
+    std::optional<EventId> signed_event(std::uint8_t role) const { return signed_[role]; }
+
+    std::optional<TimerId> find_timer(std::string_view id) const;
+    ir::Timer const& timer(TimerId t) const { return ir_.timers[t]; }
+    std::optional<EventId> timer_event(TimerId t) const { return timer_events_[t]; }
+    std::optional<EventId> timer_cancel_on(TimerId t) const { return cancel_on_[t]; }
+
+    std::optional<std::uint8_t> find_role(std::string_view name) const;
+    // Reactions (`on signed by R …`) by event; empty when none.
+    std::vector<std::uint32_t> const& reactions(EventId e) const;
+
+    std::unordered_map<std::string, ExternalEvent> const& external_events() const { return external_; }
+
+    // The state a transition leads to, and the transition out of `start`
+    // that trigger `k` takes.
+    StateId target(std::uint32_t transition) const { return targets_[transition]; }
+    std::uint32_t trigger_transition(int k) const { return trigger_transitions_[static_cast<std::size_t>(k)]; }
+
+private:
+    EventId intern(std::string const& name);
+
+    ir::Workflow ir_;
+    std::string version_;
+    StateId start_ = 0;
+    std::vector<StateInfo> states_;
+    std::unordered_map<std::string_view, StateId> state_ids_;
+    std::vector<std::string> events_;
+    std::unordered_map<std::string, EventId> event_ids_;
+    EventId all_signed_ = 0, always_ = 0;
+    std::vector<std::optional<EventId>> signed_;       // by role
+    std::vector<std::optional<EventId>> timer_events_;  // by timer
+    std::vector<std::optional<EventId>> cancel_on_;     // by timer
+    std::vector<std::vector<std::uint32_t>> reactions_;  // by event
+    std::unordered_map<std::string, ExternalEvent> external_;
+    std::vector<StateId> targets_;                     // by transition
+    std::vector<std::uint32_t> trigger_transitions_;  // by trigger
+};
+
+using DefinitionPtr = std::shared_ptr<Definition const>;
+
+}  // namespace signflow::engine

@@ -1,0 +1,32 @@
+#pragma once
+// One envelope's running state, as the machine sees it. Small on purpose: a
+// daemon keeps every waiting envelope in memory (≤ 2 KB each), so the
+// envelope's data stays JSON text, parsed only when an expression needs it.
+#include "signflow/engine/definition.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace signflow::engine {
+
+enum class Status : std::uint8_t { running, finished, cancelled };
+
+std::string_view status_name(Status s);
+
+struct Instance {
+    std::int64_t id = 0;
+    DefinitionPtr definition;
+    StateId state = 0;
+    Status status = Status::running;
+    std::int16_t trigger = -1;        // which trigger started it
+    EventId entered_by = 0;           // the event by which the current state was entered
+    std::uint64_t signed_mask = 0;    // signers of the current routing group who have signed (by role number)
+    std::uint32_t seq = 0;            // events applied so far: numbers outbox keys
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;
+    // {"event": the trigger's data, "envelope": {id, workflow, created_at, …the trigger's top-level fields},
+    //  "roles": {name: {email, name, phone, timezone, language}}}
+    std::string data;
+};
+
+}  // namespace signflow::engine

@@ -1,0 +1,136 @@
+// Indexes over the IR, built once per loaded version.
+#include "signflow/engine/definition.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace signflow::engine {
+namespace {
+
+StateKind kind_of(std::string const& k) {
+    if (k == "start") return StateKind::start;
+    if (k == "fill") return StateKind::fill;
+    if (k == "signing") return StateKind::signing;
+    if (k == "verifying") return StateKind::verifying;
+    if (k == "waiting") return StateKind::waiting;
+    if (k == "awaiting_event") return StateKind::awaiting_event;
+    if (k == "choice") return StateKind::choice;
+    if (k == "final") return StateKind::final;
+    throw std::invalid_argument("unknown state kind `" + k + "`");
+}
+
+std::vector<std::uint32_t> const no_reactions;
+
+}  // namespace
+
+Definition::Definition(ir::Workflow workflow, std::string version)
+    : ir_(std::move(workflow)), version_(std::move(version)) {
+    if (ir_.states.size() >= std::numeric_limits<StateId>::max())
+        throw std::invalid_argument("too many states");
+    if (ir_.timers.size() >= std::numeric_limits<TimerId>::max()) throw std::invalid_argument("too many timers");
+    if (ir_.roles.size() > 64) throw std::invalid_argument("more than 64 roles");
+
+    all_signed_ = intern("all_signed");
+    always_ = intern("always");
+
+    states_.resize(ir_.states.size());
+    for (std::size_t i = 0; i < ir_.states.size(); ++i) {
+        state_ids_.emplace(ir_.states[i].name, static_cast<StateId>(i));
+        states_[i].kind = kind_of(ir_.states[i].kind);
+    }
+    auto start = find_state("start");
+    if (!start) throw std::invalid_argument("the workflow has no `start` state");
+    start_ = *start;
+
+    signed_.resize(ir_.roles.size());
+    for (std::size_t r = 0; r < ir_.roles.size(); ++r) signed_[r] = intern("signed(" + ir_.roles[r].name + ")");
+
+    for (std::size_t i = 0; i < ir_.states.size(); ++i) {
+        auto& info = states_[i];
+        for (auto const& id : ir_.states[i].timers) {
+            auto t = find_timer(id);
+            if (!t) throw std::invalid_argument("state `" + ir_.states[i].name + "` lists unknown timer `" + id + "`");
+            info.timers.push_back(*t);
+        }
+        std::sort(info.timers.begin(), info.timers.end());
+        for (auto const& s : ir_.states[i].signers) {
+            auto r = find_role(s);
+            if (!r) throw std::invalid_argument("state `" + ir_.states[i].name + "` has unknown signer `" + s + "`");
+            info.signers.push_back(*r);
+        }
+    }
+
+    targets_.reserve(ir_.transitions.size());
+    for (std::size_t i = 0; i < ir_.transitions.size(); ++i) {
+        auto const& t = ir_.transitions[i];
+        auto from = find_state(t.from);
+        auto to = find_state(t.to);
+        if (!from || !to)
+            throw std::invalid_argument("transition " + t.from + " -> " + t.to + " names an unknown state");
+        targets_.push_back(*to);
+        states_[*from].edges.push_back({intern(t.event), static_cast<std::uint32_t>(i)});
+        if (states_[*from].kind == StateKind::start) trigger_transitions_.push_back(static_cast<std::uint32_t>(i));
+        if (states_[*from].kind == StateKind::awaiting_event && t.event.find('(') == std::string::npos) {
+            auto& awaited = external_[t.event].awaited_in;
+            if (std::find(awaited.begin(), awaited.end(), *from) == awaited.end()) awaited.push_back(*from);
+        }
+    }
+    if (trigger_transitions_.size() != ir_.triggers.size())
+        throw std::invalid_argument("the triggers do not match the transitions out of `start`");
+    for (std::size_t k = 0; k < ir_.triggers.size(); ++k) {
+        if (ir_.transitions[trigger_transitions_[k]].event != ir_.triggers[k].event)
+            throw std::invalid_argument("trigger " + std::to_string(k) + " does not match its transition");
+        external_[ir_.triggers[k].event].starts = true;
+    }
+
+    timer_events_.resize(ir_.timers.size());
+    cancel_on_.resize(ir_.timers.size());
+    for (std::size_t t = 0; t < ir_.timers.size(); ++t) {
+        timer_events_[t] = intern("timer(" + ir_.timers[t].id + ")");
+        if (!ir_.timers[t].cancel_on.empty()) cancel_on_[t] = intern(ir_.timers[t].cancel_on);
+    }
+    for (std::size_t r = 0; r < ir_.reactions.size(); ++r) {
+        EventId e = intern(ir_.reactions[r].event);
+        if (reactions_.size() <= e) reactions_.resize(e + 1);
+        reactions_[e].push_back(static_cast<std::uint32_t>(r));
+    }
+}
+
+EventId Definition::intern(std::string const& name) {
+    auto [it, added] = event_ids_.emplace(name, static_cast<EventId>(events_.size()));
+    if (added) events_.push_back(name);
+    return it->second;
+}
+
+std::optional<StateId> Definition::find_state(std::string_view name) const {
+    auto it = state_ids_.find(name);
+    if (it == state_ids_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<EventId> Definition::find_event(std::string_view name) const {
+    // Heterogeneous lookup is C++20 for unordered containers but needs a
+    // transparent hash; event names are short, so a copy is cheap enough here.
+    auto it = event_ids_.find(std::string(name));
+    if (it == event_ids_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<TimerId> Definition::find_timer(std::string_view id) const {
+    for (std::size_t t = 0; t < ir_.timers.size(); ++t)
+        if (ir_.timers[t].id == id) return static_cast<TimerId>(t);
+    return std::nullopt;
+}
+
+std::optional<std::uint8_t> Definition::find_role(std::string_view name) const {
+    for (std::size_t r = 0; r < ir_.roles.size(); ++r)
+        if (ir_.roles[r].name == name) return static_cast<std::uint8_t>(r);
+    return std::nullopt;
+}
+
+std::vector<std::uint32_t> const& Definition::reactions(EventId e) const {
+    return e < reactions_.size() ? reactions_[e] : no_reactions;
+}
+
+}  // namespace signflow::engine
