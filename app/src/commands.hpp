@@ -46,4 +46,28 @@ struct FmtOptions {
 };
 int run_fmt(FmtOptions const& options);
 
+struct SimulateOptions {
+    std::string path;                    // the .flow file
+    std::vector<std::string> scenarios;  // empty: NAME.scenario and NAME.*.scenario beside it
+    std::string config;
+    bool trace = false;                  // also the machine's raw trace lines
+    bool quiet = false;                  // no timeline: failures and the summary only
+};
+int run_simulate(SimulateOptions const& options);
+
+struct ServeOptions {
+    std::string rules;            // empty: ./rules, or ./examples when there is no ./rules
+    std::string db = "signflow.db";
+    std::string listen = "127.0.0.1:8080";
+    std::string config;           // empty: RULES/signflow.toml when it exists
+    std::string timezone = "UTC"; // for signers with no zone, in workflows with none
+    std::string log_format = "text";  // text | json
+    std::string log_level = "info";
+    std::string connector_log;    // empty: connector-calls.jsonl beside the database
+    unsigned threads = 0;         // 0: one per core (at least 2)
+    std::size_t max_body = 1024 * 1024;
+    bool no_watch = false;
+};
+int run_serve(ServeOptions const& options);
+
 }  // namespace signflow::app

@@ -47,6 +47,35 @@ int main(int argc, char** argv) {
         ->required();
     fmt_cmd->add_flag("--check", fmt.check, "Change nothing; list unformatted files and exit 1 if there are any");
 
+    SimulateOptions simulate;
+    auto* simulate_cmd = app.add_subcommand(
+        "simulate", "Run one workflow against scenarios on a virtual clock and check their expectations");
+    simulate_cmd->add_option("file", simulate.path, "A .flow file")->required();
+    simulate_cmd->add_option("-s,--scenario", simulate.scenarios,
+                             "A scenario file; repeatable (default: NAME.scenario and NAME.*.scenario beside the "
+                             "workflow)");
+    simulate_cmd->add_option("--config", simulate.config, "A signflow.toml")->check(CLI::ExistingFile);
+    simulate_cmd->add_flag("--trace", simulate.trace, "Also print the machine's raw trace lines");
+    simulate_cmd->add_flag("-q,--quiet", simulate.quiet, "No timeline: only failures and the summary");
+
+    ServeOptions serve;
+    auto* serve_cmd = app.add_subcommand("serve", "Run the daemon: serve the rules folder's workflows over HTTP");
+    serve_cmd->add_option("--rules", serve.rules, "The rules folder (default: ./rules, else ./examples)");
+    serve_cmd->add_option("--db", serve.db, "The SQLite database file (created if missing)")->capture_default_str();
+    serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
+    serve_cmd->add_option("--config", serve.config, "A signflow.toml (default: RULES/signflow.toml if present)")
+        ->check(CLI::ExistingFile);
+    serve_cmd->add_option("--timezone", serve.timezone, "Default time zone for signers without one")->capture_default_str();
+    serve_cmd->add_option("--log-format", serve.log_format, "text or json (one JSON object per line)")->capture_default_str()
+        ->check(CLI::IsMember({"text", "json"}));
+    serve_cmd->add_option("--log-level", serve.log_level, "debug, info, warn or error")->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    serve_cmd->add_option("--connector-log", serve.connector_log,
+                          "Where the log connector records calls (default: beside the database)");
+    serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: one per core, at least 2)");
+    serve_cmd->add_option("--max-body", serve.max_body, "Largest request body in bytes")->capture_default_str();
+    serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
+
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -58,6 +87,8 @@ int main(int argc, char** argv) {
         if (*compile_cmd) return run_compile(compile);
         if (*graph_cmd) return run_graph(graph);
         if (*fmt_cmd) return run_fmt(fmt);
+        if (*simulate_cmd) return run_simulate(simulate);
+        if (*serve_cmd) return run_serve(serve);
     } catch (InputError const& e) {
         std::cerr << "signflow: " << e.what() << "\n";
         return exit_usage;

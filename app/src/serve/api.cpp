@@ -1,0 +1,214 @@
+#include "api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <string_view>
+#include <vector>
+
+namespace signflow::app {
+using nlohmann::json;
+
+namespace {
+
+http::Response reply_json(int status, json const& body) {
+    http::Response r;
+    r.status = status;
+    r.body = body.dump(2) + "\n";
+    return r;
+}
+
+http::Response error(int status, std::string message, json extra = json::object()) {
+    extra["error"] = std::move(message);
+    return reply_json(status, extra);
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    while (!path.empty()) {
+        if (path.front() == '/') {
+            path.remove_prefix(1);
+            continue;
+        }
+        auto end = path.find('/');
+        out.push_back(path.substr(0, end));
+        if (end == std::string_view::npos) break;
+        path.remove_prefix(end);
+    }
+    return out;
+}
+
+bool parse_id(std::string_view s, std::int64_t& id) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+    return ec == std::errc() && p == s.data() + s.size() && id > 0;
+}
+
+// Where in the body a JSON syntax error is, as line:column.
+std::string position(std::string const& body, std::size_t byte) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i + 1 < byte && i < body.size(); ++i) {
+        if (body[i] == '\n') ++line, col = 1;
+        else ++col;
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+// Parses a JSON body; on failure fills `bad` with the 4xx to answer.
+bool read_json(http::Request const& req, json& out, http::Response& bad, bool required) {
+    if (req.body.empty() && !required) {
+        out = json::object();
+        return true;
+    }
+    auto const* type = req.header("content-type");
+    std::string_view t = type ? std::string_view(*type) : std::string_view();
+    if (t.substr(0, t.find(';')) != "application/json") {
+        bad = error(415, "the body must be JSON, sent with Content-Type: application/json",
+                    {{"content_type", type ? *type : std::string("(none)")}});
+        return false;
+    }
+    if (req.body.empty()) {
+        bad = error(400, "the body is empty; send a JSON object");
+        return false;
+    }
+    try {
+        out = json::parse(req.body);
+    } catch (json::parse_error const& e) {
+        std::string what = e.what();
+        if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+        bad = error(400, "the body is not valid JSON at " + position(req.body, e.byte), {{"detail", what}});
+        return false;
+    }
+    if (!out.is_object()) {
+        bad = error(400, "the body must be a JSON object ({…}), not " + std::string(out.type_name()));
+        return false;
+    }
+    return true;
+}
+
+bool idempotency_key(http::Request const& req, std::string& key, http::Response& bad) {
+    auto const* k = req.header("idempotency-key");
+    if (!k) return true;
+    if (k->empty() || k->size() > 255) {
+        bad = error(400, "Idempotency-Key must be 1 to 255 characters");
+        return false;
+    }
+    for (unsigned char c : *k)
+        if (c < 0x21 || c > 0x7e) {
+            bad = error(400, "Idempotency-Key must be printable ASCII without spaces");
+            return false;
+        }
+    key = *k;
+    return true;
+}
+
+http::Response method_not_allowed(char const* allow) {
+    auto r = error(405, std::string("method not allowed here; use ") + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+}
+
+}  // namespace
+
+http::Handler make_api(engine::Runtime& runtime, ApiLog log) {
+    return [&runtime, log](http::Request&& req, http::Respond respond) {
+        if (log.debug) log.debug(req.method + " " + req.target + " from " + req.remote);
+        auto answer = [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); };
+        auto parts = segments(req.path);
+        bool get = req.method == "GET", post = req.method == "POST";
+
+        if (req.path == "/healthz") {
+            if (!get) return respond(method_not_allowed("GET"));
+            bool ok = runtime.accepting();
+            return respond(reply_json(ok ? 200 : 503, {{"status", ok ? "ok" : "stopping"}}));
+        }
+        if (req.path == "/metrics") {
+            if (!get) return respond(method_not_allowed("GET"));
+            http::Response r;
+            r.content_type = "text/plain; version=0.0.4";
+            r.body = runtime.metrics();
+            return respond(std::move(r));
+        }
+        if (parts.size() < 2 || parts[0] != "v1")
+            return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));
+
+        http::Response bad;
+        std::string key;
+        if (!idempotency_key(req, key, bad)) return respond(std::move(bad));
+
+        // /v1/events/{name}
+        if (parts[1] == "events" && parts.size() == 3) {
+            if (!post) return respond(method_not_allowed("POST"));
+            json data;
+            if (!read_json(req, data, bad, true)) return respond(std::move(bad));
+            return runtime.post_event(std::string(parts[2]), std::move(data), key, answer);
+        }
+        // /v1/rules, /v1/rules/reload
+        if (parts[1] == "rules") {
+            if (parts.size() == 2) {
+                if (!get) return respond(method_not_allowed("GET"));
+                return answer(runtime.rules());
+            }
+            if (parts.size() == 3 && parts[2] == "reload") {
+                if (!post) return respond(method_not_allowed("POST"));
+                return answer(runtime.reload());
+            }
+        }
+        // /v1/outbox?status=
+        if (parts[1] == "outbox" && parts.size() == 2) {
+            if (!get) return respond(method_not_allowed("GET"));
+            std::string status = req.param("status") ? *req.param("status") : "pending";
+            if (status != "pending" && status != "delivered" && status != "dead")
+                return respond(error(400, "status must be pending, delivered or dead"));
+            int limit = 100;
+            if (auto const* l = req.param("limit")) {
+                std::int64_t v = 0;
+                if (!parse_id(*l, v) || v > 1000) return respond(error(400, "limit must be 1 to 1000"));
+                limit = static_cast<int>(v);
+            }
+            return answer(runtime.outbox(status, limit));
+        }
+        // /v1/instances…
+        if (parts[1] == "instances") {
+            if (parts.size() == 2) {
+                if (!get) return respond(method_not_allowed("GET"));
+                engine::InstanceFilter f;
+                if (auto const* w = req.param("workflow")) f.workflow = *w;
+                if (auto const* s = req.param("state")) f.state = *s;
+                if (auto const* s = req.param("status")) f.status = *s;
+                if (auto const* a = req.param("after")) {
+                    if (!parse_id(*a, f.after_id)) return respond(error(400, "after must be an envelope id"));
+                }
+                if (auto const* l = req.param("limit")) {
+                    std::int64_t v = 0;
+                    if (!parse_id(*l, v) || v > 1000) return respond(error(400, "limit must be 1 to 1000"));
+                    f.limit = static_cast<int>(v);
+                }
+                return answer(runtime.instances(f));
+            }
+            std::int64_t id = 0;
+            if (!parse_id(parts[2], id))
+                return respond(error(404, "`" + std::string(parts[2]) + "` is not an envelope id (a positive number)"));
+            if (parts.size() == 3) {
+                if (!get) return respond(method_not_allowed("GET"));
+                return answer(runtime.instance(id));
+            }
+            if (parts.size() == 4 && parts[3] == "cancel") {
+                if (!post) return respond(method_not_allowed("POST"));
+                json body;
+                if (!read_json(req, body, bad, false)) return respond(std::move(bad));
+                std::string reason = body.value("reason", std::string("cancelled through the API"));
+                return runtime.cancel(id, reason, key, answer);
+            }
+            if (parts.size() == 6 && parts[3] == "signers") {
+                if (!post) return respond(method_not_allowed("POST"));
+                json body;
+                if (!read_json(req, body, bad, false)) return respond(std::move(bad));
+                return runtime.signer_event(id, std::string(parts[4]), std::string(parts[5]), std::move(body), key,
+                                            answer);
+            }
+        }
+        return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));
+    };
+}
+
+}  // namespace signflow::app

@@ -1,0 +1,221 @@
+// `signflow serve`: the daemon. Wires the store, the runtime and the HTTP
+// server, runs them on one thread per core, and stops them in order on
+// SIGTERM/SIGINT (SIGHUP reloads the rules).
+#include "../commands.hpp"
+#include "../files.hpp"
+#include "api.hpp"
+
+#include "signflow/engine/rules.hpp"
+#include "signflow/engine/runtime.hpp"
+#include "signflow/engine/time.hpp"
+#include "signflow/storage/sqlite_store.hpp"
+#include "signflow/stdlib/catalog.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace signflow::app {
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+spdlog::level::level_enum level_of(engine::LogLevel l) {
+    switch (l) {
+    case engine::LogLevel::debug: return spdlog::level::debug;
+    case engine::LogLevel::info: return spdlog::level::info;
+    case engine::LogLevel::warn: return spdlog::level::warn;
+    case engine::LogLevel::error: return spdlog::level::err;
+    }
+    return spdlog::level::info;
+}
+
+// One log line; in JSON mode a whole JSON object per line (the message is
+// escaped by the JSON library, not by a pattern).
+engine::LogFn make_log(bool as_json) {
+    return [as_json](engine::LogLevel level, std::string const& message) {
+        auto l = level_of(level);
+        if (!spdlog::should_log(l)) return;
+        if (as_json) {
+            auto now = engine::Instant(std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch()));
+            json line = {{"time", engine::utc_text(now)},
+                         {"level", spdlog::level::to_string_view(l).data()},
+                         {"message", message}};
+            spdlog::log(l, "{}", line.dump());
+        } else {
+            spdlog::log(l, "{}", message);
+        }
+    };
+}
+
+std::pair<std::string, std::uint16_t> split_listen(std::string const& listen) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw InputError("--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    int port = 0;
+    try {
+        port = std::stoi(listen.substr(colon + 1));
+    } catch (...) {
+        port = -1;
+    }
+    if (port < 0 || port > 65535) throw InputError("--listen: `" + listen.substr(colon + 1) + "` is not a port");
+    return {host, static_cast<std::uint16_t>(port)};
+}
+
+// A first event to send: each role read from the event gets an address.
+json sample_event(ir::Workflow const& w) {
+    json sample = json::object();
+    for (auto const& role : w.roles) {
+        auto const& e = role.source;
+        if (e.kind != "path" || e.path.size() < 2 || e.path[0] != "event") continue;
+        json* at = &sample;
+        for (std::size_t i = 1; i + 1 < e.path.size(); ++i) at = &(*at)[e.path[i]];
+        (*at)[e.path.back()] = role.name + "@example.com";
+    }
+    return sample;
+}
+
+// Which connector names a workflow uses (invoke/archive targets, notify
+// targets that are not roles).
+std::vector<std::string> connectors_used(ir::Workflow const& w) {
+    std::vector<std::string> out;
+    auto is_role = [&](std::string const& n) {
+        return std::any_of(w.roles.begin(), w.roles.end(), [&](auto const& r) { return r.name == n; });
+    };
+    auto visit = [&](std::vector<ir::Action> const& actions) {
+        for (auto const& a : actions) {
+            bool connector = a.kind == "invoke" || (a.kind == "archive" && !a.target.empty()) ||
+                             (a.kind == "notify" && !is_role(a.target));
+            if (connector && std::find(out.begin(), out.end(), a.target) == out.end()) out.push_back(a.target);
+        }
+    };
+    for (auto const& s : w.states) visit(s.entry);
+    for (auto const& t : w.transitions) visit(t.actions);
+    for (auto const& r : w.reactions) visit(r.actions);
+    return out;
+}
+
+}  // namespace
+
+int run_serve(ServeOptions const& o) {
+    spdlog::set_default_logger(spdlog::stdout_logger_mt("signflow"));
+    spdlog::set_pattern(o.log_format == "json" ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+    spdlog::set_level(spdlog::level::from_str(o.log_level));
+    spdlog::flush_on(spdlog::level::info);
+    engine::LogFn log = make_log(o.log_format == "json");
+
+    fs::path rules = o.rules;
+    if (rules.empty()) rules = fs::is_directory("rules") ? "rules" : "examples";
+    if (!fs::is_directory(rules)) throw InputError("the rules folder " + rules.string() + " does not exist");
+    fs::path config = o.config;
+    if (config.empty() && fs::exists(rules / "signflow.toml")) config = rules / "signflow.toml";
+    if (!engine::is_known_zone(o.timezone)) throw InputError("--timezone: unknown time zone `" + o.timezone + "`");
+    auto [host, port] = split_listen(o.listen);
+
+    auto catalog = make_catalog(config.string());
+    std::vector<std::string> configured;
+    if (!config.empty()) configured = configured_connectors(config);
+
+    storage::SqliteStore store(o.db);
+    engine::RuntimeOptions options;
+    options.rules = rules;
+    options.default_zone = o.timezone;
+    options.connector_log = o.connector_log.empty()
+                                ? (fs::path(o.db).parent_path() / "connector-calls.jsonl").string()
+                                : o.connector_log;
+    options.shards = o.threads;
+    options.watch = !o.no_watch;
+
+    asio::io_context io;
+    engine::Runtime runtime(io, store, *catalog, options, log);
+    runtime.on_fatal = [log](std::string const& why) {
+        log(engine::LogLevel::error, "fatal: " + why + "; exiting so that a restart resumes from the store");
+        spdlog::shutdown();
+        std::_Exit(75);
+    };
+    if (!config.empty())
+        runtime.accept_rule = [configured, config](ir::Workflow const& w) -> std::string {
+            for (auto const& c : connectors_used(w))
+                if (std::find(configured.begin(), configured.end(), c) == configured.end())
+                    return "workflow `" + w.name + "` uses the connector `" + c + "`, which " + config.string() +
+                           " does not define ([connectors." + c + "])";
+            return {};
+        };
+    runtime.start();
+
+    http::Limits limits;
+    limits.body_bytes = o.max_body;
+    limits.on_error = [log](std::string_view what) { log(engine::LogLevel::warn, "http: " + std::string(what)); };
+    ApiLog api_log;
+    if (spdlog::should_log(spdlog::level::debug))
+        api_log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
+    http::Server server(io, host, port, make_api(runtime, api_log), limits);
+    server.start();
+
+    // Where to send a first event.
+    auto rules_reply = runtime.rules();
+    std::size_t loaded = 0;
+    for (auto const& f : rules_reply.body["files"])
+        if (f["status"] == "loaded") ++loaded;
+    std::string base = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                       std::to_string(server.port());
+    log(engine::LogLevel::info, "signflow serving " + std::to_string(loaded) + " workflows from " + rules.string() +
+                                    " on " + base + " (database " + o.db + ", connector calls logged to " +
+                                    options.connector_log + ")");
+    auto snapshot = runtime.snapshot();
+    if (!snapshot->starters.empty()) {
+        auto first = snapshot->starters.find("form_submitted");
+        if (first == snapshot->starters.end()) first = snapshot->starters.begin();
+        log(engine::LogLevel::info, "send a first event: curl -s -X POST " + base + "/v1/events/" + first->first +
+                                        " -H 'Content-Type: application/json' -d '" +
+                                        sample_event(first->second.front()->ir()).dump() + "'");
+    }
+
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void()> wait_signal;
+    bool stopping = false;
+    wait_signal = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec) return;
+            if (signal == SIGHUP) {
+                log(engine::LogLevel::info, "SIGHUP: reloading the rules");
+                runtime.reload();
+                wait_signal();
+                return;
+            }
+            if (stopping) return;
+            stopping = true;
+            log(engine::LogLevel::info, "stopping: no new requests; finishing what is in flight");
+            server.stop([&] {
+                runtime.stop([&] {
+                    log(engine::LogLevel::info, "stopped; everything answered is on disk");
+                    signals.cancel();
+                    io.stop();
+                });
+            });
+        });
+    };
+    wait_signal();
+
+    unsigned n = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    spdlog::shutdown();
+    return 0;
+}
+
+}  // namespace signflow::app

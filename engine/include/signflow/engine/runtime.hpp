@@ -1,0 +1,116 @@
+#pragma once
+// The daemon's engine: runs every envelope of every loaded workflow, durably.
+//
+// Threads and order. The runtime runs on the caller's io_context (which the
+// daemon runs on one thread per core). Envelopes are spread over shards, one
+// Asio strand each, by id: everything that happens to one envelope happens on
+// its shard, in order, never two transitions at once. One committer thread
+// writes to the store; one dispatcher thread delivers the outbox.
+//
+// Durability. Applying an event changes the envelope in memory and produces
+// a Change (new state, journal line, timers, outbox rows, quota counts, the
+// idempotency record). Changes go to the committer in order; it writes every
+// change that is waiting in ONE transaction (group commit: one fsync for many
+// events) and only then answers the senders and hands the new outbox rows to
+// the dispatcher. An answered event is on disk. If a commit fails, the
+// process cannot know what the disk holds: the runtime reports it through
+// on_fatal, answers 503 and the daemon exits, to restart from what is
+// committed (crash-only).
+//
+// Effects are never performed inside a transition: they are outbox rows,
+// delivered after the commit, at least once, with a stable idempotency key,
+// retried with exponential backoff and full jitter, and kept as dead letters
+// after the last try.
+#include "signflow/dsl/catalog.hpp"
+#include "signflow/dsl/ir.hpp"
+#include "signflow/engine/connector.hpp"
+#include "signflow/engine/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace signflow::engine {
+
+enum class LogLevel { debug, info, warn, error };
+using LogFn = std::function<void(LogLevel, std::string const&)>;
+
+struct RuntimeOptions {
+    std::filesystem::path rules = "rules";
+    std::string default_zone = "UTC";       // signers with no zone, in workflows with none
+    std::string connector_log = "connector-calls.jsonl";  // the log connector's file
+    unsigned shards = 0;                    // 0: one per hardware thread
+    std::size_t max_batch = 4096;           // changes per commit at most
+    bool watch = true;                      // inotify on the rules folder
+    std::chrono::milliseconds reload_debounce{200};
+    // Outbox retries: attempt n waits a random time in [0, min(cap, base·2^n)].
+    std::chrono::milliseconds retry_base{1000};
+    std::chrono::milliseconds retry_cap{std::chrono::hours(6)};
+    int max_attempts = 12;
+};
+
+struct Reply {
+    int status = 200;
+    nlohmann::json body;
+};
+using ReplyFn = std::function<void(Reply)>;
+
+class Runtime {
+public:
+    Runtime(boost::asio::io_context& io, Store& store, dsl::Catalog const& catalog, RuntimeOptions options,
+            LogFn log = {});
+    ~Runtime();
+    Runtime(Runtime const&) = delete;
+    Runtime& operator=(Runtime const&) = delete;
+
+    // Connectors by name; names the configuration does not define go to the
+    // log connector. Add them before start().
+    void add_connector(std::unique_ptr<Connector> c);
+    // Called when the store failed to commit (see the header comment).
+    std::function<void(std::string const&)> on_fatal;
+    // A rule may be refused at load (e.g. a connector the configuration lacks).
+    std::function<std::string(ir::Workflow const&)> accept_rule;
+
+    // Migrates the store, loads the rules, restores envelopes, re-arms timers
+    // (firing once those that came due while the daemon was down) and resumes
+    // the outbox. Throws std::runtime_error when it cannot.
+    void start();
+    // Stops taking events, lets what is in flight finish and be committed,
+    // drains nothing more from the outbox, then calls `done`.
+    void stop(std::function<void()> done);
+
+    // POST /v1/events/{name}: starts envelopes and/or moves the ones awaiting
+    // it. `idempotency_key` (may be empty) makes a retry return the first
+    // answer and change nothing.
+    void post_event(std::string const& name, nlohmann::json data, std::string const& idempotency_key, ReplyFn reply);
+    // A signer's act on envelope `id`: signed, declined, verified,
+    // verification_failed.
+    void signer_event(std::int64_t id, std::string const& role, std::string const& what, nlohmann::json data,
+                      std::string const& idempotency_key, ReplyFn reply);
+    void cancel(std::int64_t id, std::string const& reason, std::string const& idempotency_key, ReplyFn reply);
+
+    Reply instance(std::int64_t id);
+    Reply instances(InstanceFilter const& filter);
+    Reply rules();
+    Reply reload();  // compiles the rules folder now
+    Reply outbox(std::string const& status, int limit);
+    std::string metrics();  // Prometheus text format
+    bool accepting() const;
+    // The rules now serving (see rules.hpp).
+    std::shared_ptr<struct Snapshot const> snapshot() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace signflow::engine

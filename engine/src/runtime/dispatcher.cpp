@@ -1,0 +1,165 @@
+#include "dispatcher.hpp"
+
+#include <algorithm>
+
+namespace signflow::engine::detail {
+
+namespace {
+constexpr std::size_t deliveries_per_round = 256;
+}
+
+Dispatcher::Dispatcher(Context& ctx, Answer answer) : ctx_(ctx), answer_(std::move(answer)) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::add_connector(std::unique_ptr<Connector> c) {
+    std::string name = c->name();
+    connectors_[name] = std::move(c);
+}
+
+void Dispatcher::set_default(std::unique_ptr<Connector> c) { default_ = std::move(c); }
+
+void Dispatcher::start() { thread_ = std::thread([this] { run(); }); }
+
+void Dispatcher::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::enqueue(OutboxRecord const& r) {
+    if (r.status != "pending") return;
+    {
+        std::lock_guard lock(mutex_);
+        queue_.emplace(r.next_attempt_ms, r);
+    }
+    wake_.notify_one();
+}
+
+std::size_t Dispatcher::backlog() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
+Connector& Dispatcher::connector_for(OutboxRecord const& r) {
+    // invoke/archive/notify name a connector; signer messages go to the
+    // `messages` connector (email and SMS come with the signing-page work).
+    std::string name = r.kind == "invoke" || r.kind == "archive" || r.kind == "notify" ? r.target : "messages";
+    if (r.kind == "notify" && r.payload.find("\"to\":") != std::string::npos) name = "messages";
+    auto it = connectors_.find(name);
+    return it != connectors_.end() ? *it->second : *default_;
+}
+
+std::int64_t Dispatcher::backoff(std::int64_t attempts) {
+    auto base = ctx_.options.retry_base.count();
+    auto cap = ctx_.options.retry_cap.count();
+    std::int64_t ceiling = cap;
+    if (attempts < 40) ceiling = std::min<std::int64_t>(cap, base << std::min<std::int64_t>(attempts, 40));
+    std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling, 1));
+    return pick(random_);
+}
+
+void Dispatcher::run() {
+    std::vector<OutboxRecord> round;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            for (;;) {
+                if (stopping_) return;
+                if (!queue_.empty()) {
+                    auto now = to_millis(now_instant());
+                    auto first = queue_.begin()->first;
+                    if (first <= now) break;
+                    wake_.wait_for(lock, std::chrono::milliseconds(first - now));
+                } else {
+                    wake_.wait(lock);
+                }
+            }
+            auto now = to_millis(now_instant());
+            round.clear();
+            while (!queue_.empty() && queue_.begin()->first <= now && round.size() < deliveries_per_round) {
+                round.push_back(std::move(queue_.begin()->second));
+                queue_.erase(queue_.begin());
+            }
+        }
+
+        Entry entry;
+        std::vector<std::pair<std::int64_t, std::string>> answers;
+        std::vector<Connector*> used;
+        std::vector<OutboxRecord> retry;
+        for (auto& r : round) {
+            OutboxUpdate u;
+            u.key = r.key;
+            u.attempts = ++r.attempts;
+            DeliveryResult result;
+            if (r.kind == "fill") {
+                // Documents come with the documents work: until then a fill
+                // is answered at once, and the state machine moves on.
+                result.ok = true;
+                answers.emplace_back(r.instance, "done");
+            } else {
+                Delivery d;
+                d.key = r.key;
+                d.instance = r.instance;
+                d.kind = r.kind;
+                d.target = r.target;
+                d.attempt = r.attempts;
+                d.data = nlohmann::json::parse(r.payload, nullptr, false);
+                if (d.data.is_object()) {
+                    d.operation = d.data.value("operation", std::string());
+                    d.workflow = d.data.value("workflow", std::string());
+                }
+                Connector& c = connector_for(r);
+                try {
+                    result = c.deliver(d);
+                } catch (std::exception const& e) {
+                    result = {false, false, std::string("the connector threw: ") + e.what()};
+                }
+                if (result.ok && std::find(used.begin(), used.end(), &c) == used.end()) used.push_back(&c);
+            }
+            if (result.ok) {
+                u.status = "delivered";
+                ++ctx_.metrics.delivered;
+            } else if (result.permanent || r.attempts >= ctx_.options.max_attempts) {
+                u.status = "dead";
+                u.last_error = result.error;
+                ++ctx_.metrics.dead;
+                ctx_.log(LogLevel::warn, "outbox " + r.key + " (" + r.kind + " " + r.target +
+                                             ") is a dead letter after " + std::to_string(r.attempts) +
+                                             " attempts: " + result.error);
+            } else {
+                u.status = "pending";
+                u.last_error = result.error;
+                u.next_attempt_ms = to_millis(now_instant()) + backoff(r.attempts);
+                ++ctx_.metrics.delivery_failures;
+                r.next_attempt_ms = u.next_attempt_ms;
+                r.last_error = result.error;
+                retry.push_back(r);
+            }
+            entry.change.outbox_updated.push_back(std::move(u));
+        }
+        // The deliveries must be durable before they are recorded as done.
+        for (Connector* c : used) {
+            std::string error;
+            if (!c->flush(error)) {
+                ctx_.log(LogLevel::error, "connector " + c->name() + " could not flush: " + error);
+                for (auto& u : entry.change.outbox_updated)
+                    if (u.status == "delivered") u.status = "pending", u.last_error = error;
+            }
+        }
+        if (!answers.empty())
+            entry.after = [this, answers = std::move(answers)] {
+                for (auto const& [id, event] : answers) answer_(id, event);
+            };
+        ctx_.committer.submit(std::move(entry));
+        if (!retry.empty()) {
+            std::lock_guard lock(mutex_);
+            for (auto& r : retry) queue_.emplace(r.next_attempt_ms, std::move(r));
+        }
+    }
+}
+
+}  // namespace signflow::engine::detail

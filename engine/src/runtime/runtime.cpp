@@ -1,0 +1,523 @@
+// Runtime::Impl: the shards, the committer, the dispatcher, the rules and the
+// watcher, wired together; requests routed to the shards that can answer.
+#include "signflow/engine/runtime.hpp"
+
+#include "committer.hpp"
+#include "context.hpp"
+#include "dispatcher.hpp"
+#include "quota.hpp"
+#include "shard.hpp"
+#include "watcher.hpp"
+
+#include "signflow/dsl/ir_io.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace signflow::engine {
+namespace asio = boost::asio;
+using nlohmann::json;
+using namespace detail;
+
+struct Runtime::Impl {
+    Impl(asio::io_context& io, Store& store, dsl::Catalog const& catalog, RuntimeOptions options, LogFn log)
+        : io(io), store(store), options(std::move(options)),
+          log(log ? std::move(log) : LogFn([](LogLevel, std::string const&) {})),
+          rules(this->options.rules, catalog), machine(MachineOptions{this->options.default_zone}),
+          committer(store, this->options.max_batch, [this](std::vector<Entry>& b) { committed(b); },
+                    [this](std::string const& why, std::vector<Entry>& b) { failed(why, b); }),
+          quotas(store), ctx{store, rules, machine, committer, quotas, this->options, this->log, metrics},
+          dispatcher(ctx, [this](std::int64_t id, std::string const& event) { internal(id, event); }) {
+        unsigned n = this->options.shards ? this->options.shards : std::max(1u, std::thread::hardware_concurrency());
+        for (unsigned i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io, ctx, i));
+    }
+
+    asio::io_context& io;
+    Store& store;
+    RuntimeOptions options;
+    LogFn log;
+    Rules rules;
+    Machine machine;
+    Metrics metrics;
+    Committer committer;
+    QuotaBook quotas;
+    Context ctx;
+    Dispatcher dispatcher;
+    std::vector<std::unique_ptr<Shard>> shards;
+    std::unique_ptr<Watcher> watcher;
+    std::atomic<std::int64_t> next_id{1};
+    std::atomic<bool> accepting{false};
+    std::function<void(std::string const&)> on_fatal;
+    std::atomic<std::int64_t> in_flight{0};
+
+    // Requests with an Idempotency-Key that are being answered: a second
+    // request with the same key waits for the first one's answer.
+    std::mutex keys_mutex;
+    std::unordered_map<std::string, std::vector<ReplyFn>> keys_in_flight;
+
+    Shard& shard_of(std::int64_t id) { return *shards[static_cast<std::size_t>(id) % shards.size()]; }
+
+    void committed(std::vector<Entry>& batch) {
+        for (auto& e : batch) {
+            for (auto const& o : e.change.outbox_added) dispatcher.enqueue(o);
+            if (e.after) e.after();
+            if (e.ticket && e.ticket->reply) {
+                auto reply = std::move(e.ticket->reply);
+                e.ticket->reply = nullptr;
+                finish(e.ticket->idempotency_key, e.ticket->result, std::move(reply));
+            }
+        }
+    }
+
+    void failed(std::string const& why, std::vector<Entry>& batch) {
+        log(LogLevel::error, "the store failed to commit " + std::to_string(batch.size()) +
+                                 " changes: " + why + "; stopping (what was answered before is on disk)");
+        accepting = false;
+        Reply r{503, {{"error", "the daemon could not store the event; nothing was changed"}, {"detail", why}}};
+        for (auto& e : batch)
+            if (e.ticket && e.ticket->reply) {
+                auto reply = std::move(e.ticket->reply);
+                e.ticket->reply = nullptr;
+                finish(e.ticket->idempotency_key, r, std::move(reply));
+            }
+        if (on_fatal) on_fatal(why);
+    }
+
+    void finish(std::string const& key, Reply const& r, ReplyFn reply) {
+        std::vector<ReplyFn> waiting;
+        if (!key.empty()) {
+            std::lock_guard lock(keys_mutex);
+            auto it = keys_in_flight.find(key);
+            if (it != keys_in_flight.end()) {
+                waiting = std::move(it->second);
+                keys_in_flight.erase(it);
+            }
+        }
+        --in_flight;
+        reply(r);
+        for (auto& w : waiting) w(r);
+    }
+
+    // Returns true when the request is answered already (a retry).
+    bool replay(std::string const& key, ReplyFn& reply) {
+        if (key.empty()) return false;
+        {
+            std::lock_guard lock(keys_mutex);
+            auto it = keys_in_flight.find(key);
+            if (it != keys_in_flight.end()) {
+                it->second.push_back(std::move(reply));
+                return true;
+            }
+        }
+        if (auto rec = store.find_idempotency(key)) {
+            Reply r{rec->status, json::parse(rec->response, nullptr, false)};
+            if (r.body.is_object()) r.body["replayed"] = true;
+            reply(r);
+            return true;
+        }
+        std::lock_guard lock(keys_mutex);
+        auto [it, added] = keys_in_flight.emplace(key, std::vector<ReplyFn>{});
+        if (!added) {
+            it->second.push_back(std::move(reply));
+            return true;
+        }
+        return false;
+    }
+
+    void internal(std::int64_t id, std::string const& event) {
+        Shard& s = shard_of(id);
+        asio::post(s.strand(), [&s, id, event] { s.internal(id, event); });
+    }
+
+    static Reply combine(std::string const& event, std::vector<std::shared_ptr<Part>> const& parts) {
+        json started = json::array(), correlated = json::array(), refused = json::array();
+        for (auto const& p : parts) {
+            for (auto& x : p->started) started.push_back(x);
+            for (auto& x : p->correlated) correlated.push_back(x);
+            for (auto& x : p->refused) refused.push_back(x);
+        }
+        Reply r;
+        r.body = {{"event", event}, {"started", started}, {"correlated", correlated}};
+        if (!refused.empty()) r.body["refused"] = refused;
+        if (!started.empty() || !correlated.empty()) {
+            r.status = 202;
+        } else if (!refused.empty()) {
+            r.status = refused[0]["status"].get<int>();
+            r.body["error"] = refused[0]["reason"];
+        } else {
+            r.status = 202;
+            r.body["note"] = "no trigger's condition held and no envelope was waiting for this event";
+        }
+        return r;
+    }
+};
+
+Runtime::Runtime(asio::io_context& io, Store& store, dsl::Catalog const& catalog, RuntimeOptions options,
+                 LogFn log)
+    : impl_(std::make_unique<Impl>(io, store, catalog, std::move(options), std::move(log))) {}
+
+Runtime::~Runtime() {
+    impl_->dispatcher.stop();
+    impl_->committer.stop();
+}
+
+void Runtime::add_connector(std::unique_ptr<Connector> c) { impl_->dispatcher.add_connector(std::move(c)); }
+
+bool Runtime::accepting() const { return impl_->accepting; }
+
+std::shared_ptr<Snapshot const> Runtime::snapshot() const { return impl_->rules.snapshot(); }
+
+void Runtime::start() {
+    Impl& m = *impl_;
+    m.on_fatal = on_fatal;
+    m.store.migrate();
+    for (auto const& d : m.store.load_definitions()) {
+        try {
+            m.rules.restore(d.version, d.ir_json);
+        } catch (std::exception const& e) {
+            m.log(LogLevel::error, "stored version " + d.version + " of " + d.workflow + " cannot run: " + e.what());
+        }
+    }
+    m.rules.on_new_version = [&m](Definition const& d) {
+        m.store.save_definition({d.version(), d.name(), ir::to_json(d.ir()).dump(), to_millis(now_instant())});
+    };
+    if (accept_rule) m.rules.set_acceptor(accept_rule);
+    auto report = m.rules.reload(to_millis(now_instant()));
+    ++m.metrics.reloads;
+    for (auto const& f : report.failures) m.log(LogLevel::error, "rule file " + f.path + " failed to load:\n" + f.diagnostics);
+    m.log(LogLevel::info, "rules: " + std::to_string(report.loaded) + " of " + std::to_string(report.files) +
+                              " files loaded from " + m.rules.folder().string());
+
+    std::size_t restored = 0, lost = 0;
+    m.store.load_running_instances([&](InstanceRecord&& r) {
+        auto def = m.rules.version(r.version);
+        if (!def) {
+            ++lost;
+            m.log(LogLevel::error, "envelope " + std::to_string(r.id) + ": its version " + r.version +
+                                       " is not in the store; it stays where it is");
+            return;
+        }
+        Instance inst;
+        inst.id = r.id;
+        inst.definition = def;
+        auto state = def->find_state(r.state);
+        if (!state) {
+            ++lost;
+            return;
+        }
+        inst.state = *state;
+        inst.status = Status::running;
+        json p = json::parse(r.progress.empty() ? "{}" : r.progress, nullptr, false);
+        if (p.is_object()) {
+            inst.trigger = static_cast<std::int16_t>(p.value("trigger", -1));
+            inst.entered_by = def->find_event(p.value("entered_by", std::string())).value_or(0);
+            inst.signed_mask = p.value("signed", std::uint64_t{0});
+            inst.seq = p.value("seq", std::uint32_t{1});
+        }
+        inst.data = std::move(r.data);
+        inst.created_ms = r.created_ms;
+        inst.updated_ms = r.updated_ms;
+        m.shard_of(inst.id).adopt(std::move(inst));
+        ++restored;
+    });
+    std::size_t timers = 0;
+    m.store.load_timers([&](TimerRecord&& t) {
+        m.shard_of(t.instance).adopt_timer(t);
+        ++timers;
+    });
+    m.dispatcher.set_default(make_log_connector("log", m.options.connector_log));
+    std::size_t outbox = 0;
+    m.store.load_pending_outbox([&](OutboxRecord&& o) {
+        m.dispatcher.enqueue(o);
+        ++outbox;
+    });
+    m.next_id = m.store.max_instance_id() + 1;
+    m.log(LogLevel::info, "restored " + std::to_string(restored) + " running envelopes, " + std::to_string(timers) +
+                              " timers, " + std::to_string(outbox) + " pending deliveries" +
+                              (lost ? "; " + std::to_string(lost) + " envelopes could not be restored" : ""));
+
+    m.committer.start();
+    m.dispatcher.start();
+    for (auto& s : m.shards) s->resume();
+    if (m.options.watch) {
+        m.watcher = std::make_unique<Watcher>(m.io, m.rules.folder(), m.options.reload_debounce,
+                                              [this] { reload(); }, m.log);
+        m.watcher->start();
+    }
+    m.accepting = true;
+}
+
+void Runtime::stop(std::function<void()> done) {
+    Impl& m = *impl_;
+    m.accepting = false;
+    if (m.watcher) m.watcher->stop();
+    for (auto& s : m.shards) s->stop();
+    // Let the shards finish what was posted to them, then drain the
+    // committer (it answers the senders) and stop the dispatcher. Runs on a
+    // thread of its own: joining threads must not block the io_context.
+    std::thread([&m, done = std::move(done)] {
+        for (int i = 0; i < 1000 && m.in_flight > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        m.dispatcher.stop();
+        m.committer.stop();
+        if (done) done();
+    }).detach();
+}
+
+void Runtime::post_event(std::string const& name, json data, std::string const& key, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto snap = m.rules.snapshot();
+    std::vector<std::pair<DefinitionPtr, int>> starts;
+    Instant now = now_instant();
+    if (auto it = snap->starters.find(name); it != snap->starters.end())
+        for (auto const& def : it->second)
+            if (auto k = m.machine.match_trigger(*def, name, data, now)) starts.emplace_back(def, *k);
+    bool awaited = m.rules.awaited(name);
+    bool known = snap->starters.count(name) > 0 || awaited;
+    if (!known) {
+        json events = json::array();
+        for (auto const& e : m.rules.known_events()) events.push_back(e);
+        return reply({404, {{"error", "no loaded workflow starts with or waits for the event `" + name + "`"},
+                            {"known_events", events}}});
+    }
+    if (m.replay(key, reply)) return;
+    ++m.in_flight;
+    int parts = static_cast<int>(starts.size()) + (awaited ? static_cast<int>(m.shards.size()) : 0);
+    if (parts == 0) {
+        Reply r = Impl::combine(name, {});
+        if (!key.empty()) {
+            // Nothing changes, but the answer is kept like any other.
+            auto ticket = std::make_shared<Ticket>(1);
+            ticket->idempotency_key = key;
+            ticket->answer = [r] { return r; };
+            ticket->reply = std::move(reply);
+            m.committer.submit(Entry{{}, ticket, {}});
+            return;
+        }
+        --m.in_flight;
+        return reply(r);
+    }
+    auto ticket = std::make_shared<Ticket>(parts);
+    ticket->idempotency_key = key;
+    ticket->reply = std::move(reply);
+    std::vector<std::shared_ptr<Part>> all;
+    for (int i = 0; i < parts; ++i) all.push_back(std::make_shared<Part>());
+    ticket->answer = [name, all] { return Impl::combine(name, all); };
+    auto shared = std::make_shared<json const>(std::move(data));
+    int p = 0;
+    // Awaiting envelopes first: an event that both starts an envelope and
+    // moves others must not move the one it just started.
+    if (awaited)
+        for (auto& s : m.shards) {
+            Shard* sh = s.get();
+            auto part = all[static_cast<std::size_t>(p++)];
+            asio::post(sh->strand(), [sh, name, shared, ticket, part] { sh->correlate(name, shared, ticket, part); });
+        }
+    for (auto& [def, k] : starts) {
+        std::int64_t id = m.next_id++;
+        Shard& sh = m.shard_of(id);
+        auto part = all[static_cast<std::size_t>(p++)];
+        asio::post(sh.strand(), [&sh, def = def, k = k, shared, id, ticket, part] {
+            sh.start(def, k, shared, id, ticket, part);
+        });
+    }
+}
+
+namespace {
+std::string const signer_events[] = {"signed", "declined", "verified", "verification_failed"};
+}
+
+void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
+                           std::string const& key, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
+        return reply({404, {{"error", "unknown signer event `" + what + "`"},
+                            {"known", {"signed", "declined", "verified", "verification_failed"}}}});
+    if (m.replay(key, reply)) return;
+    ++m.in_flight;
+    auto ticket = std::make_shared<Ticket>(1);
+    ticket->idempotency_key = key;
+    ticket->reply = std::move(reply);
+    auto part = std::make_shared<Part>();
+    ticket->answer = [part] { return Reply{part->status, part->body}; };
+    auto shared = std::make_shared<json const>(std::move(data));
+    Shard& sh = m.shard_of(id);
+    std::string event = what + "(" + role + ")";
+    asio::post(sh.strand(), [&sh, id, event, shared, ticket, part] { sh.signer(id, event, shared, ticket, part); });
+}
+
+void Runtime::cancel(std::int64_t id, std::string const& reason, std::string const& key, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (m.replay(key, reply)) return;
+    ++m.in_flight;
+    auto ticket = std::make_shared<Ticket>(1);
+    ticket->idempotency_key = key;
+    ticket->reply = std::move(reply);
+    auto part = std::make_shared<Part>();
+    ticket->answer = [part] { return Reply{part->status, part->body}; };
+    Shard& sh = m.shard_of(id);
+    asio::post(sh.strand(), [&sh, id, reason, ticket, part] { sh.cancel(id, reason, ticket, part); });
+}
+
+namespace {
+
+json instance_json(InstanceRecord const& r, bool with_data) {
+    json j = {{"id", r.id},
+              {"workflow", r.workflow},
+              {"version", r.version},
+              {"state", r.state},
+              {"status", r.status},
+              {"created_at", utc_text(from_millis(r.created_ms))},
+              {"updated_at", utc_text(from_millis(r.updated_ms))}};
+    if (with_data) {
+        json d = json::parse(r.data, nullptr, false);
+        if (d.is_object()) {
+            j["data"] = d.value("event", json());
+            j["envelope"] = d.value("envelope", json());
+            j["roles"] = d.value("roles", json());
+        }
+    }
+    return j;
+}
+
+}  // namespace
+
+Reply Runtime::instance(std::int64_t id) {
+    Impl& m = *impl_;
+    auto r = m.store.find_instance(id);
+    if (!r) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    json j = instance_json(*r, true);
+    json history = json::array();
+    for (auto const& h : m.store.journal(id)) {
+        json line = {{"at", utc_text(from_millis(h.at_ms))}, {"kind", h.kind}};
+        json detail = json::parse(h.detail, nullptr, false);
+        if (detail.is_object()) line.update(detail);
+        history.push_back(std::move(line));
+    }
+    j["history"] = std::move(history);
+    return {200, std::move(j)};
+}
+
+Reply Runtime::instances(InstanceFilter const& filter) {
+    json list = json::array();
+    auto rows = impl_->store.list_instances(filter);
+    for (auto const& r : rows) list.push_back(instance_json(r, false));
+    json body = {{"instances", list}};
+    if (static_cast<int>(rows.size()) == filter.limit && !rows.empty()) body["next_after_id"] = rows.back().id;
+    return {200, std::move(body)};
+}
+
+Reply Runtime::rules() {
+    auto snap = impl_->rules.snapshot();
+    json files = json::array();
+    for (auto const& f : snap->files) {
+        json j = {{"path", f.path}, {"status", f.loaded ? "loaded" : "failed"}};
+        if (!f.workflow.empty()) j["workflow"] = f.workflow;
+        if (!f.version.empty()) j["version"] = f.version;
+        if (!f.loaded && !f.version.empty()) j["serving_previous_version"] = true;
+        if (!f.diagnostics.empty()) j["diagnostics"] = f.diagnostics;
+        if (f.loaded_ms) j["loaded_at"] = utc_text(from_millis(f.loaded_ms));
+        files.push_back(std::move(j));
+    }
+    json events = json::array();
+    for (auto const& e : impl_->rules.known_events()) events.push_back(e);
+    return {200, {{"generation", snap->generation}, {"files", files}, {"events", events}}};
+}
+
+Reply Runtime::reload() {
+    Impl& m = *impl_;
+    try {
+        auto report = m.rules.reload(to_millis(now_instant()));
+        ++m.metrics.reloads;
+        if (report.failed) ++m.metrics.reload_failures;
+        for (auto const& f : report.failures)
+            m.log(LogLevel::error, "rule file " + f.path + " failed to load" +
+                                       (f.version.empty() ? "" : " (the previous version keeps serving)") + ":\n" +
+                                       f.diagnostics);
+        for (auto const& v : report.new_versions) m.log(LogLevel::info, "loaded " + v);
+        json failures = json::array();
+        for (auto const& f : report.failures) failures.push_back({{"path", f.path}, {"diagnostics", f.diagnostics}});
+        return {report.failed ? 422 : 200,
+                {{"files", report.files},
+                 {"loaded", report.loaded},
+                 {"failed", report.failed},
+                 {"new_versions", report.new_versions},
+                 {"failures", failures}}};
+    } catch (std::exception const& e) {
+        ++m.metrics.reload_failures;
+        m.log(LogLevel::error, std::string("reload failed: ") + e.what());
+        return {500, {{"error", e.what()}}};
+    }
+}
+
+Reply Runtime::outbox(std::string const& status, int limit) {
+    json list = json::array();
+    for (auto const& o : impl_->store.list_outbox(status, limit)) {
+        json j = {{"key", o.key},           {"instance", o.instance}, {"kind", o.kind},
+                  {"target", o.target},     {"status", o.status},     {"attempts", o.attempts},
+                  {"created_at", utc_text(from_millis(o.created_ms))}};
+        if (!o.last_error.empty()) j["last_error"] = o.last_error;
+        if (o.status == "pending") j["next_attempt_at"] = utc_text(from_millis(o.next_attempt_ms));
+        list.push_back(std::move(j));
+    }
+    return {200, {{"deliveries", list}}};
+}
+
+std::string Runtime::metrics() {
+    Impl& m = *impl_;
+    auto& x = m.metrics;
+    std::ostringstream o;
+    auto counter = [&](char const* name, char const* help, std::uint64_t v) {
+        o << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n" << name << " " << v << "\n";
+    };
+    auto gauge = [&](char const* name, char const* help, std::int64_t v) {
+        o << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n" << name << " " << v << "\n";
+    };
+    counter("signflow_events_total", "Events delivered to envelopes (external, signer, timer, internal).", x.events);
+    counter("signflow_events_ignored_total", "Events that matched no transition.", x.events_ignored);
+    counter("signflow_transitions_total", "Events that changed an envelope.", x.transitions);
+    counter("signflow_envelopes_started_total", "Envelopes started.", x.started);
+    counter("signflow_envelopes_finished_total", "Envelopes that reached a final state or were cancelled.",
+            x.finished);
+    counter("signflow_start_refused_total", "Starts refused because the event could not make an envelope.",
+            x.start_refused);
+    counter("signflow_quota_refused_total", "Starts refused by a quota.", x.quota_refused);
+    gauge("signflow_envelopes_running", "Envelopes running (in memory).", x.running);
+    counter("signflow_timers_fired_total", "Timers fired.", x.timers_fired);
+    counter("signflow_timers_late_total", "Timers that fired more than a minute after they were due.", x.timers_late);
+    gauge("signflow_timers_pending", "Timers armed and not yet due.", x.timers_pending);
+    std::int64_t overdue = 0;  // (due and not yet fired: the shards fire them within milliseconds)
+    gauge("signflow_timers_overdue", "Timers due and waiting for their shard.", overdue);
+    gauge("signflow_outbox_backlog", "Deliveries waiting in the outbox (including retries).",
+          static_cast<std::int64_t>(m.dispatcher.backlog()));
+    counter("signflow_outbox_delivered_total", "Deliveries a connector accepted.", x.delivered);
+    counter("signflow_outbox_failures_total", "Delivery attempts that failed and will be retried.",
+            x.delivery_failures);
+    counter("signflow_outbox_dead_total", "Deliveries given up (dead letters).", x.dead);
+    counter("signflow_reloads_total", "Rule reloads.", x.reloads);
+    counter("signflow_reload_failures_total", "Rule reloads in which a file failed to compile.", x.reload_failures);
+    counter("signflow_commits_total", "Store transactions (group commits).", m.committer.commits());
+    counter("signflow_committed_changes_total", "Changes committed (one per event or delivery round).",
+            m.committer.committed_changes());
+    gauge("signflow_commit_queue", "Changes waiting for the committer.", static_cast<std::int64_t>(m.committer.queued()));
+    auto h = m.committer.batch_histogram();
+    char const* bounds[] = {"1", "4", "16", "64", "256", "1024", "+Inf"};
+    o << "# HELP signflow_commit_batch_size Changes per store transaction.\n# TYPE signflow_commit_batch_size histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        cumulative += h[i];
+        o << "signflow_commit_batch_size_bucket{le=\"" << bounds[i] << "\"} " << cumulative << "\n";
+    }
+    o << "signflow_commit_batch_size_sum " << m.committer.committed_changes() << "\n";
+    o << "signflow_commit_batch_size_count " << cumulative << "\n";
+    return o.str();
+}
+
+}  // namespace signflow::engine

@@ -1,0 +1,94 @@
+#pragma once
+// A shard owns a share of the running envelopes (those whose id modulo the
+// shard count is its index), their pending timers and the index of which of
+// them await which external event. Everything here runs on the shard's
+// strand, so an envelope sees one event at a time, in order, without locks.
+//
+// Timers: an ordered set by due time (arm and cancel in O(log n)) and one
+// Asio timer set to the earliest; nothing scans the pending timers.
+#include "context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace signflow::engine::detail {
+
+// One shard's contribution to an answer.
+struct Part {
+    nlohmann::json started = nlohmann::json::array();
+    nlohmann::json correlated = nlohmann::json::array();
+    nlohmann::json refused = nlohmann::json::array();
+    int status = 0;  // for single-envelope requests: the status to answer
+    nlohmann::json body;
+};
+
+class Shard {
+public:
+    Shard(boost::asio::io_context& io, Context& ctx, unsigned index);
+
+    boost::asio::strand<boost::asio::io_context::executor_type>& strand() { return strand_; }
+
+    // Start-up (before the io_context runs): restore what the store holds.
+    void adopt(Instance instance);
+    void adopt_timer(TimerRecord const& t);
+    void resume();  // arms the wake-up timer; late timers fire once
+
+    // These run on the strand; each submits exactly one Entry to the
+    // committer (part of `ticket`), even when it changed nothing.
+    void start(DefinitionPtr def, int trigger, std::shared_ptr<nlohmann::json const> data, std::int64_t id,
+               std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void correlate(std::string const& event, std::shared_ptr<nlohmann::json const> data,
+                   std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void signer(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
+                std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
+                std::shared_ptr<Part> part);
+    // An event the engine raises itself (`done` after a fill); no answer.
+    void internal(std::int64_t id, std::string const& event);
+
+    void stop();  // cancels the wake-up timer (on the strand)
+    std::size_t size() const { return instances_.size(); }
+
+private:
+    struct Pending {
+        std::int64_t due_ms;
+        std::int64_t fired;
+    };
+    using Key = std::tuple<std::int64_t, std::int64_t, TimerId>;  // due, instance, timer
+
+    // Applies one event and adds what it changed to `change`.
+    bool apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal);
+    void record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
+                std::string const& event);
+    void timers(Instance const& inst, Step const& step, Change& change);
+    void awaiting(Instance const& inst, StateId from);
+    void forget(Instance const& inst);
+    void arm(std::int64_t instance, TimerId timer, std::int64_t due_ms, std::int64_t fired);
+    void disarm(std::int64_t instance, TimerId timer);
+    void schedule();
+    void fire_due();
+    nlohmann::json summary(Instance const& inst) const;
+    InstanceRecord to_record(Instance const& inst) const;
+
+    Context& ctx_;
+    unsigned index_;
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+    boost::asio::system_timer wake_;
+    std::int64_t wake_at_ = 0;  // when wake_ is set to fire (ms since epoch); 0: not set
+    std::unordered_map<std::int64_t, Instance> instances_;
+    std::set<Key> queue_;
+    std::unordered_map<std::int64_t, std::vector<std::pair<TimerId, Pending>>> timers_;
+    std::unordered_map<std::string, std::unordered_set<std::int64_t>> awaiting_;
+    bool stopped_ = false;
+};
+
+}  // namespace signflow::engine::detail
