@@ -20,9 +20,11 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 namespace signflow::engine {
 namespace {
@@ -48,10 +50,12 @@ date::time_zone const* find_zone(std::string_view name) {
     }
     // Loading the database itself can fail (no /usr/share/zoneinfo); that
     // is not an unknown zone, so let its std::runtime_error through.
-    auto const& db = date::get_tzdb();
+    // (Debian's libdate-tz exports only the free locate_zone, not the
+    // tzdb member.)
+    date::get_tzdb();
     date::time_zone const* zone = nullptr;
     try {
-        zone = db.locate_zone(std::string{name});
+        zone = date::locate_zone(name);
     } catch (std::runtime_error const&) {
         throw std::invalid_argument("unknown time zone `" + std::string{name} + "`");
     }
