@@ -1,1 +1,321 @@
+// The runtime in-process, on a real SQLite file and a real rules folder:
+// envelopes started, moved and finished through Runtime's API; a second
+// Runtime on the same file resumes them (what a restart does); quotas at the
+// boundary of their period with a fixed clock; group commit keeping the
+// parts of one event together.
+#include "../support.hpp"
+
+#include "runtime/committer.hpp"
+#include "runtime/quota.hpp"
+#include "signflow/engine/runtime.hpp"
+#include "signflow/storage/sqlite_store.hpp"
+#include "signflow/stdlib/catalog.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <random>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace signflow;
+using engine::Reply;
+using nlohmann::json;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() / ("signflow-runtime-" + std::to_string(rd()));
+        fs::create_directories(path / "rules");
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// A runtime on its own io_context running on two threads.
+struct Daemon {
+    boost::asio::io_context io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
+    storage::SqliteStore store;
+    stdlib::StandardCatalog catalog;
+    engine::Runtime runtime;
+    std::vector<std::thread> threads;
+
+    explicit Daemon(TempDir const& dir)
+        : store((dir.path / "signflow.db").string()),
+          catalog(std::vector<std::string>{}),
+          runtime(io, store, catalog, options(dir)) {
+        runtime.start();
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+    }
+    static engine::RuntimeOptions options(TempDir const& dir) {
+        engine::RuntimeOptions o;
+        o.rules = dir.path / "rules";
+        o.connector_log = (dir.path / "calls.jsonl").string();
+        o.watch = false;
+        o.shards = 2;
+        return o;
+    }
+    ~Daemon() {
+        std::promise<void> stopped;
+        runtime.stop([&] { stopped.set_value(); });
+        stopped.get_future().wait();
+        guard.reset();
+        io.stop();
+        for (auto& t : threads) t.join();
+    }
+
+    Reply event(std::string const& name, json data, std::string const& key = {}) {
+        std::promise<Reply> p;
+        runtime.post_event(name, std::move(data), key, [&](Reply r) { p.set_value(std::move(r)); });
+        return p.get_future().get();
+    }
+    Reply signer(std::int64_t id, std::string const& role, std::string const& what = "signed") {
+        std::promise<Reply> p;
+        runtime.signer_event(id, role, what, json::object(), {}, [&](Reply r) { p.set_value(std::move(r)); });
+        return p.get_future().get();
+    }
+    // Waits (bounded) until the envelope is in `state`: the fill is answered
+    // by the outbox, after the commit, so it takes a moment.
+    std::string wait_state(std::int64_t id, std::string const& state) {
+        std::string now;
+        for (int i = 0; i < 500; ++i) {
+            now = runtime.instance(id).body.value("state", std::string());
+            if (now == state) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return now;
+    }
+};
+
+char const* const card = "on form_submitted -> fill nda -> sign sequentially [client, manager] -> on completed invoke billing\n";
+json card_event() { return {{"signers", {{"client", "c@example.com"}, {"manager", "m@example.com"}}}}; }
+
+}  // namespace
+
+TEST_CASE("an envelope runs from its trigger to completion and its history is kept", "[runtime]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    Daemon d(dir);
+    Reply r = d.event("form_submitted", card_event());
+    REQUIRE(r.status == 202);
+    REQUIRE(r.body["started"].size() == 1);
+    std::int64_t id = r.body["started"][0]["id"];
+    REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
+
+    Reply early = d.signer(id, "manager");
+    CHECK(early.status == 409);
+    CHECK(early.body["error"].get<std::string>().find("waiting for client") != std::string::npos);
+
+    CHECK(d.signer(id, "client").status == 202);
+    Reply last = d.signer(id, "manager");
+    CHECK(last.status == 202);
+    CHECK(last.body["state"] == "completed");
+    CHECK(last.body["status"] == "finished");
+    CHECK(d.signer(id, "manager").status == 409);  // the envelope has ended
+
+    Reply got = d.runtime.instance(id);
+    REQUIRE(got.status == 200);
+    CHECK(got.body["roles"]["client"]["email"] == "c@example.com");
+    CHECK(got.body["envelope"]["id"] == id);
+    std::vector<std::string> events;
+    for (auto const& h : got.body["history"]) events.push_back(h.value("event", std::string()));
+    CHECK(events == std::vector<std::string>{"form_submitted", "done", "signed(client)", "signed(manager)"});
+}
+
+TEST_CASE("unknown events, missing roles and retries with the same key", "[runtime]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    Daemon d(dir);
+    Reply unknown = d.event("form_submited", card_event());
+    CHECK(unknown.status == 404);
+    CHECK(unknown.body["known_events"] == json::array({"form_submitted"}));
+
+    Reply missing = d.event("form_submitted", {{"signers", {{"client", "c@example.com"}}}});
+    CHECK(missing.status == 422);
+    CHECK(missing.body["error"].get<std::string>().find("role `manager`") != std::string::npos);
+
+    Reply first = d.event("form_submitted", card_event(), "order-17");
+    Reply again = d.event("form_submitted", card_event(), "order-17");
+    REQUIRE(first.status == 202);
+    CHECK(again.status == 202);
+    CHECK(again.body["started"] == first.body["started"]);
+    CHECK(again.body["replayed"] == true);
+    engine::InstanceFilter all;
+    CHECK(d.runtime.instances(all).body["instances"].size() == 1);
+}
+
+TEST_CASE("a restarted runtime resumes its envelopes where they were", "[runtime]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    std::int64_t id = 0;
+    {
+        Daemon d(dir);
+        id = d.event("form_submitted", card_event()).body["started"][0]["id"];
+        REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
+        REQUIRE(d.signer(id, "client").status == 202);
+    }
+    Daemon d(dir);
+    Reply next = d.signer(id, "manager");
+    CHECK(next.status == 202);
+    CHECK(next.body["state"] == "completed");
+    // A second envelope gets a new id, not a reused one.
+    std::int64_t other = d.event("form_submitted", card_event()).body["started"][0]["id"];
+    CHECK(other > id);
+    // Restoring did not run the entry actions again: one request to each signer.
+    int requests = 0;
+    for (auto const& o : d.store.list_outbox("delivered", 100))
+        if (o.kind == "request_signature" && o.instance == id) ++requests;
+    CHECK(requests == 2);
+}
+
+TEST_CASE("a rule file that stops compiling leaves its previous version serving", "[runtime]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    Daemon d(dir);
+    std::int64_t old_id = d.event("form_submitted", card_event()).body["started"][0]["id"];
+    std::string old_version = d.runtime.instance(old_id).body["version"];
+
+    test::write(dir.path / "rules/card.flow", "on form_submitted -> fill nad\n");
+    Reply reload = d.runtime.reload();
+    CHECK(reload.status == 422);
+    json file = d.runtime.rules().body["files"][0];
+    CHECK(file["status"] == "failed");
+    CHECK(file["serving_previous_version"] == true);
+    CHECK(file["version"] == old_version);
+    CHECK(file["diagnostics"].get<std::string>().find("card.flow:1:") != std::string::npos);
+    CHECK(d.event("form_submitted", card_event()).status == 202);
+
+    test::write(dir.path / "rules/card.flow",
+                "on form_submitted -> fill nda -> sign [client] -> on completed invoke billing\n");
+    CHECK(d.runtime.reload().status == 200);
+    Reply fresh = d.event("form_submitted", card_event());
+    CHECK(fresh.body["started"][0]["version"] != old_version);
+    // The envelope from before still needs both signatures: it runs its version.
+    REQUIRE(d.wait_state(old_id, "awaiting(client)") == "awaiting(client)");
+    CHECK(d.signer(old_id, "client").body["state"] == "awaiting(manager)");
+
+    fs::remove(dir.path / "rules/card.flow");
+    d.runtime.reload();
+    CHECK(d.event("form_submitted", card_event()).status == 404);
+    CHECK(d.signer(old_id, "manager").body["state"] == "completed");
+}
+
+TEST_CASE("quota periods follow the workflow's calendar", "[runtime][quota]") {
+    using engine::detail::quota_period;
+    auto at = [](char const* text) { return *engine::parse_utc(text); };
+    // 2026-03-31 23:30 in New York is already April in UTC: the month is March's.
+    auto [begin, end] = quota_period("month", at("2026-04-01T03:30:00Z"), "America/New_York");
+    CHECK(engine::utc_text(begin) == "2026-03-01T05:00:00Z");  // EST
+    CHECK(engine::utc_text(end) == "2026-04-01T04:00:00Z");    // EDT
+    auto [wb, we] = quota_period("week", at("2026-11-27T12:00:00Z"), "UTC");  // a Friday
+    CHECK(engine::utc_text(wb) == "2026-11-23T00:00:00Z");
+    CHECK(engine::utc_text(we) == "2026-11-30T00:00:00Z");
+    auto [db, de] = quota_period("day", at("2026-11-27T20:00:00Z"), "Asia/Shanghai");
+    CHECK(engine::utc_text(db) == "2026-11-27T16:00:00Z");
+    CHECK(engine::utc_text(de) == "2026-11-28T16:00:00Z");
+    auto [yb, ye] = quota_period("year", at("2026-06-01T00:00:00Z"), "UTC");
+    CHECK(engine::utc_text(yb) == "2026-01-01T00:00:00Z");
+    CHECK(engine::utc_text(ye) == "2027-01-01T00:00:00Z");
+}
+
+TEST_CASE("a quota passes its N-th envelope, refuses the next, and resets with the period", "[runtime][quota]") {
+    TempDir dir;
+    storage::SqliteStore store((dir.path / "q.db").string());
+    store.migrate();
+    auto compiled = test::compile_text(
+        "workflow retainers\ntimezone \"Europe/Berlin\"\nquota 2 envelopes per month per event.customer\n"
+        "on form_submitted -> fill nda -> sign [client]\n");
+    REQUIRE(compiled.workflow);
+    engine::Definition def(*compiled.workflow, "v1");
+    engine::detail::QuotaBook book(store);
+    json acme = {{"customer", "acme"}}, globex = {{"customer", "globex"}};
+    auto march = *engine::parse_utc("2026-03-31T21:00:00Z");  // 23:00 in Berlin
+    auto april = *engine::parse_utc("2026-03-31T22:00:00Z");  // midnight in Berlin: April
+
+    std::vector<engine::QuotaIncrement> taken;
+    CHECK_FALSE(book.take(def, acme, march, "UTC", taken));
+    CHECK_FALSE(book.take(def, acme, march, "UTC", taken));
+    auto refused = book.take(def, acme, march, "UTC", taken);
+    REQUIRE(refused);
+    CHECK(refused->message ==
+          "quota `2 envelopes per month per event.customer` of workflow `retainers` is used up for \"acme\": 2 of 2 "
+          "this month; it resets at 2026-03-31T22:00:00Z");
+    CHECK_FALSE(book.take(def, globex, march, "UTC", taken));
+    CHECK_FALSE(book.take(def, acme, april, "UTC", taken));
+    CHECK(taken.size() == 4);
+
+    // What was committed is what a restarted daemon counts from.
+    engine::Change c;
+    c.quotas = taken;
+    store.commit(std::span<engine::Change const>(&c, 1));
+    engine::detail::QuotaBook after_restart(store);
+    std::vector<engine::QuotaIncrement> more;
+    CHECK(after_restart.take(def, acme, march, "UTC", more));
+    CHECK_FALSE(after_restart.take(def, acme, april, "UTC", more));
+}
+
+TEST_CASE("group commit never splits the parts of one event", "[runtime][commit]") {
+    TempDir dir;
+    storage::SqliteStore store((dir.path / "c.db").string());
+    store.migrate();
+    store.save_definition({"v", "w", "{}", 0});
+    std::mutex m;
+    std::vector<std::size_t> batches;
+    std::vector<std::string> answered;
+    engine::detail::Committer committer(
+        store, 64,
+        [&](std::vector<engine::detail::Entry>& b) {
+            std::lock_guard lock(m);
+            batches.push_back(b.size());
+            for (auto& e : b)
+                if (e.ticket && e.ticket->reply) e.ticket->reply(e.ticket->result), e.ticket->reply = nullptr;
+        },
+        [](std::string const& why, std::vector<engine::detail::Entry>&) { FAIL_CHECK("commit failed: " << why); });
+    committer.start();
+
+    auto ticket = std::make_shared<engine::detail::Ticket>(3);
+    ticket->idempotency_key = "k1";
+    ticket->answer = [] { return Reply{202, {{"ok", true}}}; };
+    ticket->reply = [&](Reply r) { answered.push_back(r.body.dump()); };
+    auto part = [&](std::int64_t id) {
+        engine::detail::Entry e;
+        e.ticket = ticket;
+        engine::InstanceRecord rec;
+        rec.id = id;
+        rec.workflow = "w";
+        rec.version = "v";
+        rec.state = "s";
+        rec.status = "running";
+        rec.data = "{}";
+        e.change.instances.push_back(rec);
+        return e;
+    };
+    committer.submit(part(1));
+    committer.submit(engine::detail::Entry{});  // another event's change, queued behind the first part
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    {
+        std::lock_guard lock(m);
+        CHECK(batches.empty());  // waits for the other parts
+    }
+    committer.submit(part(2));
+    committer.submit(part(3));
+    committer.stop();
+    std::size_t total = 0;
+    for (auto b : batches) total += b;
+    CHECK(total == 4);
+    REQUIRE(!batches.empty());
+    CHECK(batches.front() == 4);
+    CHECK(answered == std::vector<std::string>{"{\"ok\":true}"});
+    REQUIRE(store.find_idempotency("k1"));
+    CHECK(store.find_idempotency("k1")->status == 202);
+    CHECK(store.find_instance(3));
+}
