@@ -89,6 +89,7 @@ void Dispatcher::run() {
         Entry entry;
         std::vector<std::pair<std::int64_t, std::string>> answers;
         std::vector<Connector*> used;
+        std::vector<std::pair<std::size_t, Connector*>> oks;  // (index in round, connector)
         std::vector<OutboxRecord> retry;
         for (auto& r : round) {
             OutboxUpdate u;
@@ -118,6 +119,7 @@ void Dispatcher::run() {
                 } catch (std::exception const& e) {
                     result = {false, false, std::string("the connector threw: ") + e.what()};
                 }
+                if (result.ok) oks.emplace_back(entry.change.outbox_updated.size(), &c);
                 if (result.ok && std::find(used.begin(), used.end(), &c) == used.end()) used.push_back(&c);
             }
             if (result.ok) {
@@ -144,10 +146,16 @@ void Dispatcher::run() {
         // The deliveries must be durable before they are recorded as done.
         for (Connector* c : used) {
             std::string error;
-            if (!c->flush(error)) {
-                ctx_.log(LogLevel::error, "connector " + c->name() + " could not flush: " + error);
-                for (auto& u : entry.change.outbox_updated)
-                    if (u.status == "delivered") u.status = "pending", u.last_error = error;
+            if (c->flush(error)) continue;
+            ctx_.log(LogLevel::error, "connector " + c->name() + " could not flush: " + error);
+            for (auto [i, owner] : oks) {
+                if (owner != c) continue;
+                OutboxUpdate& u = entry.change.outbox_updated[i];
+                u.status = "pending";
+                u.last_error = error;
+                u.next_attempt_ms = to_millis(now_instant()) + backoff(u.attempts);
+                round[i].next_attempt_ms = u.next_attempt_ms;
+                retry.push_back(round[i]);
             }
         }
         if (!answers.empty())
