@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the workflow compiler with libFuzzer (tests/fuzz/compile_fuzzer.cpp).
+# Fuzzes the parsers of untrusted input with libFuzzer: the workflow compiler
+# (tests/fuzz/compile_fuzzer.cpp), event bodies through the engine
+# (event_fuzzer.cpp) and scenario files (scenario_fuzzer.cpp), SECONDS each.
 #
 #   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
 #
@@ -37,47 +39,63 @@ if ! ninja -C "$build" -t targets all | grep -q '^compile_fuzzer:'; then
   echo "         tests/CMakeLists.txt add fuzz/ when SIGNFLOW_FUZZ is on?)" >&2
   exit 2
 fi
-ninja -C "$build" -j"$jobs" compile_fuzzer fuzz_seed_workflows
+targets=(compile_fuzzer event_fuzzer)
+if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+=(scenario_fuzzer); fi
+ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 
-fuzzer="$build/tests/fuzz/compile_fuzzer"
-seeds="$build/fuzz-seeds"
-corpus="$build/fuzz-corpus"
 artifacts="$build/fuzz-artifacts"
-rm -rf "$seeds"
-mkdir -p "$seeds" "$corpus" "$artifacts"
-
-# Seeds: copies (flattened names), never the originals.
-shopt -s nullglob globstar
-n=0
-for f in examples/*.flow tests/dsl/**/*.flow; do
-  cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"
-  n=$((n + 1))
-done
-"$build/tests/fuzz/fuzz_seed_workflows" 300 "$seeds/generated" 2>/dev/null
-mv "$seeds"/generated/*.flow "$seeds"/ && rmdir "$seeds/generated"
-echo "fuzz.sh: $n seed files from the repository + 300 generated; corpus $corpus ($(ls "$corpus" | wc -l) inputs)" >&2
+mkdir -p "$artifacts"
 
 # UBSan: stop at the first report (the fuzz build does not pass
 # -fno-sanitize-recover), with a stack; ASan: symbolized stacks.
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 export ASAN_OPTIONS="abort_on_error=1:${ASAN_OPTIONS:-}"
+shopt -s nullglob globstar
 
-touch "$build/fuzz-run.start"
-status=0
-# shellcheck disable=SC2086
-"$fuzzer" "$corpus" "$seeds" \
-  -dict=tests/fuzz/dict/flow.dict -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-  -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1 \
-  ${FUZZ_ARGS:-} || status=$?
+# fuzz NAME SEEDS DICT MAX_LEN: runs one fuzzer for $seconds on its corpus.
+fuzz() {
+  local name="$1" seeds="$2" dict="$3" max_len="$4"
+  local corpus="$build/fuzz-corpus/$name"
+  mkdir -p "$corpus"
+  echo "fuzz.sh: $name for ${seconds}s; $(ls "$seeds" | wc -l) seeds, corpus $corpus ($(ls "$corpus" | wc -l) inputs)" >&2
+  touch "$build/fuzz-run.start"
+  local status=0 dict_arg=()
+  [ -n "$dict" ] && dict_arg=(-dict="$dict")
+  # shellcheck disable=SC2086
+  "$build/tests/fuzz/$name" "$corpus" "$seeds" "${dict_arg[@]}" -max_len="$max_len" -timeout=10 \
+    -rss_limit_mb=2048 -max_total_time="$seconds" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+    ${FUZZ_ARGS:-} || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz.sh: $name stopped with status $status. Inputs this run saved in $artifacts:" >&2
+    for f in "$artifacts"/*; do
+      [ -f "$f" ] && [ "$f" -nt "$build/fuzz-run.start" ] || continue
+      echo "--- $f (base64):" >&2
+      base64 -w 0 "$f" >&2
+      echo >&2
+    done
+    exit "$status"
+  fi
+}
 
-if [ "$status" -ne 0 ]; then
-  echo "fuzz.sh: the fuzzer stopped with status $status. Inputs this run saved in $artifacts:" >&2
-  for f in "$artifacts"/*; do
-    [ -f "$f" ] && [ "$f" -nt "$build/fuzz-run.start" ] || continue
-    echo "--- $f (base64):" >&2
-    base64 -w 0 "$f" >&2
-    echo >&2
-  done
-  exit "$status"
+# The compiler: seeds are copies (flattened names) of the repository's
+# workflows plus 300 generated ones, never the originals.
+seeds="$build/fuzz-seeds/flow"
+rm -rf "$seeds" && mkdir -p "$seeds"
+for f in examples/*.flow tests/dsl/**/*.flow; do cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"; done
+"$build/tests/fuzz/fuzz_seed_workflows" 300 "$seeds/generated" 2>/dev/null
+mv "$seeds"/generated/*.flow "$seeds"/ && rmdir "$seeds/generated"
+fuzz compile_fuzzer "$seeds" tests/fuzz/dict/flow.dict 65536
+
+# Event bodies: the scenarios' and tests' JSON events as seeds.
+seeds="$build/fuzz-seeds/events"
+rm -rf "$seeds" && mkdir -p "$seeds"
+cp tests/fuzz/seeds/events/*.json "$seeds"/
+fuzz event_fuzzer "$seeds" tests/fuzz/dict/json.dict 16384
+
+if [[ " ${targets[*]} " == *" scenario_fuzzer "* ]]; then
+  seeds="$build/fuzz-seeds/scenarios"
+  rm -rf "$seeds" && mkdir -p "$seeds"
+  for f in examples/*.scenario tests/engine/scenarios/**/*.scenario; do cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"; done
+  fuzz scenario_fuzzer "$seeds" "" 65536
 fi
-echo "fuzz.sh: no crash in ${seconds}s" >&2
+echo "fuzz.sh: no crash in ${seconds}s per fuzzer" >&2
