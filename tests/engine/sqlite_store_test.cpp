@@ -1,1 +1,658 @@
+// The SQLite store on real files: each test case gets a fresh directory under
+// the system's temp directory and removes it afterwards.
+#include "signflow/storage/sqlite_store.hpp"
+
 #include <catch2/catch.hpp>
+#include <sqlite3.h>  // to set up files the store must refuse
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace signflow::engine;
+using signflow::storage::SqliteStore;
+
+class TempDir {
+public:
+    TempDir() {
+        std::random_device random;
+        path_ = fs::temp_directory_path() /
+                ("signflow-store-test-" + std::to_string(random()) + "-" + std::to_string(random()));
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    TempDir(TempDir const&) = delete;
+    TempDir& operator=(TempDir const&) = delete;
+    std::string file(std::string const& name = "store.db") const { return (path_ / name).string(); }
+    fs::path const& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string const version_a(64, 'a');
+std::string const version_b(64, 'b');
+
+// A migrated store on `file` with both test definitions saved.
+std::unique_ptr<SqliteStore> open_store(std::string const& file) {
+    auto store = std::make_unique<SqliteStore>(file);
+    store->migrate();
+    store->save_definition({version_a, "nda", R"({"workflow":"nda"})", 1});
+    store->save_definition({version_b, "hire", R"({"workflow":"hire"})", 2});
+    return store;
+}
+
+InstanceRecord instance(std::int64_t id, std::string state = "draft", std::string status = "running",
+                        std::string workflow = "nda") {
+    InstanceRecord r;
+    r.id = id;
+    r.workflow = workflow;
+    r.version = workflow == "nda" ? version_a : version_b;
+    r.state = std::move(state);
+    r.status = std::move(status);
+    r.data = R"({"n":)" + std::to_string(id) + "}";
+    r.progress = R"({"seq":1})";
+    r.created_ms = 1000 + id;
+    r.updated_ms = 2000 + id;
+    return r;
+}
+
+OutboxRecord outbox(std::string key, std::int64_t instance, std::string status = "pending") {
+    OutboxRecord o;
+    o.key = std::move(key);
+    o.instance = instance;
+    o.kind = "notify";
+    o.target = "client";
+    o.payload = R"({"to":"client"})";
+    o.status = std::move(status);
+    o.created_ms = 5;
+    return o;
+}
+
+Change new_instance(std::int64_t id, std::string state = "draft", std::string status = "running",
+                    std::string workflow = "nda") {
+    Change c;
+    c.instances.push_back(instance(id, std::move(state), std::move(status), std::move(workflow)));
+    return c;
+}
+
+void commit(SqliteStore& store, std::vector<Change> const& batch) { store.commit(batch); }
+
+InstanceFilter filter(std::string workflow, std::string state = "", std::string status = "", int limit = 100) {
+    InstanceFilter f;
+    f.workflow = std::move(workflow);
+    f.state = std::move(state);
+    f.status = std::move(status);
+    f.limit = limit;
+    return f;
+}
+
+std::vector<std::int64_t> ids(std::vector<InstanceRecord> const& rows) {
+    std::vector<std::int64_t> out;
+    for (auto const& r : rows) out.push_back(r.id);
+    return out;
+}
+
+std::vector<std::string> keys(std::vector<OutboxRecord> const& rows) {
+    std::vector<std::string> out;
+    for (auto const& r : rows) out.push_back(r.key);
+    return out;
+}
+
+// Runs SQL on the file directly, as another program would.
+void raw_exec(std::string const& file, char const* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    int const rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+    std::string const message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    INFO(message);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("store: migrate twice is harmless, also from a second opening", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    commit(*store, {new_instance(1)});
+    store->migrate();
+    store.reset();
+
+    SqliteStore again(dir.file());
+    again.migrate();
+    again.migrate();
+    CHECK(again.find_instance(1).has_value());
+    CHECK(again.load_definitions().size() == 2);
+    CHECK(SqliteStore::latest_schema_version() >= 1);
+}
+
+TEST_CASE("store: a database of a newer schema version is refused", "[store]") {
+    TempDir dir;
+    open_store(dir.file()).reset();
+    raw_exec(dir.file(), "INSERT INTO schema_version (version, applied_ms) VALUES (999, 0)");
+
+    SqliteStore store(dir.file());
+    try {
+        store.migrate();
+        FAIL("migrate accepted a newer schema");
+    } catch (std::runtime_error const& e) {
+        std::string const message = e.what();
+        CHECK_THAT(message, Catch::Contains(dir.file()));
+        CHECK_THAT(message, Catch::Contains("schema version 999"));
+        CHECK_THAT(message, Catch::Contains("newer than this signflow knows"));
+    }
+}
+
+TEST_CASE("store: a batch commits all its changes", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    CHECK(store->max_instance_id() == 0);
+
+    std::vector<Change> batch;
+    for (std::int64_t id = 1; id <= 3; ++id) {
+        Change c = new_instance(id);
+        c.timers_armed.push_back({id, "remind#1(client)", 100 * id, "Europe/Berlin", 0});
+        c.outbox_added.push_back(outbox("out-" + std::to_string(id), id));
+        c.journal.push_back({id, 10, "event", R"({"event":"form_submitted"})"});
+        c.quotas.push_back({"nda#0|acme", 0, 1});
+        batch.push_back(std::move(c));
+    }
+    batch[2].idempotency = IdempotencyRecord{"req-3", 201, R"({"id":3})", 7};
+    store->commit(batch);
+
+    CHECK(store->max_instance_id() == 3);
+    CHECK(ids(store->list_instances({})) == std::vector<std::int64_t>{1, 2, 3});
+    CHECK(store->list_outbox("pending", 10).size() == 3);
+    CHECK(store->journal(2).size() == 1);
+    CHECK(store->quota_count("nda#0|acme", 0) == 3);
+    CHECK(store->find_idempotency("req-3").has_value());
+    std::vector<TimerRecord> timers;
+    store->load_timers([&](TimerRecord&& t) { timers.push_back(std::move(t)); });
+    CHECK(timers.size() == 3);
+    // WAL mode: the log sits beside the file while the store is open.
+    CHECK(fs::exists(dir.file() + "-wal"));
+}
+
+TEST_CASE("store: a batch with a failing change commits nothing", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    commit(*store, {new_instance(1)});
+
+    std::vector<Change> batch;
+    batch.push_back(new_instance(2));
+    batch[0].outbox_added.push_back(outbox("dup", 2));
+    batch[0].journal.push_back({2, 1, "event", "{}"});
+    batch[0].quotas.push_back({"q", 0, 1});
+    batch.push_back(new_instance(1, "signing"));  // an update of a committed instance
+    batch.push_back({});
+
+    SECTION("a duplicate outbox key") {
+        batch[2].outbox_added.push_back(outbox("dup", 1));
+        try {
+            store->commit(batch);
+            FAIL("the batch committed");
+        } catch (std::runtime_error const& e) {
+            std::string const message = e.what();
+            CHECK_THAT(message, Catch::Contains(dir.file()));
+            CHECK_THAT(message, Catch::Contains("change 3 of 3"));
+            CHECK_THAT(message, Catch::Contains("UNIQUE constraint failed: outbox.key"));
+        }
+    }
+    SECTION("a journal line of an instance that does not exist") {
+        batch[2].journal.push_back({42, 1, "event", "{}"});
+        CHECK_THROWS_WITH(store->commit(batch), Catch::Contains("FOREIGN KEY constraint failed"));
+    }
+    SECTION("an instance of a definition that was never saved") {
+        batch[2].instances.push_back(instance(3));
+        batch[2].instances.back().version = std::string(64, 'f');
+        CHECK_THROWS_WITH(store->commit(batch), Catch::Contains("FOREIGN KEY constraint failed"));
+    }
+    SECTION("an update of an outbox record that does not exist") {
+        batch[2].outbox_updated.push_back({"nope", "delivered", 1, 0, ""});
+        CHECK_THROWS_WITH(store->commit(batch), Catch::Contains("no outbox record with key 'nope'"));
+    }
+
+    // Nothing of the batch remains...
+    CHECK_FALSE(store->find_instance(2).has_value());
+    CHECK(store->find_instance(1)->state == "draft");
+    CHECK(store->list_outbox("", 10).empty());
+    CHECK(store->journal(2).empty());
+    CHECK(store->quota_count("q", 0) == 0);
+    CHECK(store->max_instance_id() == 1);
+
+    // ...and the store takes the next batch.
+    batch.pop_back();
+    store->commit(batch);
+    CHECK(store->find_instance(1)->state == "signing");
+    CHECK(keys(store->list_outbox("pending", 10)) == std::vector<std::string>{"dup"});
+}
+
+TEST_CASE("store: reopening the file sees everything", "[store]") {
+    TempDir dir;
+    {
+        auto store = open_store(dir.file());
+        Change c = new_instance(7, "signing");
+        c.timers_armed.push_back({7, "deadline", 123, "America/New_York", 2});
+        c.outbox_added.push_back(outbox("k7", 7));
+        c.journal.push_back({7, 99, "state", R"({"to":"signing"})"});
+        c.idempotency = IdempotencyRecord{"req", 202, "accepted", 3};
+        c.quotas.push_back({"nda#0|acme", 86'400'000, 4});
+        commit(*store, {c});
+    }
+    SqliteStore store(dir.file());
+    store.migrate();
+
+    auto const i = store.find_instance(7);
+    REQUIRE(i.has_value());
+    auto const expected = instance(7, "signing");
+    CHECK(i->workflow == expected.workflow);
+    CHECK(i->version == expected.version);
+    CHECK(i->state == "signing");
+    CHECK(i->status == "running");
+    CHECK(i->data == expected.data);
+    CHECK(i->progress == expected.progress);
+    CHECK(i->created_ms == expected.created_ms);
+    CHECK(i->updated_ms == expected.updated_ms);
+
+    std::vector<TimerRecord> timers;
+    store.load_timers([&](TimerRecord&& t) { timers.push_back(std::move(t)); });
+    REQUIRE(timers.size() == 1);
+    CHECK(timers[0].instance == 7);
+    CHECK(timers[0].timer == "deadline");
+    CHECK(timers[0].due_ms == 123);
+    CHECK(timers[0].zone == "America/New_York");
+    CHECK(timers[0].fired == 2);
+
+    std::vector<OutboxRecord> pending;
+    store.load_pending_outbox([&](OutboxRecord&& o) { pending.push_back(std::move(o)); });
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].id > 0);
+    CHECK(pending[0].key == "k7");
+    CHECK(pending[0].instance == 7);
+    CHECK(pending[0].kind == "notify");
+    CHECK(pending[0].target == "client");
+    CHECK(pending[0].payload == R"({"to":"client"})");
+    CHECK(pending[0].created_ms == 5);
+
+    auto const journal = store.journal(7);
+    REQUIRE(journal.size() == 1);
+    CHECK(journal[0].at_ms == 99);
+    CHECK(journal[0].kind == "state");
+    CHECK(journal[0].detail == R"({"to":"signing"})");
+
+    auto const answer = store.find_idempotency("req");
+    REQUIRE(answer.has_value());
+    CHECK(answer->status == 202);
+    CHECK(answer->response == "accepted");
+    CHECK(answer->created_ms == 3);
+
+    CHECK(store.quota_count("nda#0|acme", 86'400'000) == 4);
+    CHECK(store.max_instance_id() == 7);
+}
+
+TEST_CASE("store: instances are upserted, keeping when they were created", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    commit(*store, {new_instance(1)});
+    auto later = new_instance(1, "signed", "finished");
+    later.instances[0].created_ms = 1;
+    later.instances[0].updated_ms = 9999;
+    later.instances[0].data = R"({"signed":true})";
+    commit(*store, {later});
+
+    auto const i = store->find_instance(1);
+    REQUIRE(i.has_value());
+    CHECK(i->state == "signed");
+    CHECK(i->status == "finished");
+    CHECK(i->data == R"({"signed":true})");
+    CHECK(i->updated_ms == 9999);
+    CHECK(i->created_ms == instance(1).created_ms);
+}
+
+TEST_CASE("store: timers are armed by (instance, timer) and cancelled", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    Change c = new_instance(1);
+    c.timers_armed.push_back({1, "remind", 500, "", 0});
+    c.timers_armed.push_back({1, "deadline", 900, "", 0});
+    commit(*store, {c, new_instance(2)});
+
+    auto const load = [&] {
+        std::vector<TimerRecord> out;
+        store->load_timers([&](TimerRecord&& t) { out.push_back(std::move(t)); });
+        return out;
+    };
+
+    // Arming again replaces (a reminder that fired once, re-armed later).
+    Change rearm;
+    rearm.timers_armed.push_back({1, "remind", 700, "Asia/Tokyo", 1});
+    rearm.timers_armed.push_back({2, "remind", 600, "", 0});
+    commit(*store, {rearm});
+    auto timers = load();
+    REQUIRE(timers.size() == 3);
+    CHECK(timers[0].instance == 2);
+    CHECK(timers[1].instance == 1);
+    CHECK(timers[1].timer == "remind");
+    CHECK(timers[1].due_ms == 700);
+    CHECK(timers[1].zone == "Asia/Tokyo");
+    CHECK(timers[1].fired == 1);
+    CHECK(timers[2].timer == "deadline");
+
+    // Cancelling removes; cancelling what is not armed does nothing.
+    Change cancel;
+    cancel.timers_cancelled.emplace_back(1, "remind");
+    cancel.timers_cancelled.emplace_back(1, "never-armed");
+    cancel.timers_cancelled.emplace_back(99, "remind");
+    commit(*store, {cancel});
+    timers = load();
+    REQUIRE(timers.size() == 2);
+    CHECK(timers[0].instance == 2);
+    CHECK(timers[1].timer == "deadline");
+
+    // Within one Change cancelling comes before arming: a re-arm survives.
+    Change both;
+    both.timers_cancelled.emplace_back(1, "deadline");
+    both.timers_armed.push_back({1, "deadline", 1000, "", 0});
+    commit(*store, {both});
+    timers = load();
+    REQUIRE(timers.size() == 2);
+    CHECK(timers[1].due_ms == 1000);
+}
+
+TEST_CASE("store: load_* stream rows in order", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    // Committed out of order, in separate batches.
+    commit(*store, {new_instance(30), new_instance(10, "done", "finished")});
+    commit(*store, {new_instance(20), new_instance(5, "x", "cancelled"), new_instance(1)});
+
+    std::vector<std::int64_t> running;
+    store->load_running_instances([&](InstanceRecord&& r) { running.push_back(r.id); });
+    CHECK(running == std::vector<std::int64_t>{1, 20, 30});
+
+    Change timers;
+    timers.timers_armed.push_back({30, "b", 300, "", 0});
+    timers.timers_armed.push_back({20, "a", 100, "", 0});
+    timers.timers_armed.push_back({1, "z", 300, "", 0});
+    timers.timers_armed.push_back({1, "a", 300, "", 0});
+    commit(*store, {timers});
+    std::vector<std::string> order;
+    store->load_timers([&](TimerRecord&& t) { order.push_back(std::to_string(t.instance) + t.timer); });
+    CHECK(order == std::vector<std::string>{"20a", "1a", "1z", "30b"});
+
+    Change out;
+    out.outbox_added.push_back(outbox("c", 1));
+    out.outbox_added.push_back(outbox("a", 1, "delivered"));
+    out.outbox_added.push_back(outbox("b", 20));
+    commit(*store, {out});
+    Change update;
+    update.outbox_updated.push_back({"c", "dead", 5, 0, "550 mailbox unavailable"});
+    Change more;
+    more.outbox_added.push_back(outbox("d", 30));
+    commit(*store, {update, more});
+
+    std::vector<OutboxRecord> pending;
+    store->load_pending_outbox([&](OutboxRecord&& o) { pending.push_back(std::move(o)); });
+    CHECK(keys(pending) == std::vector<std::string>{"b", "d"});
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[0].id < pending[1].id);  // ids assigned by the database, rising
+
+    auto const dead = store->list_outbox("dead", 10);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].key == "c");
+    CHECK(dead[0].attempts == 5);
+    CHECK(dead[0].last_error == "550 mailbox unavailable");
+    CHECK(keys(store->list_outbox("", 10)) == std::vector<std::string>{"c", "a", "b", "d"});
+    CHECK(keys(store->list_outbox("", 2)) == std::vector<std::string>{"c", "a"});
+    CHECK(store->list_outbox("pending", 0).empty());
+}
+
+TEST_CASE("store: outbox records keep a given id; others get fresh ones", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    Change c = new_instance(1);
+    c.outbox_added.push_back(outbox("given", 1));
+    c.outbox_added.back().id = 100;
+    c.outbox_added.push_back(outbox("fresh", 1));
+    commit(*store, {c});
+    auto const rows = store->list_outbox("", 10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].id == 100);
+    CHECK(rows[1].id == 101);
+}
+
+TEST_CASE("store: idempotency keys are found, and the first answer stays", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    CHECK_FALSE(store->find_idempotency("k").has_value());
+
+    Change first;
+    first.idempotency = IdempotencyRecord{"k", 201, R"({"id":1})", 10};
+    commit(*store, {first});
+    Change second;
+    second.idempotency = IdempotencyRecord{"k", 409, "conflict", 20};
+    commit(*store, {second});
+
+    auto const answer = store->find_idempotency("k");
+    REQUIRE(answer.has_value());
+    CHECK(answer->key == "k");
+    CHECK(answer->status == 201);
+    CHECK(answer->response == R"({"id":1})");
+    CHECK(answer->created_ms == 10);
+    CHECK_FALSE(store->find_idempotency("K").has_value());
+}
+
+TEST_CASE("store: quota counters add up per period", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    CHECK(store->quota_count("nda#0|acme", 0) == 0);
+
+    Change a;
+    a.quotas.push_back({"nda#0|acme", 0, 1});
+    a.quotas.push_back({"nda#0|acme", 0, 2});
+    Change b;
+    b.quotas.push_back({"nda#0|acme", 0, 1});
+    b.quotas.push_back({"nda#0|acme", 3'600'000, 1});
+    b.quotas.push_back({"nda#0|other", 0, 5});
+    commit(*store, {a, b});
+    commit(*store, {a});
+
+    CHECK(store->quota_count("nda#0|acme", 0) == 7);
+    CHECK(store->quota_count("nda#0|acme", 3'600'000) == 1);
+    CHECK(store->quota_count("nda#0|other", 0) == 5);
+    CHECK(store->quota_count("nda#0|other", 1) == 0);
+}
+
+TEST_CASE("store: list_instances filters and pages", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    std::vector<Change> batch;
+    for (std::int64_t id = 1; id <= 12; ++id) {
+        bool const nda = id % 2 == 1;
+        std::string const state = id % 3 == 0 ? "signed" : "signing";
+        std::string const status = id % 3 == 0 ? "finished" : "running";
+        batch.push_back(new_instance(id, state, status, nda ? "nda" : "hire"));
+    }
+    store->commit(batch);
+
+    using Ids = std::vector<std::int64_t>;
+    CHECK(ids(store->list_instances({})) == Ids{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    CHECK(ids(store->list_instances(filter("nda"))) == Ids{1, 3, 5, 7, 9, 11});
+    CHECK(ids(store->list_instances(filter("", "signed"))) == Ids{3, 6, 9, 12});
+    CHECK(ids(store->list_instances(filter("", "", "running", 3))) == Ids{1, 2, 4});
+    CHECK(ids(store->list_instances(filter("hire", "signed"))) == Ids{6, 12});
+    CHECK(ids(store->list_instances(filter("hire", "signing", "running"))) ==
+          Ids{2, 4, 8, 10});
+    CHECK(store->list_instances(filter("none")).empty());
+    CHECK(store->list_instances(filter("", "", "", 0)).empty());
+
+    // Paging: each page starts after the last id of the one before.
+    Ids seen;
+    InstanceFilter page = filter("nda", "", "", 4);
+    for (;;) {
+        auto const rows = store->list_instances(page);
+        if (rows.empty()) break;
+        CHECK(rows.size() <= 4);
+        for (auto const& r : rows) seen.push_back(r.id);
+        page.after_id = rows.back().id;
+    }
+    CHECK(seen == Ids{1, 3, 5, 7, 9, 11});
+}
+
+TEST_CASE("store: an instance's journal reads in the order it was written", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    Change c1 = new_instance(1);
+    c1.journal.push_back({1, 50, "event", R"({"n":1})"});
+    c1.journal.push_back({1, 50, "state", R"({"n":2})"});
+    Change c2 = new_instance(2);
+    c2.journal.push_back({2, 10, "event", R"({"other":true})"});
+    c2.journal.push_back({1, 40, "timer", R"({"n":3})"});  // an earlier clock reading still comes after
+    commit(*store, {c1, c2});
+    Change c3;
+    c3.journal.push_back({1, 60, "action", R"({"n":4})"});
+    commit(*store, {c3});
+
+    std::vector<std::string> details;
+    for (auto const& j : store->journal(1)) {
+        CHECK(j.instance == 1);
+        details.push_back(j.detail);
+    }
+    CHECK(details == std::vector<std::string>{R"({"n":1})", R"({"n":2})", R"({"n":3})", R"({"n":4})"});
+    CHECK(store->journal(2).size() == 1);
+    CHECK(store->journal(3).empty());
+}
+
+TEST_CASE("store: definitions are saved once and loaded", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    store->save_definition({version_a, "nda-renamed", "{}", 50});  // the version exists: ignored
+    auto const definitions = store->load_definitions();
+    REQUIRE(definitions.size() == 2);
+    CHECK(definitions[0].version == version_a);
+    CHECK(definitions[0].workflow == "nda");
+    CHECK(definitions[0].ir_json == R"({"workflow":"nda"})");
+    CHECK(definitions[0].loaded_ms == 1);
+    CHECK(definitions[1].version == version_b);
+}
+
+TEST_CASE("store: reads run on other threads while commits go on", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir.file());
+    constexpr int batches = 100;
+    std::atomic<bool> done{false};
+    std::atomic<int> failures{0};
+
+    auto reader = [&] {
+        std::int64_t last = 0;
+        while (!done) {
+            try {
+                auto const max = store->max_instance_id();
+                if (max < last) ++failures;  // commits never go backwards
+                last = max;
+                if (max > 0 && !store->find_instance(max)) ++failures;
+                store->list_instances(filter("", "", "running", 10));
+            } catch (...) {
+                ++failures;
+            }
+        }
+    };
+    std::thread r1(reader);
+    std::thread r2(reader);
+    for (int b = 0; b < batches; ++b) {
+        std::vector<Change> batch;
+        for (int i = 0; i < 4; ++i) {
+            std::int64_t const id = b * 4 + i + 1;
+            Change c = new_instance(id);
+            c.journal.push_back({id, 1, "event", "{}"});
+            batch.push_back(std::move(c));
+        }
+        store->commit(batch);
+    }
+    done = true;
+    r1.join();
+    r2.join();
+    CHECK(failures == 0);
+    CHECK(store->max_instance_id() == batches * 4);
+}
+
+TEST_CASE("store: an in-memory database works on one connection", "[store]") {
+    SqliteStore store(":memory:");
+    store.migrate();
+    store.save_definition({version_a, "nda", "{}", 1});
+    std::vector<Change> batch{new_instance(1)};
+    store.commit(batch);
+    CHECK(store.find_instance(1).has_value());
+    std::vector<std::int64_t> running;
+    store.load_running_instances([&](InstanceRecord&& r) { running.push_back(r.id); });
+    CHECK(running == std::vector<std::int64_t>{1});
+}
+
+TEST_CASE("store: committing before migrate says so", "[store]") {
+    TempDir dir;
+    SqliteStore store(dir.file());
+    std::vector<Change> batch{new_instance(1)};
+    CHECK_THROWS_WITH(store.commit(batch), Catch::Contains("was migrate() called?"));
+}
+
+TEST_CASE("store: files it cannot use give errors naming the path and the cause", "[store]") {
+    TempDir dir;
+
+    SECTION("a file that is not a database") {
+        auto const file = dir.file("garbage.db");
+        {
+            std::ofstream out(file, std::ios::binary);
+            for (int i = 0; i < 256; ++i) out << "this is not an SQLite database\n";
+        }
+        try {
+            SqliteStore store(file);
+            store.migrate();
+            FAIL("a garbage file was accepted");
+        } catch (std::runtime_error const& e) {
+            std::string const message = e.what();
+            CHECK_THAT(message, Catch::Contains("cannot open signflow store '" + file + "'"));
+            CHECK_THAT(message, Catch::Contains("file is not a database"));
+        }
+    }
+    SECTION("a missing directory") {
+        auto const file = (dir.path() / "no" / "such" / "dir" / "store.db").string();
+        try {
+            SqliteStore store(file);
+            FAIL("a store opened in a missing directory");
+        } catch (std::runtime_error const& e) {
+            std::string const message = e.what();
+            CHECK_THAT(message, Catch::Contains("cannot open signflow store '" + file + "'"));
+            CHECK_THAT(message, Catch::Contains("No such file or directory"));
+        }
+    }
+    SECTION("a directory where the file should be") {
+        CHECK_THROWS_WITH(SqliteStore(dir.path().string()),
+                          Catch::Contains("cannot open signflow store '" + dir.path().string() + "'"));
+    }
+    SECTION("a file in a place that cannot be written") {
+        // /proc refuses new files even to root, whom file modes do not stop.
+        CHECK_THROWS_WITH(SqliteStore("/proc/signflow-store-test.db"),
+                          Catch::Contains("cannot open signflow store '/proc/signflow-store-test.db'"));
+    }
+    SECTION("a file opened read-only by its mode, when the modes apply") {
+        auto const file = dir.file("ro.db");
+        open_store(file).reset();
+        fs::permissions(file, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        bool const root = std::ofstream(file, std::ios::app).good();  // modes do not stop root
+        if (!root)
+            CHECK_THROWS_WITH(SqliteStore(file), Catch::Contains("cannot open signflow store '" + file + "'") &&
+                                                    Catch::Contains("read-only"));
+    }
+}

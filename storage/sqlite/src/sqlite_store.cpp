@@ -1,0 +1,465 @@
+#include "signflow/storage/sqlite_store.hpp"
+
+#include "schema.hpp"
+#include "sqlite.hpp"
+
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+
+namespace signflow::storage {
+
+using engine::Change;
+using engine::DefinitionRecord;
+using engine::IdempotencyRecord;
+using engine::InstanceFilter;
+using engine::InstanceRecord;
+using engine::JournalRecord;
+using engine::OutboxRecord;
+using engine::TimerRecord;
+using sqlite::Connection;
+using sqlite::Resetting;
+using sqlite::Statement;
+
+namespace {
+
+bool in_memory(std::string const& path) { return path.empty() || path == ":memory:"; }
+
+// NOMUTEX: see sqlite.hpp; the store serialises each connection's use itself.
+constexpr int writer_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+constexpr int reader_flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+
+void set_busy_timeout(Connection& db, SqliteOptions const& options) {
+    // busy_timeout: when another process holds the lock we need, retry for
+    // this long instead of failing at once with SQLITE_BUSY.
+    auto const sql = "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
+    db.exec(sql.c_str());
+}
+
+// The connection that writes. Its PRAGMAs are what makes the store durable.
+std::unique_ptr<Connection> open_writer(std::string const& path, SqliteOptions const& options) {
+    // SQLite opens lazily: a file that is not a database, or that we may not
+    // write, shows only at the first statement, so the PRAGMAs are part of
+    // opening and their failures are reported as such.
+    try {
+        auto db = std::make_unique<Connection>(path, writer_flags);
+        set_busy_timeout(*db, options);
+        if (sqlite3_db_readonly(db->handle(), "main") == 1)
+            throw std::runtime_error("the file is read-only (the store must write it)");
+        // journal_mode=WAL: a commit appends to the -wal file instead of
+        // rewriting pages in place, so readers never block the writer nor the
+        // writer the readers, and a commit costs one fsync (of the WAL). The
+        // mode is stored in the file; setting it again is a no-op.
+        std::string const mode = db->query_text("PRAGMA journal_mode = WAL");
+        if (mode != "wal" && !in_memory(path))
+            throw std::runtime_error("cannot switch to WAL mode (journal mode is '" + mode + "')");
+        // synchronous=FULL: fsync the WAL at every commit. With NORMAL a WAL
+        // commit survives a crash of the process but not of the machine;
+        // an event we acknowledged must survive power loss.
+        db->exec("PRAGMA synchronous = FULL");
+        // foreign_keys=ON: SQLite checks REFERENCES only when asked, per
+        // connection. A timer, journal line or outbox row of an instance that
+        // does not exist is an engine bug we want to hear about at commit,
+        // not at the next restart.
+        db->exec("PRAGMA foreign_keys = ON");
+        return db;
+    } catch (std::exception const& e) {
+        throw std::runtime_error("cannot open signflow store '" + path + "': " + e.what());
+    }
+}
+
+std::unique_ptr<Connection> open_reader(std::string const& path, SqliteOptions const& options) {
+    // Read-only at the file level: a read path cannot write by mistake.
+    auto db = std::make_unique<Connection>(path, reader_flags);
+    set_busy_timeout(*db, options);
+    return db;
+}
+
+// Column lists, in the order the *_from functions read them. The readers
+// assign fields by name, not by position: a field added to a record cannot
+// shift the others onto the wrong columns.
+constexpr char const* instance_columns = "id, workflow, version, state, status, data, progress, created_ms, updated_ms";
+constexpr char const* timer_columns = "instance, timer, due_ms, zone, fired";
+constexpr char const* outbox_columns =
+    "id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms";
+
+InstanceRecord instance_from(Statement const& s) {
+    InstanceRecord r;
+    r.id = s.integer(0);
+    r.workflow = s.text(1);
+    r.version = s.text(2);
+    r.state = s.text(3);
+    r.status = s.text(4);
+    r.data = s.text(5);
+    r.progress = s.text(6);
+    r.created_ms = s.integer(7);
+    r.updated_ms = s.integer(8);
+    return r;
+}
+
+TimerRecord timer_from(Statement const& s) {
+    TimerRecord r;
+    r.instance = s.integer(0);
+    r.timer = s.text(1);
+    r.due_ms = s.integer(2);
+    r.zone = s.text(3);
+    r.fired = s.integer(4);
+    return r;
+}
+
+OutboxRecord outbox_from(Statement const& s) {
+    OutboxRecord r;
+    r.id = s.integer(0);
+    r.key = s.text(1);
+    r.instance = s.integer(2);
+    r.kind = s.text(3);
+    r.target = s.text(4);
+    r.payload = s.text(5);
+    r.attempts = s.integer(6);
+    r.next_attempt_ms = s.integer(7);
+    r.status = s.text(8);
+    r.last_error = s.text(9);
+    r.created_ms = s.integer(10);
+    return r;
+}
+
+std::string select(char const* columns, char const* rest) {
+    return std::string("SELECT ") + columns + " " + rest;
+}
+
+}  // namespace
+
+// The commit path's statements, prepared once (they need the schema, so on
+// the first commit rather than at open) and held directly.
+struct WriteStatements {
+    explicit WriteStatements(sqlite3* db)
+        : upsert_instance(db, R"(INSERT INTO instances
+              (id, workflow, version, state, status, data, progress, created_ms, updated_ms)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (id) DO UPDATE SET
+                workflow = excluded.workflow, version = excluded.version, state = excluded.state,
+                status = excluded.status, data = excluded.data, progress = excluded.progress,
+                updated_ms = excluded.updated_ms)"),
+          // created_ms is left as first written: when an envelope began is a fact.
+          cancel_timer(db, "DELETE FROM timers WHERE instance = ? AND timer = ?"),
+          arm_timer(db, R"(INSERT INTO timers (instance, timer, due_ms, zone, fired)
+              VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT (instance, timer) DO UPDATE SET
+                due_ms = excluded.due_ms, zone = excluded.zone, fired = excluded.fired)"),
+          add_outbox(db, R"(INSERT INTO outbox
+              (key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"),
+          add_outbox_with_id(db, R"(INSERT INTO outbox
+              (id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"),
+          update_outbox(db, R"(UPDATE outbox SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?
+              WHERE key = ?)"),
+          add_journal(db, "INSERT INTO journal (instance, at_ms, kind, detail) VALUES (?, ?, ?, ?)"),
+          // The first answer stays: a retry must get the answer the first
+          // request got, whatever a racing duplicate produced.
+          add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms)
+              VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
+          add_quota(db, R"(INSERT INTO quota_counters (quota, period_start_ms, count) VALUES (?, ?, ?)
+              ON CONFLICT (quota, period_start_ms) DO UPDATE SET count = quota_counters.count + excluded.count)") {}
+
+    Statement upsert_instance;
+    Statement cancel_timer;
+    Statement arm_timer;
+    Statement add_outbox;
+    Statement add_outbox_with_id;
+    Statement update_outbox;
+    Statement add_journal;
+    Statement add_idempotency;
+    Statement add_quota;
+
+    // One Change, in the order engine/store.hpp specifies.
+    void apply(Change const& c) {
+        for (auto const& i : c.instances)
+            upsert_instance
+                .bind(i.id, i.workflow, i.version, i.state, i.status, i.data, i.progress, i.created_ms, i.updated_ms)
+                .run();
+        for (auto const& [instance, timer] : c.timers_cancelled) cancel_timer.bind(instance, timer).run();
+        for (auto const& t : c.timers_armed) arm_timer.bind(t.instance, t.timer, t.due_ms, t.zone, t.fired).run();
+        for (auto const& o : c.outbox_added) {
+            if (o.id == 0)
+                add_outbox.bind(o.key, o.instance, o.kind, o.target, o.payload, o.attempts, o.next_attempt_ms,
+                                o.status, o.last_error, o.created_ms)
+                    .run();
+            else
+                add_outbox_with_id
+                    .bind(o.id, o.key, o.instance, o.kind, o.target, o.payload, o.attempts, o.next_attempt_ms,
+                          o.status, o.last_error, o.created_ms)
+                    .run();
+        }
+        for (auto const& u : c.outbox_updated) {
+            update_outbox.bind(u.status, u.attempts, u.next_attempt_ms, u.last_error, u.key).run();
+            if (update_outbox.changes() == 0)
+                throw std::runtime_error("outbox update: no outbox record with key '" + u.key + "'");
+        }
+        for (auto const& j : c.journal) add_journal.bind(j.instance, j.at_ms, j.kind, j.detail).run();
+        if (auto const& i = c.idempotency)
+            add_idempotency.bind(i->key, std::int64_t{i->status}, i->response, i->created_ms).run();
+        for (auto const& q : c.quotas) add_quota.bind(q.quota, q.period_start_ms, q.delta).run();
+    }
+};
+
+struct SqliteStore::Impl {
+    Impl(std::string p, SqliteOptions o)
+        : path(std::move(p)), options(o), shared_connection(in_memory(path)), writer(open_writer(path, options)) {}
+
+    std::string path;
+    SqliteOptions options;
+    bool shared_connection;  // in-memory: the writer serves reads too
+
+    std::mutex write_mutex;  // guards writer and write
+    std::unique_ptr<Connection> writer;
+    std::unique_ptr<WriteStatements> write;  // declared after writer: finalized before it closes
+
+    std::mutex pool_mutex;  // guards idle_readers
+    std::vector<std::unique_ptr<Connection>> idle_readers;
+
+    // Runs one public operation; a failure leaves it as "signflow store
+    // '<path>': <operation>: <cause>", the one place the path is added.
+    template <class F>
+    decltype(auto) guard(char const* operation, F&& f) {
+        try {
+            return f();
+        } catch (std::exception const& e) {
+            throw std::runtime_error("signflow store '" + path + "': " + operation + ": " + e.what());
+        }
+    }
+
+    WriteStatements& write_statements() {
+        if (!write) {
+            try {
+                write = std::make_unique<WriteStatements>(writer->handle());
+            } catch (std::exception const& e) {
+                throw std::runtime_error(std::string(e.what()) + " (was migrate() called?)");
+            }
+        }
+        return *write;
+    }
+
+    // A read connection for the duration of one call: taken from the pool
+    // (or opened) and given back on destruction. With an in-memory database,
+    // the writer connection under its mutex.
+    class Reader {
+    public:
+        explicit Reader(Impl& impl) : impl_(impl) {
+            if (impl.shared_connection) {
+                lock_ = std::unique_lock(impl.write_mutex);
+                db_ = impl.writer.get();
+                return;
+            }
+            {
+                std::lock_guard lock(impl.pool_mutex);
+                if (!impl.idle_readers.empty()) {
+                    owned_ = std::move(impl.idle_readers.back());
+                    impl.idle_readers.pop_back();
+                }
+            }
+            if (!owned_) {
+                try {
+                    owned_ = open_reader(impl.path, impl.options);
+                } catch (std::exception const& e) {
+                    throw std::runtime_error(std::string("opening a read connection: ") + e.what());
+                }
+            }
+            db_ = owned_.get();
+        }
+        ~Reader() {
+            if (!owned_) return;
+            std::lock_guard lock(impl_.pool_mutex);
+            if (impl_.idle_readers.size() < impl_.options.idle_readers) impl_.idle_readers.push_back(std::move(owned_));
+        }
+        Reader(Reader const&) = delete;
+        Reader& operator=(Reader const&) = delete;
+
+        // The connection's cached statement for `sql` (hold it in a
+        // Resetting).
+        Statement& statement(std::string const& sql) { return db_->statement(sql); }
+
+    private:
+        Impl& impl_;
+        std::unique_lock<std::mutex> lock_;
+        std::unique_ptr<Connection> owned_;
+        Connection* db_ = nullptr;
+    };
+};
+
+SqliteStore::SqliteStore(std::string path, SqliteOptions options)
+    : impl_(std::make_unique<Impl>(std::move(path), options)) {}
+
+SqliteStore::~SqliteStore() {
+    // optimize: lets SQLite refresh the planner's statistics where a query
+    // would benefit; cheap, and recommended before closing a long-lived
+    // connection. Failure is of no consequence.
+    if (impl_) sqlite3_exec(impl_->writer->handle(), "PRAGMA optimize", nullptr, nullptr, nullptr);
+}
+
+int SqliteStore::latest_schema_version() { return schema::latest_version(); }
+
+std::string const& SqliteStore::path() const { return impl_->path; }
+
+void SqliteStore::migrate() {
+    impl_->guard("migrate", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        schema::migrate(*impl_->writer);
+    });
+}
+
+void SqliteStore::save_definition(DefinitionRecord const& d) {
+    impl_->guard("save_definition", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        impl_->writer
+            ->statement(R"(INSERT INTO definitions (version, workflow, ir_json, loaded_ms) VALUES (?, ?, ?, ?)
+                           ON CONFLICT (version) DO NOTHING)")
+            .bind(d.version, d.workflow, d.ir_json, d.loaded_ms)
+            .run();
+    });
+}
+
+std::vector<DefinitionRecord> SqliteStore::load_definitions() {
+    return impl_->guard("load_definitions", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(
+            "SELECT version, workflow, ir_json, loaded_ms FROM definitions ORDER BY loaded_ms, version"));
+        std::vector<DefinitionRecord> out;
+        while (q->step()) out.push_back({q->text(0), q->text(1), q->text(2), q->integer(3)});
+        return out;
+    });
+}
+
+void SqliteStore::commit(std::span<Change const> batch) {
+    if (batch.empty()) return;
+    impl_->guard("commit", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& statements = impl_->write_statements();
+        auto& db = *impl_->writer;
+        // IMMEDIATE: take the write lock now, so that a conflict with another
+        // process shows here (after busy_timeout), not half way through.
+        db.exec("BEGIN IMMEDIATE");
+        std::size_t index = 0;
+        try {
+            for (; index < batch.size(); ++index) statements.apply(batch[index]);
+            db.exec("COMMIT");
+        } catch (std::exception const& e) {
+            // A failed COMMIT may leave the transaction open, or SQLite may
+            // have rolled it back already: either way none of the batch stays.
+            if (!sqlite3_get_autocommit(db.handle()))
+                sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+            if (index == batch.size()) throw;
+            throw std::runtime_error("change " + std::to_string(index + 1) + " of " + std::to_string(batch.size()) +
+                                     ": " + e.what());
+        }
+    });
+}
+
+void SqliteStore::load_running_instances(std::function<void(InstanceRecord&&)> const& sink) {
+    impl_->guard("load_running_instances", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(instance_columns, "FROM instances WHERE status = 'running' ORDER BY id")));
+        while (q->step()) sink(instance_from(*q));
+    });
+}
+
+void SqliteStore::load_timers(std::function<void(TimerRecord&&)> const& sink) {
+    impl_->guard("load_timers", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(timer_columns, "FROM timers ORDER BY due_ms, instance, timer")));
+        while (q->step()) sink(timer_from(*q));
+    });
+}
+
+void SqliteStore::load_pending_outbox(std::function<void(OutboxRecord&&)> const& sink) {
+    impl_->guard("load_pending_outbox", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(outbox_columns, "FROM outbox WHERE status = 'pending' ORDER BY id")));
+        while (q->step()) sink(outbox_from(*q));
+    });
+}
+
+std::int64_t SqliteStore::max_instance_id() {
+    return impl_->guard("max_instance_id", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT COALESCE(MAX(id), 0) FROM instances"));
+        return q->step() ? q->integer(0) : std::int64_t{0};
+    });
+}
+
+std::optional<InstanceRecord> SqliteStore::find_instance(std::int64_t id) {
+    return impl_->guard("find_instance", [&]() -> std::optional<InstanceRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(instance_columns, "FROM instances WHERE id = ?")));
+        q->bind(id);
+        if (!q->step()) return std::nullopt;
+        return instance_from(*q);
+    });
+}
+
+std::vector<InstanceRecord> SqliteStore::list_instances(InstanceFilter const& f) {
+    if (f.limit <= 0) return {};
+    // One statement per combination of filters (eight at most, each cached)
+    // rather than `(?2 = '' OR workflow = ?2)`, which no index can serve.
+    // Numbered parameters keep their numbers whichever conditions are absent.
+    std::string sql = select(instance_columns, "FROM instances WHERE id > ?1");
+    if (!f.workflow.empty()) sql += " AND workflow = ?2";
+    if (!f.state.empty()) sql += " AND state = ?3";
+    if (!f.status.empty()) sql += " AND status = ?4";
+    sql += " ORDER BY id LIMIT ?5";
+    return impl_->guard("list_instances", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(sql));
+        q->bind(f.after_id, f.workflow, f.state, f.status, std::int64_t{f.limit});
+        std::vector<InstanceRecord> out;
+        while (q->step()) out.push_back(instance_from(*q));
+        return out;
+    });
+}
+
+std::vector<JournalRecord> SqliteStore::journal(std::int64_t instance) {
+    return impl_->guard("journal", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(
+            db.statement("SELECT instance, at_ms, kind, detail FROM journal WHERE instance = ? ORDER BY seq"));
+        q->bind(instance);
+        std::vector<JournalRecord> out;
+        while (q->step()) out.push_back({q->integer(0), q->integer(1), q->text(2), q->text(3)});
+        return out;
+    });
+}
+
+std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, int limit) {
+    if (limit <= 0) return {};
+    return impl_->guard("list_outbox", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(
+            select(outbox_columns, status.empty() ? "FROM outbox ORDER BY id LIMIT ?2"
+                                                  : "FROM outbox WHERE status = ?1 ORDER BY id LIMIT ?2")));
+        q->bind(status, std::int64_t{limit});
+        std::vector<OutboxRecord> out;
+        while (q->step()) out.push_back(outbox_from(*q));
+        return out;
+    });
+}
+
+std::optional<IdempotencyRecord> SqliteStore::find_idempotency(std::string const& key) {
+    return impl_->guard("find_idempotency", [&]() -> std::optional<IdempotencyRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT key, status, response, created_ms FROM idempotency WHERE key = ?"));
+        q->bind(key);
+        if (!q->step()) return std::nullopt;
+        return IdempotencyRecord{q->text(0), static_cast<int>(q->integer(1)), q->text(2), q->integer(3)};
+    });
+}
+
+std::int64_t SqliteStore::quota_count(std::string const& quota, std::int64_t period_start_ms) {
+    return impl_->guard("quota_count", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT count FROM quota_counters WHERE quota = ? AND period_start_ms = ?"));
+        q->bind(quota, period_start_ms);
+        return q->step() ? q->integer(0) : std::int64_t{0};
+    });
+}
+
+}  // namespace signflow::storage

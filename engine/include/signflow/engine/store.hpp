@@ -40,6 +40,9 @@ struct InstanceRecord {
     std::string state;
     std::string status;  // running | finished | cancelled
     std::string data;
+    // The machine's bookkeeping, JSON text the store does not look inside:
+    // {"trigger", "entered_by", "signed", "seq"}.
+    std::string progress;
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
 };

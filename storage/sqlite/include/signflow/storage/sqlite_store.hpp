@@ -1,0 +1,85 @@
+#pragma once
+// The embedded store: one SQLite file in WAL mode with synchronous=FULL, so
+// that an event acknowledged after commit() survives kill -9 and power loss.
+//
+// Threading contract. Every member function may be called from any thread.
+//   - Writes (migrate, save_definition, commit) go through ONE connection,
+//     serialised by a mutex: SQLite allows one writer at a time anyway, and
+//     the engine has one committer thread, so the mutex is uncontended.
+//   - Reads go through a small pool of read-only connections, one per
+//     concurrent reader. In WAL mode they run alongside each other and
+//     alongside a commit; each read sees the database as of the last commit
+//     that returned before it started (a commit in progress is invisible).
+//   - The sinks of load_* run on the calling thread while a read connection
+//     is held; they must not call back into the store (with an in-memory
+//     database that would deadlock; see below).
+//   - An in-memory database (":memory:" or "") exists only inside its
+//     connection, so it has no pool: reads share the writer connection and
+//     its mutex. Meant for tests.
+//
+// Errors: every failure throws std::runtime_error naming the file and giving
+// SQLite's (and, when opening, the operating system's) reason. A commit that
+// throws has changed nothing.
+//
+// Call migrate() once after opening (the daemon does at start); the other
+// calls expect the schema to exist.
+#include "signflow/engine/store.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace signflow::storage {
+
+struct SqliteOptions {
+    // How long a statement waits for another process's lock (a second
+    // daemon, a backup, the sqlite3 shell) before failing with "database is
+    // locked". One process alone never waits: WAL readers do not block it.
+    std::chrono::milliseconds busy_timeout{5000};
+    // Read connections kept open between reads. More concurrent readers than
+    // this still work; the extra connections are closed after use.
+    std::size_t idle_readers = 4;
+};
+
+class SqliteStore final : public engine::Store {
+public:
+    // Opens or creates the file. Throws when the directory is missing, the
+    // file is read-only or not an SQLite database.
+    explicit SqliteStore(std::string path, SqliteOptions options = {});
+    ~SqliteStore() override;
+    SqliteStore(SqliteStore const&) = delete;
+    SqliteStore& operator=(SqliteStore const&) = delete;
+
+    // The schema version this build migrates to.
+    static int latest_schema_version();
+
+    std::string const& path() const;
+
+    void migrate() override;
+
+    void save_definition(engine::DefinitionRecord const& d) override;
+    std::vector<engine::DefinitionRecord> load_definitions() override;  // by loaded_ms, then version
+
+    void commit(std::span<engine::Change const> batch) override;
+
+    void load_running_instances(std::function<void(engine::InstanceRecord&&)> const& sink) override;
+    void load_timers(std::function<void(engine::TimerRecord&&)> const& sink) override;  // by due_ms
+    void load_pending_outbox(std::function<void(engine::OutboxRecord&&)> const& sink) override;
+    std::int64_t max_instance_id() override;
+
+    std::optional<engine::InstanceRecord> find_instance(std::int64_t id) override;
+    std::vector<engine::InstanceRecord> list_instances(engine::InstanceFilter const& f) override;
+    std::vector<engine::JournalRecord> journal(std::int64_t instance) override;
+    std::vector<engine::OutboxRecord> list_outbox(std::string const& status, int limit) override;
+    std::optional<engine::IdempotencyRecord> find_idempotency(std::string const& key) override;
+    std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) override;
+
+private:
+    // Keeps <sqlite3.h> out of this header: the engine and the daemon's other
+    // parts include it and should not see SQLite.
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace signflow::storage
