@@ -1,1 +1,528 @@
+// The HTTP server over real sockets on 127.0.0.1 (an ephemeral port), its
+// io_context run by two threads as the daemon does. The client side writes
+// raw HTTP text through plain Asio sockets and reads the answer by hand, so
+// the test sees exactly the bytes on the wire (and compiles without Beast).
+#include "signflow/http/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+
+#include <poll.h>
+
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using namespace std::chrono_literals;
+using signflow::http::Limits;
+using signflow::http::Request;
+using signflow::http::Respond;
+using signflow::http::Response;
+using Clock = std::chrono::steady_clock;
+
+// A server on 127.0.0.1:0 whose io_context runs on two threads.
+struct Running {
+    net::io_context io;
+    net::executor_work_guard<net::io_context::executor_type> work{io.get_executor()};
+    std::optional<signflow::http::Server> server;
+    std::vector<std::thread> threads;
+
+    explicit Running(signflow::http::Handler handler, Limits limits = {}) {
+        server.emplace(io, "127.0.0.1", 0, std::move(handler), std::move(limits));
+        server->start();
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+    }
+    ~Running() {
+        work.reset();
+        io.stop();
+        for (auto& t : threads) t.join();
+        server.reset();
+    }
+    std::uint16_t port() const { return server->port(); }
+};
+
+struct Reply {
+    int status = 0;  // 0: the connection closed (or timed out) before an answer
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+    std::string body;
+
+    std::string header(std::string const& name) const {
+        for (auto const& [n, v] : headers)
+            if (n == name) return v;
+        return "<none>";
+    }
+};
+
+// A blocking client with a deadline on every read (poll before read_some),
+// so that a server that fails to answer fails the test instead of hanging it.
+class Client {
+public:
+    explicit Client(std::uint16_t port) : socket_(io_) {
+        socket_.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+    }
+
+    void send(std::string const& text) { net::write(socket_, net::buffer(text)); }
+
+    // One response: the head, then Content-Length bytes (none for HEAD), or
+    // up to the close when there is no Content-Length.
+    Reply read_reply(bool head = false, std::chrono::milliseconds timeout = 5000ms) {
+        auto deadline = Clock::now() + timeout;
+        Reply reply;
+        std::size_t end;
+        while ((end = pending_.find("\r\n\r\n")) == std::string::npos)
+            if (!fill(deadline)) return reply;
+        std::string head_text = pending_.substr(0, end);
+        pending_.erase(0, end + 4);
+
+        auto line_end = head_text.find("\r\n");
+        std::string status_line = head_text.substr(0, line_end);
+        REQUIRE(status_line.rfind("HTTP/1.", 0) == 0);
+        int status = std::stoi(status_line.substr(9, 3));
+        std::size_t pos = line_end;
+        while (pos != std::string::npos) {
+            pos += 2;
+            auto next = head_text.find("\r\n", pos);
+            std::string line = head_text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+            auto colon = line.find(':');
+            REQUIRE(colon != std::string::npos);
+            std::string name = line.substr(0, colon);
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            auto value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(' '));
+            reply.headers.emplace_back(name, value);
+            pos = next;
+        }
+        auto length = reply.header("content-length");
+        if (length != "<none>") {
+            std::size_t n = head ? 0 : std::stoul(length);
+            while (pending_.size() < n)
+                if (!fill(deadline)) return reply;
+            reply.body = pending_.substr(0, n);
+            pending_.erase(0, n);
+        } else {
+            while (fill(deadline)) {
+            }
+            reply.body = std::exchange(pending_, {});
+        }
+        reply.status = status;
+        return reply;
+    }
+
+    // Whether the server closes the connection within `timeout` (bytes
+    // arriving meanwhile are kept for read_reply).
+    bool closed_within(std::chrono::milliseconds timeout) {
+        auto deadline = Clock::now() + timeout;
+        while (Clock::now() < deadline)
+            if (!fill(deadline)) return !timed_out_;
+        return false;
+    }
+
+    bool closed() const { return closed_; }
+
+private:
+    // Reads what is there; false on close, error or the deadline.
+    bool fill(Clock::time_point deadline) {
+        timed_out_ = false;
+        if (closed_) return false;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        pollfd p{socket_.native_handle(), POLLIN, 0};
+        if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+            timed_out_ = true;
+            return false;
+        }
+        char chunk[4096];
+        boost::system::error_code ec;
+        auto n = socket_.read_some(net::buffer(chunk), ec);
+        if (ec) {  // EOF or reset: closed either way
+            closed_ = true;
+            return false;
+        }
+        pending_.append(chunk, n);
+        return true;
+    }
+
+    net::io_context io_;
+    tcp::socket socket_;
+    std::string pending_;
+    bool closed_ = false;
+    bool timed_out_ = false;
+};
+
+std::string get(std::string const& target, std::string const& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
+}
+
+std::string post(std::string const& target, std::string const& body) {
+    return "POST " + target + " HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+Response text(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.content_type = "text/plain";
+    r.body = std::move(body);
+    return r;
+}
+
+// Requests the handler has seen, and Responds it has put aside for the test
+// thread to answer later.
+struct Inbox {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<Request> seen;
+    std::deque<std::pair<std::string, Respond>> held;  // path, its Respond
+
+    void record(Request const& r) {
+        std::lock_guard lock(mutex);
+        seen.push_back(r);
+        changed.notify_all();
+    }
+    void hold(std::string path, Respond respond) {
+        std::lock_guard lock(mutex);
+        held.emplace_back(std::move(path), std::move(respond));
+        changed.notify_all();
+    }
+    // Waits for a held Respond and takes it.
+    std::pair<std::string, Respond> take() {
+        std::unique_lock lock(mutex);
+        REQUIRE(changed.wait_for(lock, 5s, [&] { return !held.empty(); }));
+        auto front = std::move(held.front());
+        held.pop_front();
+        return front;
+    }
+    Request last() {
+        std::lock_guard lock(mutex);
+        REQUIRE(!seen.empty());
+        return seen.back();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("http: GET and POST round trip: path, query, headers, body, remote", "[http]") {
+    Inbox inbox;
+    Running s([&](Request&& r, Respond respond) {
+        inbox.record(r);
+        Response out = text(r.method == "POST" ? 201 : 200, r.method + " " + r.path + " " + r.body);
+        out.headers.emplace_back("X-Echo", "yes");
+        respond(std::move(out));
+    });
+    Client c(s.port());
+
+    c.send(get("/v1/a%20b/%C3%A9?workflow=x+y&k=%26%3D&flag", "X-Custom: Hello\r\nX-Custom: again\r\n"));
+    auto reply = c.read_reply();
+    CHECK(reply.status == 200);
+    CHECK(reply.body == "GET /v1/a b/\xC3\xA9 ");
+    CHECK(reply.header("server") == "signflow");
+    CHECK(reply.header("content-type") == "text/plain");
+    CHECK(reply.header("content-length") == std::to_string(reply.body.size()));
+    CHECK(reply.header("x-echo") == "yes");
+    CHECK(reply.header("connection") == "<none>");  // kept alive (HTTP/1.1 default)
+
+    auto r = inbox.last();
+    CHECK(r.method == "GET");
+    CHECK(r.target == "/v1/a%20b/%C3%A9?workflow=x+y&k=%26%3D&flag");
+    CHECK(r.path == "/v1/a b/\xC3\xA9");
+    REQUIRE(r.query.size() == 3);
+    CHECK(*r.param("workflow") == "x y");
+    CHECK(*r.param("k") == "&=");
+    CHECK(*r.param("flag") == "");
+    CHECK(r.param("absent") == nullptr);
+    REQUIRE(r.header("x-custom") != nullptr);
+    CHECK(*r.header("x-custom") == "Hello");
+    CHECK(*r.header("X-CUSTOM") == "Hello");
+    CHECK(r.headers.size() == 3);  // host and both x-custom, in order, names lower-cased
+    CHECK(r.headers[1] == std::pair<std::string, std::string>("x-custom", "Hello"));
+    CHECK(r.headers[2] == std::pair<std::string, std::string>("x-custom", "again"));
+    CHECK(r.remote.rfind("127.0.0.1:", 0) == 0);
+    CHECK(r.remote.size() > std::string("127.0.0.1:").size());
+
+    c.send(post("/v1/instances", "{\"a\": \"b c\"}"));
+    reply = c.read_reply();
+    CHECK(reply.status == 201);
+    CHECK(reply.body == "POST /v1/instances {\"a\": \"b c\"}");
+    CHECK(*inbox.last().header("content-type") == "text/plain");
+
+    // A chunked body arrives whole.
+    c.send("POST /chunked HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    reply = c.read_reply();
+    CHECK(reply.body == "POST /chunked hello world");
+
+    // HEAD: the length the GET would have, no body.
+    c.send("HEAD /h HTTP/1.1\r\nHost: test\r\n\r\n");
+    reply = c.read_reply(true);
+    CHECK(reply.status == 200);
+    CHECK(reply.header("content-length") == std::to_string(std::string("HEAD /h ").size()));
+    c.send(get("/after-head"));
+    CHECK(c.read_reply().body == "GET /after-head ");
+
+    // An HTTP/1.0 client without keep-alive: the answer closes.
+    Client old(s.port());
+    old.send("GET /old HTTP/1.0\r\n\r\n");
+    reply = old.read_reply();
+    CHECK(reply.status == 200);
+    CHECK(reply.header("connection") == "close");
+    CHECK(old.closed_within(2000ms));
+}
+
+TEST_CASE("http: keep-alive and pipelining answer in order, even when the first answer comes late",
+          "[http]") {
+    Inbox inbox;
+    Running s([&](Request&& r, Respond respond) {
+        if (r.path == "/late")
+            inbox.hold(r.path, std::move(respond));
+        else
+            respond(text(200, r.path));
+    });
+    Client c(s.port());
+    c.send(get("/one"));
+    CHECK(c.read_reply().body == "/one");
+    c.send(get("/two"));
+    CHECK(c.read_reply().body == "/two");
+
+    // Two requests in one write; the first is answered from this thread later.
+    c.send(get("/late") + get("/after"));
+    auto [path, respond] = inbox.take();
+    CHECK(path == "/late");
+    std::this_thread::sleep_for(50ms);
+    respond(text(202, "late answer"));
+    auto first = c.read_reply();
+    CHECK(first.status == 202);
+    CHECK(first.body == "late answer");
+    CHECK(c.read_reply().body == "/after");
+    CHECK_FALSE(c.closed());
+}
+
+TEST_CASE("http: a handler answering later from another thread", "[http]") {
+    Inbox inbox;
+    Running s([&](Request&& r, Respond respond) { inbox.hold(r.path, std::move(respond)); });
+    Client a(s.port());
+    Client b(s.port());
+    a.send(get("/a"));
+    b.send(get("/b"));
+    auto one = inbox.take();
+    auto two = inbox.take();
+    // Answer from a thread of our own, in the opposite order of arrival.
+    std::thread answerer([&] {
+        two.second(text(200, "answer " + two.first));
+        one.second(text(200, "answer " + one.first));
+    });
+    answerer.join();
+    CHECK(a.read_reply().body == "answer /a");
+    CHECK(b.read_reply().body == "answer /b");
+}
+
+TEST_CASE("http: a throwing handler gets a 500, a dropped Respond a 500; the server keeps serving",
+          "[http]") {
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    Limits limits;
+    limits.on_error = [&](std::string_view what) {
+        std::lock_guard lock(mutex);
+        errors.emplace_back(what);
+    };
+    Running s(
+        [](Request&& r, Respond respond) {
+            if (r.path == "/throw") throw std::runtime_error("boom");
+            if (r.path == "/drop") return;  // never answers
+            if (r.path == "/twice") respond(text(200, "first"));
+            respond(text(200, "ok " + r.path));
+        },
+        limits);
+    Client c(s.port());
+    c.send(get("/throw"));
+    auto reply = c.read_reply();
+    CHECK(reply.status == 500);
+    CHECK(reply.header("content-type") == "application/json");
+    CHECK(reply.body.find("\"error\": \"internal_error\"") != std::string::npos);
+    CHECK(reply.body.find("boom") == std::string::npos);  // internals stay out of the answer
+
+    c.send(get("/fine"));
+    CHECK(c.read_reply().body == "ok /fine");
+
+    c.send(get("/drop"));
+    CHECK(c.read_reply().status == 500);
+
+    c.send(get("/twice"));
+    CHECK(c.read_reply().body == "first");
+    c.send(get("/fine"));
+    CHECK(c.read_reply().body == "ok /fine");
+
+    std::lock_guard lock(mutex);
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0] == "the handler threw: boom");
+    CHECK(errors[1].find("dropped Respond") != std::string::npos);
+    CHECK(errors[2].find("called twice") != std::string::npos);
+}
+
+TEST_CASE("http: limits and malformed requests get a JSON error and a close", "[http]") {
+    Limits limits;
+    limits.header_bytes = 512;
+    limits.body_bytes = 16;
+    Running s([](Request&& r, Respond respond) { respond(text(200, r.body)); }, limits);
+
+    SECTION("a body at the limit passes") {
+        Client c(s.port());
+        c.send(post("/", std::string(16, 'x')));
+        CHECK(c.read_reply().body == std::string(16, 'x'));
+    }
+    SECTION("a declared body over the limit: 413") {
+        Client c(s.port());
+        c.send(post("/", std::string(17, 'x')));
+        auto reply = c.read_reply();
+        CHECK(reply.status == 413);
+        CHECK(reply.header("connection") == "close");
+        CHECK(reply.header("content-type") == "application/json");
+        CHECK(reply.body == "{\"error\": \"payload_too_large\", \"detail\": \"the body exceeds 16 bytes\"}");
+        CHECK(c.closed_within(2000ms));
+    }
+    SECTION("a chunked body over the limit: 413") {
+        Client c(s.port());
+        c.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n");
+        CHECK(c.read_reply().status == 413);
+        CHECK(c.closed_within(2000ms));
+    }
+    SECTION("headers over the limit: 431") {
+        Client c(s.port());
+        c.send(get("/", "X-Big: " + std::string(600, 'a') + "\r\n"));
+        auto reply = c.read_reply();
+        CHECK(reply.status == 431);
+        CHECK(reply.header("connection") == "close");
+        CHECK(reply.body.find("\"error\": \"header_fields_too_large\"") != std::string::npos);
+        CHECK(c.closed_within(2000ms));
+    }
+    SECTION("a malformed request line: 400") {
+        Client c(s.port());
+        c.send("HELLO THERE\r\n\r\n");
+        auto reply = c.read_reply();
+        CHECK(reply.status == 400);
+        CHECK(reply.header("connection") == "close");
+        CHECK(reply.body.find("\"error\": \"bad_request\"") != std::string::npos);
+        CHECK(c.closed_within(2000ms));
+    }
+    SECTION("a bad percent-escape: 400, the connection stays usable") {
+        Client c(s.port());
+        for (auto target : {"/a%zz", "/a%2", "/a?k=%", "/a%00b"}) {
+            c.send(get(target));
+            auto reply = c.read_reply();
+            CHECK(reply.status == 400);
+            CHECK(reply.body.find("percent-escape") != std::string::npos);
+        }
+        c.send(get("/fine"));
+        CHECK(c.read_reply().status == 200);
+    }
+}
+
+TEST_CASE("http: max_connections: one more connection gets 503", "[http]") {
+    Limits limits;
+    limits.max_connections = 1;
+    Running s([](Request&& r, Respond respond) { respond(text(200, r.path)); }, limits);
+    Client first(s.port());
+    first.send(get("/first"));
+    CHECK(first.read_reply().status == 200);  // now it is counted
+
+    Client second(s.port());
+    auto reply = second.read_reply();
+    CHECK(reply.status == 503);
+    CHECK(reply.header("connection") == "close");
+    CHECK(second.closed_within(2000ms));
+
+    first.send(get("/again"));
+    CHECK(first.read_reply().body == "/again");
+}
+
+TEST_CASE("http: slow and idle clients are disconnected", "[http]") {
+    Limits limits;
+    limits.read_timeout = 1s;
+    limits.idle_timeout = 1s;
+    Running s([](Request&& r, Respond respond) { respond(text(200, r.path)); }, limits);
+
+    auto start = Clock::now();
+    Client half(s.port());  // half a header, then nothing
+    half.send("GET / HTTP/1.1\r\nHost: test\r\n");
+    Client silent(s.port());  // connects, says nothing
+    Client idle(s.port());    // one request, then keeps the connection open
+    idle.send(get("/idle"));
+    CHECK(idle.read_reply().status == 200);
+    Client trickle(s.port());  // a byte every 100 ms: never a whole header
+    std::string slow = "GET / HTTP/1.1\r\nX-Slow: " + std::string(100, 'a');
+    bool trickle_closed = false;
+    for (char ch : slow) {
+        trickle.send(std::string(1, ch));
+        if (trickle.closed_within(100ms)) {
+            trickle_closed = true;
+            break;
+        }
+    }
+    CHECK(trickle_closed);
+    CHECK(half.closed_within(3000ms));
+    CHECK(silent.closed_within(3000ms));
+    CHECK(idle.closed_within(3000ms));
+    auto elapsed = Clock::now() - start;
+    CHECK(elapsed >= 900ms);
+    CHECK(elapsed < 3000ms);
+}
+
+TEST_CASE("http: stop() finishes the request in flight, closes idle connections, refuses new ones",
+          "[http]") {
+    Inbox inbox;
+    Running s([&](Request&& r, Respond respond) {
+        if (r.path == "/slow")
+            inbox.hold(r.path, std::move(respond));
+        else
+            respond(text(200, r.path));
+    });
+    auto port = s.port();
+
+    std::optional<Client> busy(port);
+    busy->send(get("/slow"));
+    auto held = inbox.take();
+    Client idle(port);
+    idle.send(get("/fast"));
+    CHECK(idle.read_reply().status == 200);
+
+    std::promise<void> stopped;
+    auto done = stopped.get_future();
+    s.server->stop([&] { stopped.set_value(); });
+
+    CHECK(idle.closed_within(2000ms));
+    // New connections are refused once the listener is closed.
+    bool refused = false;
+    for (int i = 0; i < 50 && !refused; ++i) {
+        try {
+            Client late(port);
+            std::this_thread::sleep_for(20ms);
+        } catch (boost::system::system_error const&) {
+            refused = true;
+        }
+    }
+    CHECK(refused);
+    CHECK(done.wait_for(100ms) == std::future_status::timeout);  // /slow is still in flight
+
+    held.second(text(200, "finished"));
+    auto reply = busy->read_reply();
+    CHECK(reply.status == 200);
+    CHECK(reply.body == "finished");
+    CHECK(reply.header("connection") == "close");
+    CHECK(busy->closed_within(2000ms));
+    busy.reset();  // the server lingers until the client closes too
+    CHECK(done.wait_for(3s) == std::future_status::ready);
+}

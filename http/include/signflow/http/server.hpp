@@ -1,0 +1,128 @@
+#pragma once
+// The HTTP/1.1 front door of the daemon. It turns requests into calls of one
+// Handler and enforces the limits that keep a hostile or broken client from
+// tying the daemon up: header and body sizes, a deadline on every read and
+// write, an idle timeout for keep-alive connections, a cap on connections.
+// It knows nothing of workflows; the daemon routes in its Handler.
+//
+// The trade-off: one request at a time per connection (read → handler →
+// write → read the next). Pipelined requests are answered in order because
+// the next one is not read before the previous answer is written. The answer
+// may come later and from any thread (the engine answers after its group
+// commit), so a connection waits without a deadline while its handler works.
+//
+// Threads: one io_context, run by as many threads as the daemon likes. Every
+// connection lives on its own strand; the Handler is called on that strand,
+// so it runs concurrently for different connections and must be thread-safe.
+// It should return quickly (queue the work, answer through Respond later).
+//
+// Beast stays in src/server.cpp: this header costs nothing to include.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace signflow::http {
+
+struct Request {
+    std::string method;  // "GET", "POST", … as sent (HTTP methods are case-sensitive)
+    std::string target;  // the raw target, e.g. "/v1/instances?workflow=x"
+    std::string path;    // the target's path, percent-decoded, without the query
+    // The query's pairs in the order sent, percent-decoded ('+' is a space, as
+    // in HTML forms). A key without '=' has an empty value.
+    std::vector<std::pair<std::string, std::string>> query;
+    // The header fields in the order sent, names lower-cased; a repeated
+    // field appears once per occurrence.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string remote;  // the peer, "127.0.0.1:54321" or "[::1]:54321"
+
+    // The first header field of this name (compared ignoring case), or null.
+    std::string const* header(std::string_view name) const;
+    // The first query parameter of this name, or null.
+    std::string const* param(std::string_view name) const;
+};
+
+struct Response {
+    int status = 200;  // 200–599; anything else is answered as a 500
+    std::string content_type = "application/json";  // empty: no Content-Type
+    std::string body;
+    // Extra fields. The server writes Content-Length, Server and Connection
+    // itself and ignores those (and Transfer-Encoding) here, except that
+    // "Connection: close" is honoured: the connection closes after the answer.
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Answers one request. Call it exactly once, from any thread, now or later.
+// A second call is ignored (and reported through Limits::on_error). If every
+// copy is destroyed without a call, the client gets a 500. If the client has
+// gone meanwhile, the answer is dropped. A pending Respond keeps its
+// connection's memory alive, not the client: the io_context must outlive it.
+using Respond = std::function<void(Response)>;
+
+// Called once per request, on the connection's strand. May throw: the client
+// then gets a 500 (the exception's text goes to on_error, not to the client)
+// and the connection keeps serving.
+using Handler = std::function<void(Request&&, Respond)>;
+
+struct Limits {
+    // The request line and header fields together; more → 431 and close.
+    std::size_t header_bytes = 8 * 1024;
+    // The body (after de-chunking); more → 413 and close.
+    std::size_t body_bytes = 1024 * 1024;
+    // The whole request must arrive within this, counted from its first byte
+    // (from the accept for a connection's first request): a client that
+    // trickles bytes (slowloris) loses its connection.
+    std::chrono::seconds read_timeout{10};
+    // A keep-alive connection waiting for its next request is closed after this.
+    std::chrono::seconds idle_timeout{30};
+    // Writing one response; a client that does not read loses its connection.
+    std::chrono::seconds write_timeout{10};
+    // Connections served at once; one more is answered 503 and closed.
+    std::size_t max_connections = 1024;
+    // What went wrong that the daemon may want to log: a handler's exception,
+    // a Respond called twice or never, an accept failure. Called from the
+    // io_context's threads; must be thread-safe. Empty: nothing is reported.
+    std::function<void(std::string_view)> on_error;
+};
+
+class Server {
+public:
+    // Binds and listens on host:port now (port 0: an ephemeral port, see
+    // port()); throws boost::system::system_error when it cannot. Accepting
+    // begins with start().
+    Server(boost::asio::io_context& io, std::string const& host, std::uint16_t port,
+           Handler handler, Limits limits = {});
+    // Closes the listener and every connection without waiting for answers.
+    // Destroy the server after stop()'s `done`, or once the io_context no
+    // longer runs: otherwise a request already read may still reach the
+    // handler while the server is being destroyed.
+    ~Server();
+    Server(Server const&) = delete;
+    Server& operator=(Server const&) = delete;
+
+    std::uint16_t port() const;  // the bound port
+    void start();
+
+    // Graceful stop: stops accepting (new connections are refused), closes
+    // keep-alive connections waiting for a request, lets requests already
+    // begun finish (each answered with "Connection: close"), and calls `done`
+    // once no connection remains — on an io_context thread. Call at most once.
+    void stop(std::function<void()> done);
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;  // shared with the connections: they may outlive *this
+};
+
+}  // namespace signflow::http
