@@ -11,6 +11,7 @@
 #include "signflow/storage/sqlite_store.hpp"
 #include "signflow/stdlib/catalog.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <nlohmann/json.hpp>
@@ -128,7 +129,15 @@ int run_serve(ServeOptions const& o) {
     std::vector<std::string> configured;
     if (!config.empty()) configured = configured_connectors(config);
 
-    storage::SqliteStore store(o.db);
+    // Problems a person can fix (a bad path, a port in use) are reported as
+    // such (exit 2), not as internal errors.
+    std::unique_ptr<storage::SqliteStore> opened;
+    try {
+        opened = std::make_unique<storage::SqliteStore>(o.db);
+    } catch (std::exception const& e) {
+        throw InputError(e.what());
+    }
+    storage::SqliteStore& store = *opened;
     engine::RuntimeOptions options;
     options.rules = rules;
     options.default_zone = o.timezone;
@@ -153,7 +162,11 @@ int run_serve(ServeOptions const& o) {
                            " does not define ([connectors." + c + "])";
             return {};
         };
-    runtime.start();
+    try {
+        runtime.start();
+    } catch (std::exception const& e) {
+        throw InputError(std::string("cannot start: ") + e.what());
+    }
 
     http::Limits limits;
     limits.body_bytes = o.max_body;
@@ -161,7 +174,13 @@ int run_serve(ServeOptions const& o) {
     ApiLog api_log;
     if (spdlog::should_log(spdlog::level::debug))
         api_log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
-    http::Server server(io, host, port, make_api(runtime, api_log), limits);
+    std::unique_ptr<http::Server> listening;
+    try {
+        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, api_log), limits);
+    } catch (std::exception const& e) {
+        throw InputError("cannot listen on " + o.listen + ": " + e.what());
+    }
+    http::Server& server = *listening;
     server.start();
 
     // Where to send a first event.
@@ -208,6 +227,12 @@ int run_serve(ServeOptions const& o) {
         });
     };
     wait_signal();
+    // Once the server and the shards are stopped, the io_context may run out
+    // of work while Runtime::stop's thread is still draining the committer:
+    // io.run() would then return, and this function would destroy the
+    // runtime and the store under that thread (a crash on SIGTERM). The
+    // guard keeps the threads in io.run() until `done` calls io.stop().
+    auto work = asio::make_work_guard(io);
 
     unsigned n = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
     std::vector<std::thread> threads;
