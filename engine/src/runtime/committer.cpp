@@ -1,6 +1,7 @@
 #include "committer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_map>
 
 namespace signflow::engine::detail {
@@ -82,7 +83,9 @@ void Committer::run() {
         for (auto& e : batch) changes.push_back(std::move(e.change));
         // Each ticket's answer is settled now that all its parts are in; a
         // retry with the same key will get exactly this answer.
-        Change idempotency;
+        auto const now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
         for (auto& e : batch) {
             Ticket* t = e.ticket.get();
             if (!t || t->answer == nullptr) continue;
@@ -90,7 +93,7 @@ void Committer::run() {
             t->answer = nullptr;
             if (!t->idempotency_key.empty()) {
                 Change c;
-                c.idempotency = IdempotencyRecord{t->idempotency_key, t->result.status, t->result.body.dump(), 0};
+                c.idempotency = IdempotencyRecord{t->idempotency_key, t->result.status, t->result.body.dump(), now_ms};
                 changes.push_back(std::move(c));
             }
         }

@@ -87,7 +87,7 @@ void Dispatcher::run() {
         }
 
         Entry entry;
-        std::vector<std::pair<std::int64_t, std::string>> answers;
+        std::vector<std::size_t> answers;  // fills, by index in round (answered by the engine)
         std::vector<Connector*> used;
         std::vector<std::pair<std::size_t, Connector*>> oks;  // (index in round, connector)
         std::vector<OutboxRecord> retry;
@@ -100,7 +100,7 @@ void Dispatcher::run() {
                 // Documents come with the documents work: until then a fill
                 // is answered at once, and the state machine moves on.
                 result.ok = true;
-                answers.emplace_back(r.instance, "done");
+                answers.push_back(entry.change.outbox_updated.size());
             } else {
                 Delivery d;
                 d.key = r.key;
@@ -158,11 +158,21 @@ void Dispatcher::run() {
                 retry.push_back(round[i]);
             }
         }
-        if (!answers.empty())
-            entry.after = [this, answers = std::move(answers)] {
-                for (auto const& [id, event] : answers) answer_(id, event);
-            };
-        ctx_.committer.submit(std::move(entry));
+        // A fill's update goes with its `done` event (see Answer), not here.
+        if (!answers.empty()) {
+            std::vector<OutboxUpdate> others;
+            auto& updates = entry.change.outbox_updated;
+            for (std::size_t i = 0, a = 0; i < updates.size(); ++i) {
+                if (a < answers.size() && answers[a] == i) {
+                    answer_(round[i].instance, "done", std::move(updates[i]));
+                    ++a;
+                } else {
+                    others.push_back(std::move(updates[i]));
+                }
+            }
+            updates = std::move(others);
+        }
+        if (!entry.change.outbox_updated.empty()) ctx_.committer.submit(std::move(entry));
         if (!retry.empty()) {
             std::lock_guard lock(mutex_);
             for (auto& r : retry) queue_.emplace(r.next_attempt_ms, std::move(r));

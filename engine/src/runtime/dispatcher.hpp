@@ -26,8 +26,12 @@ namespace signflow::engine::detail {
 
 class Dispatcher {
 public:
-    // `answered`: a delivery that the engine answers itself (a fill's `done`).
-    using Answer = std::function<void(std::int64_t instance, std::string const& event)>;
+    // A delivery that the engine answers itself (a fill's `done`). `delivered`
+    // marks the outbox row done; it must be committed in the SAME change as
+    // the event it answers (see Shard::internal): committed apart, a crash
+    // between the two commits leaves the row delivered and the envelope
+    // waiting forever for an event that will never come again.
+    using Answer = std::function<void(std::int64_t instance, std::string const& event, OutboxUpdate delivered)>;
 
     Dispatcher(Context& ctx, Answer answer);
     ~Dispatcher();

@@ -32,7 +32,9 @@ struct Runtime::Impl {
           committer(store, this->options.max_batch, [this](std::vector<Entry>& b) { committed(b); },
                     [this](std::string const& why, std::vector<Entry>& b) { failed(why, b); }),
           quotas(store), ctx{store, rules, machine, committer, quotas, this->options, this->log, metrics},
-          dispatcher(ctx, [this](std::int64_t id, std::string const& event) { internal(id, event); }) {
+          dispatcher(ctx, [this](std::int64_t id, std::string const& event, OutboxUpdate delivered) {
+              internal(id, event, std::move(delivered));
+          }) {
         unsigned n = this->options.shards ? this->options.shards : std::max(1u, std::thread::hardware_concurrency());
         for (unsigned i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io, ctx, i));
     }
@@ -129,9 +131,11 @@ struct Runtime::Impl {
         return false;
     }
 
-    void internal(std::int64_t id, std::string const& event) {
+    void internal(std::int64_t id, std::string const& event, OutboxUpdate delivered) {
         Shard& s = shard_of(id);
-        asio::post(s.strand(), [&s, id, event] { s.internal(id, event); });
+        asio::post(s.strand(), [&s, id, event, delivered = std::move(delivered)]() mutable {
+            s.internal(id, event, std::move(delivered));
+        });
     }
 
     static Reply combine(std::string const& event, std::vector<std::shared_ptr<Part>> const& parts) {

@@ -400,12 +400,14 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
     ctx_.committer.submit(std::move(entry));
 }
 
-void Shard::internal(std::int64_t id, std::string const& event) {
-    auto it = instances_.find(id);
-    if (it == instances_.end()) return;
+void Shard::internal(std::int64_t id, std::string const& event, OutboxUpdate delivered) {
+    // The row and the event it answers commit together: after a crash either
+    // both happened or the row is still pending and is answered again.
     Entry entry;
-    if (apply(it->second, Event{event}, now_instant(), entry.change, nullptr))
-        ctx_.committer.submit(std::move(entry));
+    entry.change.outbox_updated.push_back(std::move(delivered));
+    if (auto it = instances_.find(id); it != instances_.end())
+        apply(it->second, Event{event}, now_instant(), entry.change, nullptr);
+    ctx_.committer.submit(std::move(entry));
 }
 
 }  // namespace signflow::engine::detail

@@ -53,7 +53,8 @@ public:
     void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
                 std::shared_ptr<Part> part);
     // An event the engine raises itself (`done` after a fill); no answer.
-    void internal(std::int64_t id, std::string const& event);
+    // `delivered` (the fill's outbox row, now done) is committed with it.
+    void internal(std::int64_t id, std::string const& event, OutboxUpdate delivered);
 
     void stop();  // cancels the wake-up timer (on the strand)
     std::size_t size() const { return instances_.size(); }

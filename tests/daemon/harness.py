@@ -1,0 +1,347 @@
+"""Shared helpers for the daemon's end-to-end tests.
+
+Each test script is run by ctest as
+
+    /usr/bin/python3 tests/daemon/<name>.py <path to signflow> <source dir>
+
+and drives real `signflow serve` processes: a real SQLite file in a temp
+folder, a real socket on 127.0.0.1, real signals. Only the standard library
+is used. A failed check raises TestFailure; `main` prints the message, the
+tail of the daemon's log and the temp folder (kept for a post-mortem), and
+exits 1.
+"""
+
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise TestFailure(message)
+
+
+def fail(message):
+    raise TestFailure(message)
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_port():
+    """A port that was free a moment ago (bound, then released).
+
+    Taken below the kernel's ephemeral range when there is room: a daemon
+    keeps its port across restarts, and while it is down the kernel must not
+    hand that port to someone else's bind(0) or to one of the thousands of
+    client connections a test makes (their source ports are ephemeral)."""
+    low, _ = _ephemeral_range()
+    rng = random.Random()
+    for _ in range(50 if low > 11000 else 0):
+        port = rng.randrange(10000, low)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # lower-cased names
+        self.text = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return "HTTP %d %s" % (self.status, self.text.strip()[:600])
+
+
+class Daemon:
+    """One `signflow serve` process over a rules folder and a database.
+
+    The port is chosen once and kept across restarts, so that a client's
+    ledger can simply retry against the same address.
+    """
+
+    def __init__(self, binary, workdir, rules, db=None, connector_log=None, extra=(), port=None):
+        self.binary = binary
+        self.workdir = workdir
+        self.rules = rules
+        self.db = db or os.path.join(workdir, "signflow.db")
+        self.connector_log = connector_log or os.path.join(workdir, "connector-calls.jsonl")
+        self.extra = list(extra)
+        self.port = port or free_port()
+        self.proc = None
+        self.log_path = os.path.join(workdir, "daemon.log")
+        self.starts = 0
+        self._log = None
+
+    # ---- process
+
+    def start(self, timeout=20.0):
+        check(self.proc is None or self.proc.poll() is not None, "start(): the daemon is already running")
+        for attempt in range(3):
+            self.starts += 1
+            self._log = open(self.log_path, "ab")
+            self._log.write(("\n==== start #%d (port %d) ====\n" % (self.starts, self.port)).encode())
+            self._log.flush()
+            args = [self.binary, "serve", "--rules", self.rules, "--db", self.db,
+                    "--listen", "127.0.0.1:%d" % self.port, "--connector-log", self.connector_log] + self.extra
+            self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir)
+            self._log.close()
+            try:
+                self.wait_healthy(timeout)
+                return
+            except TestFailure:
+                # Another program may have taken the port between free_port()
+                # and the bind: take another one and try again.
+                if self.proc.poll() is not None and "ddress already in use" in self.log_tail(2000):
+                    self.port = free_port()
+                    continue
+                raise
+        fail("the daemon could not bind a port after 3 attempts")
+
+    def wait_healthy(self, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                fail("the daemon exited with %s while starting; log:\n%s" % (self.proc.returncode, self.log_tail()))
+            try:
+                r = self.request("GET", "/healthz", timeout=2)
+                if r.status == 200:
+                    return
+                last = r
+            except OSError as e:
+                last = e
+            time.sleep(0.05)
+        fail("the daemon did not answer /healthz 200 within %.0f s (last: %r); log:\n%s" %
+             (timeout, last, self.log_tail()))
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=30.0):
+        """SIGTERM; returns the exit code (fails if it does not exit in time)."""
+        check(self.running(), "stop(): the daemon is not running (exit code %s)" %
+              (self.proc.returncode if self.proc else None))
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            fail("the daemon did not exit within %.0f s of SIGTERM; log:\n%s" % (timeout, self.log_tail()))
+
+    def stop_clean(self, timeout=30.0):
+        """SIGTERM, which must end the daemon with exit code 0."""
+        code = self.stop(timeout)
+        check(code == 0, "SIGTERM: expected exit code 0, got %s%s" %
+              (code, " (killed by signal %d)" % -code if code < 0 else ""))
+
+    def kill9(self):
+        if self.running():
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def log_tail(self, chars=4000):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read().decode("utf-8", "replace")
+            return data[-chars:]
+        except OSError:
+            return "(no log)"
+
+    # ---- HTTP
+
+    def request(self, method, path, body=None, headers=None, timeout=10.0):
+        """One request on a fresh connection. `body`: dict/list (sent as JSON),
+        str or bytes (sent as is). Raises OSError/HTTPException on transport
+        errors (a killed daemon)."""
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            if isinstance(body, (dict, list)):
+                data = json.dumps(body).encode()
+                h.setdefault("Content-Type", "application/json")
+            elif isinstance(body, str):
+                data = body.encode()
+            else:
+                data = body
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            r = conn.getresponse()
+            text = r.read().decode("utf-8", "replace")
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, text)
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, key=None, headers=None, **kw):
+        h = dict(headers or {})
+        if key is not None:
+            h["Idempotency-Key"] = key
+        if body is None:
+            body = {}
+        return self.request("POST", path, body=body, headers=h, **kw)
+
+    def get_ok(self, path):
+        r = self.get(path)
+        check(r.status == 200 and r.json is not None, "GET %s: expected 200 with JSON, got %r" % (path, r))
+        return r.json
+
+    def instance(self, id):
+        return self.get_ok("/v1/instances/%d" % id)
+
+    def all_instances(self, **filters):
+        """Every instance the API lists (following next_after_id)."""
+        out = []
+        after = None
+        while True:
+            q = dict(filters)
+            q["limit"] = "1000"
+            if after:
+                q["after"] = str(after)
+            path = "/v1/instances?" + "&".join("%s=%s" % kv for kv in q.items())
+            page = self.get_ok(path)
+            out.extend(page["instances"])
+            after = page.get("next_after_id")
+            if not after:
+                return out
+
+    def outbox(self, status):
+        # The API lists at most 1000 rows; the tests read the database for more.
+        return self.get_ok("/v1/outbox?status=%s&limit=1000" % status)["deliveries"]
+
+    def wait_outbox_drained(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.outbox("pending"):
+                return
+            time.sleep(0.1)
+        fail("the outbox still has pending deliveries after %.0f s: %s" % (timeout, self.outbox("pending")[:5]))
+
+    def metrics(self):
+        r = self.get("/metrics")
+        check(r.status == 200, "GET /metrics: %r" % r)
+        out = {}
+        for line in r.text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
+
+
+def read_connector_log(path):
+    """The log connector's lines, parsed. A torn last line (a kill -9 in the
+    middle of a write) is skipped; a torn line anywhere else is an error."""
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        raw = f.read().decode("utf-8", "replace")
+    lines = raw.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            if i == len(lines) - 1:
+                continue  # no newline yet: the writer was killed mid-line
+            fail("connector log %s: line %d is not JSON: %r" % (path, i + 1, line[:200]))
+    return out
+
+
+def wait_until(what, predicate, timeout=15.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    fail("timed out after %.0f s waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def copy_example(source_dir, name, rules):
+    shutil.copy(os.path.join(source_dir, "examples", name), os.path.join(rules, name))
+
+
+def write(path, text):
+    """Writes a file atomically (temp file + rename), as editors and
+    deployment tools do, so that inotify never sees it half written."""
+    tmp = path + ".tmp~"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(test):
+    """Runs test(binary, source_dir, workdir) and exits 0, or 1 with a report."""
+    if len(sys.argv) != 3:
+        print("usage: %s <signflow binary> <source dir>" % sys.argv[0], file=sys.stderr)
+        sys.exit(2)
+    binary = os.path.abspath(sys.argv[1])
+    source = os.path.abspath(sys.argv[2])
+    workdir = tempfile.mkdtemp(prefix="signflow-%s-" % os.path.splitext(os.path.basename(sys.argv[0]))[0])
+    started = time.monotonic()
+    daemons = []
+    ok = False
+    try:
+        test(binary, source, workdir, daemons)
+        ok = True
+    except TestFailure as e:
+        print("FAIL: %s" % e, file=sys.stderr)
+    except Exception:
+        print("FAIL: unexpected error:\n%s" % traceback.format_exc(), file=sys.stderr)
+    finally:
+        for d in daemons:
+            if d.running():
+                d.kill9()
+    elapsed = time.monotonic() - started
+    if ok:
+        print("PASS in %.1f s" % elapsed)
+        shutil.rmtree(workdir, ignore_errors=True)
+        sys.exit(0)
+    for d in daemons:
+        print("---- daemon log (tail, %s) ----\n%s" % (d.log_path, d.log_tail()), file=sys.stderr)
+    print("(the test's files are kept in %s; failed after %.1f s)" % (workdir, elapsed), file=sys.stderr)
+    sys.exit(1)
