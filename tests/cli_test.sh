@@ -85,6 +85,32 @@ cp "$work/bad_syntax.flow" "$work/bad_syntax.orig"
 expect_exit 1 "fmt refuses a file with syntax errors" "$signflow" fmt "$work/bad_syntax.flow"
 cmp -s "$work/bad_syntax.flow" "$work/bad_syntax.orig" || fail "fmt changed a file with syntax errors"
 
+# simulate: every example against the scenarios beside it; then the exit codes.
+for f in "$src"/examples/*.flow; do
+  name=$(basename "$f" .flow)
+  expect_exit 0 "simulate $name" "$signflow" simulate --quiet "$f"
+  grep -q "all held" "$work/out" || fail "simulate $name: $(cat "$work/out")"
+done
+expect_exit 0 "simulate --scenario --trace" "$signflow" simulate "$src/examples/card.flow" --trace \
+  --scenario "$src/examples/card.scenario"
+grep -q "signature request to client  (2026-03-02 04:00 EST)" "$work/out" || fail "simulate: no signer-local time"
+grep -q "| event signed(client)" "$work/out" || fail "simulate --trace: no trace lines"
+printf 'event form_submitted {"signers": {"client": "a@x.example", "manager": "m@x.example"}}\nexpect state completed\n' \
+  >"$work/fails.scenario"
+expect_exit 1 "simulate: a failed expectation" "$signflow" simulate "$src/examples/card.flow" --scenario "$work/fails.scenario"
+grep -q "^FAILED .*fails.scenario:2$" "$work/out" || fail "simulate: no FAILED line: $(cat "$work/out")"
+grep -q -- "- expected: state completed" "$work/out" || fail "simulate: no expected line"
+grep -q -- "+ actual:   state awaiting(client) (running)" "$work/out" || fail "simulate: no actual line"
+printf 'event form_submitted {\n  "signers": {}\n' >"$work/broken.scenario"
+expect_exit 2 "simulate: a malformed scenario" "$signflow" simulate "$src/examples/card.flow" --scenario "$work/broken.scenario"
+grep -q "broken.scenario:1:22" "$work/err" || fail "simulate: malformed scenario without its location: $(cat "$work/err")"
+printf 'event form_submitted {}\nclent signs\n' >"$work/names.scenario"
+expect_exit 2 "simulate: an unknown role" "$signflow" simulate "$src/examples/card.flow" --scenario "$work/names.scenario"
+grep -q 'similar name exists: `client`' "$work/err" || fail "simulate: no suggestion for a role"
+expect_exit 2 "simulate: a missing scenario" "$signflow" simulate "$src/examples/card.flow" --scenario "$work/nope.scenario"
+expect_exit 2 "simulate: no scenario beside the workflow" "$signflow" simulate "$work/conn.flow"
+expect_exit 1 "simulate: a workflow that does not compile" "$signflow" simulate "$work/bad.flow" --scenario "$work/fails.scenario"
+
 expect_exit 0 "--help" "$signflow" --help
 expect_exit 0 "check --help" "$signflow" check --help
 

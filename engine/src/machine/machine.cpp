@@ -79,8 +79,9 @@ public:
         bool again = t.kind == "reminder" && t.every_minutes > 0 && (t.max_count == 0 || e.fired + 1 < t.max_count) &&
                      inst_.status == Status::running && lists(inst_.state, timer) && !cancelled_.count(timer);
         if (again) {
-            std::string zone = machine_.zone_for(inst_, t);
-            if (auto next = next_due(t, e.due, now_, zone)) {
+            // As when first armed: a zone only for a time of day ("" otherwise, as the store expects).
+            std::string zone = t.at_minute_of_day ? machine_.zone_for(inst_, t) : std::string();
+            if (auto next = next_due(t, e.due, now_, zone.empty() ? "UTC" : zone)) {
                 arm(timer, *next, zone, e.fired + 1);
                 return;
             }
@@ -152,8 +153,10 @@ private:
 
         auto const& before = def_.state(from).timers;
         auto const& after = def_.state(to).timers;
+        // cancel_on() may have cancelled one already in this step (a signer's
+        // reminder when they sign): it is cancelled, and traced, once.
         for (TimerId t : before)
-            if (!std::binary_search(after.begin(), after.end(), t)) {
+            if (!std::binary_search(after.begin(), after.end(), t) && !cancelled_.count(t)) {
                 step_.timers.push_back({false, t, {}, {}, 0});
                 obs_.timer_cancelled(inst_, def_.timer(t));
             }
@@ -317,7 +320,13 @@ void Machine::apply(Instance& inst, Event const& e, Instant now, Observer& obser
             }
     }
     ++inst.seq;
-    Run run(*this, inst, now, observer, step, e.data);
+    // `event` is the applied event's data only for external events; the
+    // machine's own (a signature and its metadata, a decline's reason, a
+    // timer, a fill's answer) leave it the trigger's, as the header says.
+    // External event names are plain names; the others have a `(` or are
+    // the fill's answers.
+    bool external = e.name.find('(') == std::string_view::npos && e.name != "done" && e.name != "error";
+    Run run(*this, inst, now, observer, step, external ? e.data : nullptr);
     if (!event || !run.dispatch(*event)) {
         --inst.seq;
         step.refusal = "the envelope is in `" + d.state_name(inst.state) + "`, where `" + std::string(e.name) +
