@@ -31,6 +31,7 @@ using std::chrono::minutes;
 // `at most N times` in a step without `expire` would otherwise never stop.
 constexpr auto run_out_limit = std::chrono::days{366};
 constexpr std::size_t max_data_shown = 240;
+constexpr std::size_t max_event_data_shown = 100;  // the full data is in the scenario file
 
 // "2026-03-04 14:00Z": the timeline's clock, to the minute.
 std::string clock_text(Instant t) {
@@ -38,9 +39,12 @@ std::string clock_text(Instant t) {
     return s.substr(0, 10) + " " + s.substr(11, 5) + "Z";
 }
 
-std::string shown(json const& data) {
+std::string shown(json const& data, std::size_t max = max_data_shown) {
     std::string s = data.dump(-1, ' ', false, json::error_handler_t::replace);
-    if (s.size() > max_data_shown) s = s.substr(0, max_data_shown) + "…";
+    if (s.size() > max) {
+        while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;  // not inside a UTF-8 character
+        s = s.substr(0, max) + "…";
+    }
     return s;
 }
 
@@ -150,7 +154,7 @@ private:
 
     void external(ScenarioStep const& s) {
         std::string text = "event " + s.name;
-        if (!s.data.empty()) text += " " + shown(s.data);
+        if (!s.data.empty()) text += " " + shown(s.data, max_event_data_shown);
         add(TimelineEntry::Kind::step, text, {}, s.line);
         auto const& events = def_.external_events();
         auto it = events.find(s.name);
