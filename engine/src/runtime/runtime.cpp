@@ -56,6 +56,7 @@ struct Runtime::Impl {
     std::atomic<bool> accepting{false};
     std::function<void(std::string const&)> on_fatal;
     std::atomic<std::int64_t> in_flight{0};
+    std::thread stopper;  // Runtime::stop's; joined by ~Runtime
 
     // Requests with an Idempotency-Key that are being answered: a second
     // request with the same key waits for the first one's answer.
@@ -166,6 +167,7 @@ Runtime::Runtime(asio::io_context& io, Store& store, dsl::Catalog const& catalog
     : impl_(std::make_unique<Impl>(io, store, catalog, std::move(options), std::move(log))) {}
 
 Runtime::~Runtime() {
+    if (impl_->stopper.joinable()) impl_->stopper.join();
     impl_->dispatcher.stop();
     impl_->committer.stop();
 }
@@ -263,13 +265,15 @@ void Runtime::stop(std::function<void()> done) {
     for (auto& s : m.shards) s->stop();
     // Let the shards finish what was posted to them, then drain the
     // committer (it answers the senders) and stop the dispatcher. Runs on a
-    // thread of its own: joining threads must not block the io_context.
-    std::thread([&m, done = std::move(done)] {
+    // thread of its own (joining threads must not block the io_context),
+    // which the destructor joins.
+    if (m.stopper.joinable()) return;
+    m.stopper = std::thread([&m, done = std::move(done)] {
         for (int i = 0; i < 1000 && m.in_flight > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         m.dispatcher.stop();
         m.committer.stop();
         if (done) done();
-    }).detach();
+    });
 }
 
 void Runtime::post_event(std::string const& name, json data, std::string const& key, ReplyFn reply) {
