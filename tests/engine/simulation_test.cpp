@@ -293,6 +293,9 @@ TEST_CASE("simulate: malformed scenarios are reported with line and column", "[s
         {"event form_submitted {}\nexpect reminders to\n",
          "error: expected a role\n"
          "  --> bad.scenario:2:20\n"},
+        {"event form_submitted {}\nclient declines too expensive\n",
+         "error: the reason for declining must be a quoted string\n"
+         "  --> bad.scenario:2:17\n"},
         {"event form_submitted {}\nclient signs now\n",
          "error: unexpected `now` after the end of the step\n"
          "  --> bad.scenario:2:14\n"},

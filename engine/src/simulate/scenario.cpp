@@ -510,6 +510,10 @@ private:
         }
         // `client signs after 3 days` reads as well as `after 3 days client signs`.
         Word trailing = peek_word();
+        if (kind == ScenarioStep::Kind::declines && !trailing.empty() && trailing.text != "after" &&
+            trailing.text != "at")
+            fail(trailing.span(), "the reason for declining must be a quoted string", "not in quotes",
+                 {"e.g. `client declines \"too expensive\"`"});
         if (trailing.text == "after" || trailing.text == "at") {
             if (t.kind != Timing::Kind::now)
                 fail(trailing.span(), "a second timing", "the step already says when it happens");
