@@ -17,7 +17,7 @@ struct Metrics {
     std::atomic<std::uint64_t> events{0}, events_applied{0}, events_ignored{0}, transitions{0};
     std::atomic<std::uint64_t> started{0}, finished{0}, start_refused{0}, quota_refused{0};
     std::atomic<std::uint64_t> timers_fired{0}, timers_late{0};
-    std::atomic<std::int64_t> timers_pending{0}, running{0};
+    std::atomic<std::int64_t> timers_pending{0}, timers_overdue{0}, running{0};
     std::atomic<std::uint64_t> reloads{0}, reload_failures{0};
     std::atomic<std::uint64_t> delivered{0}, delivery_failures{0}, dead{0};
 };

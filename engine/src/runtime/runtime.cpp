@@ -500,9 +500,9 @@ std::string Runtime::metrics() {
     gauge("signflow_envelopes_running", "Envelopes running (in memory).", x.running);
     counter("signflow_timers_fired_total", "Timers fired.", x.timers_fired);
     counter("signflow_timers_late_total", "Timers that fired more than a minute after they were due.", x.timers_late);
-    gauge("signflow_timers_pending", "Timers armed and not yet due.", x.timers_pending);
-    std::int64_t overdue = 0;  // (due and not yet fired: the shards fire them within milliseconds)
-    gauge("signflow_timers_overdue", "Timers due and waiting for their shard.", overdue);
+    gauge("signflow_timers_pending", "Timers armed (including those due and not yet fired).", x.timers_pending);
+    gauge("signflow_timers_overdue", "Timers due and not yet fired (a backlog after an outage).",
+          x.timers_overdue);
     gauge("signflow_outbox_backlog", "Deliveries waiting in the outbox (including retries).",
           static_cast<std::int64_t>(m.dispatcher.backlog()));
     counter("signflow_outbox_delivered_total", "Deliveries a connector accepted.", x.delivered);

@@ -76,7 +76,14 @@ void Shard::adopt_timer(TimerRecord const& t) {
 }
 
 void Shard::resume() {
-    asio::post(strand_, [this] { schedule(); });
+    asio::post(strand_, [this] {
+        // Timers that came due while the daemon was down (for the metrics:
+        // signflow_timers_overdue, until they have fired).
+        auto now = to_millis(now_instant());
+        for (auto it = queue_.begin(); it != queue_.end() && std::get<0>(*it) <= now; ++it) ++overdue_;
+        ctx_.metrics.timers_overdue += overdue_;
+        schedule();
+    });
 }
 
 void Shard::stop() {
@@ -148,7 +155,12 @@ void Shard::fire_due() {
         apply(it->second, e, now, entry.change, nullptr);
     }
     if (fired) ctx_.committer.submit(std::move(entry));
-    if (!queue_.empty() && std::get<0>(*queue_.begin()) <= to_millis(now)) {
+    // The backlog counted by resume() shrinks as it is worked through.
+    bool more = !queue_.empty() && std::get<0>(*queue_.begin()) <= to_millis(now);
+    std::int64_t overdue = more ? std::max<std::int64_t>(0, overdue_ - static_cast<std::int64_t>(fired)) : 0;
+    ctx_.metrics.timers_overdue += overdue - overdue_;
+    overdue_ = overdue;
+    if (more) {
         asio::post(strand_, [this] { fire_due(); });
         return;
     }

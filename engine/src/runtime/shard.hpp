@@ -89,6 +89,7 @@ private:
     std::set<Key> queue_;
     std::unordered_map<std::int64_t, std::vector<std::pair<TimerId, Pending>>> timers_;
     std::unordered_map<std::string, std::unordered_set<std::int64_t>> awaiting_;
+    std::int64_t overdue_ = 0;  // this shard's share of Metrics::timers_overdue
     bool stopped_ = false;
 };
 
