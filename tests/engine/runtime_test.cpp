@@ -319,3 +319,31 @@ TEST_CASE("group commit never splits the parts of one event", "[runtime][commit]
     CHECK(store.find_idempotency("k1")->status == 202);
     CHECK(store.find_instance(3));
 }
+
+TEST_CASE("roles needed only on a branch may be missing when the envelope starts", "[runtime]") {
+    TempDir dir;
+    test::write(dir.path / "rules/club.flow",
+                "on joined\n  -> when event.age < 18 { sign [member, guardian] } otherwise { sign [member] }\n"
+                "  -> invoke billing\n");
+    Daemon d(dir);
+    json adult = {{"age", 30}, {"signers", {{"member", "m@example.com"}}}};
+    Reply started = d.event("joined", adult);
+    REQUIRE(started.status == 202);
+    std::int64_t id = started.body["started"][0]["id"];
+    CHECK(d.signer(id, "member").body["state"] == "completed");
+
+    // A minor without a guardian starts too, but the request to the
+    // guardian cannot be sent: it is a dead letter that says why.
+    json minor = {{"age", 15}, {"signers", {{"member", "k@example.com"}}}};
+    REQUIRE(d.event("joined", minor).status == 202);
+    bool reported = false;
+    for (auto const& o : d.store.list_outbox("dead", 10))
+        if (o.target == "guardian" && o.last_error.find("role `guardian` has no value") != std::string::npos)
+            reported = true;
+    CHECK(reported);
+
+    // The member is on every path: without one, nothing starts.
+    Reply refused = d.event("joined", json{{"age", 30}});
+    CHECK(refused.status == 422);
+    CHECK(refused.body["error"].get<std::string>().find("role `member`") != std::string::npos);
+}

@@ -84,6 +84,38 @@ Definition::Definition(ir::Workflow workflow, std::string version)
         external_[ir_.triggers[k].event].starts = true;
     }
 
+    // Roles each trigger's path surely needs: a state's own signers and code
+    // recipients, plus those of everything after it; after a choice state,
+    // only those every branch needs.
+    std::vector<std::optional<std::uint64_t>> memo(states_.size());
+    std::vector<bool> visiting(states_.size(), false);
+    auto needs = [&](auto&& self, StateId s) -> std::uint64_t {
+        if (memo[s]) return *memo[s];
+        if (visiting[s]) return 0;  // a loop adds nothing new
+        visiting[s] = true;
+        std::uint64_t own = 0;
+        for (auto r : states_[s].signers) own |= std::uint64_t{1} << r;
+        for (auto const& a : ir_.states[s].entry)
+            if (a.kind == "send_code" || a.kind == "request_signature")
+                if (auto r = find_role(a.target)) own |= std::uint64_t{1} << *r;
+        bool choice = states_[s].kind == StateKind::choice;
+        std::uint64_t after = choice ? ~std::uint64_t{0} : 0;
+        bool any = false;
+        for (auto const& edge : states_[s].edges) {
+            StateId t = targets_[edge.transition];
+            if (t == s) continue;
+            std::uint64_t n = self(self, t);
+            after = choice ? (after & n) : (after | n);
+            any = true;
+        }
+        if (!any) after = 0;
+        visiting[s] = false;
+        memo[s] = own | after;
+        return *memo[s];
+    };
+    for (std::size_t k = 0; k < ir_.triggers.size(); ++k)
+        required_roles_.push_back(needs(needs, targets_[trigger_transitions_[k]]));
+
     timer_events_.resize(ir_.timers.size());
     cancel_on_.resize(ir_.timers.size());
     for (std::size_t t = 0; t < ir_.timers.size(); ++t) {

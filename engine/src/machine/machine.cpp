@@ -102,6 +102,17 @@ private:
         }
     }
 
+    // A message to a role that may have been left without a value at start
+    // (one needed only on some paths). Required roles are never null, and
+    // checking only the optional ones keeps the common path free of parsing.
+    bool addressed_to_role(ir::Action const& a) {
+        bool message = a.kind == "request_signature" || a.kind == "remind" || a.kind == "send_code" ||
+                       a.kind == "notify";
+        if (!message) return false;
+        auto r = def_.find_role(a.target);
+        return r && inst_.trigger >= 0 && !(def_.required_roles(inst_.trigger) & (std::uint64_t{1} << *r));
+    }
+
     bool lists(StateId s, TimerId t) const {
         auto const& ts = def_.state(s).timers;
         return std::binary_search(ts.begin(), ts.end(), t);
@@ -198,6 +209,12 @@ private:
                     e.error = x.what();
                 }
             }
+            if (e.error.empty() && addressed_to_role(a)) {
+                json const* who = member(member(&data(), "roles"), a.target.c_str());
+                if (!who || who->is_null())
+                    e.error = "role `" + a.target + "` has no value in this envelope (the event that started it "
+                              "did not give one)";
+            }
             obs_.action(inst_, e);
             step_.effects.push_back(std::move(e));
         }
@@ -259,7 +276,9 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
     s.envelope = &envelope;
     s.roles = &roles;
     s.now = now;
-    for (auto const& role : d.ir().roles) {
+    std::uint64_t required = d.required_roles(trigger);
+    for (std::size_t r = 0; r < d.ir().roles.size(); ++r) {
+        auto const& role = d.ir().roles[r];
         json v;
         try {
             v = evaluate(role.source, s);
@@ -267,6 +286,11 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
             throw StartError("role `" + role.name + "` (" + ir::to_text(role.source) + "): " + e.what());
         }
         if (v.is_string()) v = json{{"email", v}};
+        if (v.is_null() && !(required & (std::uint64_t{1} << r))) {
+            // Needed only on some paths: checked when a message goes to it.
+            roles[role.name] = nullptr;
+            continue;
+        }
         if (!v.is_object())
             throw StartError("role `" + role.name + "` is `" + ir::to_text(role.source) + "`, which is " +
                              describe_role(v) + " in this event; it must be an email string or an object");

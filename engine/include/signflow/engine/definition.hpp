@@ -79,6 +79,12 @@ public:
     // The state a transition leads to, and the transition out of `start`
     // that trigger `k` takes.
     StateId target(std::uint32_t transition) const { return targets_[transition]; }
+    // The roles an envelope started by trigger `k` surely needs (bit per role
+    // number): the signers and code recipients of the states its path
+    // reaches before any `when`. An event that lacks one of them cannot
+    // start an envelope; roles needed only in some branches are checked when
+    // the envelope gets there (their messages fail with the reason).
+    std::uint64_t required_roles(int k) const { return required_roles_[static_cast<std::size_t>(k)]; }
     std::uint32_t trigger_transition(int k) const { return trigger_transitions_[static_cast<std::size_t>(k)]; }
 
 private:
@@ -99,6 +105,7 @@ private:
     std::unordered_map<std::string, ExternalEvent> external_;
     std::vector<StateId> targets_;                     // by transition
     std::vector<std::uint32_t> trigger_transitions_;  // by trigger
+    std::vector<std::uint64_t> required_roles_;        // by trigger
 };
 
 using DefinitionPtr = std::shared_ptr<Definition const>;
