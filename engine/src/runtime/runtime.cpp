@@ -132,6 +132,20 @@ struct Runtime::Impl {
         return false;
     }
 
+    // A request about one envelope (a signer's act, a cancel): one part, whose
+    // answer is the ticket's. Null when the request is a retry, answered already.
+    std::pair<std::shared_ptr<Ticket>, std::shared_ptr<Part>> one_envelope_request(std::string const& key,
+                                                                                   ReplyFn reply) {
+        if (replay(key, reply)) return {};
+        ++in_flight;
+        auto ticket = std::make_shared<Ticket>(1);
+        ticket->idempotency_key = key;
+        ticket->reply = std::move(reply);
+        auto part = std::make_shared<Part>();
+        ticket->answer = [part] { return Reply{part->status, part->body}; };
+        return {ticket, part};
+    }
+
     void internal(std::int64_t id, std::string const& event, OutboxUpdate delivered) {
         Shard& s = shard_of(id);
         asio::post(s.strand(), [&s, id, event, delivered = std::move(delivered)]() mutable {
@@ -347,31 +361,23 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
         return reply({404, {{"error", "unknown signer event `" + what + "`"},
                             {"known", {"signed", "declined", "verified", "verification_failed"}}}});
-    if (m.replay(key, reply)) return;
-    ++m.in_flight;
-    auto ticket = std::make_shared<Ticket>(1);
-    ticket->idempotency_key = key;
-    ticket->reply = std::move(reply);
-    auto part = std::make_shared<Part>();
-    ticket->answer = [part] { return Reply{part->status, part->body}; };
+    auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
+    if (!ticket) return;
     auto shared = std::make_shared<json const>(std::move(data));
     Shard& sh = m.shard_of(id);
     std::string event = what + "(" + role + ")";
-    asio::post(sh.strand(), [&sh, id, event, shared, ticket, part] { sh.signer(id, event, shared, ticket, part); });
+    asio::post(sh.strand(), [&sh, id, event, shared, ticket = ticket, part = part] {
+        sh.signer(id, event, shared, ticket, part);
+    });
 }
 
 void Runtime::cancel(std::int64_t id, std::string const& reason, std::string const& key, ReplyFn reply) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
-    if (m.replay(key, reply)) return;
-    ++m.in_flight;
-    auto ticket = std::make_shared<Ticket>(1);
-    ticket->idempotency_key = key;
-    ticket->reply = std::move(reply);
-    auto part = std::make_shared<Part>();
-    ticket->answer = [part] { return Reply{part->status, part->body}; };
+    auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
+    if (!ticket) return;
     Shard& sh = m.shard_of(id);
-    asio::post(sh.strand(), [&sh, id, reason, ticket, part] { sh.cancel(id, reason, ticket, part); });
+    asio::post(sh.strand(), [&sh, id, reason, ticket = ticket, part = part] { sh.cancel(id, reason, ticket, part); });
 }
 
 namespace {

@@ -358,6 +358,15 @@ void Shard::correlate(std::string const& event, std::shared_ptr<json const> data
     ctx_.committer.submit(std::move(entry));
 }
 
+// The answer about an envelope this shard does not run: it has ended (409),
+// or there is no such envelope (404).
+void Shard::not_running(std::int64_t id, Part& part) {
+    auto rec = ctx_.store.find_instance(id);
+    part.status = rec ? 409 : 404;
+    part.body = rec ? json{{"error", "the envelope has ended"}, {"id", id}, {"state", rec->state}, {"status", rec->status}}
+                    : json{{"error", "no envelope with this id"}, {"id", id}};
+}
+
 void Shard::signer(std::int64_t id, std::string const& event, std::shared_ptr<json const> data,
                    std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
     Instant now = now_instant();
@@ -365,11 +374,7 @@ void Shard::signer(std::int64_t id, std::string const& event, std::shared_ptr<js
     entry.ticket = std::move(ticket);
     auto it = instances_.find(id);
     if (it == instances_.end()) {
-        auto rec = ctx_.store.find_instance(id);
-        part->status = rec ? 409 : 404;
-        part->body = rec ? json{{"error", "the envelope has ended"}, {"id", id}, {"state", rec->state},
-                                {"status", rec->status}}
-                         : json{{"error", "no envelope with this id"}, {"id", id}};
+        not_running(id, *part);
     } else {
         std::string refusal;
         if (apply(it->second, Event{event, data.get()}, now, entry.change, &refusal)) {
@@ -391,10 +396,7 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
     entry.ticket = std::move(ticket);
     auto it = instances_.find(id);
     if (it == instances_.end()) {
-        auto rec = ctx_.store.find_instance(id);
-        part->status = rec ? 409 : 404;
-        part->body = rec ? json{{"error", "the envelope has already ended"}, {"id", id}, {"status", rec->status}}
-                         : json{{"error", "no envelope with this id"}, {"id", id}};
+        not_running(id, *part);
     } else {
         Instance& inst = it->second;
         inst.status = Status::cancelled;

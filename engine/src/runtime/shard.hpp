@@ -73,6 +73,7 @@ private:
     void timers(Instance const& inst, Step const& step, Change& change);
     void awaiting(Instance const& inst, StateId from);
     void forget(Instance const& inst);
+    void not_running(std::int64_t id, Part& part);
     void arm(std::int64_t instance, TimerId timer, std::int64_t due_ms, std::int64_t fired);
     void disarm(std::int64_t instance, TimerId timer);
     void schedule();
