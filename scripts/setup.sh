@@ -11,7 +11,7 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
   # tests, fuzzing and benchmarks
-  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3-aiosmtpd
+  catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3 python3-aiosmtpd
 )
 
 missing=()
