@@ -1,10 +1,15 @@
 #pragma once
 // The subcommands of `signflow`. Each returns the process exit code
 // (files.hpp); main.cpp wires them to CLI11.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace signflow::stdlib {
 class StandardCatalog;
@@ -69,5 +74,12 @@ struct ServeOptions {
     bool no_watch = false;
 };
 int run_serve(ServeOptions const& options);
+
+// Commands that register themselves: each adds its subcommands to `app` and,
+// when one of them is chosen, sets `run` to what main calls after parsing.
+using Runner = std::function<int()>;
+void add_form_commands(CLI::App& app, Runner& run);   // documents/form_commands.cpp: fields, fill
+void add_sign_commands(CLI::App& app, Runner& run);   // documents/sign_commands.cpp: verify, keys
+void add_audit_commands(CLI::App& app, Runner& run);  // audit_command.cpp: audit verify, audit export
 
 }  // namespace signflow::app

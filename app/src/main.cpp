@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--max-body", serve.max_body, "Largest request body in bytes")->capture_default_str();
     serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
 
+    Runner run;
+    add_form_commands(app, run);
+    add_sign_commands(app, run);
+    add_audit_commands(app, run);
+
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
         if (*fmt_cmd) return run_fmt(fmt);
         if (*simulate_cmd) return run_simulate(simulate);
         if (*serve_cmd) return run_serve(serve);
+        if (run) return run();
     } catch (InputError const& e) {
         std::cerr << "signflow: " << e.what() << "\n";
         return exit_usage;

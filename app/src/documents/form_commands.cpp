@@ -1,0 +1,9 @@
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace signflow::app {
+
+void add_form_commands(CLI::App& /*app*/, Runner& /*run*/) {}
+
+}  // namespace signflow::app

@@ -1,0 +1,1 @@
+# The attach part of signflow_documents.

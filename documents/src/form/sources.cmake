@@ -1,0 +1,1 @@
+# The form part of signflow_documents.

@@ -1,0 +1,1 @@
+# The sign part of signflow_documents.

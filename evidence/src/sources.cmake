@@ -1,0 +1,1 @@
+# Sources of signflow_evidence.

@@ -1,0 +1,1 @@
+# The attach tests of signflow_document_tests.

@@ -1,0 +1,1 @@
+# The form tests of signflow_document_tests.

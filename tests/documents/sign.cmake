@@ -1,0 +1,1 @@
+# The sign tests of signflow_document_tests.
