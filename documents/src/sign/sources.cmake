@@ -1,1 +1,11 @@
-# The sign part of signflow_documents.
+# The sign part of signflow_documents: keys, PAdES signing (PoDoFo +
+# OpenSSL CMS), RFC 3161 timestamps over a small HTTP client, verification.
+target_sources(signflow_documents PRIVATE
+  src/sign/keys.cpp
+  src/sign/http_post.cpp
+  src/sign/cades.cpp
+  src/sign/appearance.cpp
+  src/sign/signing.cpp
+  src/sign/pdf_scan.cpp
+  src/sign/verify.cpp
+)

@@ -1,0 +1,115 @@
+#include "sign/appearance.hpp"
+
+#include "signflow/documents/error.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace signflow::documents::sign_detail {
+
+using namespace PoDoFo;
+
+namespace {
+
+constexpr char const* latin_font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr char const* cjk_font = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
+
+// True when `text` has a code point DejaVu Sans lacks that Droid Sans
+// Fallback has: CJK ideographs, kana, hangul, CJK punctuation and
+// full-width forms (U+2E80 and up, below the surrogates/private use).
+bool needs_cjk_font(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0xe0) continue;
+        // A 3-byte UTF-8 sequence: U+0800..U+FFFF.
+        if (i + 2 < text.size() && c < 0xf0) {
+            unsigned code = ((c & 0x0fu) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3fu) << 6) |
+                            (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
+            if (code >= 0x2e80 && code < 0xd800) return true;
+            if (code >= 0xff00 && code < 0xfff0) return true;
+        }
+    }
+    return false;
+}
+
+PdfFont* font_for(PdfMemDocument& document, std::string_view text) {
+    bool cjk = needs_cjk_font(text);
+    char const* path = cjk ? cjk_font : latin_font;
+    // A subset: only the glyphs drawn are embedded (a few KB instead of the
+    // whole 750 KB / 4 MB file in every signature's update).
+    PdfFont* font = document.CreateFontSubset(cjk ? "Droid Sans Fallback" : "DejaVu Sans", false, false, false,
+                                              PdfEncodingFactory::GlobalIdentityEncodingInstance(), path);
+    if (!font) throw DocumentError(std::string("cannot load the signature font ") + path);
+    return font;
+}
+
+PdfString utf8(std::string const& text) { return PdfString(reinterpret_cast<pdf_utf8 const*>(text.c_str())); }
+
+// The largest size (at most `largest`) at which `text` fits `width`.
+double fitting_size(PdfFont* font, PdfString const& text, double width, double largest) {
+    font->SetFontSize(static_cast<float>(largest));
+    double measured = font->GetFontMetrics()->StringWidth(text);
+    if (measured <= width || measured <= 0) return largest;
+    return std::max(4.0, largest * width / measured);
+}
+
+}  // namespace
+
+void draw_appearance(PdfMemDocument& document, PdfSignatureField& field, PdfRect const& rect,
+                     Appearance const& appearance) {
+    double const width = rect.GetWidth(), height = rect.GetHeight();
+    PdfXObject canvas(PdfRect(0, 0, width, height), &document);
+    PdfPainter painter;
+    painter.SetPage(&canvas);
+    try {
+        double const pad = std::min(4.0, height / 10);
+        // A thin frame, so the box reads as a signature even without an image.
+        painter.SetStrokingColor(0.45, 0.45, 0.5);
+        painter.SetStrokeWidth(0.6);
+        painter.Rectangle(0.5, 0.5, width - 1, height - 1);
+        painter.Stroke();
+
+        double date_band = appearance.date_text.empty() ? 0 : std::max(7.0, height * 0.18);
+        double top = height - pad, bottom = pad + date_band;
+        if (!appearance.image_png.empty()) {
+            PdfImage image(&document);
+            image.LoadFromData(reinterpret_cast<unsigned char const*>(appearance.image_png.data()),
+                               static_cast<pdf_long>(appearance.image_png.size()));
+            double image_height = (top - bottom) * (appearance.name.empty() ? 1.0 : 0.6);
+            double scale = std::min((width - 2 * pad) / image.GetWidth(), image_height / image.GetHeight());
+            double drawn_width = image.GetWidth() * scale, drawn_height = image.GetHeight() * scale;
+            painter.DrawImage(pad, top - drawn_height, &image, scale, scale);
+            top -= drawn_height;
+            (void)drawn_width;
+        }
+        painter.SetColor(0.05, 0.05, 0.2);
+        if (!appearance.name.empty() && top - bottom > 3) {
+            PdfFont* font = font_for(document, appearance.name);
+            auto text = utf8(appearance.name);
+            double size = fitting_size(font, text, width - 2 * pad, std::min(24.0, (top - bottom) * 0.8));
+            font->SetFontSize(static_cast<float>(size));
+            painter.SetFont(font);
+            double baseline = bottom + (top - bottom - size) / 2 + size * 0.2;
+            painter.DrawText(pad, baseline, text);
+        }
+        if (!appearance.date_text.empty()) {
+            PdfFont* font = font_for(document, appearance.date_text);
+            auto text = utf8(appearance.date_text);
+            double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, date_band * 0.9));
+            font->SetFontSize(static_cast<float>(size));
+            painter.SetFont(font);
+            painter.SetColor(0.3, 0.3, 0.3);
+            painter.DrawText(pad, pad + size * 0.25, text);
+        }
+        painter.FinishPage();
+    } catch (...) {
+        try {
+            painter.FinishPage();
+        } catch (...) {
+        }
+        throw;
+    }
+    field.SetAppearanceStream(&canvas);
+}
+
+}  // namespace signflow::documents::sign_detail
