@@ -1,1 +1,11 @@
-# The attach part of signflow_documents.
+# The attach part of signflow_documents: uploads (inspect_upload), embedded
+# files (embed_attachments) and the certificate of completion
+# (append_completion_page).
+target_sources(signflow_documents PRIVATE
+  src/attach/podofo_edge.cpp
+  src/attach/image_headers.cpp
+  src/attach/pdf_inspection.cpp
+  src/attach/inspect_upload.cpp
+  src/attach/embed_attachments.cpp
+  src/attach/certificate_layout.cpp
+  src/attach/completion_page.cpp)

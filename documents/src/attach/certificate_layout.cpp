@@ -1,0 +1,221 @@
+#include "attach/certificate_layout.hpp"
+
+#include "signflow/documents/error.hpp"
+
+namespace signflow::documents::attach {
+
+using namespace PoDoFo;
+
+namespace {
+
+constexpr char const* kMainFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr char const* kFallbackFont = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
+
+// A4 in points, and the margins of the certificate.
+constexpr double kPageWidth = 595.28, kPageHeight = 841.89;
+constexpr double kMargin = 56, kFooterY = 32;
+constexpr double kLineFactor = 1.35;  // line height ÷ font size
+
+// UTF-8 to code points; a malformed byte becomes U+FFFD rather than an
+// error: the text comes from signers (names, user agents).
+std::u32string decode(std::string const& s) {
+    std::u32string out;
+    for (std::size_t i = 0; i < s.size();) {
+        auto b = static_cast<unsigned char>(s[i]);
+        int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+        if (n < 0 || i + static_cast<std::size_t>(n) >= s.size()) {  // bad lead byte, or cut short
+            out.push_back(U'\uFFFD');
+            ++i;
+            continue;
+        }
+        char32_t c = n == 0 ? b : b & (0x3F >> n);
+        bool ok = true;
+        for (int k = 1; k <= n; ++k) {
+            auto cont = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((cont & 0xC0) != 0x80) { ok = false; break; }
+            c = (c << 6) | (cont & 0x3F);
+        }
+        if (!ok) { out.push_back(U'\uFFFD'); ++i; continue; }
+        i += static_cast<std::size_t>(n) + 1;
+        // Control characters would be drawn as boxes; PoDoFo 0.9.8's
+        // Identity-H encoding covers the Basic Multilingual Plane only.
+        if (c < 0x20 || c == 0x7F) c = U' ';
+        else if (c > 0xFFFF || (c >= 0xD800 && c <= 0xDFFF)) c = U'\uFFFD';
+        out.push_back(c);
+    }
+    return out;
+}
+
+std::string encode(std::u32string_view text) {
+    std::string out;
+    for (char32_t c : text) {
+        if (c < 0x80) out.push_back(static_cast<char>(c));
+        else if (c < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        } else {
+            out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        }
+    }
+    return out;
+}
+
+PdfString unicode(std::u32string_view text) {
+    std::string utf8 = encode(text);
+    return PdfString(reinterpret_cast<pdf_utf8 const*>(utf8.c_str()));
+}
+
+PdfFont* load_font(PdfMemDocument& document, char const* name, char const* file) {
+    PdfFont* font = nullptr;
+    try {
+        font = document.CreateFontSubset(name, false, false, false, PdfEncodingFactory::GlobalIdentityEncodingInstance(),
+                                         file);
+    } catch (PdfError const& e) {
+        throw DocumentError(std::string("the certificate's font ") + file + " cannot be loaded (" +
+                            PdfError::ErrorMessage(e.GetError()) + ")");
+    }
+    if (!font) throw DocumentError(std::string("the certificate's font ") + file + " cannot be loaded");
+    return font;
+}
+
+}  // namespace
+
+TextSetter::TextSetter(PdfMemDocument& document)
+    : document_(document), main_(load_font(document, "DejaVu Sans", kMainFont)) {}
+
+PdfFont* TextSetter::font_for(char32_t c) {
+    if (c == U' ' || main_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return main_;
+    if (!fallback_) fallback_ = load_font(document_, "Droid Sans Fallback", kFallbackFont);
+    if (fallback_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return fallback_;
+    return main_;  // neither has it: DejaVu's "missing glyph" box
+}
+
+double TextSetter::width(std::string const& utf8, double size) {
+    double total = 0;
+    for (char32_t c : decode(utf8)) {
+        PdfFont* font = font_for(c);
+        font->SetFontSize(static_cast<float>(size));
+        total += font->GetFontMetrics()->UnicodeCharWidth(static_cast<unsigned short>(c));
+    }
+    return total;
+}
+
+std::vector<Line> TextSetter::wrap(Line const& line, double max_width) {
+    std::u32string text = decode(line.text);
+    std::vector<Line> out;
+    auto emit = [&](std::u32string_view part) {
+        Line piece = line;
+        piece.text = encode(part);
+        if (!out.empty()) piece.gap_before = 0;
+        out.push_back(std::move(piece));
+    };
+    auto char_width = [&](char32_t c) {
+        PdfFont* font = font_for(c);
+        font->SetFontSize(static_cast<float>(line.size));
+        return font->GetFontMetrics()->UnicodeCharWidth(static_cast<unsigned short>(c));
+    };
+    std::size_t start = 0, last_space = std::u32string::npos;
+    double w = 0, w_at_space = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        double cw = char_width(text[i]);
+        if (text[i] == U' ') {
+            last_space = i;
+            w_at_space = w + cw;
+        }
+        if (w + cw > max_width && i > start) {
+            if (last_space != std::u32string::npos && last_space > start) {
+                emit(std::u32string_view(text).substr(start, last_space - start));
+                start = last_space + 1;
+                w -= w_at_space;
+            } else {  // no space to break at: break before this character
+                emit(std::u32string_view(text).substr(start, i - start));
+                start = i;
+                w = 0;
+            }
+            last_space = std::u32string::npos;
+        }
+        w += cw;
+    }
+    if (start < text.size() || out.empty()) emit(std::u32string_view(text).substr(start));
+    return out;
+}
+
+void TextSetter::draw(PdfPainter& painter, double x, double y, std::string const& utf8, double size) {
+    std::u32string text = decode(utf8);
+    std::size_t i = 0;
+    while (i < text.size()) {
+        PdfFont* font = font_for(text[i]);
+        std::size_t j = i + 1;
+        while (j < text.size() && font_for(text[j]) == font) ++j;
+        font->SetFontSize(static_cast<float>(size));
+        painter.SetFont(font);
+        std::u32string_view run = std::u32string_view(text).substr(i, j - i);
+        painter.DrawText(x, y, unicode(run));
+        for (char32_t c : run) x += font->GetFontMetrics()->UnicodeCharWidth(static_cast<unsigned short>(c));
+        i = j;
+    }
+}
+
+int flow_onto_pages(PdfMemDocument& document, TextSetter& setter, std::vector<Block> const& blocks,
+                    std::string const& footer) {
+    double const text_width = kPageWidth - 2 * kMargin;
+    double const top = kPageHeight - kMargin, bottom = kMargin + 12;
+
+    // Wrap first, then cut into pages: the page count goes into every footer.
+    struct Placed {
+        Line line;
+        double y;
+    };
+    std::vector<std::vector<Placed>> pages(1);
+    double y = top;
+    for (auto const& block : blocks) {
+        std::vector<Line> lines;
+        for (auto const& line : block) {
+            auto wrapped = setter.wrap(line, text_width - line.indent);
+            lines.insert(lines.end(), wrapped.begin(), wrapped.end());
+        }
+        double height = 0;
+        for (auto const& line : lines) height += line.gap_before + line.size * kLineFactor;
+        // A block that does not fit starts a new page, unless it is taller
+        // than a page (then it runs over, line by line).
+        if (y - height < bottom && y < top && height <= top - bottom) {
+            pages.emplace_back();
+            y = top;
+        }
+        for (auto& line : lines) {
+            double step = line.gap_before + line.size * kLineFactor;
+            if (y - step < bottom) {
+                pages.emplace_back();
+                y = top;
+                step = line.size * kLineFactor;
+            }
+            y -= step;
+            pages.back().push_back({line, y});
+        }
+    }
+
+    int const count = static_cast<int>(pages.size());
+    for (int n = 0; n < count; ++n) {
+        PdfPage* page = document.CreatePage(PdfRect(0, 0, kPageWidth, kPageHeight));
+        if (!page) throw DocumentError("a page of the certificate of completion cannot be created");
+        PdfPainter painter;
+        painter.SetPage(page);
+        for (auto const& placed : pages[static_cast<std::size_t>(n)]) {
+            if (placed.line.grey) painter.SetColor(0.35, 0.35, 0.35);
+            else painter.SetColor(0, 0, 0);
+            setter.draw(painter, kMargin + placed.line.indent, placed.y, placed.line.text, placed.line.size);
+        }
+        painter.SetColor(0.35, 0.35, 0.35);
+        std::string foot = footer + " · page " + std::to_string(n + 1) + " of " + std::to_string(count);
+        setter.draw(painter, kMargin, kFooterY, foot, 7.5);
+        painter.SetStrokingColor(0.6, 0.6, 0.6);
+        painter.SetStrokeWidth(0.5);
+        painter.DrawLine(kMargin, kFooterY + 11, kPageWidth - kMargin, kFooterY + 11);
+        painter.FinishPage();
+    }
+    return count;
+}
+
+}  // namespace signflow::documents::attach

@@ -1,0 +1,117 @@
+// append_completion_page: the certificate of completion's JSON, laid out as
+// blocks of lines (certificate_layout does the fonts, wrapping and pages),
+// appended in one incremental update.
+#include "signflow/documents/completion.hpp"
+
+#include "attach/certificate_layout.hpp"
+#include "attach/podofo_edge.hpp"
+#include "signflow/documents/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace signflow::documents {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char const* kMissing = "—";
+
+// A value as the page shows it: strings as they are, numbers as written,
+// missing or null as a dash.
+std::string text(json const& object, char const* key) {
+    if (!object.is_object()) return kMissing;
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return kMissing;
+    if (it->is_string()) return it->get<std::string>();
+    return it->dump();
+}
+
+void require(json const& certificate, char const* key, bool (json::*is)() const noexcept, char const* kind) {
+    auto it = certificate.find(key);
+    if (it == certificate.end())
+        throw DocumentError(std::string("the certificate of completion has no \"") + key + "\"");
+    if (!((*it).*is)())
+        throw DocumentError(std::string("the certificate of completion's \"") + key + "\" is not " + kind);
+}
+
+void check_shape(json const& certificate) {
+    if (!certificate.is_object()) throw DocumentError("the certificate of completion is not a JSON object");
+    if (!certificate.contains("envelope"))
+        throw DocumentError("the certificate of completion has no \"envelope\"");
+    if (!certificate["envelope"].is_number_integer() && !certificate["envelope"].is_string())
+        throw DocumentError("the certificate of completion's \"envelope\" is not a number or a string");
+    require(certificate, "document_sha256", &json::is_string, "a string");
+    require(certificate, "chain_head", &json::is_string, "a string");
+    require(certificate, "signers", &json::is_array, "a list");
+    require(certificate, "events", &json::is_array, "a list");
+}
+
+using attach::Block;
+using attach::Line;
+
+Line heading(std::string t) { return {std::move(t), 12, 0, 10, false}; }
+Line label(std::string t) { return {std::move(t), 7.5, 0, 4, true}; }
+Line body(std::string t, double indent = 0) { return {std::move(t), 9, indent, 0, false}; }
+Line detail(std::string t) { return {std::move(t), 8, 12, 0, true}; }
+
+std::vector<Block> blocks_of(json const& c) {
+    std::vector<Block> blocks;
+    std::string envelope = text(c, "envelope");
+    blocks.push_back({{"Certificate of completion", 18, 0, 0, false},
+                      body("Envelope " + envelope + " · workflow " + text(c, "workflow")),
+                      body("Generated at " + text(c, "generated_at") + " by signflow"),
+                      label("DOCUMENT SHA-256 (the document as filled, before signatures)"),
+                      body(text(c, "document_sha256"))});
+
+    auto const& signers = c["signers"];
+    for (std::size_t i = 0; i < signers.size(); ++i) {
+        json const& s = signers[i];
+        Block block;
+        if (i == 0) block.push_back(heading("Signers (" + std::to_string(signers.size()) + ")"));
+        block.push_back(body(text(s, "role") + ": " + text(s, "name") + " <" + text(s, "email") + ">"));
+        block.back().gap_before = 4;
+        block.push_back(detail("Time zone " + text(s, "zone") + " · authentication: " + text(s, "auth")));
+        blocks.push_back(std::move(block));
+    }
+
+    auto const& events = c["events"];
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        json const& e = events[i];
+        Block block;
+        if (i == 0) block.push_back(heading("Events (" + std::to_string(events.size()) + ")"));
+        block.push_back(body(std::to_string(i + 1) + ". " + text(e, "kind") + " by " + text(e, "actor")));
+        block.back().gap_before = 4;
+        block.push_back(detail("UTC " + text(e, "at") + " · local " + text(e, "local")));
+        std::string how = "IP " + text(e, "ip");
+        if (e.is_object() && e.contains("method") && !e["method"].is_null()) how += " · method: " + text(e, "method");
+        block.push_back(detail(how));
+        block.push_back(detail("User agent: " + text(e, "user_agent")));
+        if (e.is_object() && e.contains("reason") && !e["reason"].is_null())
+            block.push_back(detail("Reason: " + text(e, "reason")));
+        blocks.push_back(std::move(block));
+    }
+
+    blocks.push_back({heading("Audit trail"),
+                      body(text(c, "entries") + " entries, each holding the SHA-256 of the one before."),
+                      label("FINAL HASH OF THE AUDIT CHAIN"), body(text(c, "chain_head")),
+                      detail("Check it offline with: signflow audit verify EXPORT.json")});
+    return blocks;
+}
+
+}  // namespace
+
+std::string append_completion_page(std::string_view pdf, json const& certificate) {
+    check_shape(certificate);
+    auto document = attach::load_for_update(pdf, "the document");
+    try {
+        attach::TextSetter setter(*document);
+        attach::flow_onto_pages(*document, setter, blocks_of(certificate),
+                                "signflow certificate of completion · envelope " + text(certificate, "envelope"));
+    } catch (PoDoFo::PdfError const& e) {
+        throw DocumentError("drawing the certificate of completion failed: " + attach::describe_pdf_error(e));
+    }
+    return attach::write_incremental_update(*document, pdf, "the document");
+}
+
+}  // namespace signflow::documents
