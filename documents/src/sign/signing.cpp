@@ -15,6 +15,7 @@
 
 #include <podofo/podofo.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -132,7 +133,12 @@ std::string pdf_date(std::chrono::system_clock::time_point when) {
     return text;
 }
 
-PdfString utf8(std::string const& text) { return PdfString(reinterpret_cast<pdf_utf8 const*>(text.c_str())); }
+// A text string: plain bytes when ASCII (readable in the file), else
+// UTF-16BE with a BOM, which every reader understands.
+PdfString utf8(std::string const& text) {
+    bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    return ascii ? PdfString(text) : PdfString(reinterpret_cast<pdf_utf8 const*>(text.c_str()));
+}
 
 // The DER bytes to reserve for the CMS: certificates, the signature value,
 // the signed attributes; a timestamp token brings the TSA's own certificate
@@ -215,7 +221,11 @@ std::string sign_with_podofo(std::string_view pdf, Credentials const& credential
                                                                          ePdfAnnotationFlags_Hidden));
         field.emplace(widget, form, &document);
         std::string name = look.field;
-        if (name.empty()) name = "Signature" + std::to_string(existing.size() + 1);
+        for (std::size_t n = existing.size() + 1; name.empty(); ++n) {
+            name = "Signature" + std::to_string(n);
+            for (auto const& other : existing)
+                if (other.name == name) name.clear();
+        }
         field->SetFieldName(utf8(name));
     }
 
