@@ -1,0 +1,73 @@
+// The certificate of completion (certificate.hpp): the chain, checked, read
+// as a list of events per signer.
+#include "signflow/evidence/certificate.hpp"
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+
+namespace signflow::evidence {
+
+using json = nlohmann::json;
+
+json completion_certificate(std::int64_t envelope, std::string const& workflow, std::string const& document_sha256,
+                            json const& signers, std::span<AuditEntry const> chain,
+                            std::optional<std::int64_t> generated_at_ms) {
+    auto verdict = verify_chain(chain);
+    if (!verdict.ok)
+        throw std::invalid_argument("no certificate for a broken audit chain: entry " +
+                                    std::to_string(verdict.first_bad) + ": " + verdict.problem + " — " +
+                                    verdict.explanation);
+    if (!chain.empty() && chain.front().envelope != envelope)
+        throw std::invalid_argument("the audit chain is envelope " + std::to_string(chain.front().envelope) +
+                                    "'s, not envelope " + std::to_string(envelope) + "'s");
+    if (!signers.is_array()) throw std::invalid_argument("signers: not an array");
+
+    std::map<std::string, std::size_t> by_role;  // role -> index in `listed`
+    json listed = json::array();
+    for (std::size_t i = 0; i < signers.size(); ++i) {
+        auto const& s = signers[i];
+        auto role = s.is_object() ? s.find("role") : s.end();
+        if (!s.is_object() || role == s.end() || !role->is_string() || role->get_ref<std::string const&>().empty())
+            throw std::invalid_argument("signers[" + std::to_string(i) + "]: no role");
+        by_role[role->get<std::string>()] = i;
+        listed.push_back(s);
+    }
+
+    json events = json::array();
+    for (auto const& e : chain) {
+        std::string method;
+        auto signer = by_role.find(e.actor);
+        if (auto m = e.detail.find("method"); m != e.detail.end() && m->is_string())
+            method = m->get<std::string>();
+        else if (signer != by_role.end() && listed[signer->second].contains("auth") &&
+                 listed[signer->second]["auth"].is_string())
+            method = listed[signer->second]["auth"].get<std::string>();
+        events.push_back({{"seq", e.seq},   {"at", e.at},     {"local", e.local},
+                          {"zone", e.zone}, {"kind", e.kind}, {"actor", e.actor},
+                          {"ip", e.ip},     {"user_agent", e.user_agent}, {"method", method}});
+        if (signer != by_role.end() && (e.kind == kinds::signed_ || e.kind == kinds::declined)) {
+            auto& who = listed[signer->second];
+            who[e.kind == kinds::signed_ ? "signed_at" : "declined_at"] = e.at;
+            who[e.kind == kinds::signed_ ? "signed_local" : "declined_local"] = e.local;
+        }
+    }
+
+    auto now = generated_at_ms ? *generated_at_ms
+                               : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+    return {
+        {"format", "signflow-certificate/1"},
+        {"envelope", envelope},
+        {"workflow", workflow},
+        {"document_sha256", document_sha256},
+        {"signers", std::move(listed)},
+        {"events", std::move(events)},
+        {"chain_head", verdict.head},
+        {"entries", verdict.entries},
+        {"generated_at", format_utc(now)},
+    };
+}
+
+}  // namespace signflow::evidence
