@@ -28,6 +28,7 @@ struct Parser {
     std::size_t at = 0;
 
     void skip_space() {
+        if (at > in.size()) at = in.size();
         while (at < in.size()) {
             if (is_space(in[at])) {
                 ++at;
@@ -39,7 +40,7 @@ struct Parser {
         }
     }
 
-    bool starts(std::string_view word) const { return in.substr(at, word.size()) == word; }
+    bool starts(std::string_view word) const { return at <= in.size() && in.substr(at, word.size()) == word; }
 
     // A bare token (number or keyword) at `at`.
     std::string_view token() {
