@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of untrusted input with libFuzzer: the workflow compiler
 # (tests/fuzz/compile_fuzzer.cpp), event bodies through the engine
-# (event_fuzzer.cpp) and scenario files (scenario_fuzzer.cpp), SECONDS each.
+# (event_fuzzer.cpp), scenario files (scenario_fuzzer.cpp) and uploaded files
+# through inspect_upload and PoDoFo (upload_fuzzer.cpp), SECONDS each.
 #
 #   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
 #
@@ -41,6 +42,7 @@ if ! ninja -C "$build" -t targets all | grep -q '^compile_fuzzer:'; then
 fi
 targets=(compile_fuzzer event_fuzzer)
 if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+=(scenario_fuzzer); fi
+if ninja -C "$build" -t targets all | grep -q '^upload_fuzzer:'; then targets+=(upload_fuzzer); fi
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 
 artifacts="$build/fuzz-artifacts"
@@ -97,5 +99,10 @@ if [[ " ${targets[*]} " == *" scenario_fuzzer "* ]]; then
   rm -rf "$seeds" && mkdir -p "$seeds"
   for f in examples/*.scenario tests/engine/scenarios/**/*.scenario; do cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"; done
   fuzz scenario_fuzzer "$seeds" "" 65536
+fi
+# Uploads: the committed seeds are read, never written (libFuzzer adds to the
+# first folder, the working corpus, only).
+if [[ " ${targets[*]} " == *" upload_fuzzer "* ]]; then
+  fuzz upload_fuzzer tests/fuzz/seeds/uploads tests/fuzz/dict/upload.dict 65536
 fi
 echo "fuzz.sh: no crash in ${seconds}s per fuzzer" >&2

@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace signflow::documents;
 using namespace attach_test;
 using Catch::Matchers::Contains;
@@ -195,4 +197,55 @@ TEST_CASE("embedding: into a PDF with cross-reference streams", "[attach]") {
 TEST_CASE("embedding: a document that is not a PDF is an error that says so", "[attach]") {
     CHECK_THROWS_WITH(embed_attachments("not a pdf", {{"a.txt", "text/plain", "x", ""}}),
                       Contains("the document cannot be loaded"));
+}
+
+TEST_CASE("uploads: hostile PDF structures are refused, and the process lives on", "[attach]") {
+    auto folder = scratch() / "hostile";
+    Run made = run("/usr/bin/python3 " SIGNFLOW_SOURCE_DIR "/tests/documents/attach/hostile_pdfs.py " + folder.string());
+    REQUIRE(made.status == 0);
+    UploadLimits limits;
+    limits.max_decoded_bytes = 16 * 1024 * 1024;
+    std::map<std::string, std::string> expected = {
+        {"deep_arrays.pdf", "the PDF is damaged: it nests objects 100001 levels deep (the limit is 100)"},
+        {"deep_dicts.pdf", "the PDF is damaged: it nests objects 50001 levels deep (the limit is 100)"},
+        {"deep_dicts_in_objstm.pdf", "the PDF is damaged: it nests objects 50000 levels deep"},
+        {"pages_cycle.pdf", "the PDF is damaged: its page list is broken"},
+        {"pages_cycle2.pdf", "the PDF is damaged: its page list is broken"},
+        {"pages_deep.pdf", "the PDF is damaged"},
+        {"pages_count_lies.pdf", "the limit is 500"},
+        {"pages_count_short.pdf", "the PDF is damaged: page 2 of 3 is missing"},
+        {"pages_count_negative.pdf", "the PDF is damaged: it has no pages"},
+        {"xref_size_huge.pdf", "the PDF is damaged"},
+        {"flate_bomb.pdf", "unpacks to more than 16 MB"},
+        {"dangling_reference.pdf", "the PDF is damaged: object 9 0 is referenced but missing"},
+        {"encrypt_escaped.pdf", "the PDF is encrypted"},
+    };
+    int seen = 0;
+    for (auto const& entry : fs::directory_iterator(folder)) {
+        std::string name = entry.path().filename().string();
+        INFO(name);
+        std::string bytes = read_file(entry.path());
+        if (name.rfind("ok_", 0) == 0) {
+            CHECK(inspect_upload(bytes, name, limits).pages == 1);
+            continue;
+        } else {
+            REQUIRE(expected.count(name) == 1);
+            CHECK_THAT(refusal(bytes, name, limits), Contains(expected[name]));
+        }
+        ++seen;
+    }
+    CHECK(seen == static_cast<int>(expected.size()));
+}
+
+TEST_CASE("uploads: inputs that crashed or leaked PoDoFo in fuzzing are refused", "[attach]") {
+    // tests/fuzz/podofo-crashes/README.md says what each one did.
+    int seen = 0;
+    for (char const* folder : {"guarded", "leaks"})
+        for (auto const& entry :
+             fs::directory_iterator(fs::path(SIGNFLOW_SOURCE_DIR) / "tests/fuzz/podofo-crashes" / folder)) {
+            INFO(entry.path().string());
+            CHECK_THROWS_AS(inspect_upload(read_file(entry.path()), "crash.pdf"), DocumentError);
+            ++seen;
+        }
+    CHECK(seen >= 3);
 }

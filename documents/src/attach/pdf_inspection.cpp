@@ -1,5 +1,6 @@
 #include "attach/pdf_inspection.hpp"
 
+#include "attach/pdf_prescan.hpp"
 #include "attach/podofo_edge.hpp"
 #include "signflow/documents/error.hpp"
 
@@ -129,6 +130,27 @@ int count_and_visit_pages(PdfMemDocument& document, UploadLimits const& limits) 
     return pages;
 }
 
+// Deeper than this, a PDF is refused before PoDoFo reads it (its tokenizer
+// recurses once per level of dictionary, without a limit: pdf_prescan.hpp).
+// Real documents nest a dozen levels; 100 leaves room and keeps PoDoFo's
+// stack use far below a thread's 8 MB.
+constexpr int kMaxNesting = 100;
+
+void refuse_what_podofo_cannot_survive(std::string_view bytes, UploadLimits const& limits) {
+    Prescan scan = prescan_pdf(bytes, limits.max_decoded_bytes);
+    if (scan.encrypted)
+        throw DocumentError(
+            "the PDF is encrypted (it has a password or restrictions); please upload a copy without protection");
+    if (scan.budget_exceeded)
+        throw DocumentError("the PDF's compressed data unpacks to more than " +
+                            std::to_string(limits.max_decoded_bytes / (1024 * 1024)) + " MB; it cannot be accepted");
+    if (scan.deepest > kMaxNesting)
+        damaged("it nests objects " + std::to_string(scan.deepest) + " levels deep (the limit is " +
+                std::to_string(kMaxNesting) + ")");
+    if (scan.object_stream_unreadable)
+        damaged("its object streams use a compression other than Flate, which this service does not accept");
+}
+
 // PoDoFo's parser limits are process-wide statics; set them once. The object
 // cap bounds what a lying cross-reference table makes PoDoFo allocate before
 // load_every_object can count (PoDoFo's default is 8.4 million entries).
@@ -143,6 +165,7 @@ void set_parser_limits(UploadLimits const& limits) {
 
 int inspect_pdf(std::string_view bytes, UploadLimits const& limits) {
     set_parser_limits(limits);
+    refuse_what_podofo_cannot_survive(bytes, limits);
     try {
         PdfMemDocument document;
         try {
@@ -150,9 +173,6 @@ int inspect_pdf(std::string_view bytes, UploadLimits const& limits) {
         } catch (PdfError const& e) {
             if (e.GetError() == ePdfError_InvalidPassword)
                 throw DocumentError("the PDF is protected by a password; please upload a copy without one");
-            if (e.GetError() == ePdfError_ValueOutOfRange)
-                throw DocumentError("the PDF claims more objects than a document may have (the limit is " +
-                                    std::to_string(limits.max_objects) + "); it cannot be accepted");
             damaged(describe_pdf_error(e));
         }
         if (document.GetEncrypted())

@@ -51,7 +51,8 @@ std::string describe_pdf_error(PdfError const& error) {
     std::string out = phrase(error.GetError());
     // PoDoFo's detail, when a frame has one, says which object or offset.
     for (auto const& info : error.GetCallstack()) {
-        if (info.GetInformation().empty()) continue;
+        // PoDoFo's parser adds this to every error it passes on: says nothing.
+        if (info.GetInformation().empty() || info.GetInformation() == "Unable to load objects from file.") continue;
         std::string detail = info.GetInformation();
         if (detail.size() > 160) detail = detail.substr(0, 160) + "…";
         std::replace(detail.begin(), detail.end(), '\n', ' ');

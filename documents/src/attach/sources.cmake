@@ -9,3 +9,7 @@ target_sources(signflow_documents PRIVATE
   src/attach/embed_attachments.cpp
   src/attach/certificate_layout.cpp
   src/attach/completion_page.cpp)
+# zlib: pdf_prescan inflates object streams itself before PoDoFo parses them.
+find_package(ZLIB REQUIRED)
+target_sources(signflow_documents PRIVATE src/attach/pdf_prescan.cpp)
+target_link_libraries(signflow_documents PRIVATE ZLIB::ZLIB)
