@@ -20,7 +20,9 @@ json certificate(int events) {
               {"workflow", "nda_onboarding"},
               {"document_sha256", "9f2c1a7e5b3d4c6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"},
               {"signers", json::array({{{"role", "client"}, {"name", "王小明"}, {"email", "wang@example.cn"},
-                                        {"zone", "Asia/Shanghai"}, {"auth", "sms code"}},
+                                        {"zone", "Asia/Shanghai"}, {"auth", "sms code"},
+                                        {"signed_at", "2026-11-27T09:14:03.120Z"},
+                                        {"signed_local", "2026-11-27 17:14:03 CST"}},
                                        {{"role", "manager"}, {"name", "Ana Müller"}, {"email", "ana@example.com"},
                                         {"zone", "Europe/Berlin"}, {"auth", "email code"}}})},
               {"chain_head", "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc"},
@@ -30,7 +32,8 @@ json certificate(int events) {
     for (int i = 0; i < events; ++i) {
         char at[40];
         std::snprintf(at, sizeof at, "2026-11-27T09:%02d:%02d.120Z", (i / 60) % 60, i % 60);
-        list.push_back({{"at", at},
+        list.push_back({{"seq", 100 + i},
+                        {"at", at},
                         {"local", "2026-11-27 17:14:03 CST"},
                         {"kind", i == events - 1 ? "signed" : "event" + std::to_string(i)},
                         {"actor", "client"},
@@ -87,6 +90,8 @@ TEST_CASE("completion: one page with everything, original bytes untouched", "[at
     CHECK_THAT(text, Contains("203.0.113.1"));
     CHECK_THAT(text, Contains("signflow-test-agent-2"));  // the end of a wrapped user agent
     CHECK_THAT(text, Contains("page 1 of 1"));
+    CHECK_THAT(text, Contains("Signed 2026-11-27T09:14:03.120Z UTC"));  // from the signer's entry
+    CHECK_THAT(text, Contains("101. event1 by client"));                // numbered as in the chain
 }
 
 TEST_CASE("completion: many events flow onto several pages", "[attach]") {

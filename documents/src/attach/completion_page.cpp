@@ -18,14 +18,16 @@ namespace {
 constexpr char const* kMissing = "—";
 
 // A value as the page shows it: strings as they are, numbers as written,
-// missing or null as a dash.
+// missing, null or empty as a dash.
 std::string text(json const& object, char const* key) {
     if (!object.is_object()) return kMissing;
     auto it = object.find(key);
     if (it == object.end() || it->is_null()) return kMissing;
-    if (it->is_string()) return it->get<std::string>();
+    if (it->is_string()) return it->get_ref<std::string const&>().empty() ? kMissing : it->get<std::string>();
     return it->dump();
 }
+
+bool has(json const& object, char const* key) { return text(object, key) != kMissing; }
 
 void require(json const& certificate, char const* key, bool (json::*is)() const noexcept, char const* kind) {
     auto it = certificate.find(key);
@@ -72,6 +74,11 @@ std::vector<Block> blocks_of(json const& c) {
         block.push_back(body(text(s, "role") + ": " + text(s, "name") + " <" + text(s, "email") + ">"));
         block.back().gap_before = 4;
         block.push_back(detail("Time zone " + text(s, "zone") + " · authentication: " + text(s, "auth")));
+        // evidence::completion_certificate adds these from the chain.
+        if (has(s, "signed_at"))
+            block.push_back(detail("Signed " + text(s, "signed_at") + " UTC · local " + text(s, "signed_local")));
+        if (has(s, "declined_at"))
+            block.push_back(detail("Declined " + text(s, "declined_at") + " UTC · local " + text(s, "declined_local")));
         blocks.push_back(std::move(block));
     }
 
@@ -80,15 +87,19 @@ std::vector<Block> blocks_of(json const& c) {
         json const& e = events[i];
         Block block;
         if (i == 0) block.push_back(heading("Events (" + std::to_string(events.size()) + ")"));
-        block.push_back(body(std::to_string(i + 1) + ". " + text(e, "kind") + " by " + text(e, "actor")));
+        // The entry's number in the audit chain when given, so that a reader
+        // can find it in the export.
+        std::string number = has(e, "seq") ? text(e, "seq") : std::to_string(i + 1);
+        block.push_back(body(number + ". " + text(e, "kind") + " by " + text(e, "actor")));
         block.back().gap_before = 4;
-        block.push_back(detail("UTC " + text(e, "at") + " · local " + text(e, "local")));
+        std::string when = "UTC " + text(e, "at") + " · local " + text(e, "local");
+        if (has(e, "zone")) when += " (" + text(e, "zone") + ")";
+        block.push_back(detail(when));
         std::string how = "IP " + text(e, "ip");
-        if (e.is_object() && e.contains("method") && !e["method"].is_null()) how += " · method: " + text(e, "method");
+        if (has(e, "method")) how += " · method: " + text(e, "method");
         block.push_back(detail(how));
         block.push_back(detail("User agent: " + text(e, "user_agent")));
-        if (e.is_object() && e.contains("reason") && !e["reason"].is_null())
-            block.push_back(detail("Reason: " + text(e, "reason")));
+        if (has(e, "reason")) block.push_back(detail("Reason: " + text(e, "reason")));
         blocks.push_back(std::move(block));
     }
 
