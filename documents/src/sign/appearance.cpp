@@ -3,6 +3,8 @@
 #include "signflow/documents/error.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <map>
 #include <string_view>
 
 namespace signflow::documents::sign_detail {
@@ -32,15 +34,19 @@ bool needs_cjk_font(std::string_view text) {
     return false;
 }
 
-PdfFont* font_for(PdfMemDocument& document, std::string_view text) {
-    bool cjk = needs_cjk_font(text);
-    char const* path = cjk ? cjk_font : latin_font;
-    // A subset: only the glyphs drawn are embedded (a few KB instead of the
-    // whole 750 KB / 4 MB file in every signature's update).
-    PdfFont* font = document.CreateFontSubset(cjk ? "Droid Sans Fallback" : "DejaVu Sans", false, false, false,
-                                              PdfEncodingFactory::GlobalIdentityEncodingInstance(), path);
-    if (!font) throw DocumentError(std::string("cannot load the signature font ") + path);
-    return font;
+// The bytes of a font file, read once per thread.
+PdfRefCountedBuffer const& font_file(char const* path) {
+    thread_local std::map<std::string, PdfRefCountedBuffer> files;
+    auto it = files.find(path);
+    if (it != files.end()) return it->second;
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) throw DocumentError(std::string("cannot read the signature font ") + path);
+    auto size = static_cast<std::size_t>(in.tellg());
+    PdfRefCountedBuffer buffer(size);
+    in.seekg(0);
+    if (!in.read(buffer.GetBuffer(), static_cast<std::streamsize>(size)))
+        throw DocumentError(std::string("cannot read the signature font ") + path);
+    return files.emplace(path, buffer).first->second;
 }
 
 PdfString utf8(std::string const& text) { return PdfString(reinterpret_cast<pdf_utf8 const*>(text.c_str())); }
@@ -55,7 +61,32 @@ double fitting_size(PdfFont* font, PdfString const& text, double width, double l
 
 }  // namespace
 
-void draw_appearance(PdfMemDocument& document, PdfSignatureField& field, PdfRect const& rect,
+SignatureFonts::SignatureFonts(PdfMemDocument& document) : document_(document), library_(document.GetFontLibrary()) {}
+
+SignatureFonts::~SignatureFonts() = default;
+
+PdfFont* SignatureFonts::for_text(std::string_view text) {
+    bool cjk = needs_cjk_font(text);
+    auto& font = cjk ? cjk_ : latin_;
+    if (!font) {
+        // Metrics over the shared bytes (no copy); Identity-H so that any
+        // Unicode text maps to glyphs; embedded as a subset.
+        auto* metrics = new PdfFontMetricsFreetype(&library_, font_file(cjk ? cjk_font : latin_font), false,
+                                                   cjk ? "SFCJKA+" : "SFLATN+");
+        font.reset(PdfFontFactory::CreateFontObject(metrics, ePdfFont_Embedded | ePdfFont_Subsetting,
+                                                    PdfEncodingFactory::GlobalIdentityEncodingInstance(),
+                                                    &document_.GetObjects()));
+        if (!font) throw DocumentError(std::string("cannot load the signature font ") + (cjk ? cjk_font : latin_font));
+    }
+    return font.get();
+}
+
+void SignatureFonts::embed() {
+    for (auto* font : {latin_.get(), cjk_.get()})
+        if (font && font->IsSubsetting()) font->EmbedSubsetFont();
+}
+
+void draw_appearance(PdfMemDocument& document, SignatureFonts& fonts, PdfSignatureField& field, PdfRect const& rect,
                      Appearance const& appearance) {
     double const width = rect.GetWidth(), height = rect.GetHeight();
     PdfXObject canvas(PdfRect(0, 0, width, height), &document);
@@ -84,7 +115,7 @@ void draw_appearance(PdfMemDocument& document, PdfSignatureField& field, PdfRect
         }
         painter.SetColor(0.05, 0.05, 0.2);
         if (!appearance.name.empty() && top - bottom > 3) {
-            PdfFont* font = font_for(document, appearance.name);
+            PdfFont* font = fonts.for_text(appearance.name);
             auto text = utf8(appearance.name);
             double size = fitting_size(font, text, width - 2 * pad, std::min(24.0, (top - bottom) * 0.8));
             font->SetFontSize(static_cast<float>(size));
@@ -93,7 +124,7 @@ void draw_appearance(PdfMemDocument& document, PdfSignatureField& field, PdfRect
             painter.DrawText(pad, baseline, text);
         }
         if (!appearance.date_text.empty()) {
-            PdfFont* font = font_for(document, appearance.date_text);
+            PdfFont* font = fonts.for_text(appearance.date_text);
             auto text = utf8(appearance.date_text);
             double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, date_band * 0.9));
             font->SetFontSize(static_cast<float>(size));

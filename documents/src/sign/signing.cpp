@@ -229,7 +229,9 @@ std::string sign_with_podofo(std::string_view pdf, Credentials const& credential
         field->SetFieldName(utf8(name));
     }
 
-    if (look.visible && rect.GetWidth() > 1 && rect.GetHeight() > 1) draw_appearance(document, *field, rect, look);
+    SignatureFonts fonts(document);
+    if (look.visible && rect.GetWidth() > 1 && rect.GetHeight() > 1)
+        draw_appearance(document, fonts, *field, rect, look);
 
     PdfRefCountedBuffer buffer(pdf.size() + 64 * 1024);
     PdfOutputDevice output(&buffer);
@@ -248,7 +250,7 @@ std::string sign_with_podofo(std::string_view pdf, Credentials const& credential
     if (request.certify)
         field->AddCertificationReference(document.GetCatalog(), PdfSignatureField::ePdfCertPermission_FormFill);
 
-    document.EmbedSubsetFonts();
+    fonts.embed();
     document.WriteUpdate(&signer, true);
     if (!signer.HasSignaturePosition()) throw DocumentError("PoDoFo did not write the signature placeholder");
     signer.AdjustByteRange();

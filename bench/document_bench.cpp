@@ -1,0 +1,145 @@
+// Document throughput: PAdES signing of a small 2-page PDF, all in memory,
+// on one thread and on two (the machine has two cores). Each benchmark is a
+// Scenario — a prepared input and one call per document — so adding fill +
+// sign of the stock NDA (when the form part lands) is one more entry in
+// `scenarios()`.
+//
+//   build-bench/bench/document_bench                 # docs/s per scenario, 1 and 2 threads
+//   build-bench/bench/document_bench --benchmark_filter=sign_visible
+//
+// The allocator trap (FACTS.md): PoDoFo starts a zlib compressor per
+// stream, ~256 KB that glibc hands back to the kernel on free and faults in
+// again on the next document. tune_malloc() stops that; the daemon must do
+// the same where it starts (see docs/signatures.md).
+#include "signflow/documents/keys.hpp"
+#include "signflow/documents/signing.hpp"
+#include "signflow/documents/verify.hpp"
+
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+#include <podofo/podofo.h>
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace documents = signflow::documents;
+
+void tune_malloc() {
+    mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);  // 256 KB zlib buffers come from the heap, not mmap
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);  // and freed memory stays for the next document
+}
+
+// A 2-page A4 document with a line of text per page (PoDoFo, base-14 font).
+std::string two_page_pdf() {
+    using namespace PoDoFo;
+    PdfMemDocument document;
+    PdfFont* font = document.CreateFont("Helvetica");
+    font->SetFontSize(12);
+    for (int n = 1; n <= 2; ++n) {
+        PdfPage* page = document.CreatePage(PdfPage::CreateStandardPageSize(ePdfPageSize_A4));
+        PdfPainter painter;
+        painter.SetPage(page);
+        painter.SetFont(font);
+        for (int line = 0; line < 40; ++line)
+            painter.DrawText(56, 780 - 18 * line, "Clause " + std::to_string(line + 1) +
+                                                      ": the parties keep each other's confidential information.");
+        painter.FinishPage();
+    }
+    PdfRefCountedBuffer buffer;
+    PdfOutputDevice device(&buffer);
+    document.Write(&device);
+    return std::string(buffer.GetBuffer(), device.GetLength());
+}
+
+struct Fixture {
+    std::string pdf;
+    std::shared_ptr<documents::Credentials const> credentials;
+    std::string signed_pdf;  // pdf signed once: the input of the verify scenario
+};
+
+Fixture const& fixture() {
+    static Fixture const f = [] {
+        Fixture made;
+        made.pdf = two_page_pdf();
+        auto keys = documents::make_self_signed("Benchmark Operator", 30);
+        made.credentials = documents::load_credentials(keys.key_pem, keys.cert_pem);
+        documents::SignRequest request;
+        request.appearance.name = "Ada Lovelace";
+        made.signed_pdf = documents::sign(made.pdf, *made.credentials, request);
+        return made;
+    }();
+    return f;
+}
+
+// One scenario: what one "document" is. `run` is called once per iteration
+// and returns the bytes produced (kept alive so nothing is optimised away).
+struct Scenario {
+    std::string name;
+    std::function<std::string()> run;
+};
+
+documents::SignRequest signer_request() {
+    documents::SignRequest request;
+    request.appearance.name = "Ada Lovelace";
+    request.appearance.date_text = "2026-11-27 09:14 (Europe/London)";
+    request.reason = "I agree to the terms";
+    request.when = std::chrono::system_clock::now();
+    return request;
+}
+
+std::vector<Scenario> scenarios() {
+    return {
+        // A signer's act: typed name and date drawn with the embedded
+        // DejaVu Sans subset, CAdES signature, incremental update.
+        {"sign_visible", [] { return documents::sign(fixture().pdf, *fixture().credentials, signer_request()); }},
+        // The seal: no appearance, only the signature.
+        {"sign_invisible",
+         [] {
+             auto request = signer_request();
+             request.appearance.visible = false;
+             return documents::sign(fixture().pdf, *fixture().credentials, request);
+         }},
+        // signflow verify on a signed file (scan, digest, CMS verify).
+        {"verify", [] { return documents::verify(fixture().signed_pdf).front().signer; }},
+        // To add: {"fill_sign_nda", [] { return sign(fill(stock_nda, data), ...); }} when FORM's fill lands.
+    };
+}
+
+void register_scenarios() {
+    for (auto const& scenario : scenarios()) {
+        auto run = scenario.run;
+        benchmark::RegisterBenchmark(scenario.name.c_str(),
+                                     [run](benchmark::State& state) {
+                                         for (auto _ : state) {
+                                             auto out = run();
+                                             benchmark::DoNotOptimize(out.data());
+                                         }
+                                         state.SetItemsProcessed(state.iterations());
+                                         state.counters["docs/s"] = benchmark::Counter(
+                                             static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+                                     })
+            ->Threads(1)
+            ->Threads(2)
+            ->UseRealTime()
+            ->MinTime(2.0)
+            ->Unit(benchmark::kMicrosecond);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    tune_malloc();
+    fixture();  // key generation and the input PDF, outside the timings
+    register_scenarios();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
