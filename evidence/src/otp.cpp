@@ -26,9 +26,9 @@ EVP_MD const* digest_of(HashAlgorithm algorithm) {
 std::string hmac(HashAlgorithm algorithm, std::string_view key, std::string_view message) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
     unsigned int length = 0;
-    // HMAC() with an empty key gets a null pointer from an empty
-    // string_view; OpenSSL accepts a null key only with length 0, which it is.
-    if (HMAC(digest_of(algorithm), key.data(), static_cast<int>(key.size()),
+    // An empty string_view may hold a null pointer, which OpenSSL 3's
+    // HMAC() reads as "no key set" and fails on: pass "" instead.
+    if (HMAC(digest_of(algorithm), key.empty() ? "" : key.data(), static_cast<int>(key.size()),
              reinterpret_cast<unsigned char const*>(message.data()), message.size(), out.data(), &length) == nullptr)
         throw std::runtime_error("HMAC failed (OpenSSL)");
     return {reinterpret_cast<char const*>(out.data()), length};
@@ -66,6 +66,14 @@ std::string code_hash(std::string_view secret, std::string_view binding, std::ui
     return to_hex(hmac(HashAlgorithm::sha256, secret, message));
 }
 
+// The binding goes into HMAC messages with '\n' as separator: it must not
+// hold one, or two bindings could give the same message.
+void check_binding(std::string_view binding) {
+    if (binding.empty()) throw std::invalid_argument("one-time code: the binding (\"envelope/role\") is empty");
+    if (binding.find('\n') != std::string_view::npos)
+        throw std::invalid_argument("one-time code: the binding holds a line break");
+}
+
 }  // namespace
 
 std::string hotp(std::string_view key, std::uint64_t counter, int digits, HashAlgorithm algorithm) {
@@ -97,7 +105,7 @@ std::string totp(std::string_view key, std::int64_t unix_seconds, int step, int 
 IssuedCode issue_code(std::string_view server_secret, std::string_view binding, std::uint64_t counter,
                       std::int64_t now_ms, CodePolicy const& policy) {
     if (server_secret.empty()) throw std::invalid_argument("one-time code: the server secret is empty");
-    if (binding.empty()) throw std::invalid_argument("one-time code: the binding (\"envelope/role\") is empty");
+    check_binding(binding);
     if (policy.digits < 6 || policy.digits > 9)
         throw std::invalid_argument("one-time code: digits " + std::to_string(policy.digits) + " (6 to 9)");
     if (policy.ttl_ms <= 0) throw std::invalid_argument("one-time code: the time to live must be positive");
@@ -122,6 +130,7 @@ int attempts_left(CodeRecord const& record) {
 
 CodeCheck check_code(CodeRecord& record, std::string_view server_secret, std::string_view binding,
                      std::string_view attempt, std::int64_t now_ms) {
+    check_binding(binding);
     if (record.used) return CodeCheck::used;
     if (is_locked(record)) return CodeCheck::locked;
     if (now_ms >= record.expires_ms) return CodeCheck::expired;

@@ -51,6 +51,16 @@ TEST_CASE("audit: the canonical form is sorted compact JSON without prev and has
     CHECK(e.hash == "0d89c4ba5c8ecc910585465ab384b7d9fb5f36c0feff4c9d17428d8d0cf7e877");
 }
 
+TEST_CASE("audit: the canonical form is json's own compact dump of the fields, for every sample entry") {
+    for (auto const& e : sample_chain()) {
+        INFO("entry " << e.seq);
+        auto fields = to_json(e);
+        fields.erase("prev");
+        fields.erase("hash");
+        CHECK(canonical(e) == fields.dump());
+    }
+}
+
 TEST_CASE("audit: link() refuses what a third party could not re-hash, and repairs invalid UTF-8") {
     auto e = small_entry();
     e.detail["amount"] = 12.5;

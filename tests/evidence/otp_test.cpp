@@ -64,6 +64,7 @@ TEST_CASE("HOTP: digits are 1 to 9, zero-padded") {
     CHECK(hotp(key, 0, 8) == "84755224");
     CHECK(hotp(key, 1, 9).size() == 9);
     CHECK(hotp(key, 0, 1) == "4");
+    CHECK(hotp("", 0) == "328482");  // an empty key is an HMAC key like any other (Python's hmac agrees)
     CHECK_THROWS_AS(hotp(key, 0, 0), std::invalid_argument);
     CHECK_THROWS_AS(hotp(key, 0, 10), std::invalid_argument);
 }
@@ -90,6 +91,16 @@ TEST_CASE("one-time code: issued, then verified once") {
     CHECK(attempts_left(record) == 0);
     CHECK(check_code(record, secret, binding, issued.code, now + 2000) == CodeCheck::used);
     CHECK(record.attempts == 1);  // a refused try is not counted
+}
+
+TEST_CASE("one-time code: the code and the stored hash are what docs/audit.md says") {
+    // Computed with Python's hmac from the formulas in docs/audit.md:
+    //   key  = HMAC-SHA256(secret, "signflow-otp-key/1\n42/client")
+    //   code = HOTP-SHA256(key, 7, 6 digits)
+    //   hash = HMAC-SHA256(secret, "signflow-otp-check/1\n42/client\n7\n" + code)
+    auto issued = issue_code(secret, binding, 7, now, {});
+    CHECK(issued.code == "488587");
+    CHECK(issued.record.hash == "468266c1f5b385195bfcfb07325fda171951e950f2403b094d66abe177749942");
 }
 
 TEST_CASE("one-time code: the same counter and binding give the same code; others differ") {
@@ -203,6 +214,7 @@ TEST_CASE("one-time code: policies out of range are refused") {
     CHECK_THROWS_AS(issue_code(secret, binding, 0, now, policy), std::invalid_argument);
     CHECK_THROWS_AS(issue_code("", binding, 0, now, {}), std::invalid_argument);
     CHECK_THROWS_AS(issue_code(secret, "", 0, now, {}), std::invalid_argument);
+    CHECK_THROWS_AS(issue_code(secret, "42/client\n1", 0, now, {}), std::invalid_argument);
     policy = {};
     policy.digits = 8;
     CHECK(issue_code(secret, binding, 0, now, policy).code.size() == 8);
