@@ -2,6 +2,7 @@
 // qpdf, the original bytes untouched.
 #include "attach/support.hpp"
 
+#include "signflow/documents/attachments.hpp"
 #include "signflow/documents/completion.hpp"
 #include "signflow/documents/error.hpp"
 
@@ -108,12 +109,22 @@ TEST_CASE("completion: many events flow onto several pages", "[attach]") {
 }
 
 TEST_CASE("completion: appended after attachments, both survive", "[attach]") {
+    // The order at completion: attachments, then the certificate, then the seal.
     std::string base = reportlab_pdf(1);
-    std::string first = append_completion_page(base, certificate(2));
-    std::string second = append_completion_page(first, certificate(1));
-    CHECK(second.compare(0, first.size(), first) == 0);
-    CHECK(pages_of(second, "twice.pdf") == 3);
-    CHECK(run("qpdf --check " + (scratch() / "twice.pdf").string()).status == 0);
+    std::string with_files = embed_attachments(base, {{"id_scan.png", "image/png", png(40, 30), "ID scan"}});
+    std::string out = append_completion_page(with_files, certificate(2));
+    CHECK(out.compare(0, with_files.size(), with_files) == 0);
+    CHECK(out.compare(0, base.size(), base) == 0);
+    CHECK(pages_of(out, "files-then-certificate.pdf") == 2);
+    auto path = scratch() / "files-then-certificate.pdf";
+    CHECK(run("qpdf --check " + path.string()).status == 0);
+    CHECK_THAT(run("qpdf --list-attachments " + path.string()).output, Contains("id_scan.png"));
+    CHECK_THAT(text_of(out, "files-then-certificate.pdf"), Contains("Certificate of completion"));
+
+    // A second certificate (say, after a correction) appends again.
+    std::string again = append_completion_page(out, certificate(1));
+    CHECK(again.compare(0, out.size(), out) == 0);
+    CHECK(pages_of(again, "twice.pdf") == 3);
 }
 
 TEST_CASE("completion: a certificate without its required keys is refused", "[attach]") {

@@ -2,6 +2,7 @@
 
 #include "signflow/documents/error.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -52,8 +53,13 @@ ImageSize read_png(std::string_view b) {
         if (length > 0x7FFFFFFFu || length > b.size() - at - 12)
             damaged("PNG", "it ends inside a chunk (was it cut short?)");
         std::string_view data = b.substr(at + 8, length);
-        if (crc32(b.substr(at + 4, 4 + length)) != be32(b, at + 8 + length))
-            damaged("PNG", "the checksum of a '" + std::string(type) + "' chunk does not match its data");
+        if (crc32(b.substr(at + 4, 4 + length)) != be32(b, at + 8 + length)) {
+            bool letters = std::all_of(type.begin(), type.end(), [](char c) {
+                return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            });
+            damaged("PNG", "the checksum of " + (letters ? "its '" + std::string(type) + "' chunk" : std::string("a chunk")) +
+                               " does not match its data");
+        }
         if (index == 0) {
             if (type != "IHDR" || length != 13) damaged("PNG", "it does not start with an image header");
             std::uint32_t w = be32(data, 0), h = be32(data, 4);

@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -14,6 +15,12 @@ fs::path scratch() {
     static fs::path const dir = [] {
         fs::path d = fs::temp_directory_path() / ("signflow-attach-" + std::to_string(::getpid()));
         fs::create_directories(d);
+        // Removed at exit; SIGNFLOW_KEEP_SCRATCH=1 keeps the files to look at.
+        if (!std::getenv("SIGNFLOW_KEEP_SCRATCH"))
+            std::atexit([] {
+                std::error_code ignored;
+                fs::remove_all(fs::temp_directory_path() / ("signflow-attach-" + std::to_string(::getpid())), ignored);
+            });
         return d;
     }();
     return dir;

@@ -10,7 +10,8 @@ namespace attach_test {
 
 namespace fs = std::filesystem;
 
-// A fresh folder per test process under the system temp dir.
+// A fresh folder per test process under the system temp dir, removed at exit
+// unless SIGNFLOW_KEEP_SCRATCH is set.
 fs::path scratch();
 std::string read_file(fs::path const& path);
 void write_file(fs::path const& path, std::string const& bytes);
