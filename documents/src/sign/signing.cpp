@@ -188,10 +188,16 @@ std::string sign_with_podofo(std::string_view pdf, Credentials const& credential
             if (candidate.has_kids)
                 throw DocumentError("the signature field '" + look.field +
                                     "' has separate widget annotations (Kids), which signflow does not sign into");
+            // The widget's page (/P), when it says; PoDoFo needs it only for
+            // page-relative work, which signing does not do.
             PdfPage* page = nullptr;
-            if (auto const* p = key(objects, candidate.object, "P"); p && candidate.object->GetDictionary().GetKey(PdfName("P"))->IsReference()) {
-                (void)p;
-                page = document.GetPagesTree()->GetPage(candidate.object->GetDictionary().GetKey(PdfName("P"))->GetReference());
+            auto const* page_ref = static_cast<PdfObject const*>(candidate.object)->GetDictionary().GetKey(PdfName("P"));
+            if (page_ref && page_ref->IsReference()) {
+                try {
+                    page = document.GetPagesTree()->GetPage(page_ref->GetReference());
+                } catch (PdfError const&) {
+                    page = nullptr;  // a /P that names no page: sign without it
+                }
             }
             found_widget.emplace(candidate.object, page);
             field.emplace(&*found_widget);
