@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include <regex>
+#include <thread>
 
 using namespace signflow::documents;
 using namespace signflow::documents::testing;
@@ -311,4 +312,23 @@ TEST_CASE("keys: an expired certificate is refused and the message says so", "[s
     INFO(out);
     REQUIRE(status == 0);
     CHECK_THROWS_WITH(load_credentials(ada.key_pem, slurp(old)), Catch::Contains("expired"));
+}
+
+TEST_CASE("one Credentials signs from several threads at once", "[sign]") {
+    auto creds = credentials();
+    std::string pdf = two_page_pdf();
+    std::vector<std::string> results(4 * 8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 8; ++i)
+                results[static_cast<std::size_t>(t * 8 + i)] =
+                    sign(pdf, *creds, signer_request(i % 2 ? "王小明" : "Ada Lovelace", "today"));
+        });
+    for (auto& thread : threads) thread.join();
+    for (auto const& signed_pdf : results) {
+        auto verdicts = verify(signed_pdf);
+        REQUIRE(verdicts.size() == 1);
+        CHECK(verdicts[0].valid());
+    }
 }
