@@ -74,10 +74,11 @@ def free_port():
 
 
 class Response:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, raw=b""):
         self.status = status
         self.headers = headers  # lower-cased names
         self.text = body
+        self.body = raw  # the bytes as received (a PDF)
         try:
             self.json = json.loads(body) if body else None
         except ValueError:
@@ -206,8 +207,9 @@ class Daemon:
         try:
             conn.request(method, path, body=data, headers=h)
             r = conn.getresponse()
-            text = r.read().decode("utf-8", "replace")
-            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, text)
+            raw = r.read()
+            text = raw.decode("utf-8", "replace")
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, text, raw)
         finally:
             conn.close()
 

@@ -1,6 +1,11 @@
 #include "api.hpp"
 
+#include "signflow/documents/attachments.hpp"
+#include "signflow/documents/error.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <chrono>
 
 #include <charconv>
 #include <string_view>
@@ -101,6 +106,20 @@ bool idempotency_key(http::Request const& req, std::string& key, http::Response&
     return true;
 }
 
+// Who sent a request, for the audit trail: the peer's address (without the
+// port) and its User-Agent.
+engine::Origin origin_of(http::Request const& req) {
+    engine::Origin o;
+    std::string_view r = req.remote;
+    if (!r.empty() && r.front() == '[') {
+        o.ip = std::string(r.substr(1, r.find(']') - 1));
+    } else {
+        o.ip = std::string(r.substr(0, r.rfind(':')));
+    }
+    if (auto const* ua = req.header("user-agent")) o.user_agent = ua->substr(0, 512);
+    return o;
+}
+
 http::Response method_not_allowed(char const* allow) {
     auto r = error(405, std::string("method not allowed here; use ") + allow);
     r.headers.emplace_back("Allow", allow);
@@ -199,12 +218,73 @@ http::Handler make_api(engine::Runtime& runtime, ApiLog log) {
                 std::string reason = body.value("reason", std::string("cancelled through the API"));
                 return runtime.cancel(id, reason, key, answer);
             }
-            if (parts.size() == 6 && parts[3] == "signers") {
+            if (parts.size() == 4 && parts[3] == "audit") {
+                if (!get) return respond(method_not_allowed("GET"));
+                return answer(runtime.audit(id));
+            }
+            if (parts.size() == 4 && parts[3] == "documents") {
+                if (!get) return respond(method_not_allowed("GET"));
+                return answer(runtime.documents(id));
+            }
+            // /v1/instances/{id}/document[?revision=N]: the PDF (the latest by default)
+            if (parts.size() == 4 && parts[3] == "document") {
+                if (!get) return respond(method_not_allowed("GET"));
+                std::int64_t revision = 0;
+                if (auto const* r = req.param("revision"))
+                    if (!parse_id(*r, revision)) return respond(error(400, "revision must be a positive number"));
+                auto doc = runtime.document(id, revision);
+                if (!doc) return respond(error(404, "this envelope has no such document (yet)", {{"id", id}}));
+                http::Response r;
+                r.content_type = "application/pdf";
+                r.body = std::move(doc->pdf);
+                r.headers.emplace_back("Content-Disposition", "attachment; filename=\"envelope-" + std::to_string(id) +
+                                                                  "-r" + std::to_string(doc->revision) + ".pdf\"");
+                r.headers.emplace_back("X-Document-SHA256", doc->sha256);
+                return respond(std::move(r));
+            }
+            if (parts.size() >= 6 && parts[3] == "signers") {
                 if (!post) return respond(method_not_allowed("POST"));
+                std::string role(parts[4]), what(parts[5]);
+                // /…/signers/{role}/attachments/{name}: the file is the body
+                if (parts.size() == 7 && what == "attachments") {
+                    engine::AttachmentRecord file;
+                    file.envelope = id;
+                    file.role = role;
+                    file.name = std::string(parts[6]);
+                    if (auto const* n = req.param("filename")) file.file_name = *n;
+                    try {
+                        auto info = documents::inspect_upload(req.body, file.file_name);
+                        file.media_type = info.media_type;
+                        file.sha256 = info.sha256;
+                    } catch (documents::DocumentError const& e) {
+                        return respond(error(422, e.what()));
+                    }
+                    file.bytes = std::move(req.body);
+                    file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count();
+                    return runtime.upload_attachment(std::move(file), origin_of(req), answer);
+                }
+                if (parts.size() != 6) return respond(error(404, "no such resource: " + req.path));
                 json body;
                 if (!read_json(req, body, bad, false)) return respond(std::move(bad));
-                return runtime.signer_event(id, std::string(parts[4]), std::string(parts[5]), std::move(body), key,
-                                            answer);
+                if (what == "code") {
+                    if (!body.value("code", json()).is_string())
+                        return respond(error(400, "send {\"code\": \"123456\"}: the code the signer received"));
+                    return runtime.submit_code(id, role, body["code"].get<std::string>(), origin_of(req), answer);
+                }
+                if (what == "viewed" || what == "consent") {
+                    json detail = json::object();
+                    if (what == "consent") {
+                        if (body.value("agreed", json()) != json(true))
+                            return respond(error(400, "send {\"agreed\": true, \"text\": \"…\"}: consent is given, "
+                                                      "not assumed"));
+                        detail["text"] = body.value("text", std::string());
+                    }
+                    return runtime.signer_record(id, role, what == "viewed" ? "viewed" : "consent_given",
+                                                 std::move(detail), origin_of(req), answer);
+                }
+                return runtime.signer_event(id, role, what, std::move(body), key, answer, origin_of(req));
             }
         }
         return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));

@@ -4,6 +4,7 @@
 #include "../commands.hpp"
 #include "../files.hpp"
 #include "api.hpp"
+#include "document_connector.hpp"
 
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/runtime.hpp"
@@ -162,6 +163,10 @@ int run_serve(ServeOptions const& o) {
                            " does not define ([connectors." + c + "])";
             return {};
         };
+    std::string key_warning;
+    auto document_settings = load_document_settings(config, rules, fs::path(o.db), key_warning);
+    if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
+    runtime.add_connector(make_document_connector(store, std::move(document_settings)));
     try {
         runtime.start();
     } catch (std::exception const& e) {

@@ -209,6 +209,7 @@ private:
                     e.error = x.what();
                 }
             }
+            if (e.error.empty() && a.kind == "fill") fill_data(a, e);
             if (e.error.empty() && addressed_to_role(a)) {
                 json const* who = member(member(&data(), "roles"), a.target.c_str());
                 if (!who || who->is_null())
@@ -218,6 +219,41 @@ private:
             obs_.action(inst_, e);
             step_.effects.push_back(std::move(e));
         }
+    }
+
+    // A fill carries what the document needs: the template's source, its
+    // fields' values and which conditional sections show, evaluated now (the
+    // documents connector knows no expressions). A field whose path is
+    // missing is null (left blank); one that cannot be evaluated fails the
+    // fill with the field's name.
+    void fill_data(ir::Action const& a, Effect& e) {
+        auto const& templates = def_.ir().templates;
+        auto t = std::find_if(templates.begin(), templates.end(), [&](ir::Template const& t) { return t.name == a.target; });
+        if (t == templates.end()) return;
+        json values = json::object(), sections = json::object(), attachments = json::array();
+        Scope s = scope();
+        for (auto const& f : t->fields) {
+            try {
+                values[f.name] = evaluate(f.value, s);
+            } catch (EvalError const& x) {
+                e.error = "field `" + f.name + "` of template `" + t->name + "`: " + x.what();
+                return;
+            }
+        }
+        for (auto const& sec : t->sections) {
+            try {
+                sections[sec.name] = holds(sec.when, s);
+            } catch (EvalError const& x) {
+                e.error = "section `" + sec.name + "` of template `" + t->name + "`: " + x.what();
+                return;
+            }
+        }
+        for (auto const& at : t->attachments)
+            attachments.push_back({{"name", at.name}, {"from", at.from}, {"required", at.required}});
+        json with = e.data.is_object() ? e.data : json::object();
+        for (auto& [k, v] : with.items()) values[k] = v;  // `fill T with {…}` overrides the declaration
+        e.data = {{"template", t->name}, {"source", t->source}, {"values", std::move(values)},
+                  {"sections", std::move(sections)}, {"attachments", std::move(attachments)}};
     }
 
     Machine const& machine_;

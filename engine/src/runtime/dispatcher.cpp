@@ -1,5 +1,7 @@
 #include "dispatcher.hpp"
 
+#include "signflow/evidence/otp.hpp"
+
 #include <algorithm>
 
 namespace signflow::engine::detail {
@@ -44,13 +46,34 @@ std::size_t Dispatcher::backlog() const {
     return queue_.size();
 }
 
-Connector& Dispatcher::connector_for(OutboxRecord const& r) {
+Connector* Dispatcher::connector_for(OutboxRecord const& r) {
+    // Documents (fill, sign, seal) go to the `documents` connector; without
+    // one a fill is answered at once and the envelope has no document.
+    if (r.kind == "fill" || r.kind == "sign" || r.kind == "seal") {
+        auto it = connectors_.find("documents");
+        return it != connectors_.end() ? it->second.get() : nullptr;
+    }
     // invoke/archive/notify name a connector; signer messages go to the
     // `messages` connector (email and SMS come with the signing-page work).
     std::string name = r.kind == "invoke" || r.kind == "archive" || r.kind == "notify" ? r.target : "messages";
     if (r.kind == "notify" && r.payload.find("\"to\":") != std::string::npos) name = "messages";
     auto it = connectors_.find(name);
-    return it != connectors_.end() ? *it->second : *default_;
+    return it != connectors_.end() ? it->second.get() : default_.get();
+}
+
+void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail) {
+    if (code_secret_.empty()) code_secret_ = ctx_.store.secret("one-time-codes");
+    std::string role = d.data.contains("to") && d.data["to"].is_object() ? d.data["to"].value("role", "") : "";
+    evidence::CodePolicy policy;
+    if (auto n = d.data.value("attempts", 0); n > 0) policy.max_attempts = static_cast<int>(n);
+    // A new counter for every issue (a retry issues a new code, and only the
+    // last code sent works): the key's hash, then the attempt number.
+    std::uint64_t counter = std::hash<std::string>{}(r.key) * 64 + static_cast<std::uint64_t>(r.attempts);
+    auto issued = evidence::issue_code(code_secret_, std::to_string(r.instance) + "/" + role, counter,
+                                       to_millis(now_instant()), policy);
+    d.data["code"] = issued.code;
+    d.data["expires_at"] = utc_text(from_millis(issued.record.expires_ms));
+    detail = {{"role", role}, {"method", d.data.value("method", "sms")}, {"record", evidence::to_json(issued.record)}};
 }
 
 std::int64_t Dispatcher::backoff(std::int64_t attempts) {
@@ -87,20 +110,27 @@ void Dispatcher::run() {
         }
 
         Entry entry;
-        std::vector<std::size_t> answers;  // fills, by index in round (answered by the engine)
+        std::vector<Outcome> outcomes(round.size());
         std::vector<Connector*> used;
         std::vector<std::pair<std::size_t, Connector*>> oks;  // (index in round, connector)
         std::vector<OutboxRecord> retry;
-        for (auto& r : round) {
+        for (std::size_t i = 0; i < round.size(); ++i) {
+            auto& r = round[i];
             OutboxUpdate u;
             u.key = r.key;
             u.attempts = ++r.attempts;
             DeliveryResult result;
-            if (r.kind == "fill") {
-                // Documents come with the documents work: until then a fill
-                // is answered at once, and the state machine moves on.
+            Outcome& out = outcomes[i];
+            out.kind = r.kind;
+            out.target = r.target;
+            out.payload = nlohmann::json::parse(r.payload, nullptr, false);
+            if (!out.payload.is_object()) out.payload = nlohmann::json::object();
+            out.operation = out.payload.value("operation", std::string());
+            Connector* c = connector_for(r);
+            if (!c) {
+                // No documents connector: the fill is answered at once, and
+                // the state machine moves on without a document.
                 result.ok = true;
-                answers.push_back(entry.change.outbox_updated.size());
             } else {
                 Delivery d;
                 d.key = r.key;
@@ -108,19 +138,20 @@ void Dispatcher::run() {
                 d.kind = r.kind;
                 d.target = r.target;
                 d.attempt = r.attempts;
-                d.data = nlohmann::json::parse(r.payload, nullptr, false);
-                if (d.data.is_object()) {
-                    d.operation = d.data.value("operation", std::string());
-                    d.workflow = d.data.value("workflow", std::string());
-                }
-                Connector& c = connector_for(r);
+                d.data = out.payload;
+                d.operation = out.operation;
+                d.workflow = out.payload.value("workflow", std::string());
+                out.connector = c->name();
+                nlohmann::json code;
                 try {
-                    result = c.deliver(d);
+                    if (r.kind == "send_code") issue_code(r, d, code);
+                    result = c->deliver(d);
                 } catch (std::exception const& e) {
-                    result = {false, false, std::string("the connector threw: ") + e.what()};
+                    result = {false, false, std::string("the connector threw: ") + e.what(), {}};
                 }
-                if (result.ok) oks.emplace_back(entry.change.outbox_updated.size(), &c);
-                if (result.ok && std::find(used.begin(), used.end(), &c) == used.end()) used.push_back(&c);
+                out.detail = r.kind == "send_code" ? std::move(code) : std::move(result.detail);
+                if (result.ok) oks.emplace_back(i, c);
+                if (result.ok && std::find(used.begin(), used.end(), c) == used.end()) used.push_back(c);
             }
             if (result.ok) {
                 u.status = "delivered";
@@ -158,19 +189,20 @@ void Dispatcher::run() {
                 retry.push_back(round[i]);
             }
         }
-        // A fill's update goes with its `done` event (see Answer), not here.
-        if (!answers.empty()) {
-            std::vector<OutboxUpdate> others;
+        // Ended deliveries go to their envelope's shard (see Outcome); retries
+        // are recorded here.
+        {
+            std::vector<OutboxUpdate> pending;
             auto& updates = entry.change.outbox_updated;
-            for (std::size_t i = 0, a = 0; i < updates.size(); ++i) {
-                if (a < answers.size() && answers[a] == i) {
-                    answer_(round[i].instance, "done", std::move(updates[i]));
-                    ++a;
-                } else {
-                    others.push_back(std::move(updates[i]));
+            for (std::size_t i = 0; i < updates.size(); ++i) {
+                if (updates[i].status == "pending") {
+                    pending.push_back(std::move(updates[i]));
+                    continue;
                 }
+                outcomes[i].update = std::move(updates[i]);
+                answer_(round[i].instance, std::move(outcomes[i]));
             }
-            updates = std::move(others);
+            updates = std::move(pending);
         }
         if (!entry.change.outbox_updated.empty()) ctx_.committer.submit(std::move(entry));
         if (!retry.empty()) {

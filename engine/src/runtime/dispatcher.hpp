@@ -24,14 +24,22 @@
 
 namespace signflow::engine::detail {
 
+// How a delivery ended (delivered, or a dead letter), handed to the
+// envelope's shard: the row's update is committed there together with the
+// audit entry that records it and, for a fill, the `done` event it answers.
+// Committed apart, a crash between the two commits would leave the row
+// delivered and the envelope waiting forever for an event that never comes
+// again, or the trail missing a call that happened.
+struct Outcome {
+    OutboxUpdate update;
+    std::string kind, target, operation, connector;
+    nlohmann::json payload;  // the row's payload (parsed)
+    nlohmann::json detail;   // DeliveryResult::detail; for send_code: {method, record}
+};
+
 class Dispatcher {
 public:
-    // A delivery that the engine answers itself (a fill's `done`). `delivered`
-    // marks the outbox row done; it must be committed in the SAME change as
-    // the event it answers (see Shard::internal): committed apart, a crash
-    // between the two commits leaves the row delivered and the envelope
-    // waiting forever for an event that will never come again.
-    using Answer = std::function<void(std::int64_t instance, std::string const& event, OutboxUpdate delivered)>;
+    using Answer = std::function<void(std::int64_t instance, Outcome outcome)>;
 
     Dispatcher(Context& ctx, Answer answer);
     ~Dispatcher();
@@ -46,7 +54,10 @@ public:
 
 private:
     void run();
-    Connector& connector_for(OutboxRecord const& r);
+    Connector* connector_for(OutboxRecord const& r);
+    // send_code: makes the code (its record goes to the shard, the code
+    // itself only to the connector).
+    void issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail);
     std::int64_t backoff(std::int64_t attempts);
 
     Context& ctx_;
@@ -59,6 +70,7 @@ private:
     bool stopping_ = false;
     std::thread thread_;
     std::mt19937_64 random_{std::random_device{}()};
+    std::string code_secret_;  // read from the store on first use
 };
 
 }  // namespace signflow::engine::detail

@@ -30,8 +30,8 @@ public:
         std::lock_guard lock(mutex_);
         // One write(2) per line: O_APPEND keeps lines whole between writers.
         ssize_t n = ::write(fd_, text.data(), text.size());
-        if (n != static_cast<ssize_t>(text.size())) return {false, false, path_ + ": " + std::strerror(errno)};
-        return {true, false, {}};
+        if (n != static_cast<ssize_t>(text.size())) return {false, false, path_ + ": " + std::strerror(errno), {}};
+        return {true, false, {}, {}};
     }
 
     bool flush(std::string& error) override {

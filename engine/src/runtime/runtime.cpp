@@ -10,6 +10,7 @@
 #include "watcher.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
+#include "signflow/evidence/audit.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -32,9 +33,7 @@ struct Runtime::Impl {
           committer(store, this->options.max_batch, [this](std::vector<Entry>& b) { committed(b); },
                     [this](std::string const& why, std::vector<Entry>& b) { failed(why, b); }),
           quotas(store), ctx{store, rules, machine, committer, quotas, this->options, this->log, metrics},
-          dispatcher(ctx, [this](std::int64_t id, std::string const& event, OutboxUpdate delivered) {
-              internal(id, event, std::move(delivered));
-          }) {
+          dispatcher(ctx, [this](std::int64_t id, Outcome outcome) { delivered(id, std::move(outcome)); }) {
         unsigned n = this->options.shards ? this->options.shards : std::max(1u, std::thread::hardware_concurrency());
         for (unsigned i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io, ctx, i));
     }
@@ -146,11 +145,9 @@ struct Runtime::Impl {
         return {ticket, part};
     }
 
-    void internal(std::int64_t id, std::string const& event, OutboxUpdate delivered) {
+    void delivered(std::int64_t id, Outcome outcome) {
         Shard& s = shard_of(id);
-        asio::post(s.strand(), [&s, id, event, delivered = std::move(delivered)]() mutable {
-            s.internal(id, event, std::move(delivered));
-        });
+        asio::post(s.strand(), [&s, id, outcome = std::move(outcome)]() mutable { s.delivered(id, std::move(outcome)); });
     }
 
     static Reply combine(std::string const& event, std::vector<std::shared_ptr<Part>> const& parts) {
@@ -238,6 +235,7 @@ void Runtime::start() {
             inst.entered_by = def->find_event(p.value("entered_by", std::string())).value_or(0);
             inst.signed_mask = p.value("signed", std::uint64_t{0});
             inst.seq = p.value("seq", std::uint32_t{1});
+            inst.documents = p.value("documents", std::uint16_t{0});
         }
         inst.data = std::move(r.data);
         inst.created_ms = r.created_ms;
@@ -250,6 +248,8 @@ void Runtime::start() {
         m.shard_of(t.instance).adopt_timer(t);
         ++timers;
     });
+    m.store.load_audit_heads(
+        [&](AuditRecord&& a) { m.shard_of(a.envelope).adopt_audit_head(a.envelope, a.seq, std::move(a.hash)); });
     m.dispatcher.set_default(make_log_connector("log", m.options.connector_log));
     std::size_t outbox = 0;
     m.store.load_pending_outbox([&](OutboxRecord&& o) {
@@ -355,7 +355,7 @@ std::string const signer_events[] = {"signed", "declined", "verified", "verifica
 }
 
 void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
-                           std::string const& key, ReplyFn reply) {
+                           std::string const& key, ReplyFn reply, Origin origin) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
@@ -366,9 +366,74 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
     auto shared = std::make_shared<json const>(std::move(data));
     Shard& sh = m.shard_of(id);
     std::string event = what + "(" + role + ")";
-    asio::post(sh.strand(), [&sh, id, event, shared, ticket = ticket, part = part] {
-        sh.signer(id, event, shared, ticket, part);
+    asio::post(sh.strand(), [&sh, id, event, shared, origin = std::move(origin), ticket = ticket, part = part] {
+        sh.signer(id, event, shared, origin, ticket, part);
     });
+}
+
+void Runtime::signer_record(std::int64_t id, std::string const& role, std::string const& kind, json detail,
+                            Origin origin, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
+    Shard& sh = m.shard_of(id);
+    AuditFact fact{kind, role, detail.is_object() ? std::move(detail) : json::object(), std::move(origin)};
+    asio::post(sh.strand(), [&sh, id, role, fact = std::move(fact), ticket = ticket, part = part]() mutable {
+        sh.record_fact(id, role, std::move(fact), ticket, part);
+    });
+}
+
+void Runtime::submit_code(std::int64_t id, std::string const& role, std::string const& code, Origin origin,
+                          ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
+    Shard& sh = m.shard_of(id);
+    asio::post(sh.strand(), [&sh, id, role, code, origin = std::move(origin), ticket = ticket, part = part] {
+        sh.code(id, role, code, origin, ticket, part);
+    });
+}
+
+void Runtime::upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
+    Shard& sh = m.shard_of(file.envelope);
+    asio::post(sh.strand(), [&sh, file = std::move(file), origin = std::move(origin), ticket = ticket,
+                             part = part]() mutable { sh.attachment(std::move(file), origin, ticket, part); });
+}
+
+Reply Runtime::audit(std::int64_t id) {
+    Impl& m = *impl_;
+    auto records = m.store.audit(id);
+    if (records.empty()) {
+        if (!m.store.find_instance(id)) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    }
+    std::vector<evidence::AuditEntry> entries;
+    entries.reserve(records.size());
+    for (auto const& r : records) entries.push_back(evidence::entry_from_json(json::parse(r.entry)));
+    json out = evidence::export_chain(entries);
+    auto verdict = evidence::verify_chain(entries);
+    out["verdict"] = {{"ok", verdict.ok}, {"entries", verdict.entries}, {"head", verdict.head}};
+    if (!verdict.ok)
+        out["verdict"].update({{"first_bad", verdict.first_bad}, {"problem", verdict.problem},
+                               {"explanation", verdict.explanation}});
+    return {200, std::move(out)};
+}
+
+std::optional<DocumentRecord> Runtime::document(std::int64_t id, std::int64_t revision) {
+    return impl_->store.document(id, revision);
+}
+
+Reply Runtime::documents(std::int64_t id) {
+    Impl& m = *impl_;
+    auto docs = m.store.documents(id);
+    if (docs.empty() && !m.store.find_instance(id)) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    json list = json::array();
+    for (auto const& d : docs)
+        list.push_back({{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256},
+                        {"created_at", utc_text(from_millis(d.created_ms))}});
+    return {200, {{"id", id}, {"documents", std::move(list)}}};
 }
 
 void Runtime::cancel(std::int64_t id, std::string const& reason, std::string const& key, ReplyFn reply) {

@@ -1,6 +1,8 @@
 #include "shard.hpp"
 
 #include "signflow/engine/trace.hpp"
+#include "signflow/evidence/audit.hpp"
+#include "signflow/evidence/otp.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -18,6 +20,9 @@ namespace {
 // work in (a restart after a long outage may find very many due at once).
 constexpr std::size_t timers_per_turn = 512;
 
+// How many ended envelopes' audit heads a shard keeps (see Shard::ended_).
+constexpr std::size_t ended_heads = 65536;
+
 bool is_message(std::string const& kind) {
     return kind == "request_signature" || kind == "remind" || kind == "send_code" || kind == "warn_expiry";
 }
@@ -26,7 +31,8 @@ std::string progress_of(Instance const& inst) {
     return json{{"trigger", inst.trigger},
                 {"entered_by", inst.definition->event_name(inst.entered_by)},
                 {"signed", inst.signed_mask},
-                {"seq", inst.seq}}
+                {"seq", inst.seq},
+                {"documents", inst.documents}}
         .dump();
 }
 
@@ -169,7 +175,8 @@ void Shard::fire_due() {
 
 // ---- applying events
 
-bool Shard::apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal) {
+bool Shard::apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal,
+                  Origin const& origin) {
     TraceRecorder trace;
     Step step;
     StateId from = inst.state;
@@ -184,7 +191,7 @@ bool Shard::apply(Instance& inst, Event const& e, Instant now, Change& change, s
         return false;
     }
     ++ctx_.metrics.events_applied;
-    record(inst, step, std::move(trace.lines), now, change, std::string(e.name));
+    record(inst, step, std::move(trace.lines), now, change, std::string(e.name), e.data, origin, false);
     if (inst.state != from) awaiting(inst, from);
     if (inst.status != Status::running) forget(inst);
     return true;
@@ -207,8 +214,11 @@ void Shard::timers(Instance const& inst, Step const& step, Change& change) {
 }
 
 void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
-                   std::string const& event) {
+                   std::string const& event, json const* event_data, Origin const& origin, bool start) {
     ++ctx_.metrics.transitions;
+    for (auto& fact : facts_of(*inst.definition, inst, event, event_data, step, origin, start))
+        audit(inst.id, &inst, std::move(fact), now, change);
+    document_work(inst, event, event_data, origin, now, change);
     change.instances.push_back(to_record(inst));
     change.journal.push_back({inst.id, to_millis(now), "event", json{{"event", event}, {"trace", trace}}.dump()});
     timers(inst, step, change);
@@ -278,6 +288,16 @@ void Shard::awaiting(Instance const& inst, StateId from) {
 
 void Shard::forget(Instance const& inst) {
     std::int64_t id = inst.id;
+    if (inst.audit_seq) {
+        std::string zone = inst.definition->ir().timezone.empty() ? ctx_.options.default_zone
+                                                                  : inst.definition->ir().timezone;
+        ended_[id] = {{inst.audit_seq, inst.audit_head}, std::move(zone)};
+        ended_order_.push_back(id);
+        while (ended_order_.size() > ended_heads) {
+            ended_.erase(ended_order_.front());
+            ended_order_.pop_front();
+        }
+    }
     --ctx_.metrics.running;
     ++ctx_.metrics.finished;
     StateId state = inst.state;
@@ -322,7 +342,8 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     ++ctx_.metrics.events;
     ++ctx_.metrics.events_applied;
     entry.change.quotas = std::move(taken);
-    record(inst, step, std::move(trace.lines), now, entry.change, def->ir().triggers[trigger].event);
+    record(inst, step, std::move(trace.lines), now, entry.change, def->ir().triggers[trigger].event, data.get(), {},
+           true);
     awaiting(inst, def->start());
     part->started.push_back(summary(inst));
     if (inst.status != Status::running) {
@@ -368,7 +389,7 @@ void Shard::not_running(std::int64_t id, Part& part) {
 }
 
 void Shard::signer(std::int64_t id, std::string const& event, std::shared_ptr<json const> data,
-                   std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+                   Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);
@@ -377,7 +398,7 @@ void Shard::signer(std::int64_t id, std::string const& event, std::shared_ptr<js
         not_running(id, *part);
     } else {
         std::string refusal;
-        if (apply(it->second, Event{event, data.get()}, now, entry.change, &refusal)) {
+        if (apply(it->second, Event{event, data.get()}, now, entry.change, &refusal, origin)) {
             auto const& rec = entry.change.instances.back();
             part->status = 202;
             part->body = {{"id", rec.id}, {"workflow", rec.workflow}, {"state", rec.state}, {"status", rec.status}};
@@ -407,6 +428,7 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
                 entry.change.timers_cancelled.emplace_back(id, inst.definition->timer(timer).id);
         entry.change.instances.push_back(to_record(inst));
         entry.change.journal.push_back({id, to_millis(now), "cancelled", json{{"reason", reason}}.dump()});
+        audit(id, &inst, {"cancelled", "operator", {{"reason", reason}}, {}}, now, entry.change);
         part->status = 202;
         part->body = summary(inst);
         forget(inst);
@@ -414,13 +436,241 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
     ctx_.committer.submit(std::move(entry));
 }
 
-void Shard::internal(std::int64_t id, std::string const& event, OutboxUpdate delivered) {
-    // The row and the event it answers commit together: after a crash either
-    // both happened or the row is still pending and is answered again.
+// ---- the audit trail and documents
+
+void Shard::adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash) {
+    if (auto it = instances_.find(id); it != instances_.end()) {
+        it->second.audit_seq = static_cast<std::uint32_t>(seq);
+        it->second.audit_head = std::move(hash);
+    }
+}
+
+void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, Change& change) {
+    if (inst) {
+        AuditHead head{inst->audit_seq, inst->audit_head};
+        std::string zone = zone_of(*inst->definition, *inst, fact.actor, ctx_.options.default_zone);
+        append_audit(head, id, std::move(fact), now, zone, change);
+        inst->audit_seq = static_cast<std::uint32_t>(head.seq);
+        inst->audit_head = std::move(head.hash);
+        return;
+    }
+    auto it = ended_.find(id);
+    if (it == ended_.end()) {
+        Ended e{{}, ctx_.options.default_zone};
+        if (auto rec = ctx_.store.audit_head(id)) {
+            e.head = {rec->seq, rec->hash};
+            json entry = json::parse(rec->entry, nullptr, false);
+            if (entry.is_object() && entry.value("zone", json()).is_string()) e.zone = entry["zone"];
+        }
+        it = ended_.emplace(id, std::move(e)).first;
+        ended_order_.push_back(id);
+    }
+    append_audit(it->second.head, id, std::move(fact), now, it->second.zone, change);
+}
+
+void Shard::document_work(Instance& inst, std::string_view event, json const* event_data, Origin const& origin,
+                          Instant now, Change& change) {
+    if (!inst.documents) return;
+    Definition const& d = *inst.definition;
+    auto add = [&](char const* kind, json payload) {
+        OutboxRecord o;
+        o.key = std::to_string(inst.id) + "." + std::to_string(inst.seq) + "." + kind;
+        o.instance = inst.id;
+        o.kind = kind;
+        o.target = "documents";
+        payload["workflow"] = d.name();
+        payload["revision"] = ++inst.documents;
+        o.payload = payload.dump();
+        o.status = "pending";
+        o.next_attempt_ms = o.created_ms = to_millis(now);
+        change.outbox_added.push_back(std::move(o));
+    };
+    if (event.starts_with("signed(") && event.ends_with(")")) {
+        std::string role(event.substr(7, event.size() - 8));
+        std::string zone = zone_of(d, inst, role, ctx_.options.default_zone);
+        json payload = {{"role", role}, {"zone", zone}, {"signed_at", to_millis(now)},
+                        {"date_text", local_text(now, zone)}, {"ip", origin.ip}, {"user_agent", origin.user_agent}};
+        json data = json::parse(inst.data, nullptr, false);
+        std::string name;
+        if (event_data && event_data->is_object() && event_data->value("name", json()).is_string())
+            name = (*event_data)["name"];
+        if (name.empty() && data.is_object() && data["roles"].is_object() && data["roles"][role].is_object())
+            name = data["roles"][role].value("name", data["roles"][role].value("email", role));
+        payload["name"] = name.empty() ? role : name;
+        if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
+            payload["image"] = (*event_data)["image"];
+        add("sign", std::move(payload));
+    }
+    if (inst.status == Status::finished && d.state_name(inst.state) == "completed") add("seal", json::object());
+}
+
+void Shard::delivered(std::int64_t id, Outcome o) {
+    Instant now = now_instant();
     Entry entry;
-    entry.change.outbox_updated.push_back(std::move(delivered));
-    if (auto it = instances_.find(id); it != instances_.end())
-        apply(it->second, Event{event}, now_instant(), entry.change, nullptr);
+    entry.change.outbox_updated.push_back(o.update);
+    auto it = instances_.find(id);
+    Instance* inst = it == instances_.end() ? nullptr : &it->second;
+    bool ok = o.update.status == "delivered";
+    json role = o.payload.contains("to") && o.payload["to"].is_object() ? o.payload["to"].value("role", json())
+                                                                         : json();
+    if (!ok) {
+        audit(id, inst,
+              {"delivery_failed", "system",
+               {{"kind", o.kind}, {"target", o.target}, {"attempts", o.update.attempts}, {"error", o.update.last_error}},
+               {}},
+              now, entry.change);
+    } else if (o.kind == "fill") {
+        // The fill's answer: `done`, carrying the document's hash (its audit
+        // entry is `document_filled`).
+        if (inst) {
+            json detail = o.detail.is_object() ? o.detail : json::object();
+            if (auto r = detail.value("revision", 0); r > 0) inst->documents = static_cast<std::uint16_t>(r);
+            apply(*inst, Event{"done", &detail}, now, entry.change, nullptr);
+        }
+    } else if (o.kind == "send_code") {
+        json detail = o.detail.is_object() ? o.detail : json::object();
+        if (inst && detail.contains("record")) {
+            json data = json::parse(inst->data);
+            data["codes"][detail.value("role", "")] = detail["record"];
+            inst->data = data.dump();
+            entry.change.instances.push_back(to_record(*inst));
+        }
+        json record = detail.value("record", json::object());
+        audit(id, inst,
+              {"code_sent", "system",
+               {{"role", detail.value("role", "")}, {"method", detail.value("method", "")},
+                {"connector", o.connector}, {"expires_at", utc_text(from_millis(record.value("expires_ms", 0)))}},
+               {}},
+              now, entry.change);
+    } else if (o.kind == "sign" || o.kind == "seal") {
+        json detail = o.detail.is_object() ? o.detail : json::object();
+        detail["revision"] = o.payload.value("revision", 0);
+        if (o.kind == "sign") detail["role"] = o.payload.value("role", "");
+        audit(id, inst, {o.kind == "sign" ? "signature_applied" : "sealed", "system", std::move(detail), {}}, now,
+              entry.change);
+    } else if (!role.is_null()) {
+        audit(id, inst, {"delivered", "system", {{"kind", o.kind}, {"role", role}, {"connector", o.connector}}, {}},
+              now, entry.change);
+    } else {
+        json detail = {{"connector", o.connector.empty() ? o.target : o.connector}, {"kind", o.kind},
+                       {"attempts", o.update.attempts}, {"outbox", o.update.key}};
+        if (!o.operation.empty()) detail["operation"] = o.operation;
+        if (o.detail.is_object()) detail["result"] = o.detail;
+        audit(id, inst, {"connector_called", "system", std::move(detail), {}}, now, entry.change);
+    }
+    ctx_.committer.submit(std::move(entry));
+}
+
+void Shard::record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
+                        std::shared_ptr<Part> part) {
+    Entry entry;
+    entry.ticket = std::move(ticket);
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+        not_running(id, *part);
+    } else if (!it->second.definition->find_role(role)) {
+        part->status = 404;
+        part->body = {{"error", "no role `" + role + "` in workflow " + it->second.definition->name()}, {"id", id}};
+    } else {
+        fact.actor = role;
+        audit(id, &it->second, std::move(fact), now_instant(), entry.change);
+        part->status = 202;
+        part->body = {{"id", id}, {"recorded", entry.change.audit.back().kind}, {"seq", entry.change.audit.back().seq}};
+    }
+    ctx_.committer.submit(std::move(entry));
+}
+
+void Shard::code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
+                 std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+    Instant now = now_instant();
+    Entry entry;
+    entry.ticket = std::move(ticket);
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+        not_running(id, *part);
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    Instance& inst = it->second;
+    json data = json::parse(inst.data);
+    json* stored = data.contains("codes") && data["codes"].contains(role) ? &data["codes"][role] : nullptr;
+    if (!stored) {
+        part->status = 409;
+        part->body = {{"error", "no code has been sent to `" + role + "` in this envelope"}, {"id", id}};
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    auto record = evidence::code_record_from_json(*stored);
+    std::string secret = ctx_.store.secret("one-time-codes");
+    auto result = evidence::check_code(record, secret, std::to_string(id) + "/" + role, attempt, to_millis(now));
+    *stored = evidence::to_json(record);
+    inst.data = data.dump();
+    json detail = {{"attempt", record.attempts}, {"max_attempts", record.max_attempts}};
+    if (result == evidence::CodeCheck::verified) {
+        audit(id, &inst, {"code_verified", role, std::move(detail), origin}, now, entry.change);
+        std::string refusal;
+        std::string const event = "verified(" + role + ")";
+        if (apply(inst, Event{event}, now, entry.change, &refusal, origin)) {
+            part->status = 202;
+            part->body = {{"id", id}, {"verified", true}, {"state", entry.change.instances.back().state}};
+        } else {
+            // The envelope was not waiting for this role's verification: the
+            // code matched, and the trail says so, but nothing moves.
+            entry.change.instances.push_back(to_record(inst));
+            part->status = 409;
+            part->body = {{"error", refusal}, {"id", id}, {"verified", true}};
+        }
+    } else {
+        detail["result"] = std::string(evidence::to_string(result));
+        audit(id, &inst, {"code_failed", role, detail, origin}, now, entry.change);
+        bool locked = result == evidence::CodeCheck::locked ||
+                      (result == evidence::CodeCheck::wrong && record.attempts >= record.max_attempts);
+        std::string const event = "verification_failed(" + role + ")";
+        if (!locked || !apply(inst, Event{event}, now, entry.change, nullptr, origin))
+            entry.change.instances.push_back(to_record(inst));
+        part->status = result == evidence::CodeCheck::expired ? 410 : 403;
+        part->body = {{"error", result == evidence::CodeCheck::expired ? "the code has expired"
+                                : locked ? "wrong code; no attempts left: the verification has failed"
+                                         : "wrong code"},
+                      {"id", id},
+                      {"result", evidence::to_string(result)},
+                      {"attempts_left", std::max(0, record.max_attempts - record.attempts)}};
+    }
+    ctx_.committer.submit(std::move(entry));
+}
+
+void Shard::attachment(AttachmentRecord file, Origin const& origin, std::shared_ptr<Ticket> ticket,
+                       std::shared_ptr<Part> part) {
+    Entry entry;
+    entry.ticket = std::move(ticket);
+    std::int64_t id = file.envelope;
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+        not_running(id, *part);
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    // The request must exist: `attach NAME from ROLE` in one of the
+    // workflow's templates, for this role.
+    bool requested = false;
+    for (auto const& t : it->second.definition->ir().templates)
+        for (auto const& a : t.attachments)
+            if (a.name == file.name && a.from == file.role) requested = true;
+    if (!requested) {
+        part->status = 404;
+        part->body = {{"error", "the workflow asks `" + file.role + "` for no attachment named `" + file.name + "`"},
+                      {"id", id}};
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    json detail = {{"name", file.name},           {"file_name", file.file_name}, {"media_type", file.media_type},
+                   {"sha256", file.sha256},       {"bytes", file.bytes.size()}};
+    std::string role = file.role;
+    entry.change.attachments.push_back(std::move(file));
+    audit(id, &it->second, {"attachment_uploaded", role, std::move(detail), origin}, now_instant(), entry.change);
+    part->status = 201;
+    part->body = {{"id", id}, {"attachment", entry.change.attachments.back().name},
+                  {"sha256", entry.change.attachments.back().sha256}};
     ctx_.committer.submit(std::move(entry));
 }
 

@@ -6,11 +6,15 @@
 //
 // Timers: an ordered set by due time (arm and cancel in O(log n)) and one
 // Asio timer set to the earliest; nothing scans the pending timers.
+#include "audit_trail.hpp"
 #include "context.hpp"
+#include "dispatcher.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/asio/strand.hpp>
+
+#include <deque>
 
 #include <memory>
 #include <set>
@@ -49,12 +53,21 @@ public:
     void correlate(std::string const& event, std::shared_ptr<nlohmann::json const> data,
                    std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void signer(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
-                std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+                Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
                 std::shared_ptr<Part> part);
-    // An event the engine raises itself (`done` after a fill); no answer.
-    // `delivered` (the fill's outbox row, now done) is committed with it.
-    void internal(std::int64_t id, std::string const& event, OutboxUpdate delivered);
+    // A delivery that ended (see Outcome): its row, its audit entry and, for
+    // a fill, the `done` it answers, in one change. No answer.
+    void delivered(std::int64_t id, Outcome outcome);
+    // Evidence without a state change (viewed, consent_given).
+    void record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
+                     std::shared_ptr<Part> part);
+    void code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
+              std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void attachment(AttachmentRecord file, Origin const& origin, std::shared_ptr<Ticket> ticket,
+                    std::shared_ptr<Part> part);
+    // Start-up: the audit chain's head of a running envelope.
+    void adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash);
 
     void stop();  // cancels the wake-up timer (on the strand)
     std::size_t size() const { return instances_.size(); }
@@ -67,9 +80,17 @@ private:
     using Key = std::tuple<std::int64_t, std::int64_t, TimerId>;  // due, instance, timer
 
     // Applies one event and adds what it changed to `change`.
-    bool apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal);
+    bool apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal,
+               Origin const& origin = {});
     void record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
-                std::string const& event);
+                std::string const& event, nlohmann::json const* event_data, Origin const& origin, bool start);
+    // The document work an event asks for: a signature on the document after
+    // `signed(ROLE)`, the seal when the envelope completes.
+    void document_work(Instance& inst, std::string_view event, nlohmann::json const* event_data, Origin const& origin,
+                       Instant now, Change& change);
+    // Chains one fact to envelope `id`'s trail (running: `inst`; ended: the
+    // cache of heads, else the store).
+    void audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, Change& change);
     void timers(Instance const& inst, Step const& step, Change& change);
     void awaiting(Instance const& inst, StateId from);
     void forget(Instance const& inst);
@@ -90,6 +111,15 @@ private:
     std::set<Key> queue_;
     std::unordered_map<std::int64_t, std::vector<std::pair<TimerId, Pending>>> timers_;
     std::unordered_map<std::string, std::unordered_set<std::int64_t>> awaiting_;
+    // Audit heads of envelopes that ended, for the entries that come after
+    // (connector calls, the seal); bounded, oldest forgotten first. A head
+    // not here is read from the store: by then its entries are committed.
+    struct Ended {
+        AuditHead head;
+        std::string zone;
+    };
+    std::unordered_map<std::int64_t, Ended> ended_;
+    std::deque<std::int64_t> ended_order_;
     std::int64_t overdue_ = 0;  // this shard's share of Metrics::timers_overdue
     bool stopped_ = false;
 };

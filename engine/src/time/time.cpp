@@ -17,6 +17,8 @@
 // out are not a case we have.
 #include "signflow/engine/time.hpp"
 
+#include <cstdio>
+
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -135,6 +137,18 @@ std::string local_text(Instant t, std::string_view zone) {
     auto const info = tz->get_info(date::floor<seconds>(t));
     auto const local = date::local_time<minutes>{date::floor<minutes>(t.time_since_epoch() + info.offset)};
     return date::format("%Y-%m-%d %H:%M ", local) + info.abbrev;
+}
+
+std::string local_rfc3339(Instant t, std::string_view zone) {
+    auto const* tz = find_zone(zone);
+    auto const info = tz->get_info(date::floor<seconds>(t));
+    auto const local = date::local_time<milliseconds>{t.time_since_epoch() + info.offset};
+    auto const offset = duration_cast<minutes>(info.offset).count();
+    auto const magnitude = offset < 0 ? -offset : offset;
+    char tail[8];
+    std::snprintf(tail, sizeof tail, "%c%02d:%02d", offset < 0 ? '-' : '+', static_cast<int>(magnitude / 60),
+                  static_cast<int>(magnitude % 60));
+    return date::format("%Y-%m-%dT%H:%M:%S", local) + tail;
 }
 
 std::string utc_text(Instant t) { return date::format("%Y-%m-%dT%H:%M:%SZ", date::floor<seconds>(t)); }

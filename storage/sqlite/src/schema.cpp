@@ -114,9 +114,55 @@ constexpr char const* migration_1[] = {
     ))",
 };
 
+constexpr char const* migration_2[] = {
+    // The audit trail: append-only, one chain per envelope (each entry holds
+    // the previous entry's hash). `entry` is the whole entry as JSON; the
+    // other columns are copies for queries.
+    R"(CREATE TABLE audit (
+        envelope INTEGER NOT NULL REFERENCES instances (id),
+        seq      INTEGER NOT NULL,
+        at_ms    INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        hash     TEXT NOT NULL,
+        entry    TEXT NOT NULL,
+        PRIMARY KEY (envelope, seq)
+    ))",
+
+    // Each version of an envelope's document (BLOB: the PDF's bytes).
+    R"(CREATE TABLE documents (
+        envelope   INTEGER NOT NULL REFERENCES instances (id),
+        revision   INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        pdf        BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (envelope, revision)
+    ))",
+
+    // Files signers uploaded, one per attachment request.
+    R"(CREATE TABLE attachments (
+        envelope   INTEGER NOT NULL REFERENCES instances (id),
+        name       TEXT NOT NULL,
+        role       TEXT NOT NULL,
+        file_name  TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        bytes      BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (envelope, name)
+    ))",
+
+    // Secrets of this installation (the one-time-code key).
+    R"(CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ))",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
+    {2, migration_2},
 };
 
 std::int64_t now_ms() {

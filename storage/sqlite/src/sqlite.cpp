@@ -56,6 +56,12 @@ void Statement::bind_one(int index, std::string_view value) {
         fail(db_, "binding");
 }
 
+void Statement::bind_one(int index, Blob value) {
+    char const* data = value.bytes.data() ? value.bytes.data() : "";
+    if (sqlite3_bind_blob64(stmt_, index, data, value.bytes.size(), SQLITE_STATIC) != SQLITE_OK)
+        fail(db_, "binding");
+}
+
 bool Statement::step() {
     switch (sqlite3_step(stmt_)) {
     case SQLITE_ROW: return true;
@@ -78,6 +84,12 @@ void Statement::run() {
 
 std::string Statement::text(int column) const {
     auto const* data = reinterpret_cast<char const*>(sqlite3_column_text(stmt_, column));
+    if (!data) return {};
+    return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string Statement::blob(int column) const {
+    auto const* data = static_cast<char const*>(sqlite3_column_blob(stmt_, column));
     if (!data) return {};
     return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }

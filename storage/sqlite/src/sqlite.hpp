@@ -25,6 +25,11 @@ namespace signflow::storage::sqlite {
 
 // A prepared statement. Prepared once and reused: preparing costs more than
 // running a small INSERT, and the commit path runs several per event.
+// Bytes bound as a BLOB (a PDF), not as UTF-8 text.
+struct Blob {
+    std::string_view bytes;
+};
+
 class Statement {
 public:
     Statement(sqlite3* db, std::string_view sql);
@@ -52,12 +57,14 @@ public:
 
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     std::string text(int column) const;
+    std::string blob(int column) const;
     // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
     std::int64_t changes() const { return sqlite3_changes64(db_); }
 
 private:
     void bind_one(int index, std::int64_t value);
     void bind_one(int index, std::string_view value);
+    void bind_one(int index, Blob value);
 
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;

@@ -3,13 +3,18 @@
 #include "schema.hpp"
 #include "sqlite.hpp"
 
+#include <openssl/rand.h>
+
 #include <mutex>
 #include <stdexcept>
 #include <utility>
 
 namespace signflow::storage {
 
+using engine::AttachmentRecord;
+using engine::AuditRecord;
 using engine::Change;
+using engine::DocumentRecord;
 using engine::DefinitionRecord;
 using engine::IdempotencyRecord;
 using engine::InstanceFilter;
@@ -17,6 +22,7 @@ using engine::InstanceRecord;
 using engine::JournalRecord;
 using engine::OutboxRecord;
 using engine::TimerRecord;
+using sqlite::Blob;
 using sqlite::Connection;
 using sqlite::Resetting;
 using sqlite::Statement;
@@ -159,6 +165,12 @@ struct WriteStatements {
           // request got, whatever a racing duplicate produced.
           add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms)
               VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
+          add_audit(db, "INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry) VALUES (?, ?, ?, ?, ?, ?)"),
+          put_attachment(db, R"(INSERT INTO attachments
+              (envelope, name, role, file_name, media_type, sha256, bytes, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (envelope, name) DO UPDATE SET role = excluded.role, file_name = excluded.file_name,
+                media_type = excluded.media_type, sha256 = excluded.sha256, bytes = excluded.bytes,
+                created_ms = excluded.created_ms)"),
           add_quota(db, R"(INSERT INTO quota_counters (quota, period_start_ms, count) VALUES (?, ?, ?)
               ON CONFLICT (quota, period_start_ms) DO UPDATE SET count = quota_counters.count + excluded.count)") {}
 
@@ -170,6 +182,8 @@ struct WriteStatements {
     Statement update_outbox;
     Statement add_journal;
     Statement add_idempotency;
+    Statement add_audit;
+    Statement put_attachment;
     Statement add_quota;
 
     // One Change, in the order engine/store.hpp specifies.
@@ -197,6 +211,13 @@ struct WriteStatements {
                 throw std::runtime_error("outbox update: no outbox record with key '" + u.key + "'");
         }
         for (auto const& j : c.journal) add_journal.bind(j.instance, j.at_ms, j.kind, j.detail).run();
+        // A second entry with the same (envelope, seq) fails the batch: a
+        // chain never forks.
+        for (auto const& a : c.audit) add_audit.bind(a.envelope, a.seq, a.at_ms, a.kind, a.hash, a.entry).run();
+        for (auto const& a : c.attachments)
+            put_attachment
+                .bind(a.envelope, a.name, a.role, a.file_name, a.media_type, a.sha256, Blob{a.bytes}, a.created_ms)
+                .run();
         if (auto const& i = c.idempotency)
             add_idempotency.bind(i->key, std::int64_t{i->status}, i->response, i->created_ms).run();
         for (auto const& q : c.quotas) add_quota.bind(q.quota, q.period_start_ms, q.delta).run();
@@ -459,6 +480,113 @@ std::int64_t SqliteStore::quota_count(std::string const& quota, std::int64_t per
         Resetting q(db.statement("SELECT count FROM quota_counters WHERE quota = ? AND period_start_ms = ?"));
         q->bind(quota, period_start_ms);
         return q->step() ? q->integer(0) : std::int64_t{0};
+    });
+}
+
+std::vector<AuditRecord> SqliteStore::audit(std::int64_t envelope) {
+    return impl_->guard("audit", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(
+            "SELECT envelope, seq, at_ms, kind, hash, entry FROM audit WHERE envelope = ? ORDER BY seq"));
+        q->bind(envelope);
+        std::vector<AuditRecord> out;
+        while (q->step()) out.push_back({q->integer(0), q->integer(1), q->integer(2), q->text(3), q->text(4), q->text(5)});
+        return out;
+    });
+}
+
+std::optional<AuditRecord> SqliteStore::audit_head(std::int64_t envelope) {
+    return impl_->guard("audit_head", [&]() -> std::optional<AuditRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT envelope, seq, at_ms, kind, hash, entry FROM audit WHERE envelope = ? "
+                                 "ORDER BY seq DESC LIMIT 1"));
+        q->bind(envelope);
+        if (!q->step()) return std::nullopt;
+        return AuditRecord{q->integer(0), q->integer(1), q->integer(2), q->text(3), q->text(4), q->text(5)};
+    });
+}
+
+void SqliteStore::load_audit_heads(std::function<void(AuditRecord&&)> const& sink) {
+    impl_->guard("load_audit_heads", [&] {
+        Impl::Reader db(*impl_);
+        // One index probe per running envelope: the primary key (envelope,
+        // seq) serves MAX(seq) and the row behind it.
+        Resetting q(db.statement(R"(SELECT a.envelope, a.seq, a.at_ms, a.kind, a.hash FROM instances i
+            JOIN audit a ON a.envelope = i.id AND a.seq = (SELECT MAX(seq) FROM audit WHERE envelope = i.id)
+            WHERE i.status = 'running' ORDER BY i.id)"));
+        while (q->step()) sink({q->integer(0), q->integer(1), q->integer(2), q->text(3), q->text(4), {}});
+    });
+}
+
+void SqliteStore::put_document(DocumentRecord const& d) {
+    impl_->guard("put_document", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        impl_->writer
+            ->statement(R"(INSERT INTO documents (envelope, revision, kind, sha256, pdf, created_ms)
+                           VALUES (?, ?, ?, ?, ?, ?)
+                           ON CONFLICT (envelope, revision) DO UPDATE SET kind = excluded.kind,
+                             sha256 = excluded.sha256, pdf = excluded.pdf, created_ms = excluded.created_ms)")
+            .bind(d.envelope, d.revision, d.kind, d.sha256, Blob{d.pdf}, d.created_ms)
+            .run();
+    });
+}
+
+std::optional<DocumentRecord> SqliteStore::document(std::int64_t envelope, std::int64_t revision) {
+    return impl_->guard("document", [&]() -> std::optional<DocumentRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(
+            revision > 0 ? "SELECT envelope, revision, kind, sha256, pdf, created_ms FROM documents "
+                           "WHERE envelope = ?1 AND revision = ?2"
+                         : "SELECT envelope, revision, kind, sha256, pdf, created_ms FROM documents "
+                           "WHERE envelope = ?1 AND ?2 = 0 ORDER BY revision DESC LIMIT 1"));
+        q->bind(envelope, revision);
+        if (!q->step()) return std::nullopt;
+        return DocumentRecord{q->integer(0), q->integer(1), q->text(2), q->text(3), q->blob(4), q->integer(5)};
+    });
+}
+
+std::vector<DocumentRecord> SqliteStore::documents(std::int64_t envelope) {
+    return impl_->guard("documents", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT envelope, revision, kind, sha256, created_ms FROM documents "
+                                 "WHERE envelope = ? ORDER BY revision"));
+        q->bind(envelope);
+        std::vector<DocumentRecord> out;
+        while (q->step()) out.push_back({q->integer(0), q->integer(1), q->text(2), q->text(3), {}, q->integer(4)});
+        return out;
+    });
+}
+
+std::vector<AttachmentRecord> SqliteStore::attachments(std::int64_t envelope) {
+    return impl_->guard("attachments", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT envelope, name, role, file_name, media_type, sha256, bytes, created_ms "
+                                 "FROM attachments WHERE envelope = ? ORDER BY name"));
+        q->bind(envelope);
+        std::vector<AttachmentRecord> out;
+        while (q->step())
+            out.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), q->text(4), q->text(5), q->blob(6),
+                           q->integer(7)});
+        return out;
+    });
+}
+
+std::string SqliteStore::secret(std::string const& name) {
+    return impl_->guard("secret", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& db = *impl_->writer;
+        {
+            Resetting q(db.statement("SELECT value FROM secrets WHERE name = ?"));
+            q->bind(name);
+            if (q->step()) return q->text(0);
+        }
+        unsigned char raw[32];
+        if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes (OpenSSL RAND_bytes)");
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string value;
+        for (unsigned char b : raw) value.push_back(hex[b >> 4]), value.push_back(hex[b & 15]);
+        db.statement("INSERT INTO secrets (name, value) VALUES (?, ?)").bind(name, value).run();
+        return value;
     });
 }
 

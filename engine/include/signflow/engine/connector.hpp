@@ -19,7 +19,10 @@ struct Delivery {
     std::string key;         // idempotency key, stable across retries
     std::int64_t instance = 0;
     std::string workflow;
-    std::string kind;        // invoke, notify, archive, request_signature, remind, warn_expiry, send_code, fill
+    // invoke, notify, archive, request_signature, remind, warn_expiry,
+    // send_code (data.code holds the one-time code: the only place it is in
+    // clear), and for the `documents` connector fill, sign, seal.
+    std::string kind;
     std::string target;      // connector, role or template
     std::string operation;   // invoke: the operation, if named
     nlohmann::json data;     // the action's `with`, and for messages the recipient
@@ -30,6 +33,9 @@ struct DeliveryResult {
     bool ok = false;
     bool permanent = false;  // a failure that retrying cannot fix (goes to the dead letters at once)
     std::string error;
+    // What the audit trail records about a delivery that went through (a
+    // document's hash and revision, a receipt id). An object or null.
+    nlohmann::json detail;
 };
 
 class Connector {

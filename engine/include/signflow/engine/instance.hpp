@@ -22,6 +22,13 @@ struct Instance {
     EventId entered_by = 0;           // the event by which the current state was entered
     std::uint64_t signed_mask = 0;    // signers of the current routing group who have signed (by role number)
     std::uint32_t seq = 0;            // events applied so far: numbers outbox keys
+    // The audit trail's last entry (its number and hash), so that the next
+    // entry can be chained without reading the store.
+    std::uint32_t audit_seq = 0;
+    std::string audit_head;
+    // Versions of the envelope's document so far (0: no document: the
+    // workflow fills none, or the fill has not been answered yet).
+    std::uint16_t documents = 0;
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
     // {"event": the trigger's data, "envelope": {id, workflow, created_at, …the trigger's top-level fields},

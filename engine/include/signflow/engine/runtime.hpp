@@ -58,6 +58,12 @@ struct RuntimeOptions {
     int max_attempts = 12;
 };
 
+// Where a request came from, for the audit trail.
+struct Origin {
+    std::string ip;
+    std::string user_agent;
+};
+
 struct Reply {
     int status = 200;
     nlohmann::json body;
@@ -94,8 +100,27 @@ public:
     void post_event(std::string const& name, nlohmann::json data, std::string const& idempotency_key, ReplyFn reply);
     // A signer's act on envelope `id`: signed, declined, verified,
     // verification_failed.
+    // `data`: for signed {name, image (base64 PNG, optional)}; for declined
+    // {reason}.
     void signer_event(std::int64_t id, std::string const& role, std::string const& what, nlohmann::json data,
-                      std::string const& idempotency_key, ReplyFn reply);
+                      std::string const& idempotency_key, ReplyFn reply, Origin origin = {});
+    // Evidence that changes no state: a signer viewed the envelope
+    // (`viewed`) or agreed to do business electronically (`consent_given`).
+    void signer_record(std::int64_t id, std::string const& role, std::string const& kind, nlohmann::json detail,
+                       Origin origin, ReplyFn reply);
+    // A one-time code a signer typed: verified(role) when it matches, a
+    // counted failure when not, verification_failed(role) once locked.
+    void submit_code(std::int64_t id, std::string const& role, std::string const& code, Origin origin, ReplyFn reply);
+    // A file a signer uploaded for an attachment request (already inspected:
+    // type, size, hash); stored with the envelope in the same commit as its
+    // audit entry.
+    void upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply);
+
+    // The audit trail (export format of evidence/audit.hpp, with the chain's
+    // verdict), a document version (0: the latest) and the documents list.
+    Reply audit(std::int64_t id);
+    std::optional<DocumentRecord> document(std::int64_t id, std::int64_t revision);
+    Reply documents(std::int64_t id);
     void cancel(std::int64_t id, std::string const& reason, std::string const& idempotency_key, ReplyFn reply);
 
     Reply instance(std::int64_t id);

@@ -109,9 +109,47 @@ struct OutboxUpdate {
     std::string last_error;
 };
 
+// One entry of an envelope's audit trail. `entry` is the whole entry as JSON
+// text (evidence/audit.hpp says what it holds and how entries are chained);
+// the other fields are copies the store indexes. Entries are appended in the
+// same change as the transition they record, never updated.
+struct AuditRecord {
+    std::int64_t envelope = 0;
+    std::int64_t seq = 0;   // 1, 2, … per envelope
+    std::int64_t at_ms = 0;
+    std::string kind;
+    std::string hash;
+    std::string entry;
+};
+
+// A version of an envelope's document: revision 1 is the filled template,
+// then one per signature, then the sealed final document. Written by the
+// documents connector in its own transaction (put_document), before the
+// delivery that made it is recorded: a retry writes the same revision again.
+struct DocumentRecord {
+    std::int64_t envelope = 0;
+    std::int64_t revision = 0;
+    std::string kind;    // filled | signed | sealed
+    std::string sha256;
+    std::string pdf;     // the bytes (empty in listings)
+    std::int64_t created_ms = 0;
+};
+
+// A file a signer uploaded for an attachment request.
+struct AttachmentRecord {
+    std::int64_t envelope = 0;
+    std::string name;       // the request's name in the template (`attach id_scan from client`)
+    std::string role;
+    std::string file_name;  // as uploaded
+    std::string media_type; // sniffed from the bytes
+    std::string sha256;
+    std::string bytes;
+    std::int64_t created_ms = 0;
+};
+
 // Everything one event changed. Applied in this order: instances, timers
-// cancelled, timers armed, outbox added, outbox updated, journal,
-// idempotency, quotas.
+// cancelled, timers armed, outbox added, outbox updated, journal, audit,
+// attachments, idempotency, quotas.
 //
 // Integrity the store enforces (a violation fails the whole batch): an
 // instance's `version` is a saved definition; timers, outbox and journal rows
@@ -127,6 +165,8 @@ struct Change {
     std::vector<OutboxRecord> outbox_added;
     std::vector<OutboxUpdate> outbox_updated;
     std::vector<JournalRecord> journal;
+    std::vector<AuditRecord> audit;
+    std::vector<AttachmentRecord> attachments;  // replaces (envelope, name)
     std::optional<IdempotencyRecord> idempotency;
     std::vector<QuotaIncrement> quotas;
 };
@@ -165,6 +205,24 @@ public:
     virtual std::vector<OutboxRecord> list_outbox(std::string const& status, int limit) = 0;
     virtual std::optional<IdempotencyRecord> find_idempotency(std::string const& key) = 0;
     virtual std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) = 0;
+
+    // The audit trail, in order; and its last entry (the chain's head).
+    virtual std::vector<AuditRecord> audit(std::int64_t envelope) = 0;
+    virtual std::optional<AuditRecord> audit_head(std::int64_t envelope) = 0;
+    // Start-up: the heads (envelope, seq, hash; `entry` left empty) of the
+    // running envelopes' chains.
+    virtual void load_audit_heads(std::function<void(AuditRecord&&)> const& sink) = 0;
+
+    // Documents: written outside the group commit, one transaction each,
+    // replacing (envelope, revision). `revision` 0 reads the latest.
+    virtual void put_document(DocumentRecord const& d) = 0;
+    virtual std::optional<DocumentRecord> document(std::int64_t envelope, std::int64_t revision = 0) = 0;
+    virtual std::vector<DocumentRecord> documents(std::int64_t envelope) = 0;  // without the bytes
+    virtual std::vector<AttachmentRecord> attachments(std::int64_t envelope) = 0;
+
+    // A named secret of this installation (e.g. the key one-time codes are
+    // derived from): 32 random bytes as hex, made on first use and kept.
+    virtual std::string secret(std::string const& name) = 0;
 };
 
 }  // namespace signflow::engine

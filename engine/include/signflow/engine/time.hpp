@@ -37,6 +37,9 @@ Instant local_to_instant(int year, unsigned month, unsigned day, int minute_of_d
 std::string local_text(Instant t, std::string_view zone);
 // "2026-03-10T13:00:00Z"
 std::string utc_text(Instant t);
+// "2026-11-27T17:14:03.120+08:00": RFC 3339 in `zone`, to the millisecond
+// (the audit trail's local time).
+std::string local_rfc3339(Instant t, std::string_view zone);
 // Parses "2026-03-10T13:00:00Z", "2026-03-10T13:00Z", "2026-03-10 13:00" (UTC),
 // and RFC 3339 offsets ("+02:00"); nullopt on anything else.
 std::optional<Instant> parse_utc(std::string_view text);

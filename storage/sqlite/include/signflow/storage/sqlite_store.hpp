@@ -75,6 +75,15 @@ public:
     std::optional<engine::IdempotencyRecord> find_idempotency(std::string const& key) override;
     std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) override;
 
+    std::vector<engine::AuditRecord> audit(std::int64_t envelope) override;
+    std::optional<engine::AuditRecord> audit_head(std::int64_t envelope) override;
+    void load_audit_heads(std::function<void(engine::AuditRecord&&)> const& sink) override;
+    void put_document(engine::DocumentRecord const& d) override;
+    std::optional<engine::DocumentRecord> document(std::int64_t envelope, std::int64_t revision = 0) override;
+    std::vector<engine::DocumentRecord> documents(std::int64_t envelope) override;
+    std::vector<engine::AttachmentRecord> attachments(std::int64_t envelope) override;
+    std::string secret(std::string const& name) override;
+
 private:
     // Keeps <sqlite3.h> out of this header: the engine and the daemon's other
     // parts include it and should not see SQLite.

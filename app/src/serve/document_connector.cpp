@@ -1,0 +1,243 @@
+#include "document_connector.hpp"
+
+#include "files.hpp"
+#include "signflow/documents/attachments.hpp"
+#include "signflow/documents/completion.hpp"
+#include "signflow/documents/error.hpp"
+#include "signflow/documents/form.hpp"
+#include "signflow/documents/keys.hpp"
+#include "signflow/documents/signing.hpp"
+#include "signflow/evidence/audit.hpp"
+#include "signflow/evidence/certificate.hpp"
+#include "signflow/stdlib/stock_documents.hpp"
+
+#include <openssl/evp.h>
+#include <toml++/toml.h>
+
+#include <chrono>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace signflow::app {
+namespace fs = std::filesystem;
+using engine::DeliveryResult;
+using nlohmann::json;
+
+namespace {
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string base64_decode(std::string const& text) {
+    std::string out(text.size() / 4 * 3 + 3, '\0');
+    EVP_ENCODE_CTX* ctx = EVP_ENCODE_CTX_new();
+    EVP_DecodeInit(ctx);
+    int n = 0, tail = 0;
+    bool ok = EVP_DecodeUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n,
+                               reinterpret_cast<unsigned char const*>(text.data()), static_cast<int>(text.size())) >= 0 &&
+              EVP_DecodeFinal(ctx, reinterpret_cast<unsigned char*>(out.data()) + n, &tail) == 1;
+    EVP_ENCODE_CTX_free(ctx);
+    if (!ok) throw documents::DocumentError("the signature image is not valid base64");
+    out.resize(static_cast<std::size_t>(n + tail));
+    return out;
+}
+
+class DocumentConnector final : public engine::Connector {
+public:
+    DocumentConnector(engine::Store& store, DocumentSettings settings)
+        : store_(store), settings_(std::move(settings)) {}
+
+    std::string const& name() const override { return name_; }
+
+    DeliveryResult deliver(engine::Delivery const& d) override {
+        try {
+            std::int64_t revision = d.data.value("revision", std::int64_t{1});
+            // Made already (a retry after a crash, or after a failed flush):
+            // answer with what is there.
+            if (auto done = store_.document(d.instance, revision)) return ok(*done, d);
+            if (d.kind == "fill") return fill(d);
+            auto previous = store_.document(d.instance, revision - 1);
+            if (!previous)
+                return {false, false, "revision " + std::to_string(revision - 1) + " of envelope " +
+                                          std::to_string(d.instance) + " is not written yet", {}};
+            return d.kind == "sign" ? sign(d, *previous, revision) : seal(d, *previous, revision);
+        } catch (documents::DocumentError const& e) {
+            // A template that is missing or does not fit its values will not
+            // fit on the next try either.
+            return {false, true, e.what(), {}};
+        }
+    }
+
+private:
+    DeliveryResult ok(engine::DocumentRecord const& r, engine::Delivery const& d) {
+        json detail = {{"document_sha256", r.sha256}, {"revision", r.revision}};
+        if (d.kind == "fill") detail["template"] = d.data.value("data", json::object()).value("template", "");
+        return {true, false, {}, std::move(detail)};
+    }
+
+    DeliveryResult put(engine::Delivery const& d, std::int64_t revision, char const* kind, std::string pdf) {
+        engine::DocumentRecord r{d.instance, revision, kind, documents::sha256_hex(pdf), std::move(pdf), now_ms()};
+        store_.put_document(r);
+        return ok(r, d);
+    }
+
+    std::string template_bytes(std::string const& source) {
+        if (source.starts_with("stdlib:")) {
+            auto doc = stdlib::stock_document(source.substr(7));
+            if (!doc) throw documents::DocumentError("no stock template `" + source.substr(7) + "`");
+            return std::string(*doc);
+        }
+        fs::path path = settings_.rules / source;
+        std::ifstream in(path, std::ios::binary);
+        if (source.empty() || !fs::is_regular_file(path) || !in)
+            throw documents::DocumentError("cannot read the template " + path.string());
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+    DeliveryResult fill(engine::Delivery const& d) {
+        // The machine evaluated the template's fields and sections into the
+        // action's data (engine/machine: fill_data).
+        json const what = d.data.value("data", json::object());
+        documents::FillRequest request;
+        request.values = what.value("values", json::object());
+        json const sections = what.value("sections", json::object());
+        for (auto& [name, shown] : sections.items())
+            request.sections[name] = shown.is_boolean() && shown.get<bool>();
+        auto filled = documents::fill(template_bytes(what.value("source", "")), request);
+        return put(d, 1, "filled", std::move(filled.pdf));
+    }
+
+    DeliveryResult sign(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {
+        documents::SignRequest request;
+        std::string role = d.data.value("role", "");
+        request.appearance.name = d.data.value("name", role);
+        request.appearance.date_text = d.data.value("date_text", "");
+        if (d.data.contains("image")) request.appearance.image_png = base64_decode(d.data["image"]);
+        request.appearance.field = "signature." + role;
+        request.reason = "Signed by " + request.appearance.name + " (" + role + ")";
+        request.tsa_url = settings_.tsa_url;
+        request.when = std::chrono::system_clock::time_point(std::chrono::milliseconds(d.data.value("signed_at", now_ms())));
+        return put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+    }
+
+    DeliveryResult seal(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {
+        std::string pdf = previous.pdf;
+        auto files = store_.attachments(d.instance);
+        if (!files.empty()) {
+            std::vector<documents::EmbeddedFile> embedded;
+            for (auto& f : files)
+                embedded.push_back({f.file_name.empty() ? f.name : f.file_name, f.media_type, f.bytes,
+                                    f.name + ", uploaded by " + f.role + " (SHA-256 " + f.sha256 + ")"});
+            pdf = documents::embed_attachments(pdf, embedded);
+        }
+        // The certificate covers the trail as committed so far (everything up
+        // to `completed`); the `sealed` entry follows it.
+        std::vector<evidence::AuditEntry> chain;
+        for (auto const& r : store_.audit(d.instance)) chain.push_back(evidence::entry_from_json(json::parse(r.entry)));
+        json signers = json::array();
+        if (auto inst = store_.find_instance(d.instance)) {
+            json data = json::parse(inst->data, nullptr, false);
+            if (data.is_object() && data["roles"].is_object())
+                for (auto& [role, who] : data["roles"].items()) {
+                    bool signed_ = false, code = false;
+                    for (auto const& e : chain) {
+                        if (e.actor != role) continue;
+                        signed_ = signed_ || e.kind == "signed";
+                        code = code || e.kind == "code_verified";
+                    }
+                    if (!signed_) continue;
+                    json w = who.is_object() ? who : json::object();
+                    signers.push_back({{"role", role},
+                                       {"name", w.value("name", "")},
+                                       {"email", w.value("email", "")},
+                                       {"zone", w.value("timezone", "")},
+                                       {"auth", code ? "one-time code" : "signing link"}});
+                }
+        }
+        json certificate = evidence::completion_certificate(d.instance, d.workflow, store_.document(d.instance, 1)
+                                                                                        ? store_.document(d.instance, 1)->sha256
+                                                                                        : previous.sha256,
+                                                            signers, chain);
+        pdf = documents::append_completion_page(pdf, certificate);
+        documents::SignRequest request;
+        request.appearance.visible = false;
+        request.appearance.name = settings_.operator_name;
+        request.reason = "Sealed by " + settings_.operator_name + ": envelope " + std::to_string(d.instance) +
+                         " is complete; audit chain head " + certificate.value("chain_head", "");
+        request.tsa_url = settings_.tsa_url;
+        request.when = std::chrono::system_clock::now();
+        auto result = put(d, revision, "sealed", documents::sign(pdf, *settings_.credentials, request));
+        result.detail["chain_head"] = certificate.value("chain_head", "");
+        return result;
+    }
+
+    engine::Store& store_;
+    DocumentSettings settings_;
+    std::string name_ = "documents";
+};
+
+std::string read_text(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw InputError("cannot read " + p.string());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+std::unique_ptr<engine::Connector> make_document_connector(engine::Store& store, DocumentSettings settings) {
+    return std::make_unique<DocumentConnector>(store, std::move(settings));
+}
+
+DocumentSettings load_document_settings(fs::path const& config, fs::path const& rules, fs::path const& db,
+                                        std::string& warning) {
+    DocumentSettings s;
+    s.rules = rules;
+    fs::path key, cert, chain;
+    if (!config.empty()) {
+        toml::table t;
+        try {
+            t = toml::parse_file(config.string());
+        } catch (toml::parse_error const& e) {
+            throw InputError(config.string() + ": " + std::string(e.description()));
+        }
+        if (auto docs = t["documents"].as_table()) {
+            auto path_of = [&](char const* k) -> fs::path {
+                auto v = (*docs)[k].value<std::string>();
+                if (!v) return {};
+                fs::path p = *v;
+                return p.is_relative() ? config.parent_path() / p : p;
+            };
+            key = path_of("key");
+            cert = path_of("cert");
+            chain = path_of("chain");
+            s.tsa_url = (*docs)["tsa_url"].value_or(std::string());
+        }
+    }
+    if (key.empty() != cert.empty())
+        throw InputError(config.string() + ": [documents] needs both `key` and `cert` (PEM files)");
+    if (key.empty()) {
+        fs::path dir = db.parent_path().empty() ? fs::path(".") : db.parent_path();
+        key = dir / "signflow-key.pem";
+        cert = dir / "signflow-cert.pem";
+        if (!fs::exists(key) || !fs::exists(cert)) {
+            auto pair = documents::make_self_signed("signflow test seal");
+            write_file_atomically(cert, pair.cert_pem);
+            write_file_atomically(key, pair.key_pem);
+            ::chmod(key.c_str(), 0600);
+        }
+        warning = "signing with the self-signed TESTING key " + key.string() +
+                  " — readers will not trust it; configure [documents] key and cert for production";
+    }
+    try {
+        s.credentials = documents::load_credentials(read_text(key), read_text(cert),
+                                                    chain.empty() ? std::string() : read_text(chain));
+    } catch (documents::DocumentError const& e) {
+        throw InputError(std::string("signing key: ") + e.what());
+    }
+    s.operator_name = documents::certificate_subject(*s.credentials);
+    return s;
+}
+
+}  // namespace signflow::app

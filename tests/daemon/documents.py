@@ -1,0 +1,208 @@
+"""Documents and evidence, end to end, with a real daemon on the example
+`nda_onboarding` workflow:
+
+form_submitted -> the stock NDA is filled (revision 1) -> a one-time code is
+sent by email (the log connector records it: that is the only place it is in
+clear) -> a wrong code is refused and counted -> the right code verifies ->
+the prospect views, consents, uploads an ID scan (a PNG), signs -> counsel
+signs -> the envelope completes -> the seal: attachments embedded, the
+certificate of completion appended, sealed.
+
+Checked with real tools: pdfsig says every signature is valid and the last
+covers the whole document; pdftotext finds the certificate of completion;
+qpdf lists the attachment; the audit trail holds every step with IPs and user
+agents, its chain verifies through the API and with `signflow audit verify`,
+and an edited export is caught. A second envelope whose prospect types three
+wrong codes fails verification. After a restart the chain goes on unforked.
+"""
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import zlib
+import struct
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check, wait_until
+
+UA = {"User-Agent": "documents-test/1.0 (signflow e2e)"}
+
+
+def png(width=4, height=3):
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def event(email):
+    return {"form": "nda_request", "sender": "rep-7", "evaluation_fee": 250, "engagement": "consulting",
+            "contact": {"name": "Li Wei", "email": email, "phone": "+8613800000000", "timezone": "Asia/Shanghai",
+                        "company": "Example Trading Ltd"}}
+
+
+def start(d, email):
+    r = d.post("/v1/events/form_submitted", event(email))
+    check(r.status == 202 or r.status == 200, "form_submitted: %r" % r)
+    started = r.json["started"]
+    check(len(started) == 1, "one envelope started: %r" % r.json)
+    return started[0]["id"]
+
+
+def code_for(d, envelope):
+    """The last one-time code the messages connector was asked to send."""
+    def find():
+        codes = [l["data"]["code"] for l in harness.read_connector_log(d.connector_log)
+                 if l.get("kind") == "send_code" and l.get("instance") == envelope]
+        return codes[-1] if codes else None
+    return wait_until("a code for envelope %d" % envelope, find)
+
+
+def state(d, envelope):
+    return d.instance(envelope)["state"]
+
+
+def test(binary, source, workdir, daemons):
+    rules = os.path.join(workdir, "rules")
+    os.makedirs(rules)
+    # The example, asking the prospect for an ID scan as well.
+    with open(os.path.join(source, "examples", "nda_onboarding.flow")) as f:
+        flow = f.read()
+    anchor = '  show non_solicitation when event.engagement == "consulting"\n'
+    check(anchor in flow, "the example still has its non_solicitation line")
+    harness.write(os.path.join(rules, "nda_onboarding.flow"),
+                  flow.replace(anchor, anchor + "  attach id_scan from prospect required\n"))
+    d = harness.Daemon(binary, workdir, rules)
+    daemons.append(d)
+    d.start()
+
+    # ---- the happy path
+    env = start(d, "li.wei@example.cn")
+    wait_until("the NDA filled", lambda: d.get_ok("/v1/instances/%d/documents" % env)["documents"])
+    docs = d.get_ok("/v1/instances/%d/documents" % env)["documents"]
+    check(docs[0]["kind"] == "filled" and docs[0]["revision"] == 1, "revision 1 is the filled NDA: %r" % docs)
+    code = code_for(d, env)
+    check(re.fullmatch(r"\d{6}", code), "a 6-digit code: %r" % code)
+    wrong = "000000" if code != "000000" else "111111"
+    r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": wrong}, headers=UA)
+    check(r.status == 403 and r.json["attempts_left"] == 2, "a wrong code is refused and counted: %r" % r)
+    r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": code}, headers=UA)
+    check(r.status == 202, "the right code verifies: %r" % r)
+    check(state(d, env).startswith("awaiting") or "prospect" in state(d, env), "signing after verification: %s" % state(d, env))
+
+    check(d.post("/v1/instances/%d/signers/prospect/viewed" % env, {}, headers=UA).status == 202, "viewed")
+    r = d.post("/v1/instances/%d/signers/prospect/consent" % env, {"agreed": True, "text": "I agree to sign electronically."},
+               headers=UA)
+    check(r.status == 202, "consent: %r" % r)
+    r = d.post("/v1/instances/%d/signers/prospect/consent" % env, {}, headers=UA)
+    check(r.status == 400, "consent must be given explicitly: %r" % r)
+    scan = png()
+    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
+                  body=scan, headers=dict(UA, **{"Content-Type": "image/png"}))
+    check(r.status == 201, "the ID scan is stored: %r" % r)
+    check(r.json["sha256"] == __import__("hashlib").sha256(scan).hexdigest(), "its SHA-256: %r" % r.json)
+    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/tax_form?filename=tax.png" % env,
+                  body=scan, headers=dict(UA, **{"Content-Type": "image/png"}))
+    check(r.status == 404, "an attachment the workflow does not request is refused: %r" % r)
+    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
+                  body=b"not an image at all", headers=UA)
+    check(r.status == 422 and "PDF, PNG or JPEG" in r.json["error"], "a file of no known type: %r" % r)
+
+    r = d.post("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"}, headers=UA)
+    check(r.status == 409, "counsel cannot sign before the prospect: %r" % r)
+    r = d.post("/v1/instances/%d/signers/prospect/signed" % env,
+               {"name": "李伟 Li Wei", "image": base64.b64encode(png(60, 20)).decode()}, headers=UA)
+    check(r.status == 202, "the prospect signs: %r" % r)
+    r = d.post("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"},
+               headers={"User-Agent": "counsel-browser/2.0"})
+    check(r.status == 202, "counsel signs: %r" % r)
+    check(d.instance(env)["state"] == "completed", "completed: %r" % d.instance(env))
+
+    def sealed():
+        docs = d.get_ok("/v1/instances/%d/documents" % env)["documents"]
+        return docs if docs and docs[-1]["kind"] == "sealed" else None
+    docs = wait_until("the seal", sealed, timeout=30)
+    check([x["kind"] for x in docs] == ["filled", "signed", "signed", "sealed"], "revisions: %r" % docs)
+
+    r = d.request("GET", "/v1/instances/%d/document" % env)
+    check(r.status == 200 and r.body.startswith(b"%PDF"), "the sealed PDF: %r" % r)
+    pdf = os.path.join(workdir, "sealed.pdf")
+    with open(pdf, "wb") as f:
+        f.write(r.body)
+    first = d.request("GET", "/v1/instances/%d/document?revision=1" % env).body
+    check(r.body.startswith(first), "each revision keeps the bytes before it (incremental updates)")
+
+    out = subprocess.run(["pdfsig", pdf], capture_output=True, text=True).stdout
+    check(out.count("Signature is Valid.") == 3, "three valid signatures (two signers, the seal):\n" + out)
+    check("Digest Mismatch" not in out, out)
+    check(out.count("Total document signed") == 1, "only the seal covers the whole document:\n" + out)
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+    check("Certificate of Completion" in text or "certificate of completion" in text.lower(),
+          "the certificate of completion page:\n" + text[-2000:])
+    check(str(env) in text, "the certificate names the envelope")
+    atts = subprocess.run(["qpdf", "--list-attachments", pdf], capture_output=True, text=True).stdout
+    check("passport.png" in atts and "tax.png" not in atts, "the ID scan is embedded, nothing else: " + atts)
+
+    # ---- the audit trail
+    audit = d.get_ok("/v1/instances/%d/audit" % env)
+    check(audit["verdict"]["ok"], "the chain verifies: %r" % audit["verdict"])
+    kinds = [e["kind"] for e in audit["entries"]]
+    for k in ["created", "sent", "document_filled", "code_sent", "code_failed", "code_verified", "viewed",
+              "consent_given", "attachment_uploaded", "signed", "completed", "signature_applied", "sealed"]:
+        check(k in kinds, "the trail has `%s`: %r" % (k, kinds))
+    check(kinds[0] == "created", "the trail starts with `created`: %r" % kinds)
+    signed = [e for e in audit["entries"] if e["kind"] == "signed"]
+    check([e["actor"] for e in signed] == ["prospect", "counsel"], "signers in order: %r" % signed)
+    check(signed[0]["ip"] == "127.0.0.1" and signed[0]["user_agent"] == UA["User-Agent"], "IP and user agent: %r" % signed[0])
+    check(signed[0]["zone"] == "Asia/Shanghai" and signed[0]["local"].endswith("+08:00"),
+          "the prospect's local time in their zone: %r" % signed[0])
+    filled = [e for e in audit["entries"] if e["kind"] == "document_filled"][0]
+    check(filled["detail"]["document_sha256"] == docs[0]["sha256"], "the filled document's hash: %r" % filled)
+    check(audit["entries"][-1]["kind"] in ("sealed", "connector_called", "delivered"), "entries after the seal: %r" % kinds)
+
+    exported = os.path.join(workdir, "audit.json")
+    with open(exported, "w") as f:
+        json.dump(audit, f)
+    v = subprocess.run([binary, "audit", "verify", exported], capture_output=True, text=True)
+    check(v.returncode == 0, "signflow audit verify accepts the export: %s %s" % (v.stdout, v.stderr))
+    audit["entries"][3]["actor"] = "someone else"
+    with open(exported, "w") as f:
+        json.dump(audit, f)
+    v = subprocess.run([binary, "audit", "verify", exported], capture_output=True, text=True)
+    check(v.returncode == 1 and "4" in v.stdout + v.stderr, "an edited entry is named: %s %s" % (v.stdout, v.stderr))
+    v = subprocess.run([binary, "verify", pdf], capture_output=True, text=True)
+    check(v.returncode == 0, "signflow verify accepts the sealed PDF: %s %s" % (v.stdout, v.stderr))
+
+    # ---- three wrong codes lock the verification
+    env2 = start(d, "wrong.codes@example.cn")
+    code = code_for(d, env2)
+    wrong = "000000" if code != "000000" else "111111"
+    for i in range(3):
+        r = d.post("/v1/instances/%d/signers/prospect/code" % env2, {"code": wrong}, headers=UA)
+        check(r.status == 403, "wrong code %d: %r" % (i + 1, r))
+    check(r.json["attempts_left"] == 0, "no attempts left: %r" % r.json)
+    r = d.post("/v1/instances/%d/signers/prospect/code" % env2, {"code": code}, headers=UA)
+    check(r.status != 202, "the right code after the lock does not verify: %r" % r)
+    kinds2 = [e["kind"] for e in d.get_ok("/v1/instances/%d/audit" % env2)["entries"]]
+    check(kinds2.count("code_failed") >= 3 and "verification_failed" in kinds2,
+          "each failed try is audited, then the failure: %r" % kinds2)
+
+    # ---- a restart continues every chain
+    env3 = start(d, "restart@example.cn")
+    code = code_for(d, env3)
+    d.stop_clean()
+    d.start()
+    r = d.post("/v1/instances/%d/signers/prospect/code" % env3, {"code": code}, headers=UA)
+    check(r.status == 202, "the code still works after a restart: %r" % r)
+    audit3 = d.get_ok("/v1/instances/%d/audit" % env3)
+    check(audit3["verdict"]["ok"], "the chain goes on after a restart: %r" % audit3["verdict"])
+
+
+if __name__ == "__main__":
+    harness.main(test)
