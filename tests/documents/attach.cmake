@@ -4,4 +4,5 @@
 target_sources(signflow_document_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/attach/support.cpp
   ${CMAKE_CURRENT_LIST_DIR}/attach_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/completion_test.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/completion_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/attach_signed_test.cpp)
