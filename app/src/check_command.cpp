@@ -1,6 +1,7 @@
 // `signflow check`: compiles every file named (folders: their `.flow` files)
 // and reports all diagnostics, for people or (`--format json`) for tools.
 #include "commands.hpp"
+#include "documents/pdf_catalog.hpp"
 #include "files.hpp"
 
 #include "signflow/dsl/compile.hpp"
@@ -14,9 +15,11 @@
 
 namespace signflow::app {
 
+// The catalog reads PDF templates too (documents/pdf_catalog.hpp), so every
+// command that compiles checks a workflow's own PDF's fields and sections.
 std::unique_ptr<stdlib::StandardCatalog> make_catalog(std::string const& config) {
-    if (config.empty()) return std::make_unique<stdlib::StandardCatalog>();
-    return std::make_unique<stdlib::StandardCatalog>(configured_connectors(config));
+    if (config.empty()) return std::make_unique<PdfTemplateCatalog>();
+    return std::make_unique<PdfTemplateCatalog>(configured_connectors(config));
 }
 
 int run_check(CheckOptions const& options) {

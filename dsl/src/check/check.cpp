@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 
 namespace signflow::dsl {
 namespace check_detail {
@@ -205,9 +206,37 @@ private:
         if (auto it = templates.find(name); it != templates.end()) {
             auto const& t = *it->second;
             if (t.stock.size() == 2 && t.stock[0].name == "stdlib") return catalog.find_template(t.stock[1].name);
-            return nullptr;  // a PDF beside the rules: its fields are read when it is loaded
+            // A PDF beside the rules: read by template_body when the catalog
+            // can read PDFs; otherwise its fields are checked when it is loaded.
+            auto f = file_specs.find(name);
+            return f == file_specs.end() ? nullptr : &f->second;
         }
         return catalog.find_template(name);
+    }
+
+    // The PDF templates read so far, under their declared names (messages
+    // then say "template `offer_letter`", not the file name).
+    std::map<std::string, TemplateSpec> file_specs;
+
+    // Reads the PDF a template declaration names, relative to the folder of
+    // the .flow file; reports a file that is missing or not a form (E0202).
+    TemplateSpec const* file_template(ast::TemplateDecl const& t) {
+        if (!t.file) return nullptr;
+        std::filesystem::path path(*t.file);
+        if (path.is_relative()) path = std::filesystem::path(source.path()).parent_path() / path;
+        std::string error;
+        TemplateSpec const* loaded = catalog.load_template(path.lexically_normal().string(), error);
+        if (!loaded) {
+            if (!error.empty()) {
+                auto& d = diags.report(Code::unknown_template, t.base_span,
+                                       "template `" + t.name.name + "`: cannot read \"" + *t.file + "\"", error);
+                d.notes.push_back("a template file is found relative to the folder of the .flow file");
+            }
+            return nullptr;
+        }
+        TemplateSpec spec = *loaded;
+        spec.name = t.name.name;
+        return &(file_specs[t.name.name] = std::move(spec));
     }
 
     void field_value(TemplateSpec const& spec, ast::Ident const& field, ast::Expr const& value) {
@@ -224,7 +253,7 @@ private:
             return;
         }
         Type t = expr(value);
-        if (!compatible(f->type, t)) {
+        if (!compatible(f->type, t) && !(f->free_text && t == Type::number)) {
             auto& d = diags.report(Code::field_type_mismatch, value.span,
                                    "field `" + field.name + "` holds " + a_type(f->type),
                                    "this is " + a_type(t));
@@ -241,7 +270,7 @@ private:
     }
 
     void template_body(ast::TemplateDecl const& t) {
-        TemplateSpec const* spec = nullptr;
+        TemplateSpec const* spec = file_template(t);
         if (!t.stock.empty()) {
             std::string written;
             for (auto const& s : t.stock) written += (written.empty() ? "" : ".") + s.name;

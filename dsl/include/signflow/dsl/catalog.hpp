@@ -18,6 +18,10 @@ struct FieldSpec {
     std::string name;
     Type type = Type::string;
     std::vector<std::string> options;  // choice fields: the allowed values
+    // A PDF text field of a template read from a file: what it holds is
+    // printed, so a number fits as well as a string (the PDF does not say
+    // which it means).
+    bool free_text = false;
 };
 
 struct TemplateSpec {
@@ -48,6 +52,18 @@ public:
     // Connectors the daemon's configuration defines; nullopt when no
     // configuration was given (then connectors are not checked).
     virtual std::optional<std::vector<std::string>> connectors() const = 0;
+    // The fields and sections of a PDF template a workflow names by file
+    // (`template offer = "templates/offer.pdf"`); `path` is already resolved
+    // against the folder of the .flow file. nullptr with `error` empty: this
+    // catalog does not read PDFs, and the template is not checked (the
+    // compiler itself knows no PDF). nullptr with `error` set: the file is
+    // missing or is not a form, and `error` says why in a few words. The
+    // pointer stays valid as long as the catalog.
+    virtual TemplateSpec const* load_template(std::string const& path, std::string& error) const {
+        (void)path;
+        error.clear();
+        return nullptr;
+    }
 };
 
 }  // namespace signflow::dsl

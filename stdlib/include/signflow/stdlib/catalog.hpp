@@ -15,7 +15,9 @@ namespace signflow::stdlib {
 std::vector<dsl::TemplateSpec> const& stock_templates();
 std::vector<dsl::FunctionSpec> const& functions();
 
-class StandardCatalog final : public dsl::Catalog {
+// Not final: the `signflow` binary extends it to read PDF templates
+// (load_template), which this library, like the compiler, cannot.
+class StandardCatalog : public dsl::Catalog {
 public:
     StandardCatalog() = default;
     explicit StandardCatalog(std::vector<std::string> configured_connectors);
