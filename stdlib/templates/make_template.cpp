@@ -318,7 +318,15 @@ struct Builder {
         std::string pdf(buffer.GetBuffer(), device.GetLength());
         signflow::documents::FillRequest request;
         request.values = clauses;
-        return signflow::documents::fill(pdf, request).pdf;
+        std::string filled = signflow::documents::fill(pdf, request).pdf;
+        // fill() appends its changes as an incremental update; a template
+        // ships as one revision, so it is written out whole once more.
+        PdfMemDocument whole;
+        whole.LoadFromBuffer(filled.data(), static_cast<long>(filled.size()));
+        PdfRefCountedBuffer out;
+        PdfOutputDevice out_device(&out);
+        whole.Write(&out_device);
+        return std::string(out.GetBuffer(), out_device.GetLength());
     }
 };
 

@@ -203,7 +203,10 @@ struct AppearanceWriter::Impl {
             PdfFont* font = PdfFontFactory::CreateFontObject(metrics_of(which), ePdfFont_Subsetting,
                                                              PdfEncodingFactory::GlobalIdentityEncodingInstance(),
                                                              &doc.GetObjects());
-            if (!font) throw DocumentError(std::string("cannot embed the font ") + font_files[which].path);
+            if (!font) {
+                metrics[which] = nullptr;  // the factory deleted it
+                throw DocumentError(std::string("cannot embed the font ") + font_files[which].path);
+            }
             fonts[which].reset(font);
         }
         return fonts[which].get();

@@ -221,12 +221,37 @@ Section const* FieldIndex::section(std::string const& name) const {
     return nullptr;
 }
 
+std::vector<PdfObject*> page_objects(PdfMemDocument& doc) {
+    // The page tree walked by hand: PdfPagesTree::GetPage builds a PdfPage
+    // (contents, resources) for each page, a tenth of a fill, when all that
+    // is needed here is each page's /Annots.
+    std::vector<PdfObject*> pages;
+    std::set<PdfReference> seen;
+    std::vector<std::pair<PdfObject*, int>> stack;
+    if (PdfObject* root = doc.GetCatalog()->GetIndirectKey("Pages")) stack.push_back({root, 0});
+    while (!stack.empty()) {
+        auto [node, depth] = stack.back();
+        stack.pop_back();
+        if (!node || !node->IsDictionary() || depth > max_depth) continue;
+        if (node->Reference().IsIndirect() && !seen.insert(node->Reference()).second) continue;
+        PdfObject* kids = node->GetIndirectKey("Kids");
+        if (!kids || !kids->IsArray()) {
+            pages.push_back(node);
+            continue;
+        }
+        auto& a = kids->GetArray();
+        for (auto it = a.rbegin(); it != a.rend(); ++it) stack.push_back({resolve(&*it), depth + 1});
+    }
+    return pages;
+}
+
 FieldIndex index_fields(PdfMemDocument& doc) {
     FieldIndex index;
-    index.pages = doc.GetPageCount();
+    auto page_list = page_objects(doc);
+    index.pages = static_cast<int>(page_list.size());
     std::map<PdfReference, int> pages;
     for (int i = 0; i < index.pages; ++i) {
-        PdfObject* annots = doc.GetPage(i)->GetObject()->GetIndirectKey("Annots");
+        PdfObject* annots = page_list[static_cast<std::size_t>(i)]->GetIndirectKey("Annots");
         if (!annots || !annots->IsArray()) continue;
         for (auto const& a : annots->GetArray())
             if (a.IsReference()) pages.emplace(a.GetReference(), i);
@@ -250,7 +275,7 @@ std::string describe_error(PdfError const& e) {
     return what;
 }
 
-void load(PdfMemDocument& doc, std::string_view pdf) {
+void load(PdfMemDocument& doc, std::string_view pdf, bool for_update) {
     if (pdf.size() < 8 || pdf.substr(0, 5) != "%PDF-") {
         // PoDoFo would search for a header anywhere; a template must be a PDF
         // from its first byte, which also keeps HTML error pages out.
@@ -265,7 +290,7 @@ void load(PdfMemDocument& doc, std::string_view pdf) {
     }();
     (void)quiet;
     try {
-        doc.LoadFromBuffer(pdf.data(), static_cast<long>(pdf.size()));
+        doc.LoadFromBuffer(pdf.data(), static_cast<long>(pdf.size()), for_update);
     } catch (PdfError const& e) {
         throw DocumentError("not a readable PDF: " + describe_error(e));
     }

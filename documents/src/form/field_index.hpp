@@ -62,6 +62,9 @@ struct FieldIndex {
     Section const* section(std::string const& name) const;
 };
 
+// The document's page objects in order (the page tree's leaves).
+std::vector<PoDoFo::PdfObject*> page_objects(PoDoFo::PdfMemDocument& doc);
+
 // Walks the document. Needs no AcroForm: a PDF without one has no fields.
 FieldIndex index_fields(PoDoFo::PdfMemDocument& doc);
 
@@ -75,7 +78,8 @@ std::string text_of(PoDoFo::PdfObject const* value);
 std::string current_value(Field const& field);
 
 // Loads bytes into `doc`; PoDoFo errors become DocumentError("what: cause").
-void load(PoDoFo::PdfMemDocument& doc, std::string_view pdf);
+// `for_update` keeps the bytes for an incremental update (WriteUpdate).
+void load(PoDoFo::PdfMemDocument& doc, std::string_view pdf, bool for_update = false);
 
 // PoDoFo's error as words.
 std::string describe_error(PoDoFo::PdfError const& e);

@@ -163,8 +163,16 @@ FilledDocument fill(std::string_view pdf, FillRequest const& request) {
         throw DocumentError("the values to fill must be a JSON object of field names, not " +
                             std::string(request.values.type_name()));
     try {
+        // Without a section to remove, the filled document is the template
+        // plus an incremental update holding only what changed (the fields,
+        // their appearances, the fonts). PoDoFo parses objects lazily, and a
+        // full rewrite would parse and print every one: that was 80% of a
+        // fill. Removing a section needs the rewrite, so that what it removes
+        // is not left in the file's first revision.
+        bool const removes = std::any_of(request.sections.begin(), request.sections.end(),
+                                         [](auto const& s) { return !s.second; });
         PdfMemDocument doc;
-        load(doc, pdf);
+        load(doc, pdf, !removes);
         FieldIndex index = index_fields(doc);
 
         std::vector<std::string> hidden;
@@ -201,7 +209,10 @@ FilledDocument fill(std::string_view pdf, FillRequest const& request) {
 
         PdfRefCountedBuffer buffer;
         PdfOutputDevice device(&buffer);
-        doc.Write(&device);
+        if (removes)
+            doc.Write(&device);
+        else
+            doc.WriteUpdate(&device, true);
         FilledDocument out;
         out.pdf.assign(buffer.GetBuffer(), device.GetLength());
         out.sha256 = sha256_hex(out.pdf);

@@ -89,11 +89,13 @@ void remove_sections(PdfMemDocument& doc, FieldIndex const& index, std::vector<s
     for (auto const& name : sections)
         if (Section const* s = index.section(name)) pages.insert(s->pages.begin(), s->pages.end());
     PdfObject* acroform = doc.GetCatalog()->GetIndirectKey("AcroForm");
+    auto const page_list = page_objects(doc);
     for (std::size_t i : fields_removed_by(index, sections)) {  // fields and their widgets
         Field const& f = index.fields[i];
         for (auto const& w : f.widgets) {
             if (w.page < 0 || pages.count(w.page) || !w.object->Reference().IsIndirect()) continue;
-            erase_ref(doc.GetPage(w.page)->GetObject(), "Annots", w.object->Reference());
+            if (w.page < static_cast<int>(page_list.size()))
+                erase_ref(page_list[static_cast<std::size_t>(w.page)], "Annots", w.object->Reference());
         }
         unlink_field(f.object, acroform);
     }
@@ -106,13 +108,13 @@ void remove_sections(PdfMemDocument& doc, FieldIndex const& index, std::vector<s
             if (pages.count(w.page) && w.object != f.object && w.object->Reference().IsIndirect())
                 erase_ref(f.object, "Kids", w.object->Reference());
     }
-    std::vector<PdfObject*> page_objects;
-    for (int p : pages) page_objects.push_back(doc.GetPage(p)->GetObject());
+    std::vector<PdfObject*> removed_pages;
+    for (int p : pages) removed_pages.push_back(page_list.at(static_cast<std::size_t>(p)));
     for (auto it = pages.rbegin(); it != pages.rend(); ++it) doc.GetPagesTree()->DeletePage(*it);
     // Something else may still point at a removed page (a tagged PDF's
     // structure tree, a link): empty it, so that what it showed is
     // unreachable and swept even then.
-    for (PdfObject* page : page_objects)
+    for (PdfObject* page : removed_pages)
         for (char const* key : {"Contents", "Annots", "Resources", "Parent", "Thumb"})
             page->GetDictionary().RemoveKey(key);
     sweep(doc);
