@@ -61,10 +61,14 @@ inline std::string bio_contents(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(length));
 }
 
-// An X.509 name in RFC 2253 form.
+// An X.509 name on one line in the certificate's own order, CN first as
+// people read it: "CN=Acme, O=Acme Ltd, C=DE" (UTF-8, values with a comma
+// quoted).
 inline std::string name_text(X509_NAME const* name) {
     BioPtr out(BIO_new(BIO_s_mem()));
-    X509_NAME_print_ex(out.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    X509_NAME_print_ex(out.get(), name, 0,
+                       (ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_ESC_QUOTE | XN_FLAG_SEP_CPLUS_SPC |
+                           XN_FLAG_FN_SN);
     return bio_contents(out.get());
 }
 

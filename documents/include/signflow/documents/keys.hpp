@@ -36,8 +36,8 @@ struct KeyPair {
 // out, never for documents anyone relies on.
 KeyPair make_self_signed(std::string const& common_name, int days = 365);
 
-// The certificate's subject in RFC 2253 form ("CN=Acme,O=..."), for logs and
-// for `signflow keys`.
+// The certificate's subject on one line, CN first ("CN=Acme, O=Acme Ltd"),
+// for logs and for `signflow keys`.
 std::string certificate_subject(Credentials const& credentials);
 
 }  // namespace signflow::documents

@@ -13,7 +13,7 @@ namespace signflow::documents {
 
 struct SignatureVerdict {
     std::string field;       // the signature field's name (/T), when found
-    std::string signer;      // the signing certificate's subject (RFC 2253)
+    std::string signer;      // the signing certificate's subject, CN first ("CN=Acme, O=Acme Ltd")
     std::string sub_filter;  // ETSI.CAdES.detached, adbe.pkcs7.detached, ...
     std::string signed_at;   // /M as ISO 8601 UTC (or as written, when it is not a PDF date)
     bool digest_ok = false;     // the bytes the ByteRange names hash to the signed messageDigest
