@@ -8,12 +8,15 @@
 #include "files.hpp"
 
 #include "signflow/evidence/audit.hpp"
+#include "signflow/storage/sqlite_store.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 namespace signflow::app {
@@ -52,6 +55,46 @@ ChainInput chain_from_file(std::string const& path) {
     if (auto envelope = exported.find("envelope"); envelope != exported.end() && envelope->is_number_integer())
         input.stated_envelope = envelope->get<std::int64_t>();
     return input;
+}
+
+// An envelope's chain as the daemon's SQLite store holds it. Read-only use:
+// the store is opened (and migrated, which a current database skips) but
+// nothing is written.
+ChainInput chain_from_db(std::string const& db, std::int64_t envelope) {
+    if (!std::filesystem::exists(db)) throw InputError(db + ": no such database");
+    std::unique_ptr<storage::SqliteStore> store;
+    try {
+        store = std::make_unique<storage::SqliteStore>(db);
+        store->migrate();
+    } catch (std::exception const& e) {
+        throw InputError(e.what());
+    }
+    ChainInput input;
+    input.source = "envelope " + std::to_string(envelope) + " in " + db;
+    input.stated_envelope = envelope;
+    auto records = store->audit(envelope);
+    if (records.empty()) throw InputError(input.source + ": no audit entries (no such envelope?)");
+    for (auto const& r : records) {
+        try {
+            input.entries.push_back(evidence::entry_from_json(nlohmann::json::parse(r.entry)));
+        } catch (std::exception const& e) {
+            // A row that is not an entry any more is an alteration: keep a
+            // placeholder so that the verdict names it.
+            evidence::AuditEntry broken_entry;
+            broken_entry.envelope = r.envelope;
+            broken_entry.seq = r.seq;
+            broken_entry.kind = r.kind;
+            broken_entry.hash = r.hash;
+            input.entries.push_back(std::move(broken_entry));
+        }
+    }
+    return input;
+}
+
+int export_chain(std::string const& db, std::int64_t envelope) {
+    auto input = chain_from_db(db, envelope);
+    std::cout << evidence::export_chain(input.entries).dump(2) << "\n";
+    return exit_ok;
 }
 
 evidence::ChainVerdict broken(evidence::ChainVerdict verdict, std::int64_t at, std::string problem,
@@ -108,6 +151,8 @@ int report_chain(ChainInput const& input, std::string const& expected_head) {
 struct VerifyOptions {
     std::string file;
     std::string head;
+    std::string db;
+    std::int64_t envelope = 0;
 };
 
 }  // namespace
@@ -119,8 +164,9 @@ void add_audit_commands(CLI::App& app, Runner& run) {
     auto options = std::make_shared<VerifyOptions>();
     auto* verify = audit->add_subcommand(
         "verify", "Check an audit chain offline; name the first entry altered, removed, reordered or inserted");
-    verify->add_option("file", options->file, "An exported chain (JSON, format signflow-audit/1); - reads standard input")
-        ->required();
+    verify->add_option("file", options->file, "An exported chain (JSON, format signflow-audit/1); - reads standard input");
+    verify->add_option("--db", options->db, "Read the chain from the daemon's database instead (with --envelope)");
+    verify->add_option("--envelope", options->envelope, "The envelope whose chain to read from --db");
     verify->add_option("--head", options->head,
                        "The chain head the certificate of completion states (64 hex digits): also catches removed "
                        "entries at the end")
@@ -134,8 +180,22 @@ void add_audit_commands(CLI::App& app, Runner& run) {
             },
             "HASH"));
     verify->callback([options, &run] {
-        run = [options] { return report_chain(chain_from_file(options->file), options->head); };
+        run = [options] {
+            if (options->db.empty() == options->file.empty())
+                throw InputError("audit verify: give an exported FILE, or --db DB --envelope ID");
+            if (!options->db.empty() && options->envelope <= 0)
+                throw InputError("audit verify: --db needs --envelope ID");
+            return report_chain(options->db.empty() ? chain_from_file(options->file)
+                                                    : chain_from_db(options->db, options->envelope),
+                                options->head);
+        };
     });
+
+    auto exported = std::make_shared<VerifyOptions>();
+    auto* export_cmd = audit->add_subcommand("export", "Write an envelope's audit chain as JSON (signflow-audit/1)");
+    export_cmd->add_option("--db", exported->db, "The daemon's database")->required();
+    export_cmd->add_option("--envelope", exported->envelope, "The envelope")->required();
+    export_cmd->callback([exported, &run] { run = [exported] { return export_chain(exported->db, exported->envelope); }; });
 }
 
 }  // namespace signflow::app

@@ -1,6 +1,7 @@
 #include "signflow/documents/error.hpp"
 
 #include <openssl/evp.h>
+#include <podofo/podofo.h>
 
 #include <array>
 
@@ -19,6 +20,11 @@ std::string sha256_hex(std::string_view bytes) {
         out.push_back(hex[digest[i] & 15]);
     }
     return out;
+}
+
+void silence_library_logging() {
+    PoDoFo::PdfError::EnableDebug(false);
+    PoDoFo::PdfError::EnableLogging(false);
 }
 
 }  // namespace signflow::documents

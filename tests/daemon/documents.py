@@ -176,6 +176,18 @@ def test(binary, source, workdir, daemons):
         json.dump(audit, f)
     v = subprocess.run([binary, "audit", "verify", exported], capture_output=True, text=True)
     check(v.returncode == 1 and "4" in v.stdout + v.stderr, "an edited entry is named: %s %s" % (v.stdout, v.stderr))
+    # From the database itself (a copy: the daemon is running), then the same
+    # row altered in SQL.
+    db_copy = os.path.join(workdir, "copy.db")
+    subprocess.run(["sqlite3", d.db, ".backup '%s'" % db_copy], check=True)
+    v = subprocess.run([binary, "audit", "verify", "--db", db_copy, "--envelope", str(env)], capture_output=True, text=True)
+    check(v.returncode == 0 and "chain intact" in v.stdout, "audit verify --db: %s %s" % (v.stdout, v.stderr))
+    subprocess.run(["sqlite3", db_copy, "UPDATE audit SET entry = replace(entry, '127.0.0.1', '10.9.9.9') "
+                    "WHERE envelope = %d AND kind = 'signed'" % env], check=True)
+    v = subprocess.run([binary, "audit", "verify", "--db", db_copy, "--envelope", str(env)], capture_output=True, text=True)
+    first_signed = [e["seq"] for e in d.get_ok("/v1/instances/%d/audit" % env)["entries"] if e["kind"] == "signed"][0]
+    check(v.returncode == 1 and ("entry %d:" % first_signed) in v.stdout,
+          "an entry edited in the database is named (entry %d): %s %s" % (first_signed, v.stdout, v.stderr))
     v = subprocess.run([binary, "verify", pdf], capture_output=True, text=True)
     check(v.returncode == 0, "signflow verify accepts the sealed PDF: %s %s" % (v.stdout, v.stderr))
 

@@ -324,7 +324,9 @@ def test(binary, source, work, daemons):
         if d.instance(id)["status"] == "running":
             r = d.post("/v1/instances/%d/signers/employee/signed" % id)
             check(r.status == 202 and r.json["state"] == "completed", "signing onboarding %d: %r" % (id, r))
-    d.wait_outbox_drained()
+    # Every completed envelope is also sealed (certificate of completion
+    # page, ~15-20 ms each, one dispatcher thread): thousands take a while.
+    d.wait_outbox_drained(timeout=180)
     log = harness.read_connector_log(d.connector_log)
     notified = {}
     for line in log:

@@ -73,7 +73,11 @@ public:
 private:
     DeliveryResult ok(engine::DocumentRecord const& r, engine::Delivery const& d) {
         json detail = {{"document_sha256", r.sha256}, {"revision", r.revision}};
-        if (d.kind == "fill") detail["template"] = d.data.value("data", json::object()).value("template", "");
+        if (d.kind == "fill") {
+            json const what = d.data.value("data", json::object());
+            detail["template"] = what.value("template", "");
+            if (what.contains("problems")) detail["problems"] = what["problems"];
+        }
         return {true, false, {}, std::move(detail)};
     }
 

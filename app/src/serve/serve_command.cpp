@@ -6,11 +6,14 @@
 #include "api.hpp"
 #include "document_connector.hpp"
 
+#include "signflow/documents/error.hpp"
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/storage/sqlite_store.hpp"
 #include "signflow/stdlib/catalog.hpp"
+
+#include <malloc.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -112,6 +115,15 @@ std::vector<std::string> connectors_used(ir::Workflow const& w) {
 }  // namespace
 
 int run_serve(ServeOptions const& o) {
+    // Filling and signing PDFs allocates ~256 KB per appearance stream (zlib)
+    // and frees it at once; with glibc's defaults that memory goes back to
+    // the kernel and faults in again each time, which halves document
+    // throughput (docs/development.md). Keep it in the heap.
+    ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    // PoDoFo writes its own warnings to the standard streams; our log says
+    // what failed (DocumentError) instead.
+    documents::silence_library_logging();
     spdlog::set_default_logger(spdlog::stdout_logger_mt("signflow"));
     spdlog::set_pattern(o.log_format == "json" ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
     spdlog::set_level(spdlog::level::from_str(o.log_level));

@@ -224,28 +224,32 @@ private:
     // A fill carries what the document needs: the template's source, its
     // fields' values and which conditional sections show, evaluated now (the
     // documents connector knows no expressions). A field whose path is
-    // missing is null (left blank); one that cannot be evaluated fails the
-    // fill with the field's name.
+    // missing, or that cannot be evaluated, is null (left blank); the second
+    // kind is listed in `problems`.
     void fill_data(ir::Action const& a, Effect& e) {
         auto const& templates = def_.ir().templates;
         auto t = std::find_if(templates.begin(), templates.end(), [&](ir::Template const& t) { return t.name == a.target; });
         if (t == templates.end()) return;
         json values = json::object(), sections = json::object(), attachments = json::array();
         Scope s = scope();
+        json problems = json::array();
         for (auto const& f : t->fields) {
             try {
                 values[f.name] = evaluate(f.value, s);
             } catch (EvalError const& x) {
-                e.error = "field `" + f.name + "` of template `" + t->name + "`: " + x.what();
-                return;
+                // Left blank rather than failing the whole document; the
+                // reason travels with the fill (and into the audit trail).
+                values[f.name] = nullptr;
+                problems.push_back("field `" + f.name + "`: " + x.what());
             }
         }
+        // A section shows only when its condition holds; one that cannot be
+        // evaluated (a missing number) does not hold, as a guard would not.
         for (auto const& sec : t->sections) {
             try {
                 sections[sec.name] = holds(sec.when, s);
-            } catch (EvalError const& x) {
-                e.error = "section `" + sec.name + "` of template `" + t->name + "`: " + x.what();
-                return;
+            } catch (EvalError const&) {
+                sections[sec.name] = false;
             }
         }
         for (auto const& at : t->attachments)
@@ -254,6 +258,7 @@ private:
         for (auto& [k, v] : with.items()) values[k] = v;  // `fill T with {…}` overrides the declaration
         e.data = {{"template", t->name}, {"source", t->source}, {"values", std::move(values)},
                   {"sections", std::move(sections)}, {"attachments", std::move(attachments)}};
+        if (!problems.empty()) e.data["problems"] = std::move(problems);
     }
 
     Machine const& machine_;

@@ -11,7 +11,9 @@ std::string describe(Effect const& e) {
     if (!a.operation.empty()) s += "." + a.operation;
     if (!a.method.empty()) s += " by " + a.method;
     if (!e.error.empty()) return s + " (failed: " + e.error + ")";
-    if (!e.data.is_null()) s += " " + e.data.dump();
+    // A fill's data is the whole template's values (the journal would hold
+    // every field twice); the trace names the template, the outbox has them.
+    if (!e.data.is_null() && a.kind != "fill") s += " " + e.data.dump();
     return s;
 }
 

@@ -56,8 +56,10 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
     if (name == "verification_failed") return {"verification_failed", who, json::object(), origin};
     if (name == "done") {
         json detail = json::object();
-        for (char const* k : {"template", "document_sha256", "revision"})
+        for (char const* k : {"template", "document_sha256", "problems"})
             if (auto v = field(data, k); !v.is_null()) detail[k] = v;
+        // Integers only: the chain's canonical form refuses floats.
+        if (auto v = field(data, "revision"); v.is_number_integer()) detail["revision"] = v;
         return {"document_filled", "system", std::move(detail), {}};
     }
     if (name == "timer") {

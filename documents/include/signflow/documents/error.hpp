@@ -18,4 +18,8 @@ struct DocumentError : std::runtime_error {
 // audit trail records.
 std::string sha256_hex(std::string_view bytes);
 
+// PoDoFo prints its own warnings and debug lines to the standard streams; a
+// daemon calls this once at start so that only its log speaks.
+void silence_library_logging();
+
 }  // namespace signflow::documents
