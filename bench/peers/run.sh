@@ -12,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${1:-5}
 document_bench=${2:-}
+[ -z "$document_bench" ] || document_bench=$(realpath "$document_bench")
 cd "$here/signpdf"
 if [ ! -d node_modules/@signpdf/signpdf ] || [ ! -d node_modules/pdf-lib ]; then
   npm install --no-audit --no-fund --loglevel=error
