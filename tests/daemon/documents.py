@@ -205,6 +205,32 @@ def test(binary, source, workdir, daemons):
     check(kinds2.count("code_failed") >= 3 and "verification_failed" in kinds2,
           "each failed try is audited, then the failure: %r" % kinds2)
 
+    # ---- a value the form refuses fails the fill, and the envelope with it
+    harness.write(os.path.join(rules, "invoice_run.flow"), """\
+workflow invoice_run
+
+role customer = event.customer
+
+template invoice = stdlib.invoice {
+  invoice_number = event.number
+  currency = event.currency
+}
+
+on invoice_due
+  -> fill invoice
+  -> sign [customer]
+""")
+    wait_until("invoice_run loaded", lambda: any(
+        f.get("workflow") == "invoice_run" and f.get("status") == "loaded" for f in d.get_ok("/v1/rules")["files"]))
+    r = d.post("/v1/events/invoice_due", {"number": "INV-1", "currency": "XYZ", "customer": {"email": "c@x.org"}})
+    check(r.status in (200, 202) and len(r.json["started"]) == 1, "invoice started: %r" % r)
+    bad = r.json["started"][0]["id"]
+    wait_until("the fill to fail", lambda: d.instance(bad)["status"] == "finished", timeout=30)
+    check(d.instance(bad)["state"] == "failed", "a fill that cannot be made ends the envelope failed: %r" % d.instance(bad))
+    kinds4 = [e for e in d.get_ok("/v1/instances/%d/audit" % bad)["entries"]]
+    failed = [e for e in kinds4 if e["kind"] == "document_failed"]
+    check(failed and "XYZ" in failed[0]["detail"]["error"], "the trail says why: %r" % kinds4)
+
     # ---- a restart continues every chain
     env3 = start(d, "restart@example.cn")
     code = code_for(d, env3)

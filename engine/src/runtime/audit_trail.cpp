@@ -62,6 +62,10 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
         if (auto v = field(data, "revision"); v.is_number_integer()) detail["revision"] = v;
         return {"document_filled", "system", std::move(detail), {}};
     }
+    if (name == "error") {
+        json why = field(data, "error");
+        return {"document_failed", "system", {{"error", why.is_string() ? why : json("")}}, {}};
+    }
     if (name == "timer") {
         if (auto t = d.find_timer(who)) {
             ir::Timer const& timer = d.timer(*t);

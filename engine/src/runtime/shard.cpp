@@ -519,6 +519,13 @@ void Shard::delivered(std::int64_t id, Outcome o) {
                {{"kind", o.kind}, {"target", o.target}, {"attempts", o.update.attempts}, {"error", o.update.last_error}},
                {}},
               now, entry.change);
+        // A fill that cannot be made (a missing template, a value the form
+        // refuses) is the fill state's `error`: the envelope ends `failed`
+        // instead of waiting for a document that will never come.
+        if (o.kind == "fill" && inst) {
+            json detail = {{"error", o.update.last_error}};
+            apply(*inst, Event{"error", &detail}, now, entry.change, nullptr);
+        }
     } else if (o.kind == "fill") {
         // The fill's answer: `done`, carrying the document's hash (its audit
         // entry is `document_filled`).
@@ -628,8 +635,10 @@ void Shard::code(std::int64_t id, std::string const& role, std::string const& at
         std::string const event = "verification_failed(" + role + ")";
         if (!locked || !apply(inst, Event{event}, now, entry.change, nullptr, origin))
             entry.change.instances.push_back(to_record(inst));
-        part->status = result == evidence::CodeCheck::expired ? 410 : 403;
+        bool used = result == evidence::CodeCheck::used;
+        part->status = result == evidence::CodeCheck::expired ? 410 : used ? 409 : 403;
         part->body = {{"error", result == evidence::CodeCheck::expired ? "the code has expired"
+                                : used   ? "this code has been used already"
                                 : locked ? "wrong code; no attempts left: the verification has failed"
                                          : "wrong code"},
                       {"id", id},
