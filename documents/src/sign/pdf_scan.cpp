@@ -145,7 +145,7 @@ struct Parser {
             if (!parse(key, depth + 1) || !key.is(PdfValue::Kind::name)) return false;
             PdfValue value;
             if (!parse(value, depth + 1)) return false;
-            out.entries.emplace_back(std::move(key.text), std::move(value));
+            out.entries.push_back({std::move(key.text), std::move(value)});
         }
     }
 

@@ -17,18 +17,26 @@
 namespace signflow::documents::sign_detail {
 
 struct PdfValue {
+    // A dictionary entry. Declared here, defined below: a std::pair of an
+    // incomplete PdfValue does not compile with clang (the fuzz build).
+    struct Entry;
     enum class Kind { null, boolean, number, name, string, array, dictionary, reference };
     Kind kind = Kind::null;
     double number = 0;  // number, boolean (0/1)
     std::string text;   // name (without '/'), string (decoded bytes)
     std::vector<PdfValue> items;                            // array
-    std::vector<std::pair<std::string, PdfValue>> entries;  // dictionary (file order)
+    std::vector<Entry> entries;                             // dictionary (file order)
     long object = 0, generation = 0;                        // reference
     std::size_t begin = 0, end = 0;                         // the value's bytes in the file: [begin, end)
     bool hex = false;                                       // a string written as <hex>
 
     PdfValue const* get(std::string_view key) const;  // last entry with that key, or nullptr
     bool is(Kind k) const { return kind == k; }
+};
+
+struct PdfValue::Entry {
+    std::string first;  // the key, without '/'
+    PdfValue second;
 };
 
 struct PdfIndirectObject {
