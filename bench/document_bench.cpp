@@ -11,9 +11,11 @@
 // stream, ~256 KB that glibc hands back to the kernel on free and faults in
 // again on the next document. tune_malloc() stops that; the daemon must do
 // the same where it starts (see docs/signatures.md).
+#include "signflow/documents/form.hpp"
 #include "signflow/documents/keys.hpp"
 #include "signflow/documents/signing.hpp"
 #include "signflow/documents/verify.hpp"
+#include "signflow/stdlib/stock_documents.hpp"
 
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -95,6 +97,20 @@ documents::SignRequest signer_request() {
     return request;
 }
 
+std::string_view stock_nda() {
+    static std::string_view const nda = *signflow::stdlib::stock_document("nda");
+    return nda;
+}
+
+documents::FillRequest nda_values() {
+    documents::FillRequest r;
+    r.values = {{"client_name", "Ada Lovelace"},      {"client_email", "ada@example.org"},
+                {"client_company", "Analytical Ltd"}, {"effective_date", "2026-11-27"},
+                {"term_months", 24},                  {"governing_law", "England and Wales"},
+                {"fee", 250},                         {"currency", "GBP"}};
+    return r;
+}
+
 std::vector<Scenario> scenarios() {
     return {
         // A signer's act: typed name and date drawn with the embedded
@@ -109,7 +125,24 @@ std::vector<Scenario> scenarios() {
          }},
         // signflow verify on a signed file (scan, digest, CMS verify).
         {"verify", [] { return documents::verify(fixture().signed_pdf).front().signer; }},
-        // To add: {"fill_sign_nda", [] { return sign(fill(stock_nda, data), ...); }} when FORM's fill lands.
+        // The figure: the 2-page stock NDA filled (all 8 fields, with
+        // appearance streams) and signed once, visibly, on its `client`
+        // signature field: what one signer's envelope costs.
+        {"fill_sign_nda",
+         [] {
+             auto filled = documents::fill(stock_nda(), nda_values());
+             auto request = signer_request();
+             request.appearance.field = "client";
+             return documents::sign(filled.pdf, *fixture().credentials, request);
+         }},
+        // The fill alone, with the payment section removed (a rewrite, not
+        // an incremental update).
+        {"fill_nda_section_removed",
+         [] {
+             auto values = nda_values();
+             values.sections["payment"] = false;
+             return documents::fill(stock_nda(), values).pdf;
+         }},
     };
 }
 
