@@ -166,6 +166,13 @@ def test(binary, source, workdir, daemons):
     check(filled["detail"]["document_sha256"] == docs[0]["sha256"], "the filled document's hash: %r" % filled)
     check(audit["entries"][-1]["kind"] in ("sealed", "connector_called", "delivered"), "entries after the seal: %r" % kinds)
 
+    cert = d.get_ok("/v1/instances/%d/certificate" % env)
+    check(cert["envelope"] == env and cert["document_sha256"] == docs[0]["sha256"], "certificate JSON: %r" % cert)
+    check([s["role"] for s in cert["signers"]] == ["counsel", "prospect"] or
+          sorted(s["role"] for s in cert["signers"]) == ["counsel", "prospect"], "both signers: %r" % cert["signers"])
+    check([s for s in cert["signers"] if s["role"] == "prospect"][0]["auth"] == "one-time code",
+          "the prospect proved a code: %r" % cert["signers"])
+    check(cert["chain_head"] in [e["hash"] for e in audit["entries"]], "its head is in the chain")
     exported = os.path.join(workdir, "audit.json")
     with open(exported, "w") as f:
         json.dump(audit, f)

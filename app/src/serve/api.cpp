@@ -1,5 +1,7 @@
 #include "api.hpp"
 
+#include "certificate.hpp"
+
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/error.hpp"
 
@@ -128,8 +130,8 @@ http::Response method_not_allowed(char const* allow) {
 
 }  // namespace
 
-http::Handler make_api(engine::Runtime& runtime, ApiLog log) {
-    return [&runtime, log](http::Request&& req, http::Respond respond) {
+http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog log) {
+    return [&runtime, &store, log](http::Request&& req, http::Respond respond) {
         if (log.debug) log.debug(req.method + " " + req.target + " from " + req.remote);
         auto answer = [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); };
         auto parts = segments(req.path);
@@ -221,6 +223,12 @@ http::Handler make_api(engine::Runtime& runtime, ApiLog log) {
             if (parts.size() == 4 && parts[3] == "audit") {
                 if (!get) return respond(method_not_allowed("GET"));
                 return answer(runtime.audit(id));
+            }
+            if (parts.size() == 4 && parts[3] == "certificate") {
+                if (!get) return respond(method_not_allowed("GET"));
+                auto certificate = envelope_certificate(store, id);
+                if (!certificate) return respond(error(404, "no such envelope, or it has no audit trail", {{"id", id}}));
+                return respond(reply_json(200, *certificate));
             }
             if (parts.size() == 4 && parts[3] == "documents") {
                 if (!get) return respond(method_not_allowed("GET"));

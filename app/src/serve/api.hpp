@@ -16,6 +16,8 @@ struct ApiLog {
 
 // The handler for http::Server. Thread-safe; answers through `respond`,
 // possibly later (events are answered after their commit).
-http::Handler make_api(engine::Runtime& runtime, ApiLog log);
+// `store`: for the reads the runtime does not answer (the certificate of
+// completion).
+http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog log);
 
 }  // namespace signflow::app

@@ -1,5 +1,7 @@
 #include "document_connector.hpp"
 
+#include "certificate.hpp"
+
 #include "files.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/completion.hpp"
@@ -7,8 +9,6 @@
 #include "signflow/documents/form.hpp"
 #include "signflow/documents/keys.hpp"
 #include "signflow/documents/signing.hpp"
-#include "signflow/evidence/audit.hpp"
-#include "signflow/evidence/certificate.hpp"
 #include "signflow/stdlib/stock_documents.hpp"
 
 #include <openssl/evp.h>
@@ -138,32 +138,9 @@ private:
         }
         // The certificate covers the trail as committed so far (everything up
         // to `completed`); the `sealed` entry follows it.
-        std::vector<evidence::AuditEntry> chain;
-        for (auto const& r : store_.audit(d.instance)) chain.push_back(evidence::entry_from_json(json::parse(r.entry)));
-        json signers = json::array();
-        if (auto inst = store_.find_instance(d.instance)) {
-            json data = json::parse(inst->data, nullptr, false);
-            if (data.is_object() && data["roles"].is_object())
-                for (auto& [role, who] : data["roles"].items()) {
-                    bool signed_ = false, code = false;
-                    for (auto const& e : chain) {
-                        if (e.actor != role) continue;
-                        signed_ = signed_ || e.kind == "signed";
-                        code = code || e.kind == "code_verified";
-                    }
-                    if (!signed_) continue;
-                    json w = who.is_object() ? who : json::object();
-                    signers.push_back({{"role", role},
-                                       {"name", w.value("name", "")},
-                                       {"email", w.value("email", "")},
-                                       {"zone", w.value("timezone", "")},
-                                       {"auth", code ? "one-time code" : "signing link"}});
-                }
-        }
-        json certificate = evidence::completion_certificate(d.instance, d.workflow, store_.document(d.instance, 1)
-                                                                                        ? store_.document(d.instance, 1)->sha256
-                                                                                        : previous.sha256,
-                                                            signers, chain);
+        auto made = envelope_certificate(store_, d.instance, previous.sha256);
+        if (!made) return {false, false, "envelope " + std::to_string(d.instance) + " has no audit trail yet", {}};
+        json const& certificate = *made;
         pdf = documents::append_completion_page(pdf, certificate);
         documents::SignRequest request;
         request.appearance.visible = false;

@@ -193,7 +193,7 @@ int run_serve(ServeOptions const& o) {
         api_log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
     std::unique_ptr<http::Server> listening;
     try {
-        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, api_log), limits);
+        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, store, api_log), limits);
     } catch (std::exception const& e) {
         throw InputError("cannot listen on " + o.listen + ": " + e.what());
     }
