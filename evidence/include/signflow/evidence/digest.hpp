@@ -1,5 +1,6 @@
 #pragma once
-// Hashing helpers shared by the audit chain and the one-time codes.
+// Hashing helpers shared by the audit chain, the one-time codes and the
+// documents library (a document's hash is the one the trail records).
 #include <string>
 #include <string_view>
 
