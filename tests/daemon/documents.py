@@ -56,7 +56,10 @@ def start(d, email):
 
 
 def code_for(d, envelope):
-    """The last one-time code the messages connector was asked to send."""
+    """The last one-time code the messages connector was asked to send, once
+    its record is stored (the delivery recorded: a `code_sent` entry)."""
+    wait_until("a code_sent entry for envelope %d" % envelope, lambda: "code_sent" in [
+        e["kind"] for e in d.get_ok("/v1/instances/%d/audit" % envelope)["entries"]])
     def find():
         codes = [l["data"]["code"] for l in harness.read_connector_log(d.connector_log)
                  if l.get("kind") == "send_code" and l.get("instance") == envelope]
@@ -92,11 +95,31 @@ def test(binary, source, workdir, daemons):
     wrong = "000000" if code != "000000" else "111111"
     r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": wrong}, headers=UA)
     check(r.status == 403 and r.json["attempts_left"] == 2, "a wrong code is refused and counted: %r" % r)
+    # A new code replaces the old one (e.g. the first never arrived).
+    r = d.post("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
+    check(r.status == 202 and r.json["left"] == 4, "a new code is sent: %r" % r)
+    old_code = code
+    code = wait_until("a second code", lambda: (lambda c: c if c and len([l for l in harness.read_connector_log(
+        d.connector_log) if l.get("kind") == "send_code" and l.get("instance") == env]) >= 2 else None)(code_for(d, env)))
+    # The new code's record is stored when its delivery is recorded (just
+    # after the connector got it): wait for that entry.
+    wait_until("the second code_sent entry", lambda: [e["kind"] for e in d.get_ok(
+        "/v1/instances/%d/audit" % env)["entries"]].count("code_sent") >= 2)
+    if old_code != code:
+        r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": old_code}, headers=UA)
+        check(r.status == 403, "the first code no longer works: %r" % r)
     r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": code}, headers=UA)
     check(r.status == 202, "the right code verifies: %r" % r)
+    r = d.post("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
+    check(r.status == 409, "no new code once verified: %r" % r)
     check(state(d, env).startswith("awaiting") or "prospect" in state(d, env), "signing after verification: %s" % state(d, env))
 
     check(d.post("/v1/instances/%d/signers/prospect/viewed" % env, {}, headers=UA).status == 202, "viewed")
+    r = d.post("/v1/instances/%d/signers/%%FF%%FE/viewed" % env, {}, headers=UA)
+    check(r.status == 400, "a role that is not a name (invalid UTF-8) is refused: %r" % r)
+    check(d.get("/healthz").status == 200, "and the daemon is still up")
+    r = d.get("/v1/instances/%d/certificate" % env)
+    check(r.status == 409, "no certificate before completion: %r" % r)
     r = d.post("/v1/instances/%d/signers/prospect/consent" % env, {"agreed": True, "text": "I agree to sign electronically."},
                headers=UA)
     check(r.status == 202, "consent: %r" % r)
@@ -154,7 +177,7 @@ def test(binary, source, workdir, daemons):
     check(audit["verdict"]["ok"], "the chain verifies: %r" % audit["verdict"])
     kinds = [e["kind"] for e in audit["entries"]]
     for k in ["created", "sent", "document_filled", "code_sent", "code_failed", "code_verified", "viewed",
-              "consent_given", "attachment_uploaded", "signed", "completed", "signature_applied", "sealed"]:
+              "consent_given", "attachment_uploaded", "code_requested", "signed", "completed", "signature_applied", "sealed"]:
         check(k in kinds, "the trail has `%s`: %r" % (k, kinds))
     check(kinds[0] == "created", "the trail starts with `created`: %r" % kinds)
     signed = [e for e in audit["entries"] if e["kind"] == "signed"]

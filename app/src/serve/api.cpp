@@ -9,7 +9,10 @@
 
 #include <chrono>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -21,7 +24,10 @@ namespace {
 http::Response reply_json(int status, json const& body) {
     http::Response r;
     r.status = status;
-    r.body = body.dump(2) + "\n";
+    // A name from the path may be any bytes (`%FF`): answers echo it, so
+    // invalid UTF-8 is replaced rather than thrown on (on whatever thread
+    // answers: the committer's, after a commit).
+    r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     return r;
 }
 
@@ -226,8 +232,18 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog lo
             }
             if (parts.size() == 4 && parts[3] == "certificate") {
                 if (!get) return respond(method_not_allowed("GET"));
-                auto certificate = envelope_certificate(store, id);
-                if (!certificate) return respond(error(404, "no such envelope, or it has no audit trail", {{"id", id}}));
+                auto record = store.find_instance(id);
+                if (!record) return respond(error(404, "no envelope with this id", {{"id", id}}));
+                if (record->state != "completed")
+                    return respond(error(409, "the envelope has not completed: there is no certificate of completion",
+                                         {{"id", id}, {"state", record->state}}));
+                std::optional<json> certificate;
+                try {
+                    certificate = envelope_certificate(store, id);
+                } catch (std::exception const& e) {
+                    return respond(error(500, std::string("the audit trail cannot be read: ") + e.what(), {{"id", id}}));
+                }
+                if (!certificate) return respond(error(404, "this envelope has no audit trail", {{"id", id}}));
                 return respond(reply_json(200, *certificate));
             }
             if (parts.size() == 4 && parts[3] == "documents") {
@@ -253,6 +269,14 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog lo
             if (parts.size() >= 6 && parts[3] == "signers") {
                 if (!post) return respond(method_not_allowed("POST"));
                 std::string role(parts[4]), what(parts[5]);
+                // Role and attachment names are identifiers in the language.
+                auto identifier = [](std::string_view s) {
+                    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+                        return std::isalnum(c) || c == '_';
+                    });
+                };
+                if (!identifier(role) || (parts.size() == 7 && !identifier(parts[6])))
+                    return respond(error(400, "role and attachment names are letters, digits and `_`"));
                 // /…/signers/{role}/attachments/{name}: the file is the body
                 if (parts.size() == 7 && what == "attachments") {
                     engine::AttachmentRecord file;
@@ -273,6 +297,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog lo
                                           .count();
                     return runtime.upload_attachment(std::move(file), origin_of(req), answer);
                 }
+                if (parts.size() == 7 && what == "code" && parts[6] == "resend")
+                    return runtime.resend_code(id, role, origin_of(req), answer);
                 if (parts.size() != 6) return respond(error(404, "no such resource: " + req.path));
                 json body;
                 if (!read_json(req, body, bad, false)) return respond(std::move(bad));
@@ -287,6 +313,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog lo
                         if (body.value("agreed", json()) != json(true))
                             return respond(error(400, "send {\"agreed\": true, \"text\": \"…\"}: consent is given, "
                                                       "not assumed"));
+                        if (body.contains("text") && !body["text"].is_string())
+                            return respond(error(400, "`text` must be a string: the words the signer agreed to"));
                         detail["text"] = body.value("text", std::string());
                     }
                     return runtime.signer_record(id, role, what == "viewed" ? "viewed" : "consent_given",

@@ -65,8 +65,9 @@ public:
             return d.kind == "sign" ? sign(d, *previous, revision) : seal(d, *previous, revision);
         } catch (documents::DocumentError const& e) {
             // A template that is missing or does not fit its values will not
-            // fit on the next try either.
-            return {false, true, e.what(), {}};
+            // fit on the next try either. A signature or seal may fail for a
+            // passing reason (the TSA is down): it is retried, with backoff.
+            return {false, d.kind == "fill", e.what(), {}};
         }
     }
 
@@ -118,11 +119,29 @@ private:
         std::string role = d.data.value("role", "");
         request.appearance.name = d.data.value("name", role);
         request.appearance.date_text = d.data.value("date_text", "");
-        if (d.data.contains("image")) request.appearance.image_png = base64_decode(d.data["image"]);
+        if (d.data.contains("image") && d.data["image"].is_string()) {
+            try {
+                request.appearance.image_png = base64_decode(d.data["image"]);
+            } catch (documents::DocumentError const&) {
+                request.appearance.image_png.clear();  // the typed name stands in (below)
+            }
+        }
         request.appearance.field = "signature." + role;
         request.reason = "Signed by " + request.appearance.name + " (" + role + ")";
         request.tsa_url = settings_.tsa_url;
         request.when = std::chrono::system_clock::time_point(std::chrono::milliseconds(d.data.value("signed_at", now_ms())));
+        if (!request.appearance.image_png.empty()) {
+            // A drawn signature that cannot be drawn (not a PNG or JPEG) must
+            // not keep the document unsigned: the typed name stands in.
+            try {
+                return put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+            } catch (documents::DocumentError const&) {
+                request.appearance.image_png.clear();
+                auto result = put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+                result.detail["image_refused"] = true;
+                return result;
+            }
+        }
         return put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
     }
 

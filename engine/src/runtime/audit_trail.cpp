@@ -52,7 +52,9 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
         json reason = field(data, "reason");
         return {"declined", who, {{"reason", reason.is_string() ? reason : json("")}}, origin};
     }
-    if (name == "verified") return {"identity_verified", who, {{"by", origin.ip.empty() ? "operator" : "code"}}, origin};
+    // Raised by a matching one-time code (its `code_verified` entry comes
+    // just before), or posted through the API by the operator's systems.
+    if (name == "verified") return {"identity_verified", who, json::object(), origin};
     if (name == "verification_failed") return {"verification_failed", who, json::object(), origin};
     if (name == "done") {
         json detail = json::object();

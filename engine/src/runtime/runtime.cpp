@@ -394,6 +394,16 @@ void Runtime::submit_code(std::int64_t id, std::string const& role, std::string 
     });
 }
 
+void Runtime::resend_code(std::int64_t id, std::string const& role, Origin origin, ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
+    Shard& sh = m.shard_of(id);
+    asio::post(sh.strand(), [&sh, id, role, origin = std::move(origin), ticket = ticket, part = part] {
+        sh.resend_code(id, role, origin, ticket, part);
+    });
+}
+
 void Runtime::upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});

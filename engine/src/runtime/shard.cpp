@@ -23,6 +23,10 @@ constexpr std::size_t timers_per_turn = 512;
 // How many ended envelopes' audit heads a shard keeps (see Shard::ended_).
 constexpr std::size_t ended_heads = 65536;
 
+// New codes a signer may ask for in one verification (each is a message to
+// their phone or mailbox: a cap keeps the link from being used to flood it).
+constexpr int max_resends = 5;
+
 bool is_message(std::string const& kind) {
     return kind == "request_signature" || kind == "remind" || kind == "send_code" || kind == "warn_expiry";
 }
@@ -608,7 +612,8 @@ void Shard::code(std::int64_t id, std::string const& role, std::string const& at
         return;
     }
     auto record = evidence::code_record_from_json(*stored);
-    std::string secret = ctx_.store.secret("one-time-codes");
+    if (code_secret_.empty()) code_secret_ = ctx_.store.secret("one-time-codes");
+    std::string const& secret = code_secret_;
     auto result = evidence::check_code(record, secret, std::to_string(id) + "/" + role, attempt, to_millis(now));
     *stored = evidence::to_json(record);
     inst.data = data.dump();
@@ -680,6 +685,58 @@ void Shard::attachment(AttachmentRecord file, Origin const& origin, std::shared_
     part->status = 201;
     part->body = {{"id", id}, {"attachment", entry.change.attachments.back().name},
                   {"sha256", entry.change.attachments.back().sha256}};
+    ctx_.committer.submit(std::move(entry));
+}
+
+void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& origin,
+                        std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+    Instant now = now_instant();
+    Entry entry;
+    entry.ticket = std::move(ticket);
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+        not_running(id, *part);
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    Instance& inst = it->second;
+    Definition const& d = *inst.definition;
+    ir::Action const* send = nullptr;
+    if (d.state(inst.state).kind == StateKind::verifying)
+        for (auto const& a : d.ir().states[inst.state].entry)
+            if (a.kind == "send_code" && a.target == role) send = &a;
+    json data = json::parse(inst.data);
+    int resent = data["resent"].is_object() ? data["resent"].value(role, 0) : 0;
+    if (!send) {
+        part->status = 409;
+        part->body = {{"error", "`" + role + "` is not being verified now"}, {"id", id},
+                      {"state", d.state_name(inst.state)}};
+    } else if (resent >= max_resends) {
+        part->status = 429;
+        part->body = {{"error", "no more new codes for `" + role + "` in this envelope (" +
+                                    std::to_string(max_resends) + " were sent)"},
+                      {"id", id}};
+    } else {
+        data["resent"][role] = resent + 1;
+        inst.data = data.dump();
+        OutboxRecord o;
+        o.key = std::to_string(id) + "." + std::to_string(inst.seq) + ".code" + std::to_string(resent + 1);
+        o.instance = id;
+        o.kind = "send_code";
+        o.target = role;
+        json who = data["roles"].is_object() ? data["roles"].value(role, json::object()) : json::object();
+        who["role"] = role;
+        o.payload = json{{"workflow", d.name()}, {"method", send->method}, {"attempts", send->attempts}, {"to", who}}
+                        .dump();
+        o.status = "pending";
+        o.next_attempt_ms = o.created_ms = to_millis(now);
+        entry.change.outbox_added.push_back(std::move(o));
+        audit(id, &inst, {"code_requested", role, {{"method", send->method}, {"resend", resent + 1}}, origin}, now,
+              entry.change);
+        entry.change.instances.push_back(to_record(inst));
+        part->status = 202;
+        part->body = {{"id", id}, {"resend", resent + 1}, {"left", max_resends - resent - 1}};
+    }
     ctx_.committer.submit(std::move(entry));
 }
 

@@ -66,6 +66,11 @@ public:
               std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void attachment(AttachmentRecord file, Origin const& origin, std::shared_ptr<Ticket> ticket,
                     std::shared_ptr<Part> part);
+    // A new one-time code for a signer being verified (the last one expired
+    // or never arrived): another send_code delivery; the new code replaces
+    // the old when it goes out.
+    void resend_code(std::int64_t id, std::string const& role, Origin const& origin, std::shared_ptr<Ticket> ticket,
+                     std::shared_ptr<Part> part);
     // Start-up: the audit chain's head of a running envelope.
     void adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash);
 
@@ -120,7 +125,8 @@ private:
     };
     std::unordered_map<std::int64_t, Ended> ended_;
     std::deque<std::int64_t> ended_order_;
-    std::int64_t overdue_ = 0;  // this shard's share of Metrics::timers_overdue
+    std::int64_t overdue_ = 0;
+    std::string code_secret_;  // the one-time-code key, read from the store once  // this shard's share of Metrics::timers_overdue
     bool stopped_ = false;
 };
 

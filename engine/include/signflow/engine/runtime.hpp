@@ -111,6 +111,8 @@ public:
     // A one-time code a signer typed: verified(role) when it matches, a
     // counted failure when not, verification_failed(role) once locked.
     void submit_code(std::int64_t id, std::string const& role, std::string const& code, Origin origin, ReplyFn reply);
+    // Sends the signer a new code (at most 5 per verification).
+    void resend_code(std::int64_t id, std::string const& role, Origin origin, ReplyFn reply);
     // A file a signer uploaded for an attachment request (already inspected:
     // type, size, hash); stored with the envelope in the same commit as its
     // audit entry.
