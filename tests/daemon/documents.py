@@ -221,6 +221,12 @@ def test(binary, source, workdir, daemons):
     v = subprocess.run([binary, "verify", pdf], capture_output=True, text=True)
     check(v.returncode == 0, "signflow verify accepts the sealed PDF: %s %s" % (v.stdout, v.stderr))
 
+    # The code key lives beside the database, private, not inside it.
+    key = os.path.join(workdir, "signflow-otp.key")
+    check(os.path.exists(key) and (os.stat(key).st_mode & 0o777) == 0o600, "signflow-otp.key, mode 0600")
+    rows = subprocess.run(["sqlite3", d.db, "SELECT count(*) FROM secrets"], capture_output=True, text=True).stdout
+    check(rows.strip() == "0", "no code key in the database: %r" % rows)
+
     # ---- three wrong codes lock the verification
     env2 = start(d, "wrong.codes@example.cn")
     code = code_for(d, env2)

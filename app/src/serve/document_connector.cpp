@@ -12,6 +12,7 @@
 #include "signflow/stdlib/stock_documents.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <toml++/toml.h>
 
 #include <chrono>
@@ -238,6 +239,25 @@ DocumentSettings load_document_settings(fs::path const& config, fs::path const& 
     }
     s.operator_name = documents::certificate_subject(*s.credentials);
     return s;
+}
+
+std::string load_code_secret(fs::path const& db) {
+    fs::path dir = db.parent_path().empty() ? fs::path(".") : db.parent_path();
+    fs::path file = dir / "signflow-otp.key";
+    if (fs::exists(file)) {
+        std::string text = read_text(file);
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (text.size() < 32) throw InputError(file.string() + ": the one-time-code key is too short");
+        return text;
+    }
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) throw InputError("no random bytes for the one-time-code key");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string key;
+    for (unsigned char b : raw) key.push_back(hex[b >> 4]), key.push_back(hex[b & 15]);
+    write_file_atomically(file, key + "\n");
+    ::chmod(file.c_str(), 0600);
+    return key;
 }
 
 }  // namespace signflow::app

@@ -44,4 +44,9 @@ std::unique_ptr<engine::Connector> make_document_connector(engine::Store& store,
 DocumentSettings load_document_settings(std::filesystem::path const& config, std::filesystem::path const& rules,
                                         std::filesystem::path const& db, std::string& warning);
 
+// The one-time-code key: 32 random bytes as hex in `signflow-otp.key` beside
+// the database (0600), made on first start. Not in the database itself: a
+// copy of the database alone cannot test guesses against the code hashes.
+std::string load_code_secret(std::filesystem::path const& db);
+
 }  // namespace signflow::app

@@ -159,6 +159,7 @@ int run_serve(ServeOptions const& o) {
                                 : o.connector_log;
     options.shards = o.threads;
     options.watch = !o.no_watch;
+    options.code_secret = load_code_secret(fs::path(o.db));
 
     asio::io_context io;
     engine::Runtime runtime(io, store, *catalog, options, log);

@@ -62,7 +62,8 @@ Connector* Dispatcher::connector_for(OutboxRecord const& r) {
 }
 
 void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail) {
-    if (code_secret_.empty()) code_secret_ = ctx_.store.secret("one-time-codes");
+    if (code_secret_.empty())
+        code_secret_ = ctx_.options.code_secret.empty() ? ctx_.store.secret("one-time-codes") : ctx_.options.code_secret;
     std::string role = d.data.contains("to") && d.data["to"].is_object() ? d.data["to"].value("role", "") : "";
     evidence::CodePolicy policy;
     if (auto n = d.data.value("attempts", 0); n > 0) policy.max_attempts = static_cast<int>(n);

@@ -612,7 +612,8 @@ void Shard::code(std::int64_t id, std::string const& role, std::string const& at
         return;
     }
     auto record = evidence::code_record_from_json(*stored);
-    if (code_secret_.empty()) code_secret_ = ctx_.store.secret("one-time-codes");
+    if (code_secret_.empty())
+        code_secret_ = ctx_.options.code_secret.empty() ? ctx_.store.secret("one-time-codes") : ctx_.options.code_secret;
     std::string const& secret = code_secret_;
     auto result = evidence::check_code(record, secret, std::to_string(id) + "/" + role, attempt, to_millis(now));
     *stored = evidence::to_json(record);

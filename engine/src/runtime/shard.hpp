@@ -126,7 +126,7 @@ private:
     std::unordered_map<std::int64_t, Ended> ended_;
     std::deque<std::int64_t> ended_order_;
     std::int64_t overdue_ = 0;
-    std::string code_secret_;  // the one-time-code key, read from the store once  // this shard's share of Metrics::timers_overdue
+    std::string code_secret_;  // the one-time-code key (RuntimeOptions, else the store's), read once  // this shard's share of Metrics::timers_overdue
     bool stopped_ = false;
 };
 

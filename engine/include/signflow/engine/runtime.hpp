@@ -56,6 +56,10 @@ struct RuntimeOptions {
     std::chrono::milliseconds retry_base{1000};
     std::chrono::milliseconds retry_cap{std::chrono::hours(6)};
     int max_attempts = 12;
+    // The key one-time codes are derived from and checked with (hex). Keep
+    // it out of the database: with it, the stored code hashes can be tested
+    // offline. Empty: a key the store keeps (`Store::secret`), for tests.
+    std::string code_secret;
 };
 
 // Where a request came from, for the audit trail.
