@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zlib
@@ -266,6 +267,34 @@ on invoice_due
     kinds4 = [e for e in d.get_ok("/v1/instances/%d/audit" % bad)["entries"]]
     failed = [e for e in kinds4 if e["kind"] == "document_failed"]
     check(failed and "XYZ" in failed[0]["detail"]["error"], "the trail says why: %r" % kinds4)
+
+    # ---- the examples folder as the README's main command serves it: every
+    # rule loads (the PDF templates found beside the rules, whatever the
+    # daemon's working folder), and the offer letter made by reportlab fills.
+    examples = os.path.join(workdir, "examples")
+    shutil.copytree(os.path.join(source, "examples"), examples)
+    e = harness.Daemon(binary, os.path.join(workdir, "elsewhere"), examples, db=os.path.join(workdir, "examples.db"),
+                       connector_log=os.path.join(workdir, "examples-calls.jsonl"))
+    os.makedirs(e.workdir)
+    daemons.append(e)
+    e.start()
+    files = e.get_ok("/v1/rules")["files"]
+    check(all(f["status"] == "loaded" for f in files) and len(files) >= 7, "every example loads: %r" % files)
+    r = e.post("/v1/events/offer_approved", {
+        "candidate": {"name": "Grace Hopper", "email": "grace@example.org", "phone": "+44 20 7946 0000",
+                      "timezone": "Europe/London"},
+        "hr_manager": {"name": "Jonas Weber", "email": "jonas.weber@acme.example"},
+        "position": {"title": "Staff Engineer", "department": "Platform"},
+        "start_date": "2026-05-04", "salary": 182000, "currency": "eur", "relocation_budget": 8000})
+    check(r.status in (200, 202) and len(r.json["started"]) == 1, "offer started: %r" % r)
+    offer = r.json["started"][0]["id"]
+    wait_until("the offer letter filled", lambda: e.get_ok("/v1/instances/%d/documents" % offer)["documents"], timeout=30)
+    letter = os.path.join(workdir, "offer.pdf")
+    with open(letter, "wb") as f:
+        f.write(e.request("GET", "/v1/instances/%d/document" % offer).body)
+    text = subprocess.run(["pdftotext", letter, "-"], capture_output=True, text=True).stdout
+    check("Grace Hopper" in text and "Staff Engineer" in text, "the reportlab form is filled:\n" + text[:1500])
+    e.stop_clean()
 
     # ---- a restart continues every chain
     env3 = start(d, "restart@example.cn")

@@ -36,7 +36,9 @@ dsl::TemplateSpec template_spec(std::string const& name, std::string_view pdf) {
     return spec;
 }
 
-dsl::TemplateSpec const* PdfTemplateCatalog::load_template(std::string const& path, std::string& error) const {
+dsl::TemplateSpec const* PdfTemplateCatalog::load_template(std::string const& given, std::string& error) const {
+    std::string const path =
+        base_.empty() || std::filesystem::path(given).is_absolute() ? given : (base_ / given).lexically_normal().string();
     std::lock_guard lock(mutex_);
     auto [it, fresh] = loaded_.try_emplace(path);
     Loaded& entry = it->second;

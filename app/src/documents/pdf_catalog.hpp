@@ -6,6 +6,7 @@
 // know no PDF; this is where PoDoFo (through signflow_documents) meets them.
 #include "signflow/stdlib/catalog.hpp"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,11 @@ public:
 
     dsl::TemplateSpec const* load_template(std::string const& path, std::string& error) const override;
 
+    // Where relative paths start. The daemon names rule files relative to
+    // its rules folder, so their templates are found from there; `check`
+    // passes paths as given on the command line and needs none.
+    void set_base(std::filesystem::path base) { base_ = std::move(base); }
+
 private:
     struct Loaded {
         std::unique_ptr<dsl::TemplateSpec> spec;  // nullptr when it could not be read
@@ -28,6 +34,7 @@ private:
     // several workflows, and the daemon compiles on every reload.
     mutable std::mutex mutex_;
     mutable std::map<std::string, Loaded> loaded_;
+    std::filesystem::path base_;
 };
 
 // The checker's view of a PDF form: fields a workflow can set (text, check

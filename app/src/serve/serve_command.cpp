@@ -5,6 +5,7 @@
 #include "../files.hpp"
 #include "api.hpp"
 #include "document_connector.hpp"
+#include "documents/pdf_catalog.hpp"
 
 #include "signflow/documents/error.hpp"
 #include "signflow/engine/rules.hpp"
@@ -139,6 +140,7 @@ int run_serve(ServeOptions const& o) {
     auto [host, port] = split_listen(o.listen);
 
     auto catalog = make_catalog(config.string());
+    if (auto* pdf = dynamic_cast<PdfTemplateCatalog*>(catalog.get())) pdf->set_base(rules);
     std::vector<std::string> configured;
     if (!config.empty()) configured = configured_connectors(config);
 
