@@ -201,6 +201,10 @@ class Worker(threading.Thread):
                 self.s.errors.append("worker %d: unexpected %r" % (self.n, e))
 
 
+def has_document(flow):
+    return any(kind == "fill" for kind, _ in flow["effects"])
+
+
 def db_query(db, sql, args=()):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
     try:
@@ -322,11 +326,36 @@ def test(binary, source, work, daemons):
     for key, instance, kind, target in rows:
         effects.setdefault(instance, []).append((kind, target))
     for id in ledger_ids:
-        want = sorted(WORKFLOWS[shared.envelopes[id].workflow]["effects"])
+        # A workflow that fills a document also has the documents
+        # connector's work: one signature on the PDF per signer, the seal.
+        flow = WORKFLOWS[shared.envelopes[id].workflow]
+        signers = sum(len(g) for g in flow["groups"])
+        documents = [("sign", "documents")] * signers + [("seal", "documents")] if has_document(flow) else []
+        want = sorted(flow["effects"] + documents)
         check(sorted(effects.get(id, [])) == want, "envelope %d: outbox effects %s, expected %s" %
               (id, sorted(effects.get(id, [])), want))
     check(set(effects) <= set(ledger_ids), "outbox rows for envelopes nobody started: %s" %
           sorted(set(effects) - set(ledger_ids)))
+
+    # ---- documents and evidence survived the crashes: each envelope's
+    # revisions are 1..n with the seal last, and its audit chain has no gap
+    revisions = {}
+    for instance, revision, kind in db_query(d.db, "SELECT envelope, revision, kind FROM documents ORDER BY envelope, revision"):
+        revisions.setdefault(instance, []).append((revision, kind))
+    trail = {}
+    for instance, seq in db_query(d.db, "SELECT envelope, seq FROM audit ORDER BY envelope, seq"):
+        trail.setdefault(instance, []).append(seq)
+    for id in ledger_ids:
+        flow = WORKFLOWS[shared.envelopes[id].workflow]
+        signers = sum(len(g) for g in flow["groups"])
+        got = revisions.get(id, [])
+        if not has_document(flow):
+            check(not got, "envelope %d fills nothing but has documents %s" % (id, got))
+            continue
+        check([r for r, _ in got] == list(range(1, signers + 3)) and got[-1][1] == "sealed",
+              "envelope %d: document revisions %s" % (id, got))
+        seqs = trail.get(id, [])
+        check(seqs == list(range(1, len(seqs) + 1)) and len(seqs) > signers, "envelope %d: audit seqs %s" % (id, seqs))
 
     # ---- the connector log: at least once, consistent, nothing invented
     log = harness.read_connector_log(d.connector_log)
@@ -337,8 +366,8 @@ def test(binary, source, work, daemons):
               (line["key"], seen[line["key"]], what))
     by_key = {key: (kind, target, instance) for key, instance, kind, target in rows}
     for key, (kind, target, instance) in by_key.items():
-        if kind == "fill":
-            continue  # answered inside the daemon, not by a connector
+        if kind in ("fill", "sign", "seal"):
+            continue  # the documents connector, inside the daemon
         check(key in seen, "delivered %s %s of envelope %d (key %s) is not in the connector log" %
               (kind, target, instance, key))
         check(seen[key] == (kind, target, instance), "key %s: the log says %s, the outbox %s" %
