@@ -268,6 +268,33 @@ on invoice_due
     failed = [e for e in kinds4 if e["kind"] == "document_failed"]
     check(failed and "XYZ" in failed[0]["detail"]["error"], "the trail says why: %r" % kinds4)
 
+    # ---- signatures land on the template's fields named after the roles
+    harness.write(os.path.join(rules, "nda_fields.flow"), """\
+workflow nda_fields
+
+role client = event.client
+role company = "legal@acme.example"
+
+on nda_requested
+  -> fill nda
+  -> sign sequentially [client, company]
+""")
+    wait_until("nda_fields loaded", lambda: any(
+        f.get("workflow") == "nda_fields" and f.get("status") == "loaded" for f in d.get_ok("/v1/rules")["files"]))
+    r = d.post("/v1/events/nda_requested", {"client": {"name": "Ana Lima", "email": "ana@x.org"}})
+    nf = r.json["started"][0]["id"]
+    wait_until("nda_fields filled", lambda: d.get_ok("/v1/instances/%d/documents" % nf)["documents"])
+    check(d.post("/v1/instances/%d/signers/client/signed" % nf, {"name": "Ana Lima"}).status == 202, "client signs")
+    check(d.post("/v1/instances/%d/signers/company/signed" % nf, {"name": "Acme Legal"}).status == 202, "company signs")
+    wait_until("nda_fields sealed", lambda: d.get_ok("/v1/instances/%d/documents" % nf)["documents"][-1]["kind"] == "sealed",
+               timeout=30)
+    fields_pdf = os.path.join(workdir, "fields.pdf")
+    with open(fields_pdf, "wb") as f:
+        f.write(d.request("GET", "/v1/instances/%d/document" % nf).body)
+    out = subprocess.run(["pdfsig", fields_pdf], capture_output=True, text=True).stdout
+    check("Signature Field Name: client" in out and "Signature Field Name: company" in out,
+          "each signer signed the template's own field:\n" + out)
+
     # ---- the examples folder as the README's main command serves it: every
     # rule loads (the PDF templates found beside the rules, whatever the
     # daemon's working folder), and the offer letter made by reportlab fills.

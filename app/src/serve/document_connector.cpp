@@ -127,7 +127,7 @@ private:
                 request.appearance.image_png.clear();  // the typed name stands in (below)
             }
         }
-        request.appearance.field = "signature." + role;
+        request.appearance.field = role;  // a signature field named after the role (docs/templates.md)
         request.reason = "Signed by " + request.appearance.name + " (" + role + ")";
         request.tsa_url = settings_.tsa_url;
         request.when = std::chrono::system_clock::time_point(std::chrono::milliseconds(d.data.value("signed_at", now_ms())));
