@@ -84,6 +84,12 @@ UploadInfo inspect_upload(std::string_view bytes, std::string const& filename, U
         }
         case Sniffed::pdf:
             info.media_type = "application/pdf";
+            // Belt and braces before PoDoFo, which crashes on some broken
+            // encryption dictionaries (a fuzzer input the prescan's lexer
+            // let through): any `/Encrypt` in the bytes is refused.
+            if (bytes.find("/Encrypt") != std::string_view::npos)
+                throw DocumentError(
+                    "the PDF is encrypted (it has a password or restrictions); please upload a copy without protection");
             info.pages = attach::inspect_pdf(bytes, limits);
             break;
         case Sniffed::other:
