@@ -16,6 +16,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <future>
 #include <random>
 #include <thread>
@@ -49,19 +51,23 @@ struct Daemon {
     engine::Runtime runtime;
     std::vector<std::thread> threads;
 
-    explicit Daemon(TempDir const& dir)
+    using Tweak = std::function<void(engine::RuntimeOptions&)>;
+    using Setup = std::function<void(engine::Runtime&)>;
+    explicit Daemon(TempDir const& dir, Tweak tweak = {}, Setup setup = {})
         : store((dir.path / "signflow.db").string()),
-          catalog(std::vector<std::string>{}),
-          runtime(io, store, catalog, options(dir)) {
+          catalog(std::vector<std::string>{"billing", "crm", "slow", "hooks"}),
+          runtime(io, store, catalog, options(dir, tweak)) {
+        if (setup) setup(runtime);
         runtime.start();
         for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
     }
-    static engine::RuntimeOptions options(TempDir const& dir) {
+    static engine::RuntimeOptions options(TempDir const& dir, Tweak const& tweak) {
         engine::RuntimeOptions o;
         o.rules = dir.path / "rules";
         o.connector_log = (dir.path / "calls.jsonl").string();
         o.watch = false;
         o.shards = 2;
+        if (tweak) tweak(o);
         return o;
     }
     ~Daemon() {
@@ -346,4 +352,162 @@ TEST_CASE("roles needed only on a branch may be missing when the envelope starts
     Reply refused = d.event("joined", json{{"age", 30}});
     CHECK(refused.status == 422);
     CHECK(refused.body["error"].get<std::string>().find("role `member`") != std::string::npos);
+}
+
+// ---- integrations: connector lanes, webhooks out, bulk starts, retries
+
+namespace {
+
+// A connector that records what it got; `gate` holds its deliveries until
+// opened, `fail` makes them fail (permanently when `permanent`).
+struct Recorder : engine::Connector {
+    explicit Recorder(std::string n) : name_(std::move(n)) {}
+    std::string const& name() const override { return name_; }
+    engine::DeliveryResult deliver(engine::Delivery const& d) override {
+        {
+            std::unique_lock lock(mutex);
+            opened.wait(lock, [&] { return open; });
+            got.push_back(d);
+        }
+        changed.notify_all();
+        if (fail) return {false, permanent, "refused by the test", {}};
+        return {true, false, {}, {}};
+    }
+    std::optional<engine::RetryPolicy> retry() const override {
+        return engine::RetryPolicy{2, std::chrono::milliseconds(1), std::chrono::milliseconds(5)};
+    }
+    // Waits (bounded) until `n` deliveries arrived.
+    std::size_t wait_for(std::size_t n) {
+        std::unique_lock lock(mutex);
+        changed.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() >= n; });
+        return got.size();
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex);
+            open = true;
+        }
+        opened.notify_all();
+    }
+    std::string name_;
+    std::mutex mutex;
+    std::condition_variable opened, changed;
+    bool open = true;
+    std::atomic<bool> fail{false};
+    bool permanent = true;
+    std::vector<engine::Delivery> got;
+};
+
+}  // namespace
+
+TEST_CASE("a connector that blocks holds up only its own deliveries", "[runtime][connectors]") {
+    TempDir dir;
+    test::write(dir.path / "rules/two.flow", "on ordered -> invoke slow.create with { n: 1 } -> invoke crm.update with { n: 2 }\n");
+    auto slow = std::make_unique<Recorder>("slow");
+    auto crm = std::make_unique<Recorder>("crm");
+    Recorder* s = slow.get();
+    Recorder* c = crm.get();
+    s->open = false;
+    Daemon d(dir, {}, [&](engine::Runtime& r) {
+        r.add_connector(std::move(slow));
+        r.add_connector(std::move(crm));
+    });
+    REQUIRE(d.event("ordered", json::object()).status == 202);
+    REQUIRE(d.event("ordered", json::object()).status == 202);
+    // The CRM gets both of its calls while the slow connector is stuck.
+    CHECK(c->wait_for(2) == 2);
+    CHECK(c->got[0].operation == "update");
+    {
+        std::lock_guard lock(s->mutex);
+        CHECK(s->got.size() <= 1);  // at most the one it is blocked in
+    }
+    s->release();
+    CHECK(s->wait_for(2) == 2);
+}
+
+TEST_CASE("lifecycle events go to the webhook connectors that subscribe to them", "[runtime][connectors]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    auto hooks = std::make_unique<Recorder>("hooks");
+    Recorder* h = hooks.get();
+    Daemon d(
+        dir,
+        [](engine::RuntimeOptions& o) {
+            o.subscriptions.push_back({"hooks", {"envelope.sent", "recipient.signed", "envelope.completed"}, {}});
+            o.subscriptions.push_back({"elsewhere", {}, {"another_workflow"}});
+        },
+        [&](engine::Runtime& r) { r.add_connector(std::move(hooks)); });
+    std::int64_t id = d.event("form_submitted", card_event()).body["started"][0]["id"];
+    REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
+    REQUIRE(d.signer(id, "client").status == 202);
+    REQUIRE(d.signer(id, "manager").body["state"] == "completed");
+    REQUIRE(h->wait_for(4) == 4);
+    std::vector<std::string> events;
+    {
+        std::lock_guard lock(h->mutex);
+        for (auto const& x : h->got) {
+            CHECK(x.kind == "webhook");
+            CHECK(x.data["envelope"] == id);
+            CHECK(x.data["workflow"] == "card");
+            events.push_back(x.data["event"].get<std::string>() + x.data.value("role", std::string()));
+        }
+    }
+    // envelope.sent once (with the first request), not again for the manager.
+    std::sort(events.begin(), events.end());
+    CHECK(events == std::vector<std::string>{"envelope.completed", "envelope.sent", "recipient.signedclient",
+                                             "recipient.signedmanager"});
+    // The other subscription filters on a workflow this is not.
+    for (auto const& o : d.store.list_outbox("", 100))
+        CHECK(o.target != "elsewhere");
+}
+
+TEST_CASE("an envelope started for a bulk send carries its batch", "[runtime][bulk]") {
+    TempDir dir;
+    test::write(dir.path / "rules/card.flow", card);
+    Daemon d(dir);
+    auto start = [&](std::string const& workflow, json data, std::string const& key = {}) {
+        std::promise<Reply> p;
+        d.runtime.start_envelope(workflow, std::move(data), key, 42, [&](Reply r) { p.set_value(std::move(r)); });
+        return p.get_future().get();
+    };
+    Reply r = start("card", card_event(), "bulk:42:2");
+    REQUIRE(r.status == 202);
+    std::int64_t id = r.body["started"][0]["id"];
+    CHECK(d.store.find_instance(id)->batch == 42);
+    CHECK(start("card", card_event(), "bulk:42:2").body["replayed"] == true);
+    CHECK(start("nope", card_event()).status == 404);
+    Reply missing = start("card", {{"signers", {{"client", "c@example.com"}}}});
+    CHECK(missing.status == 422);
+    CHECK(missing.body.dump().find("manager") != std::string::npos);
+    CHECK(d.store.batch_progress(42).size() == 1);
+}
+
+TEST_CASE("an operator's retry delivers a dead letter again", "[runtime][connectors]") {
+    TempDir dir;
+    test::write(dir.path / "rules/one.flow", "on ordered -> invoke crm.update with { n: 1 }\n");
+    auto crm = std::make_unique<Recorder>("crm");
+    Recorder* c = crm.get();
+    c->fail = true;
+    Daemon d(dir, {}, [&](engine::Runtime& r) { r.add_connector(std::move(crm)); });
+    REQUIRE(d.event("ordered", json::object()).status == 202);
+    REQUIRE(c->wait_for(1) == 1);
+    std::string key;
+    for (int i = 0; i < 500 && key.empty(); ++i) {
+        auto dead = d.store.list_outbox("dead", 10, "crm");
+        if (!dead.empty()) key = dead[0].key;
+        else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE_FALSE(key.empty());
+    CHECK(d.runtime.retry_delivery("no-such-key").status == 404);
+    c->fail = false;
+    CHECK(d.runtime.retry_delivery(key).status == 202);
+    CHECK(c->wait_for(2) == 2);
+    std::string status;
+    for (int i = 0; i < 500 && status != "delivered"; ++i) {
+        for (auto const& o : d.store.list_outbox("", 10, "crm"))
+            if (o.key == key) status = o.status;
+        if (status != "delivered") std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(status == "delivered");
+    CHECK(d.runtime.retry_delivery(key).status == 404);  // delivered: not again
 }

@@ -656,3 +656,130 @@ TEST_CASE("store: files it cannot use give errors naming the path and the cause"
                                                     Catch::Contains("read-only"));
     }
 }
+
+// ---- integrations (migration 3)
+
+TEST_CASE("store: a dead delivery is revived once; others are not", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    Change c = new_instance(1);
+    c.outbox_added = {outbox("dead-1", 1, "dead"), outbox("done-1", 1, "delivered")};
+    c.outbox_added[0].attempts = 12;
+    c.outbox_added[0].last_error = "HTTP 503";
+    commit(*store, {c});
+    auto revived = store->revive_outbox("dead-1", 777);
+    REQUIRE(revived);
+    CHECK(revived->status == "pending");
+    CHECK(revived->attempts == 0);
+    CHECK(revived->next_attempt_ms == 777);
+    CHECK_FALSE(store->revive_outbox("dead-1", 778));  // pending now
+    CHECK_FALSE(store->revive_outbox("done-1", 778));  // delivered: never again
+    CHECK_FALSE(store->revive_outbox("no-such", 778));
+    CHECK(keys(store->list_outbox("pending", 10)) == std::vector<std::string>{"dead-1"});
+}
+
+TEST_CASE("store: deliveries are listed by connector", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    Change c = new_instance(1);
+    c.outbox_added = {outbox("a", 1), outbox("b", 1), outbox("c", 1, "dead")};
+    c.outbox_added[1].target = "crm";
+    c.outbox_added[2].target = "crm";
+    commit(*store, {c});
+    CHECK(keys(store->list_outbox("", 10, "crm")) == std::vector<std::string>{"b", "c"});
+    CHECK(keys(store->list_outbox("dead", 10, "crm")) == std::vector<std::string>{"c"});
+    CHECK(keys(store->list_outbox("pending", 10)) == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("store: batches are created, updated and counted through their envelopes", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    BatchRecord b;
+    b.workflow = "nda";
+    b.status = "receiving";
+    b.rejections = "[]";
+    b.created_ms = 10;
+    std::int64_t id = store->create_batch(b);
+    CHECK(id > 0);
+    CHECK(store->create_batch(b) == id + 1);
+    b.id = id;
+    b.status = "accepted";
+    b.rows = 3;
+    b.accepted = 2;
+    b.rejected = 1;
+    b.rejections = R"([{"line":3,"error":"no email"}])";
+    store->update_batch(b);
+    auto got = store->find_batch(id);
+    REQUIRE(got);
+    CHECK(got->status == "accepted");
+    CHECK(got->rejections == b.rejections);
+    CHECK_FALSE(store->find_batch(999));
+    BatchRecord missing = b;
+    missing.id = 999;
+    CHECK_THROWS_WITH(store->update_batch(missing), Catch::Contains("no batch 999"));
+
+    Change one = new_instance(1, "awaiting(client)");
+    one.instances[0].batch = id;
+    Change two = new_instance(2, "completed", "finished");
+    two.instances[0].batch = id;
+    commit(*store, {one, two, new_instance(3)});
+    auto progress = store->batch_progress(id);
+    REQUIRE(progress.size() == 2);
+    CHECK(progress[0] == std::pair<std::string, std::int64_t>{"finished/completed", 1});
+    CHECK(progress[1] == std::pair<std::string, std::int64_t>{"running/awaiting(client)", 1});
+    // An upsert keeps the batch an envelope was started by.
+    Change later = new_instance(1, "completed", "finished");
+    commit(*store, {later});
+    CHECK(store->find_instance(1)->batch == id);
+}
+
+TEST_CASE("store: API keys are kept by hash and revoked once", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    ApiKeyRecord k{0, "ci", "sf_abcd", std::string(64, 'f'), "send", 5, 0};
+    std::int64_t id = store->add_api_key(k);
+    CHECK_THROWS(store->add_api_key(k));  // the same hash twice
+    auto found = store->find_api_key(std::string(64, 'f'));
+    REQUIRE(found);
+    CHECK(found->id == id);
+    CHECK(found->scopes == "send");
+    CHECK_FALSE(store->find_api_key(std::string(64, 'e')));
+    CHECK(store->revoke_api_key(id, 9));
+    CHECK_FALSE(store->revoke_api_key(id, 10));
+    CHECK(store->api_keys().at(0).revoked_ms == 9);
+}
+
+TEST_CASE("store: security events are listed newest first", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    store->record_security_event({1, "webhook_rejected", "typeform", "127.0.0.1", R"({"reason":"stale"})"});
+    store->record_security_event({2, "api_key_rejected", "/v1/rules", "127.0.0.2", "{}"});
+    auto events = store->security_events(10);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].kind == "api_key_rejected");
+    CHECK(events[1].detail == R"({"reason":"stale"})");
+    CHECK(store->security_events(1).size() == 1);
+}
+
+TEST_CASE("store: an analytics scan gives each envelope in range with its trail", "[store][integrations]") {
+    TempDir dir;
+    auto store = open_store(dir.file("s.db"));
+    Change a = new_instance(1);  // created 1001
+    a.audit = {{1, 1, 5, "created", "h1", "{}"}, {1, 2, 6, "signed", "h2", "{}"}};
+    Change b = new_instance(2, "draft", "running", "hire");  // 1002
+    b.audit = {{2, 1, 5, "created", "h3", "{}"}};
+    Change c = new_instance(3);  // 1003, no trail
+    Change d = new_instance(4);  // 1004
+    d.audit = {{4, 1, 7, "created", "h4", "{}"}};
+    commit(*store, {a, b, c, d});
+    std::vector<std::pair<std::int64_t, std::size_t>> seen;
+    store->scan_envelopes({"", 0, INT64_MAX}, [&](InstanceRecord&& r, std::vector<AuditRecord>&& trail) {
+        seen.emplace_back(r.id, trail.size());
+    });
+    CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{1, 2}, {2, 1}, {3, 0}, {4, 1}});
+    seen.clear();
+    store->scan_envelopes({"nda", 1002, 1004}, [&](InstanceRecord&& r, std::vector<AuditRecord>&& trail) {
+        seen.emplace_back(r.id, trail.size());
+    });
+    CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{3, 0}});
+}

@@ -21,49 +21,89 @@ void Dispatcher::add_connector(std::unique_ptr<Connector> c) {
 
 void Dispatcher::set_default(std::unique_ptr<Connector> c) { default_ = std::move(c); }
 
-void Dispatcher::start() { thread_ = std::thread([this] { run(); }); }
+void Dispatcher::make_lanes() {
+    auto make = [&](Connector* c) {
+        auto lane = std::make_unique<Lane>();
+        lane->connector = c;
+        lane->policy = {ctx_.options.max_attempts, ctx_.options.retry_base, ctx_.options.retry_cap};
+        if (c)
+            if (auto p = c->retry()) lane->policy = *p;
+        lanes_.emplace(c, std::move(lane));
+    };
+    make(nullptr);
+    if (default_) make(default_.get());
+    for (auto& [name, c] : connectors_) make(c.get());
+}
+
+void Dispatcher::start() {
+    std::call_once(lanes_once_, [this] { make_lanes(); });
+    for (auto& [c, lane] : lanes_) {
+        Lane& l = *lane;
+        l.thread = std::thread([this, &l] { run(l); });
+    }
+}
 
 void Dispatcher::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
+    for (auto& [c, lane] : lanes_) {
+        std::lock_guard lock(lane->mutex);
+        lane->stopping = true;
+        lane->wake.notify_one();
     }
-    wake_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    for (auto& [c, lane] : lanes_)
+        if (lane->thread.joinable()) lane->thread.join();
 }
 
 void Dispatcher::enqueue(OutboxRecord const& r) {
     if (r.status != "pending") return;
+    std::call_once(lanes_once_, [this] { make_lanes(); });
+    Lane& lane = lane_for(r);
     {
-        std::lock_guard lock(mutex_);
-        queue_.emplace(r.next_attempt_ms, r);
+        std::lock_guard lock(lane.mutex);
+        lane.queue.emplace(r.next_attempt_ms, r);
     }
-    wake_.notify_one();
+    lane.wake.notify_one();
 }
 
 std::size_t Dispatcher::backlog() const {
-    std::lock_guard lock(mutex_);
-    return queue_.size();
+    std::size_t n = 0;
+    for (auto const& [c, lane] : lanes_) {
+        std::lock_guard lock(lane->mutex);
+        n += lane->queue.size();
+    }
+    return n;
 }
 
-Connector* Dispatcher::connector_for(OutboxRecord const& r) {
+std::vector<std::pair<std::string, std::size_t>> Dispatcher::backlogs() const {
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (auto const& [c, lane] : lanes_) {
+        if (!c) continue;
+        std::lock_guard lock(lane->mutex);
+        out.emplace_back(c->name(), lane->queue.size());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Dispatcher::Lane& Dispatcher::lane_for(OutboxRecord const& r) {
     // Documents (fill, sign, seal) go to the `documents` connector; without
     // one a fill is answered at once and the envelope has no document.
     if (r.kind == "fill" || r.kind == "sign" || r.kind == "seal") {
         auto it = connectors_.find("documents");
-        return it != connectors_.end() ? it->second.get() : nullptr;
+        return *lanes_.at(it != connectors_.end() ? it->second.get() : nullptr);
     }
-    // invoke/archive/notify name a connector; signer messages go to the
-    // `messages` connector (email and SMS come with the signing-page work).
-    std::string name = r.kind == "invoke" || r.kind == "archive" || r.kind == "notify" ? r.target : "messages";
+    // invoke/archive/notify/webhook name a connector; signer messages go to
+    // the `messages` connector (email and SMS come with the signing-page work).
+    bool named = r.kind == "invoke" || r.kind == "archive" || r.kind == "notify" || r.kind == "webhook";
+    std::string name = named ? r.target : "messages";
     if (r.kind == "notify" && r.payload.find("\"to\":") != std::string::npos) name = "messages";
     auto it = connectors_.find(name);
-    return it != connectors_.end() ? it->second.get() : default_.get();
+    return *lanes_.at(it != connectors_.end() ? it->second.get() : default_.get());
 }
 
 void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail) {
-    if (code_secret_.empty())
+    std::call_once(secret_once_, [&] {
         code_secret_ = ctx_.options.code_secret.empty() ? ctx_.store.secret("one-time-codes") : ctx_.options.code_secret;
+    });
     std::string role = d.data.contains("to") && d.data["to"].is_object() ? d.data["to"].value("role", "") : "";
     evidence::CodePolicy policy;
     if (auto n = d.data.value("attempts", 0); n > 0) policy.max_attempts = static_cast<int>(n);
@@ -77,36 +117,37 @@ void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& 
     detail = {{"role", role}, {"method", d.data.value("method", "sms")}, {"record", evidence::to_json(issued.record)}};
 }
 
-std::int64_t Dispatcher::backoff(std::int64_t attempts) {
-    auto base = ctx_.options.retry_base.count();
-    auto cap = ctx_.options.retry_cap.count();
+std::int64_t Dispatcher::backoff(Lane& lane, std::int64_t attempts) {
+    auto base = lane.policy.base.count();
+    auto cap = lane.policy.cap.count();
     std::int64_t ceiling = cap;
     if (attempts < 40) ceiling = std::min<std::int64_t>(cap, base << std::min<std::int64_t>(attempts, 40));
     std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling, 1));
-    return pick(random_);
+    return pick(lane.random);
 }
 
-void Dispatcher::run() {
+void Dispatcher::run(Lane& lane) {
     std::vector<OutboxRecord> round;
+    auto& queue = lane.queue;
     for (;;) {
         {
-            std::unique_lock lock(mutex_);
+            std::unique_lock lock(lane.mutex);
             for (;;) {
-                if (stopping_) return;
-                if (!queue_.empty()) {
+                if (lane.stopping) return;
+                if (!queue.empty()) {
                     auto now = to_millis(now_instant());
-                    auto first = queue_.begin()->first;
+                    auto first = queue.begin()->first;
                     if (first <= now) break;
-                    wake_.wait_for(lock, std::chrono::milliseconds(first - now));
+                    lane.wake.wait_for(lock, std::chrono::milliseconds(first - now));
                 } else {
-                    wake_.wait(lock);
+                    lane.wake.wait(lock);
                 }
             }
             auto now = to_millis(now_instant());
             round.clear();
-            while (!queue_.empty() && queue_.begin()->first <= now && round.size() < deliveries_per_round) {
-                round.push_back(std::move(queue_.begin()->second));
-                queue_.erase(queue_.begin());
+            while (!queue.empty() && queue.begin()->first <= now && round.size() < deliveries_per_round) {
+                round.push_back(std::move(queue.begin()->second));
+                queue.erase(queue.begin());
             }
         }
 
@@ -127,7 +168,7 @@ void Dispatcher::run() {
             out.payload = nlohmann::json::parse(r.payload, nullptr, false);
             if (!out.payload.is_object()) out.payload = nlohmann::json::object();
             out.operation = out.payload.value("operation", std::string());
-            Connector* c = connector_for(r);
+            Connector* c = lane.connector;
             if (!c) {
                 // No documents connector: the fill is answered at once, and
                 // the state machine moves on without a document.
@@ -157,7 +198,7 @@ void Dispatcher::run() {
             if (result.ok) {
                 u.status = "delivered";
                 ++ctx_.metrics.delivered;
-            } else if (result.permanent || r.attempts >= ctx_.options.max_attempts) {
+            } else if (result.permanent || r.attempts >= lane.policy.max_attempts) {
                 u.status = "dead";
                 u.last_error = result.error;
                 ++ctx_.metrics.dead;
@@ -167,7 +208,7 @@ void Dispatcher::run() {
             } else {
                 u.status = "pending";
                 u.last_error = result.error;
-                u.next_attempt_ms = to_millis(now_instant()) + backoff(r.attempts);
+                u.next_attempt_ms = to_millis(now_instant()) + backoff(lane, r.attempts);
                 ++ctx_.metrics.delivery_failures;
                 r.next_attempt_ms = u.next_attempt_ms;
                 r.last_error = result.error;
@@ -185,7 +226,7 @@ void Dispatcher::run() {
                 OutboxUpdate& u = entry.change.outbox_updated[i];
                 u.status = "pending";
                 u.last_error = error;
-                u.next_attempt_ms = to_millis(now_instant()) + backoff(u.attempts);
+                u.next_attempt_ms = to_millis(now_instant()) + backoff(lane, u.attempts);
                 round[i].next_attempt_ms = u.next_attempt_ms;
                 retry.push_back(round[i]);
             }
@@ -207,8 +248,8 @@ void Dispatcher::run() {
         }
         if (!entry.change.outbox_updated.empty()) ctx_.committer.submit(std::move(entry));
         if (!retry.empty()) {
-            std::lock_guard lock(mutex_);
-            for (auto& r : retry) queue_.emplace(r.next_attempt_ms, std::move(r));
+            std::lock_guard lock(lane.mutex);
+            for (auto& r : retry) queue.emplace(r.next_attempt_ms, std::move(r));
         }
     }
 }

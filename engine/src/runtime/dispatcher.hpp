@@ -7,9 +7,10 @@
 // attempt. Outcomes are recorded through the committer, after the connector
 // has made its deliveries durable (Connector::flush).
 //
-// One thread, deliveries in due order. Until connectors get a queue each
-// (the integrations work), a connector that blocks holds the others up; the
-// log connector never blocks for long.
+// One lane per connector: a queue in due order and a thread. A connector that
+// hangs or fails holds up its own deliveries only; the others go on (the
+// documents connector's seals do not wait behind a slow CRM, and one stuck
+// webhook receiver does not slow another's).
 #include "context.hpp"
 #include "signflow/engine/connector.hpp"
 
@@ -48,28 +49,41 @@ public:
     void set_default(std::unique_ptr<Connector> c);
 
     void start();
-    void stop();  // finishes the delivery in progress, then stops
+    void stop();  // finishes the deliveries in progress, then stops
     void enqueue(OutboxRecord const& r);
     std::size_t backlog() const;
+    // Pending deliveries per connector name.
+    std::vector<std::pair<std::string, std::size_t>> backlogs() const;
 
 private:
-    void run();
-    Connector* connector_for(OutboxRecord const& r);
+    struct Lane {
+        Connector* connector = nullptr;  // null: fills answered at once (no documents connector)
+        RetryPolicy policy;
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::multimap<std::int64_t, OutboxRecord> queue;  // by next attempt
+        bool stopping = false;
+        std::thread thread;
+        std::mt19937_64 random{std::random_device{}()};
+    };
+
+    void make_lanes();  // once, at the first enqueue or start (connectors are all added by then)
+    void run(Lane& lane);
+    Lane& lane_for(OutboxRecord const& r);
     // send_code: makes the code (its record goes to the shard, the code
     // itself only to the connector).
     void issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail);
-    std::int64_t backoff(std::int64_t attempts);
+    std::int64_t backoff(Lane& lane, std::int64_t attempts);
 
     Context& ctx_;
     Answer answer_;
     std::unordered_map<std::string, std::unique_ptr<Connector>> connectors_;
     std::unique_ptr<Connector> default_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::multimap<std::int64_t, OutboxRecord> queue_;  // by next attempt
-    bool stopping_ = false;
-    std::thread thread_;
-    std::mt19937_64 random_{std::random_device{}()};
+    // Made by start(), one per connector plus the default's and the
+    // null lane; not changed afterwards (read without a lock).
+    std::unordered_map<Connector const*, std::unique_ptr<Lane>> lanes_;
+    std::once_flag lanes_once_;
+    std::once_flag secret_once_;
     std::string code_secret_;  // read from the store on first use
 };
 

@@ -82,6 +82,30 @@ std::optional<QuotaRefusal> QuotaBook::take(Definition const& d, json const& eve
     return std::nullopt;
 }
 
+std::optional<std::pair<std::int64_t, std::string>> QuotaBook::room(Definition const& d, Instant now,
+                                                                    std::string const& default_zone) {
+    auto const& quotas = d.ir().quotas;
+    std::string zone = d.ir().timezone.empty() ? default_zone : d.ir().timezone;
+    std::optional<std::pair<std::int64_t, std::string>> tightest;
+    std::lock_guard lock(mutex_);
+    for (std::size_t k = 0; k < quotas.size(); ++k) {
+        auto const& q = quotas[k];
+        if (q.key) continue;
+        auto [begin, end] = quota_period(q.period, now, zone);
+        std::string name = d.name() + "#" + std::to_string(k) + "|";
+        auto slot = std::make_pair(name, to_millis(begin));
+        auto it = counts_.find(slot);
+        if (it == counts_.end()) it = counts_.emplace(slot, store_.quota_count(name, to_millis(begin))).first;
+        std::int64_t left = std::max<std::int64_t>(0, q.limit - it->second);
+        if (tightest && tightest->first <= left) continue;
+        tightest.emplace(left, "quota `" + std::to_string(q.limit) + " envelopes per " + q.period +
+                                   "` of workflow `" + d.name() + "`: " + std::to_string(it->second) + " of " +
+                                   std::to_string(q.limit) + " used this " + q.period + "; it resets at " +
+                                   utc_text(end));
+    }
+    return tightest;
+}
+
 void QuotaBook::give_back(std::vector<QuotaIncrement> const& increments) {
     std::lock_guard lock(mutex_);
     for (auto const& m : increments) counts_[{m.quota, m.period_start_ms}] -= m.delta;

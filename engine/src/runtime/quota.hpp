@@ -32,6 +32,11 @@ public:
                                      std::string const& default_zone, std::vector<QuotaIncrement>& increments);
     // Gives back what take() counted (the envelope was not created after all).
     void give_back(std::vector<QuotaIncrement> const& increments);
+    // How many envelopes the workflow's quotas without a key still allow now
+    // (the tightest one), and a sentence saying which quota that is; nullopt
+    // when no such quota exists. Keyed quotas depend on each start's data.
+    std::optional<std::pair<std::int64_t, std::string>> room(Definition const& d, Instant now,
+                                                             std::string const& default_zone);
 
 private:
     Store& store_;

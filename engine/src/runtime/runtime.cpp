@@ -236,10 +236,12 @@ void Runtime::start() {
             inst.signed_mask = p.value("signed", std::uint64_t{0});
             inst.seq = p.value("seq", std::uint32_t{1});
             inst.documents = p.value("documents", std::uint16_t{0});
+            inst.sent = p.value("sent", false);
         }
         inst.data = std::move(r.data);
         inst.created_ms = r.created_ms;
         inst.updated_ms = r.updated_ms;
+        inst.batch = r.batch;
         m.shard_of(inst.id).adopt(std::move(inst));
         ++restored;
     });
@@ -348,6 +350,48 @@ void Runtime::post_event(std::string const& name, json data, std::string const& 
             sh.start(def, k, shared, id, ticket, part);
         });
     }
+}
+
+void Runtime::start_envelope(std::string const& workflow, json data, std::string const& key, std::int64_t batch,
+                             ReplyFn reply) {
+    Impl& m = *impl_;
+    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    auto snap = m.rules.snapshot();
+    auto found = snap->current.find(workflow);
+    if (found == snap->current.end())
+        return reply({404, {{"error", "no loaded workflow is named `" + workflow + "`"}}});
+    DefinitionPtr def = found->second;
+    Instant now = now_instant();
+    int trigger = -1;
+    auto const& triggers = def->ir().triggers;
+    for (std::size_t i = 0; i < triggers.size() && trigger < 0; ++i)
+        if (auto k = m.machine.match_trigger(*def, triggers[i].event, data, now)) trigger = *k;
+    if (trigger < 0)
+        return reply({422, {{"error", "no trigger of `" + workflow + "` holds for this data"}}});
+    if (m.replay(key, reply)) return;
+    ++m.in_flight;
+    auto ticket = std::make_shared<Ticket>(1);
+    ticket->idempotency_key = key;
+    ticket->reply = std::move(reply);
+    auto part = std::make_shared<Part>();
+    std::string event = triggers[static_cast<std::size_t>(trigger)].event;
+    ticket->answer = [event, part] { return Impl::combine(event, {part}); };
+    auto shared = std::make_shared<json const>(std::move(data));
+    std::int64_t id = m.next_id++;
+    Shard& sh = m.shard_of(id);
+    asio::post(sh.strand(), [&sh, def, trigger, shared, id, ticket, part, batch] {
+        sh.start(def, trigger, shared, id, ticket, part, batch);
+    });
+}
+
+std::optional<Runtime::QuotaRoom> Runtime::quota_room(std::string const& workflow) {
+    Impl& m = *impl_;
+    auto snap = m.rules.snapshot();
+    auto found = snap->current.find(workflow);
+    if (found == snap->current.end()) return std::nullopt;
+    auto room = m.quotas.room(*found->second, now_instant(), m.options.default_zone);
+    if (!room) return std::nullopt;
+    return QuotaRoom{room->first, std::move(room->second)};
 }
 
 namespace {
@@ -546,9 +590,9 @@ Reply Runtime::reload() {
     }
 }
 
-Reply Runtime::outbox(std::string const& status, int limit) {
+Reply Runtime::outbox(std::string const& status, int limit, std::string const& connector) {
     json list = json::array();
-    for (auto const& o : impl_->store.list_outbox(status, limit)) {
+    for (auto const& o : impl_->store.list_outbox(status, limit, connector)) {
         json j = {{"key", o.key},           {"instance", o.instance}, {"kind", o.kind},
                   {"target", o.target},     {"status", o.status},     {"attempts", o.attempts},
                   {"created_at", utc_text(from_millis(o.created_ms))}};
@@ -557,6 +601,15 @@ Reply Runtime::outbox(std::string const& status, int limit) {
         list.push_back(std::move(j));
     }
     return {200, {{"deliveries", list}}};
+}
+
+Reply Runtime::retry_delivery(std::string const& key) {
+    Impl& m = *impl_;
+    auto row = m.store.revive_outbox(key, to_millis(now_instant()));
+    if (!row) return {404, {{"error", "no dead delivery has the key `" + key + "`"}}};
+    m.dispatcher.enqueue(*row);
+    m.log(LogLevel::info, "outbox " + key + " (" + row->kind + " " + row->target + ") retried by the operator");
+    return {202, {{"key", key}, {"status", "pending"}, {"target", row->target}}};
 }
 
 std::string Runtime::metrics() {
@@ -586,6 +639,10 @@ std::string Runtime::metrics() {
           x.timers_overdue);
     gauge("signflow_outbox_backlog", "Deliveries waiting in the outbox (including retries).",
           static_cast<std::int64_t>(m.dispatcher.backlog()));
+    o << "# HELP signflow_connector_backlog Deliveries waiting in a connector's lane.\n"
+         "# TYPE signflow_connector_backlog gauge\n";
+    for (auto const& [name, n] : m.dispatcher.backlogs())
+        o << "signflow_connector_backlog{connector=\"" << name << "\"} " << n << "\n";
     counter("signflow_outbox_delivered_total", "Deliveries a connector accepted.", x.delivered);
     counter("signflow_outbox_failures_total", "Delivery attempts that failed and will be retried.",
             x.delivery_failures);

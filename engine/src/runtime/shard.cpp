@@ -36,7 +36,8 @@ std::string progress_of(Instance const& inst) {
                 {"entered_by", inst.definition->event_name(inst.entered_by)},
                 {"signed", inst.signed_mask},
                 {"seq", inst.seq},
-                {"documents", inst.documents}}
+                {"documents", inst.documents},
+                {"sent", inst.sent}}
         .dump();
 }
 
@@ -56,6 +57,7 @@ InstanceRecord Shard::to_record(Instance const& inst) const {
     r.progress = progress_of(inst);
     r.created_ms = inst.created_ms;
     r.updated_ms = inst.updated_ms;
+    r.batch = inst.batch;
     return r;
 }
 
@@ -316,7 +318,7 @@ void Shard::forget(Instance const& inst) {
 }
 
 void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> data, std::int64_t id,
-                  std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+                  std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part, std::int64_t batch) {
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);
@@ -330,6 +332,7 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     }
     Instance inst;
     inst.id = id;
+    inst.batch = batch;
     TraceRecorder trace;
     Step step;
     try {
@@ -453,6 +456,7 @@ void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, 
     if (inst) {
         AuditHead head{inst->audit_seq, inst->audit_head};
         std::string zone = zone_of(*inst->definition, *inst, fact.actor, ctx_.options.default_zone);
+        if (!ctx_.options.subscriptions.empty()) announce(*inst, fact, head.seq + 1, now, change);
         append_audit(head, id, std::move(fact), now, zone, change);
         inst->audit_seq = static_cast<std::uint32_t>(head.seq);
         inst->audit_head = std::move(head.hash);
@@ -470,6 +474,68 @@ void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, 
         ended_order_.push_back(id);
     }
     append_audit(it->second.head, id, std::move(fact), now, it->second.zone, change);
+}
+
+namespace {
+
+// The lifecycle events (webhooks out) an audit fact stands for.
+std::vector<std::string> lifecycle_events(Instance const& inst, AuditFact const& fact) {
+    std::string const& k = fact.kind;
+    bool ended = inst.status != Status::running;
+    if (k == "created") return {"envelope.created"};
+    if (k == "sent") return inst.sent ? std::vector<std::string>{"recipient.sent"}
+                                      : std::vector<std::string>{"envelope.sent", "recipient.sent"};
+    if (k == "viewed") return {"recipient.viewed"};
+    if (k == "signed") return {"recipient.signed"};
+    if (k == "declined") return ended ? std::vector<std::string>{"recipient.declined", "envelope.declined"}
+                                      : std::vector<std::string>{"recipient.declined"};
+    if (k == "verification_failed") return {"recipient.authentication_failed"};
+    if (k == "completed") return {"envelope.completed"};
+    if (k == "expired") return {"envelope.expired"};
+    if (k == "cancelled") return {"envelope.cancelled"};
+    if (k == "document_failed") return {"envelope.failed"};
+    return {};
+}
+
+bool listed(std::vector<std::string> const& list, std::string const& x) {
+    return list.empty() || std::find(list.begin(), list.end(), x) != list.end();
+}
+
+}  // namespace
+
+void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, Instant now, Change& change) {
+    auto events = lifecycle_events(inst, fact);
+    if (fact.kind == "sent") inst.sent = true;
+    if (events.empty()) return;
+    Definition const& d = *inst.definition;
+    for (auto const& sub : ctx_.options.subscriptions) {
+        if (!listed(sub.workflows, d.name())) continue;
+        for (auto const& event : events) {
+            if (!listed(sub.events, event)) continue;
+            json payload = {{"event", event},
+                            {"envelope", inst.id},
+                            {"workflow", d.name()},
+                            {"version", d.version()},
+                            {"state", d.state_name(inst.state)},
+                            {"status", status_name(inst.status)},
+                            {"occurred_at", utc_text(now)},
+                            {"detail", fact.detail}};
+            if (event.starts_with("recipient.")) {
+                std::string role = fact.actor;
+                if (fact.detail.is_object() && fact.detail.value("role", json()).is_string()) role = fact.detail["role"];
+                payload["role"] = role;
+            }
+            OutboxRecord o;
+            o.key = std::to_string(inst.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector;
+            o.instance = inst.id;
+            o.kind = "webhook";
+            o.target = sub.connector;
+            o.payload = payload.dump();
+            o.status = "pending";
+            o.next_attempt_ms = o.created_ms = to_millis(now);
+            change.outbox_added.push_back(std::move(o));
+        }
+    }
 }
 
 void Shard::document_work(Instance& inst, std::string_view event, json const* event_data, Origin const& origin,

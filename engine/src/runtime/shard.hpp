@@ -49,7 +49,7 @@ public:
     // These run on the strand; each submits exactly one Entry to the
     // committer (part of `ticket`), even when it changed nothing.
     void start(DefinitionPtr def, int trigger, std::shared_ptr<nlohmann::json const> data, std::int64_t id,
-               std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+               std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part, std::int64_t batch = 0);
     void correlate(std::string const& event, std::shared_ptr<nlohmann::json const> data,
                    std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void signer(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
@@ -96,6 +96,9 @@ private:
     // Chains one fact to envelope `id`'s trail (running: `inst`; ended: the
     // cache of heads, else the store).
     void audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, Change& change);
+    // The lifecycle events a fact is (webhooks out), as deliveries to the
+    // subscribed connectors, in the same change.
+    void announce(Instance& inst, AuditFact const& fact, std::int64_t seq, Instant now, Change& change);
     void timers(Instance const& inst, Step const& step, Change& change);
     void awaiting(Instance const& inst, StateId from);
     void forget(Instance const& inst);

@@ -159,10 +159,53 @@ constexpr char const* migration_2[] = {
     ))",
 };
 
+// Integrations: bulk sends, API keys, refused requests; the outbox listed
+// by connector; envelopes by batch and by creation time (analytics).
+constexpr char const* migration_3[] = {
+    "ALTER TABLE instances ADD COLUMN batch INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX instances_batch ON instances (batch, status) WHERE batch <> 0",
+    "CREATE INDEX instances_created ON instances (created_ms, workflow)",
+    "CREATE INDEX outbox_target_status ON outbox (target, status, id)",
+
+    R"(CREATE TABLE batches (
+        id          INTEGER PRIMARY KEY,
+        workflow    TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        rows        INTEGER NOT NULL,
+        accepted    INTEGER NOT NULL,
+        rejected    INTEGER NOT NULL,
+        rejections  TEXT NOT NULL,
+        note        TEXT NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        finished_ms INTEGER NOT NULL
+    ))",
+
+    // Only the token's hash: a copy of the database does not give access.
+    R"(CREATE TABLE api_keys (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        prefix     TEXT NOT NULL,
+        hash       TEXT NOT NULL UNIQUE,
+        scopes     TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER NOT NULL
+    ))",
+
+    R"(CREATE TABLE security_events (
+        seq    INTEGER PRIMARY KEY,
+        at_ms  INTEGER NOT NULL,
+        kind   TEXT NOT NULL,
+        source TEXT NOT NULL,
+        ip     TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ))",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
     {2, migration_2},
+    {3, migration_3},
 };
 
 std::int64_t now_ms() {

@@ -84,7 +84,8 @@ std::unique_ptr<Connection> open_reader(std::string const& path, SqliteOptions c
 // Column lists, in the order the *_from functions read them. The readers
 // assign fields by name, not by position: a field added to a record cannot
 // shift the others onto the wrong columns.
-constexpr char const* instance_columns = "id, workflow, version, state, status, data, progress, created_ms, updated_ms";
+constexpr char const* instance_columns =
+    "id, workflow, version, state, status, data, progress, created_ms, updated_ms, batch";
 constexpr char const* timer_columns = "instance, timer, due_ms, zone, fired";
 constexpr char const* outbox_columns =
     "id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms";
@@ -100,6 +101,7 @@ InstanceRecord instance_from(Statement const& s) {
     r.progress = s.text(6);
     r.created_ms = s.integer(7);
     r.updated_ms = s.integer(8);
+    r.batch = s.integer(9);
     return r;
 }
 
@@ -140,13 +142,14 @@ std::string select(char const* columns, char const* rest) {
 struct WriteStatements {
     explicit WriteStatements(sqlite3* db)
         : upsert_instance(db, R"(INSERT INTO instances
-              (id, workflow, version, state, status, data, progress, created_ms, updated_ms)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+              (id, workflow, version, state, status, data, progress, created_ms, updated_ms, batch)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (id) DO UPDATE SET
                 workflow = excluded.workflow, version = excluded.version, state = excluded.state,
                 status = excluded.status, data = excluded.data, progress = excluded.progress,
                 updated_ms = excluded.updated_ms)"),
-          // created_ms is left as first written: when an envelope began is a fact.
+          // created_ms and batch are left as first written: when and by what
+          // an envelope began are facts.
           cancel_timer(db, "DELETE FROM timers WHERE instance = ? AND timer = ?"),
           arm_timer(db, R"(INSERT INTO timers (instance, timer, due_ms, zone, fired)
               VALUES (?, ?, ?, ?, ?)
@@ -190,7 +193,8 @@ struct WriteStatements {
     void apply(Change const& c) {
         for (auto const& i : c.instances)
             upsert_instance
-                .bind(i.id, i.workflow, i.version, i.state, i.status, i.data, i.progress, i.created_ms, i.updated_ms)
+                .bind(i.id, i.workflow, i.version, i.state, i.status, i.data, i.progress, i.created_ms, i.updated_ms,
+                      i.batch)
                 .run();
         for (auto const& [instance, timer] : c.timers_cancelled) cancel_timer.bind(instance, timer).run();
         for (auto const& t : c.timers_armed) arm_timer.bind(t.instance, t.timer, t.due_ms, t.zone, t.fired).run();
@@ -450,14 +454,13 @@ std::vector<JournalRecord> SqliteStore::journal(std::int64_t instance) {
     });
 }
 
-std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, int limit) {
+std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, int limit, std::string const& target) {
     if (limit <= 0) return {};
     return impl_->guard("list_outbox", [&] {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement(
-            select(outbox_columns, status.empty() ? "FROM outbox ORDER BY id LIMIT ?2"
-                                                  : "FROM outbox WHERE status = ?1 ORDER BY id LIMIT ?2")));
-        q->bind(status, std::int64_t{limit});
+        Resetting q(db.statement(select(
+            outbox_columns, "FROM outbox WHERE (?1 = '' OR status = ?1) AND (?3 = '' OR target = ?3) ORDER BY id LIMIT ?2")));
+        q->bind(status, std::int64_t{limit}, target);
         std::vector<OutboxRecord> out;
         while (q->step()) out.push_back(outbox_from(*q));
         return out;
@@ -587,6 +590,198 @@ std::string SqliteStore::secret(std::string const& name) {
         for (unsigned char b : raw) value.push_back(hex[b >> 4]), value.push_back(hex[b & 15]);
         db.statement("INSERT INTO secrets (name, value) VALUES (?, ?)").bind(name, value).run();
         return value;
+    });
+}
+
+// ---- integrations: dead letters retried, bulk sends, API keys, refused
+// requests, analytics scans
+
+std::optional<OutboxRecord> SqliteStore::revive_outbox(std::string const& key, std::int64_t now_ms) {
+    return impl_->guard("revive_outbox", [&]() -> std::optional<OutboxRecord> {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& db = *impl_->writer;
+        Statement& update = db.statement(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = ? WHERE key = ? AND status = 'dead'");
+        update.bind(now_ms, key).run();
+        if (update.changes() == 0) return std::nullopt;
+        Resetting q(db.statement(select(outbox_columns, "FROM outbox WHERE key = ?")));
+        q->bind(key);
+        if (!q->step()) return std::nullopt;
+        return outbox_from(*q);
+    });
+}
+
+namespace {
+engine::BatchRecord batch_from(Statement const& s) {
+    engine::BatchRecord b;
+    b.id = s.integer(0);
+    b.workflow = s.text(1);
+    b.status = s.text(2);
+    b.rows = s.integer(3);
+    b.accepted = s.integer(4);
+    b.rejected = s.integer(5);
+    b.rejections = s.text(6);
+    b.note = s.text(7);
+    b.created_ms = s.integer(8);
+    b.finished_ms = s.integer(9);
+    return b;
+}
+
+engine::ApiKeyRecord api_key_from(Statement const& s) {
+    engine::ApiKeyRecord k;
+    k.id = s.integer(0);
+    k.name = s.text(1);
+    k.prefix = s.text(2);
+    k.hash = s.text(3);
+    k.scopes = s.text(4);
+    k.created_ms = s.integer(5);
+    k.revoked_ms = s.integer(6);
+    return k;
+}
+
+constexpr char const* batch_columns =
+    "id, workflow, status, rows, accepted, rejected, rejections, note, created_ms, finished_ms";
+constexpr char const* api_key_columns = "id, name, prefix, hash, scopes, created_ms, revoked_ms";
+}  // namespace
+
+std::int64_t SqliteStore::create_batch(engine::BatchRecord const& b) {
+    return impl_->guard("create_batch", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& db = *impl_->writer;
+        db.statement(R"(INSERT INTO batches (workflow, status, rows, accepted, rejected, rejections, note,
+                        created_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?))")
+            .bind(b.workflow, b.status, b.rows, b.accepted, b.rejected, b.rejections, b.note, b.created_ms,
+                  b.finished_ms)
+            .run();
+        return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.handle()));
+    });
+}
+
+void SqliteStore::update_batch(engine::BatchRecord const& b) {
+    impl_->guard("update_batch", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        Statement& u = impl_->writer->statement(
+            R"(UPDATE batches SET status = ?, rows = ?, accepted = ?, rejected = ?, rejections = ?, note = ?,
+               finished_ms = ? WHERE id = ?)");
+        u.bind(b.status, b.rows, b.accepted, b.rejected, b.rejections, b.note, b.finished_ms, b.id).run();
+        if (u.changes() == 0) throw std::runtime_error("no batch " + std::to_string(b.id));
+    });
+}
+
+std::optional<engine::BatchRecord> SqliteStore::find_batch(std::int64_t id) {
+    return impl_->guard("find_batch", [&]() -> std::optional<engine::BatchRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(batch_columns, "FROM batches WHERE id = ?")));
+        q->bind(id);
+        if (!q->step()) return std::nullopt;
+        return batch_from(*q);
+    });
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SqliteStore::batch_progress(std::int64_t batch) {
+    return impl_->guard("batch_progress", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT status, state, COUNT(*) FROM instances WHERE batch = ? "
+                                 "GROUP BY status, state ORDER BY status, state"));
+        q->bind(batch);
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        while (q->step()) out.emplace_back(q->text(0) + "/" + q->text(1), q->integer(2));
+        return out;
+    });
+}
+
+std::int64_t SqliteStore::add_api_key(engine::ApiKeyRecord const& k) {
+    return impl_->guard("add_api_key", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& db = *impl_->writer;
+        db.statement(R"(INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, revoked_ms)
+                        VALUES (?, ?, ?, ?, ?, ?))")
+            .bind(k.name, k.prefix, k.hash, k.scopes, k.created_ms, k.revoked_ms)
+            .run();
+        return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.handle()));
+    });
+}
+
+std::optional<engine::ApiKeyRecord> SqliteStore::find_api_key(std::string const& hash) {
+    return impl_->guard("find_api_key", [&]() -> std::optional<engine::ApiKeyRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(api_key_columns, "FROM api_keys WHERE hash = ?")));
+        q->bind(hash);
+        if (!q->step()) return std::nullopt;
+        return api_key_from(*q);
+    });
+}
+
+std::vector<engine::ApiKeyRecord> SqliteStore::api_keys() {
+    return impl_->guard("api_keys", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(select(api_key_columns, "FROM api_keys ORDER BY id")));
+        std::vector<engine::ApiKeyRecord> out;
+        while (q->step()) out.push_back(api_key_from(*q));
+        return out;
+    });
+}
+
+bool SqliteStore::revoke_api_key(std::int64_t id, std::int64_t at_ms) {
+    return impl_->guard("revoke_api_key", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        Statement& u = impl_->writer->statement("UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms = 0");
+        u.bind(at_ms, id).run();
+        return u.changes() > 0;
+    });
+}
+
+void SqliteStore::record_security_event(engine::SecurityEventRecord const& e) {
+    impl_->guard("record_security_event", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        impl_->writer
+            ->statement("INSERT INTO security_events (at_ms, kind, source, ip, detail) VALUES (?, ?, ?, ?, ?)")
+            .bind(e.at_ms, e.kind, e.source, e.ip, e.detail)
+            .run();
+    });
+}
+
+std::vector<engine::SecurityEventRecord> SqliteStore::security_events(int limit) {
+    if (limit <= 0) return {};
+    return impl_->guard("security_events", [&] {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement(
+            "SELECT at_ms, kind, source, ip, detail FROM security_events ORDER BY seq DESC LIMIT ?"));
+        q->bind(std::int64_t{limit});
+        std::vector<engine::SecurityEventRecord> out;
+        while (q->step()) out.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), q->text(4)});
+        return out;
+    });
+}
+
+void SqliteStore::scan_envelopes(
+    engine::EnvelopeScan const& scan,
+    std::function<void(engine::InstanceRecord&&, std::vector<engine::AuditRecord>&&)> const& sink) {
+    impl_->guard("scan_envelopes", [&] {
+        Impl::Reader db(*impl_);
+        // One pass over both tables in envelope order: the audit rows of the
+        // envelopes in range, merged with the envelopes (no query per envelope).
+        Resetting envelopes(db.statement(select(
+            instance_columns,
+            "FROM instances WHERE created_ms >= ?1 AND created_ms < ?2 AND (?3 = '' OR workflow = ?3) ORDER BY id")));
+        envelopes->bind(scan.from_ms, scan.to_ms, scan.workflow);
+        Resetting trail(db.statement(R"(SELECT a.envelope, a.seq, a.at_ms, a.kind, a.hash, a.entry
+            FROM audit a JOIN instances i ON i.id = a.envelope
+            WHERE i.created_ms >= ?1 AND i.created_ms < ?2 AND (?3 = '' OR i.workflow = ?3)
+            ORDER BY a.envelope, a.seq)"));
+        trail->bind(scan.from_ms, scan.to_ms, scan.workflow);
+        bool more = trail->step();
+        while (envelopes->step()) {
+            engine::InstanceRecord r = instance_from(*envelopes);
+            std::vector<AuditRecord> entries;
+            while (more && trail->integer(0) < r.id) more = trail->step();
+            while (more && trail->integer(0) == r.id) {
+                entries.push_back({trail->integer(0), trail->integer(1), trail->integer(2), trail->text(3),
+                                   trail->text(4), trail->text(5)});
+                more = trail->step();
+            }
+            sink(std::move(r), std::move(entries));
+        }
     });
 }
 

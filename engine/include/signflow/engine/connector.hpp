@@ -5,12 +5,14 @@
 // error), always with the same idempotency key, so a receiver can
 // deduplicate.
 //
-// This is the C++ side of the connector interface; the plugin ABI (a small C
-// interface for shared objects) wraps it in the integrations work.
+// This is the C++ side of the connector interface; shared-object plugins
+// reach it through a small C ABI (connectors/include/signflow/connectors/plugin.h).
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace signflow::engine {
@@ -38,6 +40,17 @@ struct DeliveryResult {
     nlohmann::json detail;
 };
 
+// How a connector's failed deliveries are retried: attempt n waits a random
+// time in [0, min(cap, base·2^n)] (exponential backoff with full jitter), and
+// the delivery becomes a dead letter after `max_attempts`.
+struct RetryPolicy {
+    int max_attempts = 12;
+    std::chrono::milliseconds base{1000};
+    std::chrono::milliseconds cap{std::chrono::hours(6)};
+};
+
+// Every connector has its own dispatcher lane (a queue and a thread): one
+// that blocks or fails holds up only its own deliveries.
 class Connector {
 public:
     virtual ~Connector() = default;
@@ -48,6 +61,8 @@ public:
     // buffers them (the dispatcher calls it before it records a batch as
     // delivered). False, with `error` set, when it could not.
     virtual bool flush(std::string& /*error*/) { return true; }
+    // Its own retry policy; none: the runtime's (RuntimeOptions).
+    virtual std::optional<RetryPolicy> retry() const { return std::nullopt; }
 };
 
 // Records every delivery as one JSON line in a file (fsynced by flush()). The default for every connector name the configuration

@@ -29,6 +29,10 @@ struct Instance {
     // Versions of the envelope's document so far (0: no document: the
     // workflow fills none, or the fill has not been answered yet).
     std::uint16_t documents = 0;
+    // Whether the envelope has gone out to a first signer (envelope.sent was
+    // announced to webhook subscribers).
+    bool sent = false;
+    std::int64_t batch = 0;  // the bulk send that started it (0: none)
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
     // {"event": the trigger's data, "envelope": {id, workflow, created_at, …the trigger's top-level fields},

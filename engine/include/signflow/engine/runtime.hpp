@@ -44,6 +44,16 @@ namespace signflow::engine {
 enum class LogLevel { debug, info, warn, error };
 using LogFn = std::function<void(LogLevel, std::string const&)>;
 
+// A webhook connector's subscription to envelope lifecycle events
+// (envelope.sent, recipient.signed, …; docs/connectors.md lists them): each
+// event becomes a `webhook` delivery to `connector`, in the same commit as
+// the change it reports.
+struct Subscription {
+    std::string connector;
+    std::vector<std::string> events;     // empty: every event
+    std::vector<std::string> workflows;  // empty: every workflow
+};
+
 struct RuntimeOptions {
     std::filesystem::path rules = "rules";
     std::string default_zone = "UTC";       // signers with no zone, in workflows with none
@@ -60,6 +70,7 @@ struct RuntimeOptions {
     // it out of the database: with it, the stored code hashes can be tested
     // offline. Empty: a key the store keeps (`Store::secret`), for tests.
     std::string code_secret;
+    std::vector<Subscription> subscriptions;
 };
 
 // Where a request came from, for the audit trail.
@@ -102,6 +113,23 @@ public:
     // it. `idempotency_key` (may be empty) makes a retry return the first
     // answer and change nothing.
     void post_event(std::string const& name, nlohmann::json data, std::string const& idempotency_key, ReplyFn reply);
+    // Starts one envelope of `workflow` (its current version) from `data`, by
+    // the first trigger whose condition holds, as part of bulk send `batch`
+    // (0: none). 202 with {"started": [summary]}; 404 unknown workflow; 422
+    // no trigger holds or a role is missing; 429 over a quota.
+    void start_envelope(std::string const& workflow, nlohmann::json data, std::string const& idempotency_key,
+                        std::int64_t batch, ReplyFn reply);
+    // What the workflow's quotas without a key (`quota 500 envelopes per
+    // day`) still allow now: how many envelopes, and a sentence naming the
+    // tightest quota. Nullopt when none limits it or no such workflow is
+    // loaded. Quotas per key (per event.customer) depend on each start's
+    // data: they refuse individual starts (429) instead. For bulk send,
+    // which says up front how many rows can start.
+    struct QuotaRoom {
+        std::int64_t envelopes = 0;
+        std::string message;
+    };
+    std::optional<QuotaRoom> quota_room(std::string const& workflow);
     // A signer's act on envelope `id`: signed, declined, verified,
     // verification_failed.
     // `data`: for signed {name, image (base64 PNG, optional)}; for declined
@@ -133,7 +161,11 @@ public:
     Reply instances(InstanceFilter const& filter);
     Reply rules();
     Reply reload();  // compiles the rules folder now
-    Reply outbox(std::string const& status, int limit);
+    Reply outbox(std::string const& status, int limit, std::string const& connector = {});
+    // An operator retries a dead letter: pending again, attempts from zero,
+    // delivered by its connector's lane now. 404 when no dead delivery has
+    // that key.
+    Reply retry_delivery(std::string const& key);
     std::string metrics();  // Prometheus text format
     bool accepting() const;
     // The rules now serving (see rules.hpp).

@@ -15,6 +15,7 @@
 // none is.
 #include <cstdint>
 #include <functional>
+#include <climits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -45,6 +46,7 @@ struct InstanceRecord {
     std::string progress;
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
+    std::int64_t batch = 0;  // the bulk send that started it (0: none)
 };
 
 // A pending timer. At most one per (instance, timer): arming again replaces.
@@ -171,6 +173,49 @@ struct Change {
     std::vector<QuotaIncrement> quotas;
 };
 
+// A bulk send: one file of rows, each starting an envelope of `workflow`.
+struct BatchRecord {
+    std::int64_t id = 0;     // assigned by create_batch
+    std::string workflow;
+    std::string status;      // receiving | accepted (every row read) | failed (the file could not be read)
+    std::int64_t rows = 0;       // rows read so far
+    std::int64_t accepted = 0;   // envelopes started (durable)
+    std::int64_t rejected = 0;   // rows refused
+    std::string rejections;  // JSON array text: [{"line": n, "error": "…"}], the first 1,000
+    std::string note;        // e.g. what the quota allowed
+    std::int64_t created_ms = 0;
+    std::int64_t finished_ms = 0;
+};
+
+// An operator's API key. Only the SHA-256 of the token is kept; `prefix` (the
+// token's first characters) lets a person tell keys apart in a listing.
+struct ApiKeyRecord {
+    std::int64_t id = 0;     // assigned by add_api_key
+    std::string name;
+    std::string prefix;
+    std::string hash;        // hex SHA-256 of the whole token
+    std::string scopes;      // space-separated: "send", "admin"
+    std::int64_t created_ms = 0;
+    std::int64_t revoked_ms = 0;  // 0: in use
+};
+
+// A request refused for security reasons (a bad webhook signature, a stale
+// timestamp, an unknown API key): kept so an operator can see who knocked.
+struct SecurityEventRecord {
+    std::int64_t at_ms = 0;
+    std::string kind;    // webhook_rejected | api_key_rejected | …
+    std::string source;  // the webhook source or the route
+    std::string ip;
+    std::string detail;  // JSON text
+};
+
+// Which envelopes an analytics scan reads: created in [from_ms, to_ms).
+struct EnvelopeScan {
+    std::string workflow;  // empty: every workflow
+    std::int64_t from_ms = 0;
+    std::int64_t to_ms = INT64_MAX;
+};
+
 struct InstanceFilter {
     std::string workflow;  // empty: any
     std::string state;     // empty: any
@@ -202,7 +247,9 @@ public:
     virtual std::optional<InstanceRecord> find_instance(std::int64_t id) = 0;
     virtual std::vector<InstanceRecord> list_instances(InstanceFilter const& f) = 0;
     virtual std::vector<JournalRecord> journal(std::int64_t instance) = 0;
-    virtual std::vector<OutboxRecord> list_outbox(std::string const& status, int limit) = 0;
+    // Deliveries by status ("" any) and connector (`target`, "" any), oldest first.
+    virtual std::vector<OutboxRecord> list_outbox(std::string const& status, int limit,
+                                                  std::string const& target = {}) = 0;
     virtual std::optional<IdempotencyRecord> find_idempotency(std::string const& key) = 0;
     virtual std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) = 0;
 
@@ -223,6 +270,33 @@ public:
     // A named secret of this installation (e.g. the key one-time codes are
     // derived from): 32 random bytes as hex, made on first use and kept.
     virtual std::string secret(std::string const& name) = 0;
+
+    // A dead letter made pending again (attempts from zero, due now), for an
+    // operator's retry. Written at once, outside the group commit (a dead
+    // row is in no queue, so nothing else updates it meanwhile). Null when
+    // no dead delivery has that key.
+    virtual std::optional<OutboxRecord> revive_outbox(std::string const& key, std::int64_t now_ms) = 0;
+
+    // Bulk sends (written at once, outside the group commit).
+    virtual std::int64_t create_batch(BatchRecord const& b) = 0;
+    virtual void update_batch(BatchRecord const& b) = 0;
+    virtual std::optional<BatchRecord> find_batch(std::int64_t id) = 0;
+    // The batch's envelopes counted by (status, state).
+    virtual std::vector<std::pair<std::string, std::int64_t>> batch_progress(std::int64_t batch) = 0;
+
+    // API keys.
+    virtual std::int64_t add_api_key(ApiKeyRecord const& k) = 0;
+    virtual std::optional<ApiKeyRecord> find_api_key(std::string const& hash) = 0;
+    virtual std::vector<ApiKeyRecord> api_keys() = 0;
+    virtual bool revoke_api_key(std::int64_t id, std::int64_t at_ms) = 0;  // false: no such key in use
+
+    virtual void record_security_event(SecurityEventRecord const& e) = 0;
+    virtual std::vector<SecurityEventRecord> security_events(int limit) = 0;  // newest first
+
+    // Analytics: every envelope the scan selects, in id order, with its
+    // whole audit trail.
+    virtual void scan_envelopes(EnvelopeScan const& scan,
+                                std::function<void(InstanceRecord&&, std::vector<AuditRecord>&&)> const& sink) = 0;
 };
 
 }  // namespace signflow::engine

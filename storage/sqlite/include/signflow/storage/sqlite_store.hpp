@@ -71,7 +71,8 @@ public:
     std::optional<engine::InstanceRecord> find_instance(std::int64_t id) override;
     std::vector<engine::InstanceRecord> list_instances(engine::InstanceFilter const& f) override;
     std::vector<engine::JournalRecord> journal(std::int64_t instance) override;
-    std::vector<engine::OutboxRecord> list_outbox(std::string const& status, int limit) override;
+    std::vector<engine::OutboxRecord> list_outbox(std::string const& status, int limit,
+                                                  std::string const& target = {}) override;
     std::optional<engine::IdempotencyRecord> find_idempotency(std::string const& key) override;
     std::int64_t quota_count(std::string const& quota, std::int64_t period_start_ms) override;
 
@@ -83,6 +84,21 @@ public:
     std::vector<engine::DocumentRecord> documents(std::int64_t envelope) override;
     std::vector<engine::AttachmentRecord> attachments(std::int64_t envelope) override;
     std::string secret(std::string const& name) override;
+
+    std::optional<engine::OutboxRecord> revive_outbox(std::string const& key, std::int64_t now_ms) override;
+    std::int64_t create_batch(engine::BatchRecord const& b) override;
+    void update_batch(engine::BatchRecord const& b) override;
+    std::optional<engine::BatchRecord> find_batch(std::int64_t id) override;
+    std::vector<std::pair<std::string, std::int64_t>> batch_progress(std::int64_t batch) override;
+    std::int64_t add_api_key(engine::ApiKeyRecord const& k) override;
+    std::optional<engine::ApiKeyRecord> find_api_key(std::string const& hash) override;
+    std::vector<engine::ApiKeyRecord> api_keys() override;
+    bool revoke_api_key(std::int64_t id, std::int64_t at_ms) override;
+    void record_security_event(engine::SecurityEventRecord const& e) override;
+    std::vector<engine::SecurityEventRecord> security_events(int limit) override;
+    void scan_envelopes(engine::EnvelopeScan const& scan,
+                        std::function<void(engine::InstanceRecord&&, std::vector<engine::AuditRecord>&&)> const& sink)
+        override;
 
 private:
     // Keeps <sqlite3.h> out of this header: the engine and the daemon's other
