@@ -26,7 +26,7 @@ std::unique_ptr<engine::Connector> example(TempDir const& tmp, std::string const
     std::stringstream text;
     text << in.rdbuf();
     std::string toml = text.str();
-    auto local = api.url("");
+    auto local = api.url("/");
     local.pop_back();  // no trailing slash: the example's paths follow
     REQUIRE(toml.find(base) != std::string::npos);
     for (std::size_t at; (at = toml.find(base)) != std::string::npos;) toml.replace(at, base.size(), local);
