@@ -161,3 +161,22 @@ TEST_CASE("example accounting.toml: a JSON POST with an API key header", "[http]
                                     {"amount", 1200.5},
                                     {"currency", "EUR"}}}});
 }
+
+TEST_CASE("examples/signflow.toml: its http and webhook connectors load", "[http][examples]") {
+    auto config = connectors::load_config(std::string(SIGNFLOW_SOURCE_DIR) + "/examples/signflow.toml",
+                                          [](std::string const&) -> std::optional<std::string> { return "x"; });
+    int made = 0;
+    Warnings w;
+    for (auto const& spec : config.connectors) {
+        INFO(spec.name);
+        if (spec.kind == "http") {
+            CHECK_NOTHROW(connectors::make_http_connector(spec, w.services()));
+            ++made;
+        } else if (spec.kind == "webhook") {
+            CHECK_NOTHROW(connectors::make_webhook_connector(spec, w.services()));
+            ++made;
+        }
+    }
+    CHECK(made >= 6);
+    CHECK(w.lines.empty());  // every endpoint there is on 127.0.0.1
+}
