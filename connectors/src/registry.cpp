@@ -61,6 +61,8 @@ std::unique_ptr<engine::Connector> make_not_built(ConnectorSpec const& spec, Ser
 
 std::map<std::string, Factory> const& builtin_kinds() {
     static std::map<std::string, Factory> const kinds = {
+        {"http", &make_http_connector},
+        {"webhook", &make_webhook_connector},
         {"archive", &make_archive_connector},
         {"log", &make_log},
         {"email", &make_not_built},
@@ -75,9 +77,6 @@ Loaded make_connectors(Config const& config, Services const& services) {
     auto const& builtin = builtin_kinds();
     std::set<std::string> taken;
     for (auto const& [kind, factory] : builtin) taken.insert(kind);
-    // http and webhook are reserved even while their parts are missing.
-    taken.insert("http");
-    taken.insert("webhook");
 
     auto plugins = plugin::load_plugins(config.plugins, taken);
     Loaded loaded;
@@ -99,7 +98,6 @@ Loaded make_connectors(Config const& config, Services const& services) {
         for (auto const& [kind, factory] : builtin) known.push_back(kind);
         for (auto const& [kind, p] : plugins.kinds) known.push_back(kind);
         std::string message = spec.where.text() + ": connector `" + spec.name + "`: unknown kind `" + spec.kind + "`";
-        if (taken.count(spec.kind)) message += " (this signflow was built without it)";
         std::string list;
         for (auto const& k : known) list += (list.empty() ? "" : ", ") + k;
         message += "; known kinds: " + list;

@@ -141,7 +141,7 @@ TEST_CASE("connector plugins: a connector whose plugin did not load names the pr
     TempFolder dir;
     auto folder = plugins_folder(dir, {"wrong_abi.so"});
     auto message = config_error([&] { load(dir, "[connectors.crm]\nkind = \"echo\"\n"); });
-    CHECK_THAT(message, Catch::Contains(":3:1: connector `crm`: unknown kind `echo`; known kinds: archive, email, log, sms"));
+    CHECK_THAT(message, Catch::Contains(":3:1: connector `crm`: unknown kind `echo`; known kinds: archive, email, http, log, sms, webhook;"));
     CHECK_THAT(message, Catch::Contains("plugins that failed to load:\n  plugin " + folder.string() + "/wrong_abi.so: was built"));
 }
 
