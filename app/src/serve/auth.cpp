@@ -1,0 +1,371 @@
+// API keys, the gate in front of the API, security events and the first
+// key of a fresh installation (auth.hpp).
+#include "auth.hpp"
+#include "api_util.hpp"
+
+#include "signflow/engine/time.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace signflow::app {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// RFC 4648 §5, without padding.
+std::string base64url(unsigned char const* data, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve((n * 4 + 2) / 3);
+    std::size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = data[i] << 16;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        unsigned v = (data[i] << 16) | (data[i + 1] << 8);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+    }
+    return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+// ---- tokens
+
+bool is_scope(std::string_view scope) { return scope == "send" || scope == "admin"; }
+
+IssuedKey new_api_key(std::string name, std::vector<std::string> const& scopes, std::int64_t created_ms) {
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no randomness for a new API key (RAND_bytes failed)");
+    IssuedKey k;
+    k.token = "sf_" + base64url(random, sizeof random);
+    OPENSSL_cleanse(random, sizeof random);
+    k.record.name = std::move(name);
+    k.record.prefix = k.token.substr(0, 9);  // "sf_" and 6 characters: 36 of the 256 bits
+    k.record.hash = token_hash(k.token);
+    for (auto const& s : scopes) {
+        if (!is_scope(s)) throw std::invalid_argument("unknown scope `" + s + "` (send or admin)");
+        if (k.record.scopes.find(s) != std::string::npos) continue;
+        if (!k.record.scopes.empty()) k.record.scopes += ' ';
+        k.record.scopes += s;
+    }
+    if (k.record.scopes.empty()) throw std::invalid_argument("an API key needs a scope (send or admin)");
+    k.record.created_ms = created_ms;
+    return k;
+}
+
+std::string token_hash(std::string_view token) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(token.data(), token.size(), digest, &n, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+// ---- what a request needs
+
+char const* scope_name(Scope s) {
+    switch (s) {
+    case Scope::open: return "open";
+    case Scope::send: return "send";
+    case Scope::admin: return "admin";
+    }
+    return "admin";
+}
+
+Scope scope_needed(std::string_view method, std::string_view path) {
+    (void)method;  // the route decides; a wrong method on a send route is the route's 405
+    if (path == "/healthz" || starts_with(path, "/sign/") || path == "/sign") return Scope::open;
+    auto parts = segments(path);
+    if (parts.size() >= 2 && parts[0] == "v1") {
+        if (parts[1] == "hooks") return Scope::open;  // signed instead (inbound_webhooks.hpp)
+        if (parts[1] == "events" || parts[1] == "bulk") return Scope::send;
+        // Starting and moving envelopes: cancel, a signer's acts.
+        if (parts[1] == "instances" && parts.size() >= 4 && (parts[3] == "cancel" || parts[3] == "signers"))
+            return Scope::send;
+    }
+    return Scope::admin;  // everything else, unknown paths included
+}
+
+bool grants(std::string_view scopes, Scope need) {
+    bool send = false, admin = false;
+    while (!scopes.empty()) {
+        auto end = scopes.find(' ');
+        auto s = scopes.substr(0, end);
+        send |= s == "send";
+        admin |= s == "admin";
+        if (end == std::string_view::npos) break;
+        scopes.remove_prefix(end + 1);
+    }
+    switch (need) {
+    case Scope::open: return true;
+    case Scope::send: return send || admin;
+    case Scope::admin: return admin;
+    }
+    return false;
+}
+
+// ---- security events
+
+SecurityEvents::SecurityEvents(engine::Store& store, engine::LogFn log, double per_second, double burst)
+    : store_(store), log_(std::move(log)), per_second_(per_second), burst_(burst), tokens_(burst),
+      refilled_(std::chrono::steady_clock::now()) {}
+
+void SecurityEvents::record(std::string kind, std::string source, std::string ip, json detail) {
+    std::int64_t suppressed = 0;
+    {
+        std::lock_guard lock(mutex_);
+        auto now = std::chrono::steady_clock::now();
+        tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - refilled_).count() * per_second_);
+        refilled_ = now;
+        if (tokens_ < 1) {
+            ++suppressed_;
+            return;
+        }
+        tokens_ -= 1;
+        suppressed = std::exchange(suppressed_, 0);
+    }
+    if (suppressed) detail["suppressed_before"] = suppressed;
+    if (source.size() > 200) source.resize(200);
+    engine::SecurityEventRecord e{now_ms(), std::move(kind), std::move(source), std::move(ip),
+                                  detail.dump(-1, ' ', false, json::error_handler_t::replace)};
+    if (log_) log_(engine::LogLevel::warn, "refused: " + e.kind + " " + e.source + " from " + e.ip + " " + e.detail);
+    try {
+        store_.record_security_event(e);
+    } catch (std::exception const& ex) {
+        if (log_) log_(engine::LogLevel::error, std::string("cannot record a security event: ") + ex.what());
+    }
+}
+
+// ---- the gate
+
+namespace {
+
+// Keys looked up lately, by hash; unknown hashes too (a client retrying a
+// bad token costs no read). Bounded: a spray of random tokens clears it.
+class KeyCache {
+public:
+    KeyCache(engine::Store& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
+
+    std::optional<engine::ApiKeyRecord> find(std::string const& hash) {
+        auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = entries_.find(hash); it != entries_.end() && it->second.until > now) return it->second.key;
+        }
+        auto key = store_.find_api_key(hash);  // outside the lock: a read from the pool
+        // The lookup is by equality in SQLite; compare again in constant
+        // time, so no timing of ours depends on how much of a hash matched.
+        if (key && (key->hash.size() != hash.size() || CRYPTO_memcmp(key->hash.data(), hash.data(), hash.size()) != 0))
+            key.reset();
+        std::lock_guard lock(mutex_);
+        if (entries_.size() >= max_entries) {
+            std::erase_if(entries_, [&](auto const& e) { return e.second.until <= now; });
+            if (entries_.size() >= max_entries) entries_.clear();
+        }
+        entries_[hash] = {key, now + ttl_};
+        return key;
+    }
+
+private:
+    static constexpr std::size_t max_entries = 4096;
+    struct Entry {
+        std::optional<engine::ApiKeyRecord> key;
+        std::chrono::steady_clock::time_point until;
+    };
+    engine::Store& store_;
+    std::chrono::seconds ttl_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+};
+
+constexpr char const* realm = "Bearer realm=\"signflow\"";
+
+http::Response unauthorized(std::string reason, std::string message, bool invalid_token) {
+    auto r = error(401, std::move(message), {{"reason", std::move(reason)}, {"see", "docs/security.md"}});
+    r.headers.emplace_back("WWW-Authenticate",
+                           std::string(realm) + (invalid_token ? ", error=\"invalid_token\"" : ""));
+    return r;
+}
+
+}  // namespace
+
+Gate make_api_gate(engine::Store& store, GateOptions options) {
+    if (options.open) return [](http::Request const&) -> std::optional<http::Response> { return std::nullopt; };
+    auto cache = std::make_shared<KeyCache>(store, options.cache_for);
+    auto events = std::make_shared<SecurityEvents>(store, options.log);
+    return [cache, events](http::Request const& req) -> std::optional<http::Response> {
+        Scope need = scope_needed(req.method, req.path);
+        if (need == Scope::open) return std::nullopt;
+        auto refuse = [&](std::string reason, std::string message, bool invalid_token, json detail = json::object()) {
+            detail["reason"] = reason;
+            detail["method"] = req.method;
+            events->record("api_key_rejected", req.path, origin_of(req).ip, std::move(detail));
+            return unauthorized(std::move(reason), std::move(message), invalid_token);
+        };
+        auto const* header = req.header("authorization");
+        if (!header)
+            return refuse("missing", "this API needs a key: send `Authorization: Bearer <token>` "
+                                     "(create one with `signflow api-key create`)", false);
+        std::string_view h = trim(*header);
+        auto space = h.find(' ');
+        if (space == std::string_view::npos || !iequals(h.substr(0, space), "Bearer"))
+            return refuse("malformed", "the Authorization header must be `Bearer <token>`", true);
+        std::string_view token = trim(h.substr(space + 1));
+        if (token.empty() || token.size() > 256)
+            return refuse("malformed", "the Authorization header must be `Bearer <token>`", true);
+        std::optional<engine::ApiKeyRecord> key;
+        try {
+            key = cache->find(token_hash(token));
+        } catch (std::exception const&) {
+            return error(503, "the API key cannot be checked now (the database did not answer); try again");
+        }
+        if (!key) return refuse("unknown", "unknown API key", true);
+        if (key->revoked_ms)
+            return refuse("revoked", "this API key was revoked", true,
+                          {{"key", key->id}, {"name", key->name}, {"prefix", key->prefix}});
+        if (!grants(key->scopes, need)) {
+            std::string scope = scope_name(need);
+            events->record("api_key_forbidden", req.path, origin_of(req).ip,
+                           {{"method", req.method}, {"key", key->id}, {"name", key->name}, {"scope_needed", scope}});
+            auto r = error(403, "this API key (`" + key->name + "`, scopes: " + key->scopes + ") lacks the `" + scope +
+                                    "` scope, which " + req.method + " " + req.path + " needs",
+                           {{"scope_needed", scope}, {"see", "docs/security.md"}});
+            r.headers.emplace_back("WWW-Authenticate",
+                                   std::string(realm) + ", error=\"insufficient_scope\", scope=\"" + scope + "\"");
+            return r;
+        }
+        return std::nullopt;
+    };
+}
+
+Routes make_security_event_routes(engine::Store& store) {
+    return [&store](http::Request& req, http::Respond& respond) {
+        if (req.path != "/v1/security-events") return false;
+        if (req.method != "GET") {
+            respond(method_not_allowed("GET"));
+            return true;
+        }
+        int limit = 100;
+        if (auto const* l = req.param("limit")) {
+            std::int64_t v = 0;
+            if (!parse_id(*l, v) || v > 1000) {
+                respond(error(400, "limit must be 1 to 1000"));
+                return true;
+            }
+            limit = static_cast<int>(v);
+        }
+        json list = json::array();
+        for (auto& e : store.security_events(limit)) {
+            json detail = json::parse(e.detail, nullptr, false);
+            list.push_back({{"at", engine::utc_text(engine::from_millis(e.at_ms))},
+                            {"kind", e.kind},
+                            {"source", e.source},
+                            {"ip", e.ip},
+                            {"detail", detail.is_discarded() ? json(e.detail) : detail}});
+        }
+        respond(reply_json(200, {{"events", std::move(list)}}));
+        return true;
+    };
+}
+
+// ---- the first key
+
+fs::path first_key_path(fs::path const& db) {
+    std::string stem = db.stem().string();
+    if (stem.empty() || stem == ":memory:") stem = "signflow";
+    return db.parent_path() / (stem + "-admin.key");
+}
+
+fs::path ensure_first_key(engine::Store& store, fs::path const& db, engine::LogFn const& log) {
+    if (!store.api_keys().empty()) return {};
+    auto path = first_key_path(db);
+    auto key = new_api_key("first admin key", {"admin"}, now_ms());
+
+    // Written whole under a temporary name with mode 0600 from the start,
+    // then renamed: the token is never readable by others, not even briefly,
+    // and a crash leaves either no file or the whole file.
+    auto tmp = path;
+    tmp += ".tmp";
+    auto fail = [&](char const* what) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error("cannot write the first API key to " + path.string() + ": " + what + ": " +
+                                 std::strerror(e));
+    };
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) fail("open");
+    std::string text = key.token + "\n";
+    bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::fsync(fd) == 0;
+    OPENSSL_cleanse(text.data(), text.size());
+    if (!ok) {
+        ::close(fd);
+        fail("write");
+    }
+    if (::close(fd) != 0) fail("close");
+    if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
+    try {
+        store.add_api_key(key.record);
+    } catch (...) {
+        ::unlink(path.c_str());
+        throw;
+    }
+    if (log)
+        log(engine::LogLevel::info, "no API key yet: created an admin key (" + key.record.prefix +
+                                        "…); its token is in " + path.string() +
+                                        " (readable by this user only). Send it as `Authorization: Bearer $(cat " +
+                                        path.string() + ")`; manage keys with `signflow api-key`");
+    return path;
+}
+
+}  // namespace signflow::app
