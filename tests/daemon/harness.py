@@ -107,6 +107,11 @@ class Daemon:
         self.log_path = os.path.join(workdir, "daemon.log")
         self.starts = 0
         self._log = None
+        # The API key requests carry by default: the first admin key, which
+        # the daemon writes beside a fresh database (docs/security.md).
+        self.key_file = os.path.join(os.path.dirname(self.db),
+                                     os.path.splitext(os.path.basename(self.db))[0] + "-admin.key")
+        self.token = None
 
     # ---- process
 
@@ -123,6 +128,9 @@ class Daemon:
             self._log.close()
             try:
                 self.wait_healthy(timeout)
+                if os.path.exists(self.key_file):
+                    with open(self.key_file) as f:
+                        self.token = f.read().strip()
                 return
             except TestFailure:
                 # Another program may have taken the port between free_port()
@@ -189,11 +197,16 @@ class Daemon:
 
     # ---- HTTP
 
-    def request(self, method, path, body=None, headers=None, timeout=10.0):
+    def request(self, method, path, body=None, headers=None, timeout=10.0, auth=True):
         """One request on a fresh connection. `body`: dict/list (sent as JSON),
-        str or bytes (sent as is). Raises OSError/HTTPException on transport
-        errors (a killed daemon)."""
+        str or bytes (sent as is). `auth`: True sends the first admin key (when
+        the daemon wrote one and `headers` has no Authorization), False none,
+        a string that token. Raises OSError/HTTPException on transport errors
+        (a killed daemon)."""
         h = dict(headers or {})
+        token = self.token if auth is True else (auth or None)
+        if token and not any(k.lower() == "authorization" for k in h):
+            h["Authorization"] = "Bearer " + token
         data = None
         if body is not None:
             if isinstance(body, (dict, list)):
