@@ -24,17 +24,23 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -188,6 +194,37 @@ std::string endpoint_text(tcp::endpoint const& e) {
     return s + ":" + std::to_string(e.port());
 }
 
+// Whether a request's body goes to a file (Limits::spool), by its method and
+// decoded path.
+bool spooled(Limits const& limits, std::string_view method, std::string_view target) {
+    if (limits.spool.empty()) return false;
+    Request r;
+    r.target = std::string(target);
+    if (!split_target(r)) return false;
+    for (auto const& rule : limits.spool)
+        if (rule.method == method && r.path.compare(0, rule.path_prefix.size(), rule.path_prefix) == 0)
+            return true;
+    return false;
+}
+
+// A new, empty temporary file (0600) in `dir` (empty: the system's
+// temporary folder), open for writing; its path goes to `path`.
+beast::file spool_file(std::filesystem::path const& dir, std::string& path, error_code& ec) {
+    std::error_code fs_ec;
+    auto folder = dir.empty() ? std::filesystem::temp_directory_path(fs_ec) : dir;
+    if (fs_ec) folder = "/tmp";
+    std::string name = (folder / "signflow-spool-XXXXXX").string();
+    int fd = ::mkstemp(name.data());
+    beast::file f;
+    if (fd < 0) {
+        ec.assign(errno, boost::system::generic_category());
+        return f;
+    }
+    path = name;
+    f.native_handle(fd);
+    return f;
+}
+
 class Connection;
 
 }  // namespace detail
@@ -256,7 +293,10 @@ public:
           remote_(std::move(remote)),
           counted_(counted) {}
 
-    ~Connection() { server_->connection_gone(this, counted_); }
+    ~Connection() {
+        drop_spool();
+        server_->connection_gone(this, counted_);
+    }
 
     Connection(Connection const&) = delete;
     Connection& operator=(Connection const&) = delete;
@@ -304,10 +344,18 @@ private:
         version_ = 11;
         head_ = false;
         keep_alive_ = false;
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(
+        parser_.reset();
+        file_parser_.reset();
+        drop_spool();
+        body_limit_ = limits_.body_bytes;
+        // The header first, into a parser without a body: what follows it
+        // decides where the body goes (memory or a spool file).
+        header_parser_.emplace();
+        header_parser_->header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(limits_.header_bytes, std::numeric_limits<std::uint32_t>::max())));
-        parser_->body_limit(static_cast<std::uint64_t>(limits_.body_bytes));
+        // Checked in choose_body, against the right limit. (Not boost::none:
+        // Beast 1.74 compares a Content-Length with an empty limit as "over".)
+        header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         if (buffer_.size() > 0) {  // a pipelined request is already here
             stream_.expires_after(limits_.read_timeout);
             read_header();
@@ -336,7 +384,7 @@ private:
 
     void read_header() {
         state_ = State::reading;
-        bhttp::async_read_header(stream_, buffer_, *parser_,
+        bhttp::async_read_header(stream_, buffer_, *header_parser_,
                                  [self = shared_from_this()](error_code ec, std::size_t) {
                                      self->on_header(ec);
                                  });
@@ -347,11 +395,12 @@ private:
             on_read_error(ec);
             return;
         }
-        if (parser_->is_done()) {
+        if (!choose_body()) return;
+        if (parser_ && parser_->is_done()) {
             on_request();
             return;
         }
-        auto const& req = parser_->get();
+        auto const& req = parser_ ? parser_->get().base() : file_parser_->get().base();
         // A client that asks before sending its body (curl does above 1 KiB)
         // would otherwise wait a second for nothing. The body's size has been
         // checked against body_limit already, so saying "go on" is safe.
@@ -369,13 +418,75 @@ private:
         read_body();
     }
 
+    // After the header: the body goes to memory (parser_) or, for a
+    // request Limits::spool names, to a temporary file (file_parser_). False
+    // when the request is refused (answered already).
+    bool choose_body() {
+        auto const& head = header_parser_->get();
+        bool spool = !header_parser_->is_done() &&
+                     spooled(limits_, view(head.method_string()), view(head.target()));
+        body_limit_ = spool ? limits_.spool_bytes : limits_.body_bytes;
+        // A declared length is refused before a byte of the body is read
+        // (and before "100 Continue").
+        if (auto length = header_parser_->content_length(); length && *length > body_limit_) {
+            on_read_error(bhttp::error::body_limit);
+            return false;
+        }
+        if (!spool) {
+            parser_.emplace(std::move(*header_parser_));
+            parser_->body_limit(body_limit_);
+            header_parser_.reset();
+            return true;
+        }
+        error_code ec;
+        auto file = spool_file(limits_.spool_dir, spool_path_, ec);
+        if (!ec) {
+            file_parser_.emplace(std::move(*header_parser_));
+            file_parser_->body_limit(body_limit_);
+            file_parser_->get().body().reset(std::move(file), ec);
+        }
+        header_parser_.reset();
+        if (ec) {
+            server_->report("cannot create a spool file for a request body: " + ec.message());
+            respond(error_response(507, "insufficient_storage", "the server cannot store the request body now"),
+                    true);
+            return false;
+        }
+        return true;
+    }
+
     void read_body() {
+        if (file_parser_) {
+            read_spooled();
+            return;
+        }
         bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
             if (ec)
                 self->on_read_error(ec);
             else
                 self->on_request();
         });
+    }
+
+    // A spooled body: read by pieces, each within read_timeout (a large
+    // upload may take longer than read_timeout as a whole).
+    void read_spooled() {
+        stream_.expires_after(limits_.read_timeout);
+        bhttp::async_read_some(stream_, buffer_, *file_parser_,
+                               [self = shared_from_this()](error_code ec, std::size_t) {
+                                   if (ec)
+                                       self->on_read_error(ec);
+                                   else if (self->file_parser_->is_done())
+                                       self->on_request();
+                                   else
+                                       self->read_spooled();
+                               });
+    }
+
+    void drop_spool() {
+        if (spool_path_.empty()) return;
+        ::unlink(spool_path_.c_str());
+        spool_path_.clear();
     }
 
     void on_read_error(error_code ec) {
@@ -386,8 +497,11 @@ private:
                     true);
         } else if (ec == bhttp::error::body_limit) {
             respond(error_response(413, "payload_too_large",
-                                   "the body exceeds " + std::to_string(limits_.body_bytes) + " bytes"),
+                                   "the body exceeds " + std::to_string(body_limit_) + " bytes"),
                     true);
+        } else if (file_parser_ && ec == boost::system::errc::no_space_on_device) {
+            server_->report("spooling a request body: " + ec.message());
+            respond(error_response(507, "insufficient_storage", "the server ran out of space for the body"), true);
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
             respond(error_response(400, "bad_request", "malformed HTTP request: " + ec.message()), true);
@@ -401,28 +515,24 @@ private:
     void on_request() {
         state_ = State::handling;
         stream_.expires_never();  // no I/O until the answer; the handler may take its time
-        auto& req = parser_->get();
-        version_ = req.version();
-        head_ = req.method() == bhttp::verb::head;
-        keep_alive_ = req.keep_alive();
-
         Request r;
-        r.method = std::string(view(req.method_string()));
-        r.target = std::string(view(req.target()));
+        if (file_parser_) {
+            error_code ignored;
+            file_parser_->get().body().file().close(ignored);  // written; the handler reads it by path
+            r.body_file = spool_path_;
+            take_header(file_parser_->get(), r);
+        } else {
+            r.body = std::move(parser_->get().body());
+            take_header(parser_->get(), r);
+        }
+        parser_.reset();
+        file_parser_.reset();
+        r.remote = remote_;
         if (!split_target(r)) {
             respond(error_response(400, "bad_request", "malformed percent-escape in the request target"),
                     !keep_alive_);
             return;
         }
-        r.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
-        for (auto const& field : req) {
-            std::string name(view(field.name_string()));
-            for (char& c : name) c = lower(c);
-            r.headers.emplace_back(std::move(name), std::string(view(field.value())));
-        }
-        r.body = std::move(req.body());
-        r.remote = remote_;
-        parser_.reset();
 
         if (server_->destroyed) {
             close();
@@ -438,8 +548,24 @@ private:
         }
     }
 
+    template <class Message>
+    void take_header(Message const& req, Request& r) {
+        version_ = req.version();
+        head_ = req.method() == bhttp::verb::head;
+        keep_alive_ = req.keep_alive();
+        r.method = std::string(view(req.method_string()));
+        r.target = std::string(view(req.target()));
+        r.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+        for (auto const& field : req) {
+            std::string name(view(field.name_string()));
+            for (char& c : name) c = lower(c);
+            r.headers.emplace_back(std::move(name), std::string(view(field.value())));
+        }
+    }
+
     // Builds the response from the handler's answer and writes it.
     void respond(Response r, bool close_after) {
+        drop_spool();  // answered: the handler is done with the file's name
         close_after = close_after || server_->stopping;
         if (r.status < 200 || r.status > 599) {
             server_->report("the handler answered status " + std::to_string(r.status) + "; sent 500 instead");
@@ -581,7 +707,13 @@ private:
     Limits const& limits_;                        // server_->limits
     beast::tcp_stream stream_;                    // on this connection's strand
     beast::flat_buffer buffer_;                   // bytes read but not parsed yet (pipelining)
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // fresh per request
+    // Fresh per request: the header goes to header_parser_, then the body to
+    // parser_ (memory) or file_parser_ (a spool file at spool_path_).
+    std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+    std::string spool_path_;                      // deleted when answered or when the connection goes
+    std::uint64_t body_limit_ = 0;                // the limit of the body being read
     bhttp::response<bhttp::string_body> res_;     // the answer being written
     std::array<char, 4096> scratch_{};            // where linger() drops bytes
     std::size_t drained_ = 0;

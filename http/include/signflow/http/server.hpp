@@ -19,6 +19,7 @@
 // Beast stays in src/server.cpp: this header costs nothing to include.
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +45,12 @@ struct Request {
     // field appears once per occurrence.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // A body the server spooled to a temporary file instead (see
+    // Limits::spool): its path, and `body` is empty. Empty otherwise. The
+    // file is deleted once the answer is given (or the connection dies):
+    // a handler that reads it after answering opens it first (on POSIX an
+    // open file stays readable after its name is gone).
+    std::string body_file;
     std::string remote;  // the peer, "127.0.0.1:54321" or "[::1]:54321"
 
     // The first header field of this name (compared ignoring case), or null.
@@ -74,14 +81,30 @@ using Respond = std::function<void(Response)>;
 // and the connection keeps serving.
 using Handler = std::function<void(Request&&, Respond)>;
 
+// Requests allowed a large body (a bulk upload): their body goes to a
+// temporary file as it arrives, never into memory, and the handler gets its
+// path (Request::body_file).
+struct SpoolRule {
+    std::string method;       // "POST"
+    std::string path_prefix;  // "/v1/bulk/": matched against the decoded path
+};
+
 struct Limits {
     // The request line and header fields together; more → 431 and close.
     std::size_t header_bytes = 8 * 1024;
     // The body (after de-chunking); more → 413 and close.
     std::size_t body_bytes = 1024 * 1024;
+    // Requests whose body is spooled to a file (SpoolRule) may send up to
+    // spool_bytes; more → 413 and close. Files go to spool_dir (empty: the
+    // system's temporary folder).
+    std::vector<SpoolRule> spool;
+    std::uint64_t spool_bytes = std::uint64_t{1} << 30;
+    std::filesystem::path spool_dir;
     // The whole request must arrive within this, counted from its first byte
     // (from the accept for a connection's first request): a client that
-    // trickles bytes (slowloris) loses its connection.
+    // trickles bytes (slowloris) loses its connection. A spooled body may
+    // take longer as a whole; each of its reads must make progress within
+    // read_timeout.
     std::chrono::seconds read_timeout{10};
     // A keep-alive connection waiting for its next request is closed after this.
     std::chrono::seconds idle_timeout{30};
