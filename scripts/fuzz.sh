@@ -2,7 +2,8 @@
 # Fuzzes the parsers of untrusted input with libFuzzer: the workflow compiler
 # (tests/fuzz/compile_fuzzer.cpp), event bodies through the engine
 # (event_fuzzer.cpp), scenario files (scenario_fuzzer.cpp) and uploaded files
-# through inspect_upload and PoDoFo (upload_fuzzer.cpp), SECONDS each.
+# through inspect_upload and PoDoFo (upload_fuzzer.cpp) and bulk-send
+# uploads through the CSV reader (csv_fuzzer.cpp), SECONDS each.
 #
 #   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
 #
@@ -43,6 +44,7 @@ fi
 targets=(compile_fuzzer event_fuzzer)
 if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+=(scenario_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^upload_fuzzer:'; then targets+=(upload_fuzzer); fi
+if ninja -C "$build" -t targets all | grep -q '^csv_fuzzer:'; then targets+=(csv_fuzzer); fi
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 
 artifacts="$build/fuzz-artifacts"
@@ -104,5 +106,9 @@ fi
 # first folder, the working corpus, only).
 if [[ " ${targets[*]} " == *" upload_fuzzer "* ]]; then
   fuzz upload_fuzzer tests/fuzz/seeds/uploads tests/fuzz/dict/upload.dict 65536
+fi
+# Bulk-send uploads (CSV, JSON lines): committed seeds, read only.
+if [[ " ${targets[*]} " == *" csv_fuzzer "* ]]; then
+  fuzz csv_fuzzer tests/fuzz/seeds/csv "" 65536
 fi
 echo "fuzz.sh: no crash in ${seconds}s per fuzzer" >&2
