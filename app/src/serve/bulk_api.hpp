@@ -1,0 +1,28 @@
+#pragma once
+// Bulk send (docs/http-api.md, "Bulk send"): one file, one envelope per row.
+//
+//   POST /v1/bulk/{workflow}   CSV (text/csv) or JSON lines (application/x-ndjson)
+//   GET  /v1/bulk/{id}         the batch's progress
+//
+// The server spools the upload to a temporary file (Limits::spool in
+// serve_command.cpp). A feeder thread per upload counts its rows, asks the
+// runtime how many the workflow's quotas allow, records the batch, answers
+// 202 with its id, then starts one envelope per row through
+// Runtime::start_envelope with a window of several thousand in flight (the
+// group commit makes many concurrent starts cheap). A row's envelope is
+// accepted once its start is committed; a row that cannot start is
+// rejected with its line number and the reason, and the others go on. The
+// batch record is written every few hundred rows, not per row.
+#include "api.hpp"
+
+#include "signflow/engine/runtime.hpp"
+#include "signflow/engine/store.hpp"
+
+namespace signflow::app {
+
+// The bulk routes. Joins the feeder threads still running when the last
+// copy is destroyed (after Runtime::stop, they end quickly: a stopping
+// runtime refuses the remaining rows at once).
+Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store);
+
+}  // namespace signflow::app
