@@ -19,7 +19,15 @@ for f in examples/*.flow; do
   printf '%-28s version %s  ->  build/graphs/%s.svg\n' "$name" "$("$signflow" compile --emit hash "$f" | cut -c1-12)" "$name"
 done
 
-mkdir -p var
+# The sample configuration (examples/signflow.toml) reads its connectors'
+# secrets from the environment, and its archives go to var/archive. Its
+# endpoints are local stand-ins that nothing runs here, so placeholders do;
+# a variable already set keeps its value.
+mkdir -p var/archive/documents var/archive/deeds
+for name in CRM_API_TOKEN BILLING_API_TOKEN INVOICING_API_TOKEN ESCROW_API_TOKEN HRIS_API_TOKEN \
+            SMTP_PASSWORD RECRUITING_WEBHOOK_SECRET SMS_API_KEY LISTING_DESK_PHONE; do
+  export "$name=${!name:-placeholder-for-the-examples}"
+done
 echo
 echo "starting the daemon on examples/ (database var/signflow.db; Ctrl-C stops it)"
 exec "$signflow" serve --rules examples --db var/signflow.db --listen 127.0.0.1:8080 "$@"

@@ -72,6 +72,7 @@ struct ServeOptions {
     unsigned threads = 0;         // 0: one per core (at least 2)
     std::size_t max_body = 1024 * 1024;
     bool no_watch = false;
+    bool open = false;            // --open: no API keys needed (development only; warned at start)
 };
 int run_serve(ServeOptions const& options);
 
@@ -81,5 +82,8 @@ using Runner = std::function<int()>;
 void add_form_commands(CLI::App& app, Runner& run);   // documents/form_commands.cpp: fields, fill
 void add_sign_commands(CLI::App& app, Runner& run);   // documents/sign_commands.cpp: verify, keys
 void add_audit_commands(CLI::App& app, Runner& run);  // audit_command.cpp: audit verify, audit export
+void add_send_commands(CLI::App& app, Runner& run);   // send_command.cpp: send --bulk
+void add_deliveries_commands(CLI::App& app, Runner& run);  // deliveries_command.cpp: deliveries list, retry
+void add_api_key_commands(CLI::App& app, Runner& run);  // api_key_command.cpp: api-key create, list, revoke
 
 }  // namespace signflow::app

@@ -79,11 +79,15 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: one per core, at least 2)");
     serve_cmd->add_option("--max-body", serve.max_body, "Largest request body in bytes")->capture_default_str();
     serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
+    serve_cmd->add_flag("--open", serve.open, "INSECURE: serve the API without API keys (development only)");
 
     Runner run;
     add_form_commands(app, run);
     add_sign_commands(app, run);
     add_audit_commands(app, run);
+    add_send_commands(app, run);
+    add_deliveries_commands(app, run);
+    add_api_key_commands(app, run);
 
     try {
         app.parse(argc, argv);

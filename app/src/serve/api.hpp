@@ -6,7 +6,9 @@
 #include "signflow/http/server.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace signflow::app {
 
@@ -14,10 +16,26 @@ struct ApiLog {
     std::function<void(std::string const&)> debug;
 };
 
+// A group of routes kept in its own file (bulk send, analytics, inbound
+// webhooks…): answers the request and returns true when it is one of its
+// own, else returns false without touching `respond`.
+using Routes = std::function<bool(http::Request& req, http::Respond& respond)>;
+
+// Decides whether a request may go on: nullopt lets it through, a response
+// (401, 403) is sent instead. Called for every request but /healthz.
+using Gate = std::function<std::optional<http::Response>(http::Request const& req)>;
+
+struct ApiOptions {
+    ApiLog log;
+    Gate gate;                  // empty: everything is open (tests of the engine alone)
+    std::vector<Routes> routes; // tried in order, before the built-in routes
+    std::function<std::string()> metrics;  // more Prometheus text for /metrics (analytics)
+};
+
 // The handler for http::Server. Thread-safe; answers through `respond`,
 // possibly later (events are answered after their commit).
 // `store`: for the reads the runtime does not answer (the certificate of
 // completion).
-http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiLog log);
+http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOptions options);
 
 }  // namespace signflow::app

@@ -3,8 +3,13 @@
 // SIGTERM/SIGINT (SIGHUP reloads the rules).
 #include "../commands.hpp"
 #include "../files.hpp"
+#include "analytics_api.hpp"
 #include "api.hpp"
+#include "auth.hpp"
+#include "bulk_api.hpp"
+#include "connector_wiring.hpp"
 #include "document_connector.hpp"
+#include "inbound_webhooks.hpp"
 #include "documents/pdf_catalog.hpp"
 
 #include "signflow/documents/error.hpp"
@@ -142,7 +147,15 @@ int run_serve(ServeOptions const& o) {
     auto catalog = make_catalog(config.string());
     if (auto* pdf = dynamic_cast<PdfTemplateCatalog*>(catalog.get())) pdf->set_base(rules);
     std::vector<std::string> configured;
-    if (!config.empty()) configured = configured_connectors(config);
+    std::optional<connectors::Config> settings;
+    if (!config.empty()) {
+        try {
+            settings = connectors::load_config(config);
+        } catch (connectors::ConfigError const& e) {
+            throw InputError(e.what());
+        }
+        for (auto const& c : settings->connectors) configured.push_back(c.name);
+    }
 
     // Problems a person can fix (a bad path, a port in use) are reported as
     // such (exit 2), not as internal errors.
@@ -162,6 +175,7 @@ int run_serve(ServeOptions const& o) {
     options.shards = o.threads;
     options.watch = !o.no_watch;
     options.code_secret = load_code_secret(fs::path(o.db));
+    if (settings) options.subscriptions = webhook_subscriptions(*settings);
 
     asio::io_context io;
     engine::Runtime runtime(io, store, *catalog, options, log);
@@ -182,21 +196,42 @@ int run_serve(ServeOptions const& o) {
     auto document_settings = load_document_settings(config, rules, fs::path(o.db), key_warning);
     if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
     runtime.add_connector(make_document_connector(store, std::move(document_settings)));
+    if (settings) add_configured_connectors(runtime, store, *settings, fs::path(o.db), log);
     try {
         runtime.start();
     } catch (std::exception const& e) {
         throw InputError(std::string("cannot start: ") + e.what());
     }
+    try {
+        ensure_first_key(store, fs::path(o.db), log);
+    } catch (std::exception const& e) {
+        throw InputError(e.what());
+    }
+    if (o.open)
+        log(engine::LogLevel::warn, "--open: the API takes requests WITHOUT an API key: anyone who can reach " +
+                                        o.listen + " can start, read and cancel envelopes. For development only.");
 
     http::Limits limits;
     limits.body_bytes = o.max_body;
+    limits.spool = {{"POST", "/v1/bulk/"}};  // bulk uploads go to a temporary file, not to memory
     limits.on_error = [log](std::string_view what) { log(engine::LogLevel::warn, "http: " + std::string(what)); };
-    ApiLog api_log;
+    ApiOptions api;
+    api.gate = make_api_gate(store, {.open = o.open, .log = log});
+    api.routes.push_back(make_security_event_routes(store));
+    try {
+        api.routes.push_back(make_inbound_webhook_routes(
+            runtime, store, settings ? settings->sources : std::vector<connectors::SourceSpec>{}, log));
+    } catch (std::invalid_argument const& e) {
+        throw InputError(e.what());
+    }
+    api.routes.push_back(make_bulk_routes(runtime, store));
     if (spdlog::should_log(spdlog::level::debug))
-        api_log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
+        api.log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
+    api.routes.push_back(make_analytics_routes(store));
+    api.metrics = make_analytics_metrics(store);
     std::unique_ptr<http::Server> listening;
     try {
-        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, store, api_log), limits);
+        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, store, std::move(api)), limits);
     } catch (std::exception const& e) {
         throw InputError("cannot listen on " + o.listen + ": " + e.what());
     }
@@ -217,8 +252,16 @@ int run_serve(ServeOptions const& o) {
     if (!snapshot->starters.empty()) {
         auto first = snapshot->starters.find("form_submitted");
         if (first == snapshot->starters.end()) first = snapshot->starters.begin();
+        // With the first admin key's file when it is there (auth.cpp writes
+        // it beside the database), else a placeholder for the operator's key.
+        fs::path db_path(o.db);
+        fs::path key_file = db_path.parent_path() / (db_path.stem().string() + "-admin.key");
+        std::string auth = o.open ? ""
+                           : fs::exists(key_file)
+                               ? " -H \"Authorization: Bearer $(cat " + key_file.string() + ")\""
+                               : " -H 'Authorization: Bearer YOUR_API_KEY'";
         log(engine::LogLevel::info, "send a first event: curl -s -X POST " + base + "/v1/events/" + first->first +
-                                        " -H 'Content-Type: application/json' -d '" +
+                                        auth + " -H 'Content-Type: application/json' -d '" +
                                         sample_event(first->second.front()->ir()).dump() + "'");
     }
 

@@ -1,0 +1,90 @@
+#include "connector_wiring.hpp"
+
+#include "../files.hpp"
+#include "certificate.hpp"
+
+#include "signflow/connectors/registry.hpp"
+
+namespace signflow::app {
+using nlohmann::json;
+
+std::vector<engine::Subscription> webhook_subscriptions(connectors::Config const& config) {
+    std::vector<engine::Subscription> out;
+    for (auto const& c : config.connectors) {
+        if (c.kind != "webhook" || !c.settings.is_object()) continue;
+        auto events = c.settings.find("events");
+        if (events == c.settings.end()) continue;  // invoked by workflows only
+        engine::Subscription s;
+        s.connector = c.name;
+        auto strings = [&](json const& list, char const* key, std::vector<std::string>& into) {
+            if (!list.is_array())
+                throw InputError(c.where.text() + ": connector `" + c.name + "`: `" + key + "` must be a list of names");
+            for (auto const& x : list) {
+                if (!x.is_string())
+                    throw InputError(c.where.text() + ": connector `" + c.name + "`: `" + key + "` must be a list of names");
+                into.push_back(x.get<std::string>());
+            }
+        };
+        strings(*events, "events", s.events);
+        if (auto w = c.settings.find("workflows"); w != c.settings.end()) strings(*w, "workflows", s.workflows);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+namespace {
+
+// What an archive needs: the sealed document (when the workflow has one),
+// the audit trail and the certificate. Not ready while the seal is pending.
+connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store& store, std::int64_t id) {
+    connectors::ArchiveBundle b;
+    auto envelope = store.find_instance(id);
+    if (!envelope) {
+        b.why = "no envelope " + std::to_string(id);
+        return b;
+    }
+    b.workflow = envelope->workflow;
+    b.created_ms = envelope->created_ms;
+    json progress = json::parse(envelope->progress.empty() ? "{}" : envelope->progress, nullptr, false);
+    bool has_document = progress.is_object() && progress.value("documents", 0) > 0;
+    if (has_document) {
+        auto latest = store.document(id, 0);
+        if (!latest || latest->kind != "sealed") {
+            b.why = "the sealed document of envelope " + std::to_string(id) + " is not ready yet";
+            return b;
+        }
+        b.pdf = std::move(latest->pdf);
+    }
+    auto audit = runtime.audit(id);
+    if (audit.status != 200) {
+        b.why = "the audit trail of envelope " + std::to_string(id) + " cannot be read";
+        return b;
+    }
+    b.audit = std::move(audit.body);
+    if (auto certificate = envelope_certificate(store, id)) b.certificate = std::move(*certificate);
+    b.ready = true;
+    return b;
+}
+
+}  // namespace
+
+void add_configured_connectors(engine::Runtime& runtime, engine::Store& store, connectors::Config const& config,
+                               std::filesystem::path const& db, engine::LogFn const& log) {
+    connectors::Services services;
+    services.archive = [&runtime, &store](std::int64_t id) { return archive_bundle(runtime, store, id); };
+    services.warn = [log](std::string const& m) { log(engine::LogLevel::warn, m); };
+    services.log_folder = db.parent_path().empty() ? std::string(".") : db.parent_path().string();
+    connectors::Loaded loaded;
+    try {
+        loaded = connectors::make_connectors(config, services);
+    } catch (connectors::ConfigError const& e) {
+        throw InputError(e.what());
+    }
+    for (auto const& problem : loaded.problems) log(engine::LogLevel::error, "plugin: " + problem);
+    for (auto& c : loaded.connectors) {
+        log(engine::LogLevel::info, "connector " + c->name() + " ready");
+        runtime.add_connector(std::move(c));
+    }
+}
+
+}  // namespace signflow::app
