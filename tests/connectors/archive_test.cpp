@@ -71,15 +71,15 @@ TEST_CASE("connector archive: files the document and its evidence under the defa
     auto result = store.deliver(archive_delivery(42));
     INFO(result.error);
     REQUIRE(result.ok);
-    fs::path folder = dir.path() / "archive/client_nda/2024/03/42";
+    fs::path folder = dir.path() / "archive/client_nda/2024/03";
     CHECK(listing(dir.path() / "archive") ==
-          std::vector<std::string>{"client_nda", "client_nda/2024", "client_nda/2024/03", "client_nda/2024/03/42",
-                                   "client_nda/2024/03/42/42.audit.json", "client_nda/2024/03/42/42.certificate.json",
-                                   "client_nda/2024/03/42/42.pdf"});
+          std::vector<std::string>{"client_nda", "client_nda/2024", "client_nda/2024/03",
+                                   "client_nda/2024/03/42.audit.json", "client_nda/2024/03/42.certificate.json",
+                                   "client_nda/2024/03/42.pdf"});
     CHECK(read_file(folder / "42.pdf") == sealed(42).pdf);
     CHECK(nlohmann::json::parse(read_file(folder / "42.audit.json")) == sealed(42).audit);
     CHECK(nlohmann::json::parse(read_file(folder / "42.certificate.json")) == sealed(42).certificate);
-    CHECK(result.detail["folder"] == "client_nda/2024/03/42");
+    CHECK(result.detail["folder"] == "client_nda/2024/03");
     CHECK(result.detail["files"] == nlohmann::json{"42.pdf", "42.audit.json", "42.certificate.json"});
     CHECK(result.detail["pdf_sha256"].get<std::string>().size() == 64);
 
@@ -112,9 +112,9 @@ TEST_CASE("connector archive: {year}/{month} aliases, {dd}, and a workflow witho
     auto result = loaded.connectors[0]->deliver(archive_delivery(7));
     INFO(result.error);
     REQUIRE(result.ok);
-    CHECK(result.detail["folder"] == "2024/03-05/.._.._etc/env-7");
-    CHECK(listing(dir.path() / "vault/2024/03-05/.._.._etc/env-7") ==
-          std::vector<std::string>{"7.audit.json", "7.certificate.json"});
+    CHECK(result.detail["folder"] == "2024/03-05/.._.._etc");
+    CHECK(listing(dir.path() / "vault/2024/03-05/.._.._etc") ==
+          std::vector<std::string>{"env-7.audit.json", "env-7.certificate.json"});
     CHECK_FALSE(result.detail.contains("pdf_sha256"));
 }
 

@@ -1,6 +1,6 @@
 // The `archive` kind: an envelope's final document and its evidence, filed
-// below a root folder as ENVELOPE.pdf, ENVELOPE.audit.json and
-// ENVELOPE.certificate.json. Idempotent: a retry (after a crash, or because
+// below a root folder at the path the layout names, as NAME.pdf,
+// NAME.audit.json and NAME.certificate.json (NAME: the layout's last part). Idempotent: a retry (after a crash, or because
 // the document was not sealed yet) writes the same bytes to the same names,
 // because the folder comes from the envelope's creation time, not the clock.
 #include "archive/atomic_file.hpp"
@@ -58,9 +58,12 @@ public:
                         "mounted)",
                     {}};
         std::string workflow = bundle.workflow.empty() ? d.workflow : bundle.workflow;
-        fs::path relative = layout_.render({workflow, d.instance, bundle.created_ms});
-        fs::path folder = root_ / relative;
-        std::string const stem = std::to_string(d.instance);
+        // "{workflow}/{yyyy}/{mm}/{envelope}": the folder nda/2026/11, the
+        // files 42.pdf, 42.audit.json and 42.certificate.json in it.
+        fs::path const path = layout_.render({workflow, d.instance, bundle.created_ms});
+        fs::path const relative = path.parent_path();
+        fs::path const folder = root_ / relative;
+        std::string const stem = path.filename().string();
         nlohmann::json files = nlohmann::json::array();
         try {
             archive::make_folders(root_, relative);
