@@ -82,17 +82,21 @@ for c in "${counts[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "bench-daemon: the daemon exited:" >&2; cat "$dir/daemon.log" >&2; exit 1; }
     sleep 0.1
   done
+  # Every request carries the first admin key, as a client's would (the
+  # key check is part of what is measured).
+  export SIGNFLOW_API_KEY="$(cat "$dir/signflow-admin.key")"
+  auth=(-H "Authorization: Bearer $SIGNFLOW_API_KEY")
   echo "== $c connections: daemon pid $pid on $url, database $dir/signflow.db" >&2
 
   wrk -t"$threads" -c"$c" -d"$warmup" -s "$lua" "$url/v1/events/form_submitted" >"$dir/warmup.txt"
   warm="$(grep '^RESULT' "$dir/warmup.txt")"
   warm_ok=$(( $(field "$warm" requests) - $(field "$warm" non2xx) ))
 
-  curl -sf "$url/metrics" >"$dir/metrics-before.txt"
+  curl -sf "${auth[@]}" "$url/metrics" >"$dir/metrics-before.txt"
   cpu_before=$(cpu_ticks "$pid")
   wrk -t"$threads" -c"$c" -d"$duration" --latency -s "$lua" "$url/v1/events/form_submitted" | tee "$dir/wrk.txt" >&2
   cpu_after=$(cpu_ticks "$pid")
-  curl -sf "$url/metrics" >"$dir/metrics-after.txt"
+  curl -sf "${auth[@]}" "$url/metrics" >"$dir/metrics-after.txt"
 
   kill -TERM "$pid"
   wait "$pid" || { echo "bench-daemon: the daemon exited with $?" >&2; failed=1; }

@@ -3,7 +3,8 @@
 # (tests/fuzz/compile_fuzzer.cpp), event bodies through the engine
 # (event_fuzzer.cpp), scenario files (scenario_fuzzer.cpp) and uploaded files
 # through inspect_upload and PoDoFo (upload_fuzzer.cpp) and bulk-send
-# uploads through the CSV reader (csv_fuzzer.cpp), SECONDS each.
+# uploads through the CSV reader (csv_fuzzer.cpp) and inbound webhook
+# signatures (signature_fuzzer.cpp), SECONDS each.
 #
 #   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
 #
@@ -45,6 +46,7 @@ targets=(compile_fuzzer event_fuzzer)
 if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+=(scenario_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^upload_fuzzer:'; then targets+=(upload_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^csv_fuzzer:'; then targets+=(csv_fuzzer); fi
+if ninja -C "$build" -t targets all | grep -q '^signature_fuzzer:'; then targets+=(signature_fuzzer); fi
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 
 artifacts="$build/fuzz-artifacts"
@@ -110,5 +112,9 @@ fi
 # Bulk-send uploads (CSV, JSON lines): committed seeds, read only.
 if [[ " ${targets[*]} " == *" csv_fuzzer "* ]]; then
   fuzz csv_fuzzer tests/fuzz/seeds/csv "" 65536
+fi
+# Inbound webhook signatures: committed seeds, read only.
+if [[ " ${targets[*]} " == *" signature_fuzzer "* ]]; then
+  fuzz signature_fuzzer tests/fuzz/seeds/signatures "" 4096
 fi
 echo "fuzz.sh: no crash in ${seconds}s per fuzzer" >&2

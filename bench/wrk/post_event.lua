@@ -12,6 +12,9 @@
 wrk.method = "POST"
 wrk.body = '{"signers":{"client":"c@x.com","manager":"m@x.com"}}'
 wrk.headers["Content-Type"] = "application/json"
+-- The API key scripts/bench-daemon.sh exports (the daemon's first admin key).
+local key = os.getenv("SIGNFLOW_API_KEY")
+if key and key ~= "" then wrk.headers["Authorization"] = "Bearer " .. key end
 
 function done(summary, latency, requests)
   local e = summary.errors

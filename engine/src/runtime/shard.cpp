@@ -464,9 +464,11 @@ void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, 
     }
     auto it = ended_.find(id);
     if (it == ended_.end()) {
-        Ended e{{}, ctx_.options.default_zone};
+        Ended e;
+        e.zone = ctx_.options.default_zone;
         if (auto rec = ctx_.store.audit_head(id)) {
-            e.head = {rec->seq, rec->hash};
+            e.head.seq = rec->seq;
+            e.head.hash = rec->hash;
             json entry = json::parse(rec->entry, nullptr, false);
             if (entry.is_object() && entry.value("zone", json()).is_string()) e.zone = entry["zone"];
         }
