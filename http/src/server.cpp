@@ -432,6 +432,21 @@ private:
             on_read_error(bhttp::error::body_limit);
             return false;
         }
+        if (spool && limits_.admit) {
+            Request head;
+            take_header(header_parser_->get(), head);
+            head.remote = remote_;
+            std::optional<Response> refused;
+            if (!split_target(head))
+                refused = error_response(400, "bad_request", "malformed percent-escape in the request target");
+            else
+                refused = limits_.admit(head);
+            if (refused) {
+                header_parser_.reset();
+                respond(std::move(*refused), true);
+                return false;
+            }
+        }
         if (!spool) {
             parser_.emplace(std::move(*header_parser_));
             parser_->body_limit(body_limit_);

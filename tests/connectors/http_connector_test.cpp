@@ -30,6 +30,15 @@ TEST_CASE("templates: a lone placeholder keeps the value's type, text around it 
     // In a URL a value is one path segment, whatever it holds.
     CHECK(http::interpolate("https://x/deals/{{ data.deal.id }}", context, http::Escape::url_path) ==
           "https://x/deals/d%2F7");
+    // A value cannot move the request to another resource: "..", "." and
+    // nothing are refused in the path (not in the query).
+    for (char const* bad : {"..", ".", ""}) {
+        json c = context;
+        c["data"]["deal"]["id"] = bad;
+        CHECK_THROWS_WITH(http::interpolate("https://x/deals/{{ data.deal.id }}/notes", c, http::Escape::url_path),
+                          Contains("cannot stand in a URL's path"));
+        CHECK_NOTHROW(http::interpolate("https://x/deals?id={{ data.deal.id }}", c, http::Escape::url_path));
+    }
     CHECK_THROWS_WITH(http::render(json("{{ data.missing }}"), context), Contains("no value at `data.missing`"));
     CHECK_THROWS_WITH(http::render(json("{{ data.items.3.sku }}"), context), Contains("data.items.3.sku"));
     CHECK(http::check_template(json{{"a", "{{ data.x"}}).value_or("") != "");

@@ -20,6 +20,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -203,9 +204,30 @@ def test(binary, source, work, daemons):
     check(p.returncode == 2 and "no such file" in p.stderr, "a missing file: exit 2, got %d %r" % (p.returncode,
                                                                                               p.stderr))
 
+    # Without an API key, a large upload is refused on its header: the body
+    # is never read nor stored (the client asked before sending it).
+    sock = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+    sock.sendall(b"POST /v1/bulk/bulk_nda HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                 b"Content-Length: 104857600\r\nExpect: 100-continue\r\n\r\n")
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    sock.close()
+    check(answer.startswith(b"HTTP/1.1 401"), "an upload without a key: expected 401 before the body, got %r" %
+          answer[:200])
+    # ...and a wrong key the same.
+    r = d.request("POST", "/v1/bulk/bulk_nda", body="contact.email\nx@example.com\n",
+                  headers={"Content-Type": "text/csv"}, auth="sf_not-a-key")
+    check(r.status == 401, "an upload with a wrong key: expected 401, got %r" % r)
+
     # The daemon kept serving throughout; no spool file is left behind.
     check(d.get("/healthz").status == 200, "the daemon should still be healthy")
     d.stop_clean()
+    left = [f for f in os.listdir(os.path.dirname(d.db)) if f.startswith("signflow-spool-")]
+    check(not left, "spool files left behind: %r" % left)
 
 
 if __name__ == "__main__":

@@ -248,8 +248,11 @@ def test(binary, source, work, daemons):
           "analytics: %r" % figures)
     check(figures["signers"]["client"]["signed"] == 1, "analytics per signer: %r" % figures["signers"])
     check(d.get("/v1/analytics?from=yesterday").status == 400, "a bad `from` is refused")
-    text = d.get("/metrics").text
-    check('signflow_envelopes{workflow="hooked",outcome="completed"} 1' in text, "metrics lack the analytics")
+    # The analytics in /metrics are computed in the background: the first
+    # scrape starts it, a later one has them.
+    text = harness.wait_until("the analytics in /metrics", lambda: (
+        lambda t: t if 'signflow_envelopes{workflow="hooked",outcome="completed"} 1' in t else None)(
+        d.get("/metrics").text), timeout=20)
     check('signflow_connector_backlog{connector="hooks"}' in text, "metrics lack the connector backlogs")
     receiver.close()
     d.stop_clean()

@@ -5,6 +5,9 @@
 #include "signflow/analytics/analytics.hpp"
 #include "signflow/engine/time.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -27,20 +30,40 @@ std::optional<std::int64_t> parse_time(std::string const& text) {
     return engine::to_millis(*at);
 }
 
+analytics::Report scan(engine::Store& store, engine::EnvelopeScan const& range) {
+    analytics::Report report;
+    store.scan_envelopes(range, [&](engine::InstanceRecord&& r, std::vector<engine::AuditRecord>&& trail) {
+        report.add(r, trail);
+    });
+    return report;
+}
+
+// One thread for the scans: an operator's query and the metrics' refresh
+// wait for each other, not for the envelopes.
+struct Worker {
+    boost::asio::thread_pool pool{1};
+    std::mutex mutex;
+    std::int64_t metrics_at_ms = 0;
+    bool refreshing = false;
+    std::string metrics_text;
+};
+
 }  // namespace
 
-Routes make_analytics_routes(engine::Store& store) {
-    return [&store](http::Request& req, http::Respond& respond) {
+Analytics make_analytics(engine::Store& store) {
+    auto worker = std::make_shared<Worker>();
+    Analytics a;
+    a.routes = [&store, worker](http::Request& req, http::Respond& respond) {
         if (req.path != "/v1/analytics") return false;
         if (req.method != "GET") {
             respond(method_not_allowed("GET"));
             return true;
         }
-        engine::EnvelopeScan scan;
-        scan.to_ms = now_ms();
-        scan.from_ms = scan.to_ms - std::int64_t{30} * 24 * 3600 * 1000;
-        if (auto const* w = req.param("workflow")) scan.workflow = *w;
-        for (auto [name, field] : {std::pair{"from", &scan.from_ms}, std::pair{"to", &scan.to_ms}}) {
+        engine::EnvelopeScan range;
+        range.to_ms = now_ms();
+        range.from_ms = range.to_ms - std::int64_t{30} * 24 * 3600 * 1000;
+        if (auto const* w = req.param("workflow")) range.workflow = *w;
+        for (auto [name, field] : {std::pair{"from", &range.from_ms}, std::pair{"to", &range.to_ms}}) {
             if (auto const* text = req.param(name)) {
                 auto at = parse_time(*text);
                 if (!at) {
@@ -52,51 +75,49 @@ Routes make_analytics_routes(engine::Store& store) {
                 *field = *at;
             }
         }
-        if (scan.from_ms >= scan.to_ms) {
+        if (range.from_ms >= range.to_ms) {
             respond(error(400, "from must be before to"));
             return true;
         }
-        analytics::Report report;
-        try {
-            store.scan_envelopes(scan, [&](engine::InstanceRecord&& r, std::vector<engine::AuditRecord>&& trail) {
-                report.add(r, trail);
-            });
-        } catch (std::exception const& e) {
-            respond(error(500, std::string("the store cannot be read: ") + e.what()));
-            return true;
-        }
-        json body = report.to_json();
-        body["from"] = engine::utc_text(engine::from_millis(scan.from_ms));
-        body["to"] = engine::utc_text(engine::from_millis(scan.to_ms));
-        if (!scan.workflow.empty()) body["workflow"] = scan.workflow;
-        respond(reply_json(200, body));
+        boost::asio::post(worker->pool, [&store, range, respond] {
+            json body;
+            try {
+                body = scan(store, range).to_json();
+            } catch (std::exception const& e) {
+                return respond(error(500, std::string("the store cannot be read: ") + e.what()));
+            }
+            body["from"] = engine::utc_text(engine::from_millis(range.from_ms));
+            body["to"] = engine::utc_text(engine::from_millis(range.to_ms));
+            if (!range.workflow.empty()) body["workflow"] = range.workflow;
+            respond(reply_json(200, body));
+        });
         return true;
     };
-}
-
-std::function<std::string()> make_analytics_metrics(engine::Store& store) {
-    struct Cache {
-        std::mutex mutex;
-        std::int64_t at_ms = 0;
-        std::string text;
-    };
-    auto cache = std::make_shared<Cache>();
-    return [&store, cache] {
-        std::lock_guard lock(cache->mutex);
+    a.metrics = [&store, worker] {
+        std::lock_guard lock(worker->mutex);
         std::int64_t now = now_ms();
-        if (cache->at_ms && now - cache->at_ms < 60'000) return cache->text;
-        analytics::Report report;
-        try {
-            store.scan_envelopes({}, [&](engine::InstanceRecord&& r, std::vector<engine::AuditRecord>&& trail) {
-                report.add(r, trail);
+        if (!worker->refreshing && (!worker->metrics_at_ms || now - worker->metrics_at_ms >= 60'000)) {
+            worker->refreshing = true;
+            boost::asio::post(worker->pool, [&store, worker] {
+                std::string text;
+                try {
+                    text = scan(store, {}).to_prometheus();
+                } catch (std::exception const&) {
+                    text = "# analytics unavailable: the store cannot be read\n";
+                }
+                std::lock_guard lock(worker->mutex);
+                worker->metrics_text = std::move(text);
+                worker->metrics_at_ms = now_ms();
+                worker->refreshing = false;
             });
-        } catch (std::exception const& e) {
-            return std::string("# analytics unavailable: the store cannot be read\n");
         }
-        cache->text = report.to_prometheus();
-        cache->at_ms = now;
-        return cache->text;
+        return worker->metrics_text;
     };
+    a.stop = [worker] {
+        worker->pool.stop();
+        worker->pool.join();
+    };
+    return a;
 }
 
 }  // namespace signflow::app

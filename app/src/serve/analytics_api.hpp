@@ -2,19 +2,31 @@
 // GET /v1/analytics?workflow=&from=&to= (docs/http-api.md): the figures of
 // the envelopes started in a period (signflow/analytics), and the same as
 // Prometheus text for /metrics.
+//
+// Both scan the store (every envelope of the period and its audit trail), so
+// they run on a thread of their own, never on the threads that serve
+// requests and run the envelopes' shards.
 #include "api.hpp"
 
 #include "signflow/engine/store.hpp"
 
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace signflow::app {
 
-Routes make_analytics_routes(engine::Store& store);
+struct Analytics {
+    Routes routes;
+    // More /metrics text: the figures of every envelope, recomputed in the
+    // background at most once a minute (a scrape every few seconds must not
+    // scan the store each time); the first scrape after start has none yet.
+    std::function<std::string()> metrics;
+    // Waits for a scan in progress and stops the worker: call it before the
+    // store is destroyed.
+    std::function<void()> stop;
+};
 
-// The analytics of every envelope, as Prometheus text. Computed from the
-// store at most once a minute (a scrape every few seconds must not scan the
-// store each time); the figures are at most that old.
-std::function<std::string()> make_analytics_metrics(engine::Store& store);
+Analytics make_analytics(engine::Store& store);
 
 }  // namespace signflow::app

@@ -178,7 +178,20 @@ void SecurityEvents::record(std::string kind, std::string source, std::string ip
     if (source.size() > 200) source.resize(200);
     engine::SecurityEventRecord e{now_ms(), std::move(kind), std::move(source), std::move(ip),
                                   detail.dump(-1, ' ', false, json::error_handler_t::replace)};
-    if (log_) log_(engine::LogLevel::warn, "refused: " + e.kind + " " + e.source + " from " + e.ip + " " + e.detail);
+    // The source is a path or name from the request, percent-decoded: its
+    // control characters are escaped so that it cannot forge log lines.
+    std::string shown;
+    for (unsigned char c : e.source) {
+        if (c < 0x20 || c == 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            shown += "\\x";
+            shown += hex[c >> 4];
+            shown += hex[c & 15];
+        } else {
+            shown += static_cast<char>(c);
+        }
+    }
+    if (log_) log_(engine::LogLevel::warn, "refused: " + e.kind + " " + shown + " from " + e.ip + " " + e.detail);
     try {
         store_.record_security_event(e);
     } catch (std::exception const& ex) {
@@ -354,6 +367,18 @@ fs::path ensure_first_key(engine::Store& store, fs::path const& db, engine::LogF
     }
     if (::close(fd) != 0) fail("close");
     if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
+    // The file's name must be on disk before the key is: after a power loss
+    // the database could otherwise hold a key whose token is nowhere, and no
+    // new first key would ever be made.
+    {
+        auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+        int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0 || ::fsync(dir) != 0) {
+            if (dir >= 0) ::close(dir);
+            fail("fsync of the folder");
+        }
+        ::close(dir);
+    }
     try {
         store.add_api_key(key.record);
     } catch (...) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -214,11 +215,20 @@ struct Batch : std::enable_shared_from_this<Batch> {
                 reject(line, why);
             } else {
                 std::unique_lock lock(mutex);
-                changed.wait(lock, [&] { return in_flight < window; });
+                if (!wait_for_runtime(lock, [&] { return in_flight < window; })) {
+                    reject_locked(line, "the daemon stopped before this row was started; send the file again "
+                                        "(with the same Idempotency-Key, rows already started are not started twice)");
+                    break;
+                }
                 if (room) {
                     // Starts that fail for other reasons leave room: at the
                     // quota's edge, wait for what is in flight to know.
-                    changed.wait(lock, [&] { return record.accepted + in_flight < room->envelopes || in_flight == 0; });
+                    if (!wait_for_runtime(lock, [&] {
+                            return record.accepted + in_flight < room->envelopes || in_flight == 0;
+                        })) {
+                        reject_locked(line, "the daemon stopped before this row was started");
+                        break;
+                    }
                     if (record.accepted >= room->envelopes) {
                         reject_locked(line, "over the quota: " + room->message + "; this batch could start " +
                                                 std::to_string(room->envelopes) + " of its " +
@@ -233,19 +243,45 @@ struct Batch : std::enable_shared_from_this<Batch> {
             save_if_due();
         }
         std::unique_lock lock(mutex);
-        while (in_flight > 0) {
-            changed.wait_for(lock, std::chrono::milliseconds(200));
+        bool answered_all = wait_for_runtime(lock, [&] {
             if (answered - saved_at >= save_every) {
                 lock.unlock();
                 save(false);
                 lock.lock();
             }
+            return in_flight == 0;
+        });
+        if (!answered_all) {
+            // A stopping runtime may never answer the starts it took last:
+            // say so rather than wait forever (and hold the daemon's exit).
+            record.note += std::string(record.note.empty() ? "" : "; ") + std::to_string(in_flight) +
+                           " rows were in flight when the daemon stopped and may or may not have started";
+            in_flight = 0;
         }
         record.status = "accepted";
         record.finished_ms = now_ms();
         if (replayed > 0)
             record.note += std::string(record.note.empty() ? "" : "; ") + std::to_string(replayed) +
                            " rows had been started by an earlier upload with the same Idempotency-Key";
+    }
+
+    // Waits until `ready` holds. False when the daemon is stopping and
+    // nothing changed for 15 s: a stopping runtime may never answer the
+    // starts it took last, and a feeder must not wait for them forever.
+    template <class Ready>
+    bool wait_for_runtime(std::unique_lock<std::mutex>& lock, Ready ready) {
+        std::optional<std::chrono::steady_clock::time_point> stopped_at;
+        while (!ready()) {
+            changed.wait_for(lock, std::chrono::milliseconds(200));
+            if (runtime.accepting()) {
+                stopped_at.reset();
+                continue;
+            }
+            auto now = std::chrono::steady_clock::now();
+            if (!stopped_at) stopped_at = now;
+            else if (now - *stopped_at > std::chrono::seconds(15)) return false;
+        }
+        return true;
     }
 
     void start(std::int64_t line, json data) {
@@ -311,9 +347,15 @@ struct Batch : std::enable_shared_from_this<Batch> {
 // The feeder threads: one per upload being sent, joined at the end.
 class Feeders {
 public:
-    ~Feeders() {
+    ~Feeders() { join(); }
+
+    // Waits for every feeder (after Runtime::stop they end within seconds:
+    // a stopping runtime refuses the remaining rows at once).
+    void join() {
         std::lock_guard lock(mutex_);
-        for (auto& f : running_) f.thread.join();
+        for (auto& f : running_)
+            if (f.thread.joinable()) f.thread.join();
+        running_.clear();
     }
 
     // False when max_feeders are busy.
@@ -384,8 +426,9 @@ json progress(engine::Store& store, engine::BatchRecord const& b) {
 
 }  // namespace
 
-Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store) {
+Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std::function<void()>* join_feeders) {
     auto feeders = std::make_shared<Feeders>();
+    if (join_feeders) *join_feeders = [feeders] { feeders->join(); };
     return [&runtime, &store, feeders](http::Request& req, http::Respond& respond) {
         auto parts = segments(req.path);
         if (parts.size() != 3 || parts[0] != "v1" || parts[1] != "bulk") return false;

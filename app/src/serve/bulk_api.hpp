@@ -20,9 +20,11 @@
 
 namespace signflow::app {
 
-// The bulk routes. Joins the feeder threads still running when the last
-// copy is destroyed (after Runtime::stop, they end quickly: a stopping
-// runtime refuses the remaining rows at once).
-Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store);
+// The bulk routes. `join_feeders` (optional) receives a function that waits
+// for the feeder threads still running: call it after Runtime::stop and
+// before the runtime is destroyed (a stopping runtime refuses the remaining
+// rows at once, and a feeder gives up on unanswered starts after 15 s).
+Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store,
+                        std::function<void()>* join_feeders = nullptr);
 
 }  // namespace signflow::app

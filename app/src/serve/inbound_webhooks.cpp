@@ -83,15 +83,14 @@ Routes make_inbound_webhook_routes(engine::Runtime& runtime, engine::Store& stor
             respond(std::move(r));
             return true;
         }
+        // The request is named by its signature: a replay within the window
+        // (the same t and body, to any event) gets the first answer and
+        // starts nothing. Nothing the signature does not cover can name it:
+        // an Idempotency-Key header is ignored here (an attacker who captured
+        // a request could vary it and start an envelope per variation).
+        // Namespaced by source: it never meets the operator's keys.
         http::Response bad;
-        std::string key;
-        if (!idempotency_key(req, key, bad)) {
-            respond(std::move(bad));
-            return true;
-        }
-        // Namespaced by source: a sender's key never meets the operator's
-        // keys (nor another source's) in the idempotency table.
-        key = "hook:" + source_name + ":" + (key.empty() ? check.signature : "key:" + key);
+        std::string key = "hook:" + source_name + ":" + check.signature;
         json data;
         if (!read_json(req, data, bad, true)) {
             respond(std::move(bad));

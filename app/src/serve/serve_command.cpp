@@ -213,10 +213,15 @@ int run_serve(ServeOptions const& o) {
 
     http::Limits limits;
     limits.body_bytes = o.max_body;
-    limits.spool = {{"POST", "/v1/bulk/"}};  // bulk uploads go to a temporary file, not to memory
     limits.on_error = [log](std::string_view what) { log(engine::LogLevel::warn, "http: " + std::string(what)); };
     ApiOptions api;
     api.gate = make_api_gate(store, {.open = o.open, .log = log});
+    // Bulk uploads go to a file beside the database (not to memory, nor to
+    // a /tmp that may be RAM), and only once the API key is checked: the gate
+    // runs on the header, before a byte of the body is stored.
+    limits.spool = {{"POST", "/v1/bulk/"}};
+    limits.spool_dir = fs::path(o.db).parent_path().empty() ? fs::path(".") : fs::path(o.db).parent_path();
+    limits.admit = [gate = api.gate](http::Request const& head) { return gate(head); };
     api.routes.push_back(make_security_event_routes(store));
     try {
         api.routes.push_back(make_inbound_webhook_routes(
@@ -224,11 +229,13 @@ int run_serve(ServeOptions const& o) {
     } catch (std::invalid_argument const& e) {
         throw InputError(e.what());
     }
-    api.routes.push_back(make_bulk_routes(runtime, store));
+    std::function<void()> join_bulk_feeders;
+    api.routes.push_back(make_bulk_routes(runtime, store, &join_bulk_feeders));
     if (spdlog::should_log(spdlog::level::debug))
         api.log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
-    api.routes.push_back(make_analytics_routes(store));
-    api.metrics = make_analytics_metrics(store);
+    Analytics analytics = make_analytics(store);
+    api.routes.push_back(analytics.routes);
+    api.metrics = analytics.metrics;
     std::unique_ptr<http::Server> listening;
     try {
         listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, store, std::move(api)), limits);
@@ -254,8 +261,7 @@ int run_serve(ServeOptions const& o) {
         if (first == snapshot->starters.end()) first = snapshot->starters.begin();
         // With the first admin key's file when it is there (auth.cpp writes
         // it beside the database), else a placeholder for the operator's key.
-        fs::path db_path(o.db);
-        fs::path key_file = db_path.parent_path() / (db_path.stem().string() + "-admin.key");
+        fs::path key_file = first_key_path(fs::path(o.db));
         std::string auth = o.open ? ""
                            : fs::exists(key_file)
                                ? " -H \"Authorization: Bearer $(cat " + key_file.string() + ")\""
@@ -302,6 +308,9 @@ int run_serve(ServeOptions const& o) {
     for (unsigned i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+    // Bulk feeders use the runtime: they end before it is destroyed.
+    if (join_bulk_feeders) join_bulk_feeders();
+    analytics.stop();
     spdlog::shutdown();
     return 0;
 }

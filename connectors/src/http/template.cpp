@@ -37,11 +37,12 @@ std::vector<Placeholder> scan(std::string const& text) {
     while ((at = text.find("{{", at)) != std::string::npos) {
         auto close = text.find("}}", at + 2);
         if (close == std::string::npos)
-            throw TemplateError("`" + text + "`: `{{` at offset " + std::to_string(at) + " is not closed with `}}`");
+            // The text itself is not quoted: it may hold a ${SECRET} expanded.
+            throw TemplateError("`{{` at offset " + std::to_string(at) + " is not closed with `}}`");
         Placeholder p{at, close + 2, trim(std::string_view(text).substr(at + 2, close - at - 2))};
         if (!valid_path(p.path))
-            throw TemplateError("`" + text + "`: `" + text.substr(at, close + 2 - at) +
-                                "` is not a path (expected e.g. {{ data.deal_id }})");
+            throw TemplateError("the placeholder at offset " + std::to_string(at) +
+                                " is not a path (expected e.g. {{ data.deal_id }})");
         out.push_back(std::move(p));
         at = close + 2;
     }
@@ -109,9 +110,15 @@ std::string interpolate(std::string const& text, json const& context, Escape esc
     if (placeholders.empty()) return text;
     std::string out;
     std::size_t at = 0;
+    std::size_t const query = text.find_first_of("?#");
     for (auto const& p : placeholders) {
         out.append(text, at, p.begin - at);
         auto value = text_of(lookup(context, p.path));
+        // In a URL's path, "..", "." or nothing would move the request to
+        // another resource (servers resolve "%2E%2E" too): refused.
+        if (escape == Escape::url_path && p.begin < query && (value.empty() || value == "." || value == ".."))
+            throw TemplateError("the value of {{ " + p.path + " }} is `" + value +
+                                "`, which cannot stand in a URL's path (it would name another resource)");
         out += escape == Escape::url_path ? percent_encode(value) : value;
         at = p.end;
     }

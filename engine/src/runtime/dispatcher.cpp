@@ -120,8 +120,9 @@ void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& 
 std::int64_t Dispatcher::backoff(Lane& lane, std::int64_t attempts) {
     auto base = lane.policy.base.count();
     auto cap = lane.policy.cap.count();
+    // min(cap, base·2^attempts), without overflowing the shift.
     std::int64_t ceiling = cap;
-    if (attempts < 40) ceiling = std::min<std::int64_t>(cap, base << std::min<std::int64_t>(attempts, 40));
+    if (base > 0 && attempts >= 0 && attempts < 62 && base <= (cap >> attempts)) ceiling = base << attempts;
     std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling, 1));
     return pick(lane.random);
 }

@@ -606,7 +606,10 @@ Reply Runtime::outbox(std::string const& status, int limit, std::string const& c
 Reply Runtime::retry_delivery(std::string const& key) {
     Impl& m = *impl_;
     auto row = m.store.revive_outbox(key, to_millis(now_instant()));
-    if (!row) return {404, {{"error", "no dead delivery has the key `" + key + "`"}}};
+    if (!row)
+        return {404, {{"error", "no dead delivery has the key `" + key +
+                                    "` (delivered and pending ones are not retried; one-time codes are never sent "
+                                    "again from the dead letters: the signer asks for a new one)"}}};
     m.dispatcher.enqueue(*row);
     m.log(LogLevel::info, "outbox " + key + " (" + row->kind + " " + row->target + ") retried by the operator");
     return {202, {{"key", key}, {"status", "pending"}, {"target", row->target}}};

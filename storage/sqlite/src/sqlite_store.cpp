@@ -458,8 +458,13 @@ std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, in
     if (limit <= 0) return {};
     return impl_->guard("list_outbox", [&] {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement(select(
-            outbox_columns, "FROM outbox WHERE (?1 = '' OR status = ?1) AND (?3 = '' OR target = ?3) ORDER BY id LIMIT ?2")));
+        // One statement per filter, so that each uses its index (an
+        // `?1 = '' OR status = ?1` would make SQLite scan the table).
+        char const* where = status.empty() ? (target.empty() ? "FROM outbox WHERE ?1 = ?1 AND ?3 = ?3 ORDER BY id LIMIT ?2"
+                                                             : "FROM outbox WHERE ?1 = ?1 AND target = ?3 ORDER BY id LIMIT ?2")
+                                           : (target.empty() ? "FROM outbox WHERE status = ?1 AND ?3 = ?3 ORDER BY id LIMIT ?2"
+                                                             : "FROM outbox WHERE target = ?3 AND status = ?1 ORDER BY id LIMIT ?2");
+        Resetting q(db.statement(select(outbox_columns, where)));
         q->bind(status, std::int64_t{limit}, target);
         std::vector<OutboxRecord> out;
         while (q->step()) out.push_back(outbox_from(*q));
@@ -601,7 +606,8 @@ std::optional<OutboxRecord> SqliteStore::revive_outbox(std::string const& key, s
         std::lock_guard lock(impl_->write_mutex);
         auto& db = *impl_->writer;
         Statement& update = db.statement(
-            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = ? WHERE key = ? AND status = 'dead'");
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_ms = ? "
+            "WHERE key = ? AND status = 'dead' AND kind <> 'send_code'");
         update.bind(now_ms, key).run();
         if (update.changes() == 0) return std::nullopt;
         Resetting q(db.statement(select(outbox_columns, "FROM outbox WHERE key = ?")));
@@ -681,7 +687,8 @@ std::optional<engine::BatchRecord> SqliteStore::find_batch(std::int64_t id) {
 std::vector<std::pair<std::string, std::int64_t>> SqliteStore::batch_progress(std::int64_t batch) {
     return impl_->guard("batch_progress", [&] {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT status, state, COUNT(*) FROM instances WHERE batch = ? "
+        // `batch <> 0` lets SQLite use the partial index instances_batch.
+        Resetting q(db.statement("SELECT status, state, COUNT(*) FROM instances WHERE batch = ?1 AND batch <> 0 "
                                  "GROUP BY status, state ORDER BY status, state"));
         q->bind(batch);
         std::vector<std::pair<std::string, std::int64_t>> out;

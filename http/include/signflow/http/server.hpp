@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,6 +101,12 @@ struct Limits {
     std::vector<SpoolRule> spool;
     std::uint64_t spool_bytes = std::uint64_t{1} << 30;
     std::filesystem::path spool_dir;
+    // Called for a request whose body would be spooled, with its header only
+    // (`body` and `body_file` empty), before a byte of the body is read and
+    // before "100 Continue". A response refuses the request: it is sent and
+    // the connection closes, the body unread. The daemon checks the API key
+    // here, so that nobody without one can fill its disk. Empty: all pass.
+    std::function<std::optional<Response>(Request const& head)> admit;
     // The whole request must arrive within this, counted from its first byte
     // (from the accept for a connection's first request): a client that
     // trickles bytes (slowloris) loses its connection. A spooled body may
