@@ -50,8 +50,10 @@ std::int64_t duration_ms(nlohmann::json const& value, std::string const& key, Wh
         if (!std::isdigit(static_cast<unsigned char>(text[i]))) return fail("\"" + text + "\" is not a duration");
         std::int64_t n = 0;
         while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-            n = n * 10 + (text[i++] - '0');
-            if (n > max_ms) return fail("is too long");
+            int digit = text[i++] - '0';
+            // Checked before multiplying: n·10 + digit must not overflow.
+            if (n > (max_ms - digit) / 10) return fail("is too long");
+            n = n * 10 + digit;
         }
         std::string unit;
         while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) unit += text[i++];
