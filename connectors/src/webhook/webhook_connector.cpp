@@ -18,6 +18,7 @@
 // The body: {"id": idempotency key, "event", "created_at", "envelope": {id,
 // workflow, …}, "data": {…}}; the receiver deduplicates on `id` (also sent as
 // Idempotency-Key) since a delivery may arrive more than once.
+#include "signflow/engine/time.hpp"
 #include "builtin.hpp"
 #include "http/client.hpp"
 #include "http/outcome.hpp"
@@ -41,15 +42,6 @@ std::vector<std::string> const& known_events() {
         "envelope.expired",   "envelope.cancelled", "envelope.failed",    "recipient.sent",
         "recipient.viewed",   "recipient.signed",   "recipient.declined", "recipient.authentication_failed"};
     return events;
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-    std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
 }
 
 bool contains(std::vector<std::string> const& list, std::string const& item) {
@@ -116,7 +108,7 @@ public:
             json data = payload.contains("detail") && payload["detail"].is_object() ? payload["detail"] : json::object();
             if (payload.contains("role") && !payload["role"].is_null()) data["role"] = payload["role"];
             body["event"] = event;
-            body["created_at"] = payload.contains("occurred_at") ? payload["occurred_at"] : json(rfc3339(now));
+            body["created_at"] = payload.contains("occurred_at") ? payload["occurred_at"] : json(engine::utc_text(std::chrono::time_point_cast<std::chrono::milliseconds>(now)));
             body["envelope"] = envelope;
             body["data"] = data;
         } else {
@@ -126,7 +118,7 @@ public:
             json data = payload.is_object() && payload.contains("data") ? payload["data"] : payload;
             if (!data.is_object()) data = json{{"text", data}};
             body["event"] = event;
-            body["created_at"] = rfc3339(now);
+            body["created_at"] = engine::utc_text(std::chrono::time_point_cast<std::chrono::milliseconds>(now));
             body["envelope"] = envelope;
             if (!d.operation.empty()) body["operation"] = d.operation;
             body["data"] = data;
