@@ -7,6 +7,7 @@
 #include "dispatcher.hpp"
 #include "quota.hpp"
 #include "shard.hpp"
+#include "signer_view.hpp"
 #include "watcher.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
@@ -521,6 +522,15 @@ json instance_json(InstanceRecord const& r, bool with_data) {
 }
 
 }  // namespace
+
+Reply Runtime::signer(std::int64_t id, std::string const& role) {
+    Impl& m = *impl_;
+    auto r = m.store.find_instance(id);
+    if (!r) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    auto definition = m.rules.version(r->version);
+    if (!definition) return {500, {{"error", "the envelope's workflow version is not loaded"}, {"id", id}}};
+    return {200, detail::signer_view(*definition, *r, m.store.audit(id), role)};
+}
 
 Reply Runtime::instance(std::int64_t id) {
     Impl& m = *impl_;

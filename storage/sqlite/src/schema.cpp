@@ -201,11 +201,24 @@ constexpr char const* migration_3[] = {
     ))",
 };
 
+// Signing links (issue 6): only each token's hash, looked up by it.
+constexpr char const* migration_4[] = {
+    R"(CREATE TABLE signing_tokens (
+        hash       TEXT PRIMARY KEY,
+        envelope   INTEGER NOT NULL,
+        role       TEXT NOT NULL,
+        purpose    TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) WITHOUT ROWID)",
+    "CREATE INDEX signing_tokens_envelope ON signing_tokens (envelope, role)",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
     {2, migration_2},
     {3, migration_3},
+    {4, migration_4},
 };
 
 std::int64_t now_ms() {

@@ -719,6 +719,27 @@ std::optional<engine::ApiKeyRecord> SqliteStore::find_api_key(std::string const&
     });
 }
 
+void SqliteStore::add_signing_token(engine::SigningTokenRecord const& t) {
+    impl_->guard("add_signing_token", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        impl_->writer
+            ->statement(R"(INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms)
+                           VALUES (?, ?, ?, ?, ?))")
+            .bind(t.hash, t.envelope, t.role, t.purpose, t.created_ms)
+            .run();
+    });
+}
+
+std::optional<engine::SigningTokenRecord> SqliteStore::find_signing_token(std::string const& hash) {
+    return impl_->guard("find_signing_token", [&]() -> std::optional<engine::SigningTokenRecord> {
+        Impl::Reader db(*impl_);
+        Resetting q(db.statement("SELECT hash, envelope, role, purpose, created_ms FROM signing_tokens WHERE hash = ?"));
+        q->bind(hash);
+        if (!q->step()) return std::nullopt;
+        return engine::SigningTokenRecord{q->text(0), q->integer(1), q->text(2), q->text(3), q->integer(4)};
+    });
+}
+
 std::vector<engine::ApiKeyRecord> SqliteStore::api_keys() {
     return impl_->guard("api_keys", [&] {
         Impl::Reader db(*impl_);

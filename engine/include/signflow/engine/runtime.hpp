@@ -157,6 +157,12 @@ public:
     Reply documents(std::int64_t id);
     void cancel(std::int64_t id, std::string const& reason, std::string const& idempotency_key, ReplyFn reply);
 
+    // One signer's view of envelope `id`, for their signing page: status,
+    // state, their own role data, what they have done (consented, viewed,
+    // verified, signed, declined, attachments uploaded) and `step`: verify,
+    // sign, wait (with `waiting_for`: who signs before them), signed,
+    // declined or ended. 404 when there is no such envelope.
+    Reply signer(std::int64_t id, std::string const& role);
     Reply instance(std::int64_t id);
     Reply instances(InstanceFilter const& filter);
     Reply rules();

@@ -199,6 +199,20 @@ struct ApiKeyRecord {
     std::int64_t revoked_ms = 0;  // 0: in use
 };
 
+// A link a signer received: the token's SHA-256 (the token itself is only
+// in the message), bound to one signer of one envelope. `purpose` is "sign"
+// (the signing page) or "download" (the signed copy, sent on completion).
+// A token is as valid as its envelope: the page checks the envelope's state
+// on every use, so it expires with it and cannot act after its signer has
+// signed or declined.
+struct SigningTokenRecord {
+    std::string hash;        // hex SHA-256 of the token
+    std::int64_t envelope = 0;
+    std::string role;
+    std::string purpose;
+    std::int64_t created_ms = 0;
+};
+
 // A request refused for security reasons (a bad webhook signature, a stale
 // timestamp, an unknown API key): kept so an operator can see who knocked.
 struct SecurityEventRecord {
@@ -289,6 +303,10 @@ public:
     virtual std::optional<ApiKeyRecord> find_api_key(std::string const& hash) = 0;
     virtual std::vector<ApiKeyRecord> api_keys() = 0;
     virtual bool revoke_api_key(std::int64_t id, std::int64_t at_ms) = 0;  // false: no such key in use
+
+    // Signing links (written at once, outside the group commit).
+    virtual void add_signing_token(SigningTokenRecord const& t) = 0;
+    virtual std::optional<SigningTokenRecord> find_signing_token(std::string const& hash) = 0;
 
     virtual void record_security_event(SecurityEventRecord const& e) = 0;
     virtual std::vector<SecurityEventRecord> security_events(int limit) = 0;  // newest first

@@ -93,6 +93,8 @@ public:
     std::int64_t add_api_key(engine::ApiKeyRecord const& k) override;
     std::optional<engine::ApiKeyRecord> find_api_key(std::string const& hash) override;
     std::vector<engine::ApiKeyRecord> api_keys() override;
+    void add_signing_token(engine::SigningTokenRecord const& t) override;
+    std::optional<engine::SigningTokenRecord> find_signing_token(std::string const& hash) override;
     bool revoke_api_key(std::int64_t id, std::int64_t at_ms) override;
     void record_security_event(engine::SecurityEventRecord const& e) override;
     std::vector<engine::SecurityEventRecord> security_events(int limit) override;
