@@ -8,6 +8,7 @@
 #include "auth.hpp"
 #include "bulk_api.hpp"
 #include "connector_wiring.hpp"
+#include "dashboard.hpp"
 #include "document_connector.hpp"
 #include "inbound_webhooks.hpp"
 #include "documents/pdf_catalog.hpp"
@@ -222,6 +223,8 @@ int run_serve(ServeOptions const& o) {
     limits.spool = {{"POST", "/v1/bulk/"}};
     limits.spool_dir = fs::path(o.db).parent_path().empty() ? fs::path(".") : fs::path(o.db).parent_path();
     limits.admit = [gate = api.gate](http::Request const& head) { return gate(head); };
+    api.routes.push_back(make_asset_routes());
+    api.routes.push_back(make_dashboard_routes());
     api.routes.push_back(make_security_event_routes(store));
     try {
         api.routes.push_back(make_inbound_webhook_routes(
