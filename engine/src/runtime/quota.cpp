@@ -4,6 +4,8 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
+
 namespace signflow::engine::detail {
 
 std::pair<Instant, Instant> quota_period(std::string const& period, Instant now, std::string const& zone) {
@@ -104,6 +106,44 @@ std::optional<std::pair<std::int64_t, std::string>> QuotaBook::room(Definition c
                                    utc_text(end));
     }
     return tightest;
+}
+
+nlohmann::json QuotaBook::usage(Definition const& d, Instant now, std::string const& default_zone) {
+    auto const& quotas = d.ir().quotas;
+    std::string zone = d.ir().timezone.empty() ? default_zone : d.ir().timezone;
+    nlohmann::json out = nlohmann::json::array();
+    std::lock_guard lock(mutex_);
+    for (std::size_t k = 0; k < quotas.size(); ++k) {
+        auto const& q = quotas[k];
+        auto [begin, end] = quota_period(q.period, now, zone);
+        std::string prefix = d.name() + "#" + std::to_string(k) + "|";
+        nlohmann::json j = {{"workflow", d.name()},           {"limit", q.limit},
+                            {"period", q.period},             {"period_start", utc_text(begin)},
+                            {"resets_at", utc_text(end)}};
+        if (!q.key) {
+            auto slot = std::make_pair(prefix, to_millis(begin));
+            auto it = counts_.find(slot);
+            if (it == counts_.end()) it = counts_.emplace(slot, store_.quota_count(prefix, to_millis(begin))).first;
+            j["used"] = it->second;
+        } else {
+            // Only the keys this daemon has counted: the store keeps no list
+            // of a period's keys, and their counts, once loaded, are exact.
+            j["key"] = ir::to_text(*q.key);
+            std::vector<std::pair<std::int64_t, std::string>> keys;
+            for (auto it = counts_.lower_bound({prefix, std::int64_t{0}});
+                 it != counts_.end() && it->first.first.compare(0, prefix.size(), prefix) == 0; ++it)
+                if (it->first.second == to_millis(begin) && it->second > 0)
+                    keys.emplace_back(it->second, it->first.first.substr(prefix.size()));
+            std::sort(keys.begin(), keys.end(), [](auto const& a, auto const& b) {
+                return a.first != b.first ? a.first > b.first : a.second < b.second;
+            });
+            nlohmann::json list = nlohmann::json::array();
+            for (auto const& [used, key] : keys) list.push_back({{"key", key}, {"used", used}});
+            j["keys"] = std::move(list);
+        }
+        out.push_back(std::move(j));
+    }
+    return out;
 }
 
 void QuotaBook::give_back(std::vector<QuotaIncrement> const& increments) {

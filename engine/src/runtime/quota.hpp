@@ -37,6 +37,8 @@ public:
     // when no such quota exists. Keyed quotas depend on each start's data.
     std::optional<std::pair<std::int64_t, std::string>> room(Definition const& d, Instant now,
                                                              std::string const& default_zone);
+    // The workflow's quotas as GET /v1/quotas shows them (Runtime::quotas).
+    nlohmann::json usage(Definition const& d, Instant now, std::string const& default_zone);
 
 private:
     Store& store_;

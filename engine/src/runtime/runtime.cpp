@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <sstream>
@@ -572,6 +573,20 @@ Reply Runtime::rules() {
     json events = json::array();
     for (auto const& e : impl_->rules.known_events()) events.push_back(e);
     return {200, {{"generation", snap->generation}, {"files", files}, {"events", events}}};
+}
+
+Reply Runtime::quotas() {
+    Impl& m = *impl_;
+    auto snap = m.rules.snapshot();
+    auto now = now_instant();
+    std::vector<std::string> names;  // by name: the answer does not change order between calls
+    for (auto const& [name, def] : snap->current) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    json list = json::array();
+    for (auto const& name : names)
+        for (auto& q : m.quotas.usage(*snap->current.at(name), now, m.options.default_zone))
+            list.push_back(std::move(q));
+    return {200, {{"quotas", std::move(list)}}};
 }
 
 Reply Runtime::reload() {

@@ -166,6 +166,11 @@ public:
     Reply instance(std::int64_t id);
     Reply instances(InstanceFilter const& filter);
     Reply rules();
+    // GET /v1/quotas: every loaded workflow's quotas, each {workflow, limit,
+    // period, key (the expression, or absent), period_start, resets_at} and,
+    // without a key, `used` this period; with a key, `keys`: {key, used} of
+    // the keys counted this period since the daemon started, most used first.
+    Reply quotas();
     Reply reload();  // compiles the rules folder now
     Reply outbox(std::string const& status, int limit, std::string const& connector = {});
     // An operator retries a dead letter: pending again, attempts from zero,
