@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what signflow needs from Debian 12's packages, and nothing else.
 # Idempotent: asks dpkg first and runs apt-get only when something is missing,
-# so re-running it (as CI does on every submission) costs a second.
+# and npm only when tests/browser/node_modules lacks playwright-core, so
+# re-running it (as CI does on every submission) costs a second.
 set -euo pipefail
 
 packages=(
@@ -16,17 +17,33 @@ packages=(
   catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3 python3-aiosmtpd
   # peers the document tests check PDFs with, and a form maker that is not PoDoFo
   poppler-utils qpdf python3-reportlab
+  # the browser test (tests/browser): Debian's Chromium driven from Node
+  chromium nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# npm: bundled with some builds of nodejs (NodeSource's), a package of its
+# own in Debian's; only when there is none (it is not in the list above:
+# Debian's npm conflicts with a nodejs that bundles it).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser test's one npm package (playwright-core, pinned in
+# tests/browser/package-lock.json; it drives /usr/bin/chromium and downloads
+# no browser).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  echo "setup: npm ci in tests/browser" >&2
+  npm ci --prefix "$here/tests/browser" --no-audit --no-fund --silent
+fi
