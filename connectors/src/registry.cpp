@@ -49,24 +49,14 @@ std::unique_ptr<engine::Connector> make_log(ConnectorSpec const& spec, Services 
     return open_log(spec, file);
 }
 
-// `email` and `sms` are not built yet: their messages go to a log file, so
-// that nothing a workflow sends is lost, and the operator is told.
-std::unique_ptr<engine::Connector> make_not_built(ConnectorSpec const& spec, Services const& services) {
-    fs::path file = log_folder(spec, services) / (spec.name + ".jsonl");
-    if (services.warn)
-        services.warn("connector " + spec.name + ": kind " + spec.kind + " is not built yet; messages are written to " +
-                      file.string());
-    return open_log(spec, file);
-}
-
 std::map<std::string, Factory> const& builtin_kinds() {
     static std::map<std::string, Factory> const kinds = {
         {"http", &make_http_connector},
         {"webhook", &make_webhook_connector},
         {"archive", &make_archive_connector},
         {"log", &make_log},
-        {"email", &make_not_built},
-        {"sms", &make_not_built},
+        {"email", nullptr},  // made below: they also hand out a transport
+        {"sms", nullptr},
     };
     return kinds;
 }
@@ -86,6 +76,14 @@ Loaded make_connectors(Config const& config, Services const& services) {
     for (auto const& spec : config.connectors) {
         if (!names.insert(spec.name).second)
             throw ConfigError(spec.where.text() + ": connector `" + spec.name + "` is defined twice");
+        if (spec.kind == "email") {
+            loaded.connectors.push_back(make_email_connector(spec, services, loaded.mail[spec.name]));
+            continue;
+        }
+        if (spec.kind == "sms") {
+            loaded.connectors.push_back(make_sms_connector(spec, services, loaded.sms[spec.name]));
+            continue;
+        }
         if (auto it = builtin.find(spec.kind); it != builtin.end()) {
             loaded.connectors.push_back(it->second(spec, services));
             continue;

@@ -2,6 +2,7 @@
 // checked here (tables, `kind`, secrets, ${…}); each kind checks its own
 // settings when the registry makes the connector.
 #include "config/expand.hpp"
+#include "config/messages_table.hpp"
 
 #include <cstdlib>
 
@@ -195,6 +196,10 @@ Config load_config(fs::path const& path, Environment const& env) {
         Expansion x{file, env, {}};
         config.documents = to_json(table_of(*node, "[documents]", file), "", x);
     }
+
+    if (auto const* node = root.get("messages"))
+        config.messages = config_detail::read_messages(table_of(*node, "[messages]", file),
+                                                       where_of(file, node->source()), file, env);
     return config;
 }
 

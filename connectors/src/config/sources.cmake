@@ -3,4 +3,5 @@ list(APPEND SIGNFLOW_CONNECTOR_SOURCES
   src/config/config.cpp
   src/config/expand.cpp
   src/config/duration.cpp
+  src/config/messages_table.cpp
 )

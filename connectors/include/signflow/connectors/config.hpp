@@ -13,6 +13,10 @@
 //     [plugins]
 //     folder = "plugins"          # *.so loaded at start (relative to the config file)
 //
+//     [messages]                  # what signers receive (docs/connectors.md)
+//     email = "mailer"            # an email connector; none: .eml files in the outbox
+//     sms = "texts"               # an sms connector; none: .sms.txt files in the outbox
+//
 // Secrets: a string value may hold "${NAME}" anywhere; NAME is looked up in
 // the environment when the file is loaded. A missing variable is an error
 // naming the file, line and variable (never its value). The expanded values
@@ -64,12 +68,26 @@ struct SourceSpec {
     Where where;
 };
 
+// The [messages] table: how signer messages leave (see messages.hpp).
+struct MessagesSpec {
+    std::string email;                  // name of an `email` connector; "" → outbox files
+    std::string sms;                    // name of an `sms` connector; "" → outbox files
+    std::filesystem::path outbox;       // "" → the daemon's default (beside the database); else absolute
+    std::string link_base;              // "https://sign.example"; "" → the daemon's listen address
+    std::filesystem::path templates;    // a folder of wording overrides; "" → none; else absolute
+    std::int64_t attach_limit = 5 * 1024 * 1024;  // bytes (`attach_limit`, an integer or "5MB")
+    std::string from;                   // sender of outbox mails ("Name <a@b>"); "" → signflow@localhost
+    Where where;                        // the table's header ("" file when the table is absent)
+    std::map<std::string, Where> places;  // where each key is written
+};
+
 struct Config {
     std::filesystem::path file;
     std::vector<ConnectorSpec> connectors;
     std::vector<SourceSpec> sources;
     std::filesystem::path plugins;  // empty: no plugins folder; else absolute (relative to the file)
     nlohmann::json documents;       // the [documents] table as JSON (null when absent)
+    MessagesSpec messages;          // the [messages] table (defaults when absent)
 
     ConnectorSpec const* connector(std::string const& name) const;
     SourceSpec const* source(std::string const& name) const;

@@ -1,11 +1,12 @@
 #pragma once
 // Makes the configured connector instances: the built-in kinds (http,
-// webhook, archive, log) and the kinds that plugins loaded from the plugins
+// webhook, archive, log, email, sms) and the kinds that plugins loaded from the plugins
 // folder provide. The daemon adds the result to its runtime.
 #include "signflow/connectors/config.hpp"
 #include "signflow/engine/connector.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,8 +33,15 @@ struct Services {
     std::string log_folder; // where `log` connectors without a path write
 };
 
+class MailTransport;  // messages.hpp
+class SmsTransport;
+
 struct Loaded {
     std::vector<std::unique_ptr<engine::Connector>> connectors;
+    // The transports of the email and sms connectors, by connector name, for
+    // the `messages` connector (make_messages_connector).
+    std::map<std::string, std::shared_ptr<MailTransport>> mail;
+    std::map<std::string, std::shared_ptr<SmsTransport>> sms;
     std::vector<std::string> problems;  // plugins that failed to load, each naming the file and why
 };
 

@@ -1,0 +1,303 @@
+// The `messages` connector: every delivery addressed to a signer. It finds
+// the recipient (the payload's `to`, or every signer on completion), words
+// the message in the recipient's language (messages/wording.cpp), and sends
+// it through the email or sms transport the [messages] table names — or,
+// with none, writes it to the outbox folder as an .eml / .sms.txt file and
+// logs the file's path (never the link or code inside).
+//
+// A delivery is retried whole: a warn_expiry or completion to several
+// signers sends to all of them again when one failed. The Message-ID is the
+// same on every attempt, so a mail system can drop the duplicates.
+#include "archive/atomic_file.hpp"
+#include "messages/encoding.hpp"
+#include "messages/wording.hpp"
+#include "signflow/connectors/messages.hpp"
+
+#include <system_error>
+
+namespace signflow::connectors {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using messages_detail::sanitized;
+
+struct Recipient {
+    std::string role, name, email, phone, language;
+};
+
+Recipient recipient(json const& who, std::string const& role = "") {
+    Recipient r;
+    auto text = [&](char const* key) {
+        return who.is_object() && who.contains(key) && who[key].is_string() ? who[key].get<std::string>() : "";
+    };
+    r.role = role.empty() ? text("role") : role;
+    r.name = text("name");
+    r.email = text("email");
+    r.phone = text("phone");
+    r.language = messages_detail::language_of(text("language"));
+    return r;
+}
+
+// What the log line calls a message ("signing link for client of envelope 42: …").
+std::string purpose_of(std::string const& kind) {
+    if (kind == "request_signature") return "signing link";
+    if (kind == "remind") return "reminder";
+    if (kind == "warn_expiry") return "expiry warning";
+    if (kind == "send_code") return "one-time code";
+    if (kind == "completed" || kind == "completed_link") return "signed copy";
+    return "message";
+}
+
+class MessagesConnector final : public engine::Connector {
+public:
+    MessagesConnector(MessagesOptions options, MessageServices services)
+        : o_(std::move(options)), s_(std::move(services)) {}
+
+    std::string const& name() const override { return o_.name; }
+
+    engine::DeliveryResult deliver(engine::Delivery const& d) override {
+        try {
+            return dispatch(d);
+        } catch (std::exception const& e) {
+            // A template that does not render, an address that cannot be
+            // written: the same next time.
+            return {false, true, o_.name + ": " + e.what(), {}};
+        }
+    }
+
+private:
+    struct Sent {
+        bool ok = true;
+        bool permanent = false;
+        std::string error;
+        json detail;
+    };
+
+    engine::DeliveryResult dispatch(engine::Delivery const& d) {
+        std::string const& kind = d.kind;
+        json const& to = d.data.is_object() ? d.data.value("to", json()) : json();
+        std::vector<Sent> results;
+        if (kind == "request_signature" || kind == "remind") {
+            results.push_back(to_signer(d, kind, recipient(to), "sign"));
+        } else if (kind == "warn_expiry") {
+            if (to.is_array())
+                for (auto const& who : to) results.push_back(to_signer(d, kind, recipient(who), "sign"));
+            else
+                results.push_back(to_signer(d, kind, recipient(to), "sign"));
+        } else if (kind == "send_code") {
+            results.push_back(code(d, recipient(to)));
+        } else if (kind == "notify") {
+            results.push_back(to_signer(d, kind, recipient(to), ""));
+        } else if (kind == "webhook") {
+            std::string const event = d.data.is_object() ? d.data.value("event", std::string()) : "";
+            if (event != "envelope.completed") return {true, false, {}, {{"ignored", event}}};
+            return completed(d);
+        } else {
+            return {false, true, o_.name + " sends messages to signers, not `" + kind + "` deliveries", {}};
+        }
+        return outcome(results);
+    }
+
+    static engine::DeliveryResult outcome(std::vector<Sent> const& results) {
+        json sent = json::array();
+        for (auto const& r : results) {
+            if (!r.ok) return {false, r.permanent, r.error, {}};
+            sent.push_back(r.detail);
+        }
+        return {true, false, {}, {{"sent", sent}}};
+    }
+
+    std::string workflow(engine::Delivery const& d) const {
+        if (!d.workflow.empty()) return d.workflow;
+        return d.data.is_object() ? d.data.value("workflow", std::string()) : "";
+    }
+
+    json context(engine::Delivery const& d, Recipient const& r) const {
+        return {{"workflow", workflow(d)}, {"envelope", std::to_string(d.instance)},
+                {"role", r.role},          {"name", r.name.empty() ? r.role : r.name},
+                {"email", r.email},        {"phone", r.phone},
+                {"language", r.language},  {"link", ""},
+                {"code", ""},              {"expires_at", ""},
+                {"text", ""}};
+    }
+
+    // request_signature, remind, warn_expiry (with a signing link) and
+    // notify (link_purpose ""): by email when the signer has an address,
+    // else by SMS.
+    Sent to_signer(engine::Delivery const& d, std::string const& kind, Recipient const& r, std::string const& link_purpose) {
+        json ctx = context(d, r);
+        if (!link_purpose.empty()) {
+            std::string link = s_.link ? s_.link(d.instance, r.role, link_purpose) : "";
+            if (link.empty()) return {true, false, {}, {{"role", r.role}, {"skipped", "the signer cannot act any more"}}};
+            ctx["link"] = link;
+        }
+        if (kind == "notify") ctx["text"] = messages_detail::notify_text(d.data);
+        auto words = messages_detail::word(kind, r.language, ctx, o_.templates);
+        if (!r.email.empty()) return mail(d, kind, r, words, {});
+        if (!r.phone.empty()) return text(d, kind, r, words);
+        return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
+                                 " has neither an email address nor a phone number", {}};
+    }
+
+    Sent code(engine::Delivery const& d, Recipient const& r) {
+        std::string const method = d.data.value("method", std::string("sms"));
+        json ctx = context(d, r);
+        ctx["code"] = d.data.value("code", std::string());
+        ctx["expires_at"] = d.data.value("expires_at", std::string());
+        if (ctx["code"].get<std::string>().empty())
+            return {false, true, o_.name + ": send_code without a code (the dispatcher issues it)", {}};
+        auto words = messages_detail::word("send_code", r.language, ctx, o_.templates);
+        if (method == "email") {
+            if (r.email.empty())
+                return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
+                                         " has no email address for the one-time code", {}};
+            return mail(d, "send_code", r, words, {});
+        }
+        if (r.phone.empty())
+            return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
+                                     " has no phone number for the one-time code", {}};
+        return text(d, "send_code", r, words);
+    }
+
+    engine::DeliveryResult completed(engine::Delivery const& d) {
+        if (!s_.final_copy || !s_.roles)
+            return {false, true, o_.name + ": this program cannot provide signed copies", {}};
+        ArchiveBundle bundle = s_.final_copy(d.instance);
+        if (!bundle.ready)
+            return {false, false,
+                    o_.name + ": the signed copy of envelope " + std::to_string(d.instance) + " is not ready" +
+                        (bundle.why.empty() ? std::string() : ": " + bundle.why),
+                    {}};
+        json roles = s_.roles(d.instance);
+        std::vector<Sent> results;
+        if (roles.is_object())
+            for (auto const& [role, who] : roles.items()) {
+                Recipient r = recipient(who, role);
+                if (r.email.empty()) continue;  // a copy goes by email only
+                json ctx = context(d, r);
+                if (ctx["workflow"].get<std::string>().empty()) ctx["workflow"] = bundle.workflow;
+                bool const attach = !bundle.pdf.empty() && static_cast<std::int64_t>(bundle.pdf.size()) <= o_.attach_limit;
+                std::vector<Attachment> files;
+                std::string kind = "completed";
+                if (attach) {
+                    files.push_back({sanitized(ctx["workflow"].get<std::string>()) + "-" + std::to_string(d.instance) +
+                                         ".pdf",
+                                     "application/pdf", bundle.pdf});
+                } else {
+                    std::string link = s_.link ? s_.link(d.instance, role, "download") : "";
+                    if (link.empty()) {
+                        results.push_back({true, false, {}, {{"role", role}, {"skipped", "no download link"}}});
+                        continue;
+                    }
+                    ctx["link"] = link;
+                    kind = "completed_link";
+                }
+                auto words = messages_detail::word(kind, r.language, ctx, o_.templates);
+                results.push_back(mail(d, kind, r, words, std::move(files)));
+            }
+        return outcome(results);
+    }
+
+    std::string file_stem(engine::Delivery const& d, Recipient const& r) const {
+        return sanitized(d.key) + "." + sanitized(r.role);
+    }
+
+    void info(std::string const& line) const {
+        if (s_.info) s_.info(line);
+    }
+
+    Sent mail(engine::Delivery const& d, std::string const& kind, Recipient const& r,
+              messages_detail::Wording const& words, std::vector<Attachment> files) {
+        MailMessage m;
+        m.from = o_.mail ? o_.mail->sender() : o_.from;
+        m.to = {{r.name, r.email}};
+        m.subject = words.subject;
+        m.text = words.text;
+        m.html = words.html;
+        m.attachments = std::move(files);
+        std::string const domain = m.from.address.substr(m.from.address.find('@') + 1);
+        m.message_id = file_stem(d, r) + "@" + domain;
+        std::string const who = purpose_of(kind) + " for " + r.role + " of envelope " + std::to_string(d.instance);
+        json detail = {{"role", r.role}, {"kind", kind}, {"channel", "email"}, {"message_id", m.message_id}};
+        if (!m.attachments.empty()) detail["attached"] = m.attachments.front().file_name;
+        if (o_.mail) {
+            SendOutcome sent = o_.mail->send(m);
+            if (!sent.ok) return {false, sent.permanent, o_.name + ": " + who + ": " + sent.error, {}};
+            detail["reply"] = sent.receipt;
+            info(who + ": mailed (" + sent.receipt + ")");
+            return {true, false, {}, detail};
+        }
+        fs::path const file = write(file_stem(d, r) + ".eml", to_mime(m));
+        detail["channel"] = "outbox";
+        detail["file"] = file.string();
+        info(who + ": " + file.string());
+        return {true, false, {}, detail};
+    }
+
+    Sent text(engine::Delivery const& d, std::string const& kind, Recipient const& r,
+              messages_detail::Wording const& words) {
+        std::string const who = purpose_of(kind) + " for " + r.role + " of envelope " + std::to_string(d.instance);
+        json detail = {{"role", r.role}, {"kind", kind}, {"channel", "sms"}};
+        if (o_.sms) {
+            SendOutcome sent = o_.sms->send({"", r.phone, words.sms});
+            if (!sent.ok) return {false, sent.permanent, o_.name + ": " + who + ": " + sent.error, {}};
+            detail["receipt"] = sent.receipt;
+            info(who + ": texted" + (sent.receipt.empty() ? "" : " (" + sent.receipt + ")"));
+            return {true, false, {}, detail};
+        }
+        fs::path const file = write(file_stem(d, r) + ".sms.txt", "To: " + r.phone + "\n\n" + words.sms + "\n");
+        detail["channel"] = "outbox";
+        detail["file"] = file.string();
+        info(who + ": " + file.string());
+        return {true, false, {}, detail};
+    }
+
+    fs::path write(std::string const& name, std::string const& bytes) {
+        std::error_code ec;
+        fs::create_directories(o_.outbox, ec);
+        if (ec) throw std::runtime_error("cannot create the outbox folder " + o_.outbox.string() + ": " + ec.message());
+        archive::write_file(o_.outbox, name, bytes);
+        archive::sync_folder(o_.outbox);
+        return o_.outbox / name;
+    }
+
+    MessagesOptions o_;
+    MessageServices s_;
+};
+
+}  // namespace
+
+std::unique_ptr<engine::Connector> make_messages_connector(MessagesOptions options, MessageServices services) {
+    return std::make_unique<MessagesConnector>(std::move(options), std::move(services));
+}
+
+std::unique_ptr<engine::Connector> make_messages_connector(Config const& config, Loaded const& loaded,
+                                                           MessageServices services, fs::path const& default_outbox) {
+    MessagesSpec const& spec = config.messages;
+    MessagesOptions options;
+    auto at = [&](std::string const& key) {
+        auto it = spec.places.find(key);
+        return (it != spec.places.end() ? it->second : spec.where).text();
+    };
+    auto lookup = [&](auto const& transports, std::string const& key, std::string const& name, char const* kind) {
+        auto it = transports.find(name);
+        if (it != transports.end()) return it->second;
+        std::string known;
+        for (auto const& [n, t] : transports) known += (known.empty() ? "" : ", ") + n;
+        throw ConfigError(at(key) + ": [messages] `" + key + "`: `" + name + "` is not " + kind +
+                          " connector" + (known.empty() ? " (none is defined)" : " (defined: " + known + ")"));
+    };
+    if (!spec.email.empty()) options.mail = lookup(loaded.mail, "email", spec.email, "an email");
+    if (!spec.sms.empty()) options.sms = lookup(loaded.sms, "sms", spec.sms, "an sms");
+    options.outbox = spec.outbox.empty() ? fs::absolute(default_outbox) : spec.outbox;
+    options.templates = spec.templates;
+    options.attach_limit = spec.attach_limit;
+    if (!spec.from.empty()) {
+        auto from = parse_mailbox(spec.from);
+        if (!from) throw ConfigError(at("from") + ": [messages] `from` is not an email address");
+        options.from = *from;
+    }
+    return make_messages_connector(std::move(options), std::move(services));
+}
+
+}  // namespace signflow::connectors
