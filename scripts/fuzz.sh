@@ -4,7 +4,8 @@
 # (event_fuzzer.cpp), scenario files (scenario_fuzzer.cpp) and uploaded files
 # through inspect_upload and PoDoFo (upload_fuzzer.cpp) and bulk-send
 # uploads through the CSV reader (csv_fuzzer.cpp) and inbound webhook
-# signatures (signature_fuzzer.cpp), SECONDS each.
+# signatures (signature_fuzzer.cpp) and the signing page's form bodies
+# (form_fuzzer.cpp), SECONDS each.
 #
 #   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
 #
@@ -47,6 +48,7 @@ if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+
 if ninja -C "$build" -t targets all | grep -q '^upload_fuzzer:'; then targets+=(upload_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^csv_fuzzer:'; then targets+=(csv_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^signature_fuzzer:'; then targets+=(signature_fuzzer); fi
+if ninja -C "$build" -t targets all | grep -q '^form_fuzzer:'; then targets+=(form_fuzzer); fi
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 
 artifacts="$build/fuzz-artifacts"
@@ -116,5 +118,9 @@ fi
 # Inbound webhook signatures: committed seeds, read only.
 if [[ " ${targets[*]} " == *" signature_fuzzer "* ]]; then
   fuzz signature_fuzzer tests/fuzz/seeds/signatures "" 4096
+fi
+# Signing-page form bodies: committed seeds, read only.
+if [[ " ${targets[*]} " == *" form_fuzzer "* ]]; then
+  fuzz form_fuzzer tests/fuzz/seeds/forms "" 8192
 fi
 echo "fuzz.sh: no crash in ${seconds}s per fuzzer" >&2

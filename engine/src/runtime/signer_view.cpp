@@ -115,7 +115,7 @@ json signer_view(Definition const& d, InstanceRecord const& r, std::vector<Audit
     } else if (state && d.state(*state).kind == StateKind::verifying) {
         bool mine = false;
         for (auto const& a : d.ir().states[*state].entry)
-            if (a.kind == "send_code" && a.target == role) mine = true;
+            if (a.kind == "send_code" && a.target == role) mine = true, view["method"] = a.method;
         if (mine) {
             step = "verify";
         } else {
@@ -144,7 +144,12 @@ json signer_view(Definition const& d, InstanceRecord const& r, std::vector<Audit
         step = "wait";  // the document is being prepared, or the envelope waits for something else
     }
     view["step"] = step;
-    view["waiting_for"] = std::move(waiting);
+    // Each signer once (a signer verified before signing is in both lists).
+    json unique = json::array();
+    std::set<std::string> listed;
+    for (auto& w : waiting)
+        if (listed.insert(w.value("role", "")).second) unique.push_back(std::move(w));
+    view["waiting_for"] = std::move(unique);
     return view;
 }
 

@@ -159,8 +159,8 @@ public:
 
     // One signer's view of envelope `id`, for their signing page: status,
     // state, their own role data, what they have done (consented, viewed,
-    // verified, signed, declined, attachments uploaded) and `step`: verify,
-    // sign, wait (with `waiting_for`: who signs before them), signed,
+    // verified, signed, declined, attachments uploaded) and `step`: verify
+    // (with `method`, sms or email), sign, wait (with `waiting_for`: who signs before them), signed,
     // declined or ended. 404 when there is no such envelope.
     Reply signer(std::int64_t id, std::string const& role);
     Reply instance(std::int64_t id);

@@ -1,0 +1,164 @@
+#include "html.hpp"
+
+namespace signflow::app::signing {
+using nlohmann::json;
+
+std::string escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+        }
+    }
+    return out;
+}
+
+namespace {
+
+std::string csrf_field(std::string const& csrf) {
+    return "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">";
+}
+
+}  // namespace
+
+std::string paragraph(std::string_view text, char const* id) {
+    std::string out = "<p";
+    if (id) out += std::string(" id=\"") + id + "\"";
+    return out + ">" + escape(text) + "</p>";
+}
+
+std::string render(Frame const& f) {
+    Text const& t = *f.text;
+    std::string h;
+    h.reserve(4096 + f.body.size());
+    h += "<!doctype html>\n<html lang=\"";
+    h += t.lang;
+    h += "\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<meta name=\"referrer\" content=\"no-referrer\">";
+    if (!f.csrf.empty()) h += "<meta name=\"csrf-token\" content=\"" + escape(f.csrf) + "\">";
+    h += "<title>" + escape(f.title) + " · signflow</title>"
+         "<link rel=\"stylesheet\" href=\"/assets/sign.css\">"
+         "<script src=\"/assets/sign.js\" defer></script></head>\n<body>"
+         "<main class=\"sheet\"><header class=\"head\"><p class=\"brand\">signflow · ";
+    h += escape(t.brand_note);
+    h += "</p><h1 id=\"title\">" + escape(f.title) + "</h1>";
+    if (!f.subtitle.empty()) h += "<p class=\"sub\" id=\"envelope\">" + escape(f.subtitle) + "</p>";
+    h += "</header>";
+    if (!f.notice.empty())
+        h += std::string("<p class=\"notice") + (f.notice_is_error ? " error" : "") + "\" role=\"" +
+             (f.notice_is_error ? "alert" : "status") + "\" id=\"notice\">" + escape(f.notice) + "</p>";
+    h += f.body;
+    h += "</main></body></html>\n";
+    return h;
+}
+
+std::string consent_section(Text const& t, std::string const& base, std::string const& csrf) {
+    return "<section aria-labelledby=\"consent-h\"><h2 id=\"consent-h\">" + escape(t.consent_title) +
+           "</h2><p class=\"disclosure\" id=\"consent-text\">" + escape(t.consent_text) +
+           "</p><form method=\"post\" action=\"" + escape(base) + "/consent\" id=\"consent-form\">" +
+           csrf_field(csrf) +
+           "<p class=\"check\"><input type=\"checkbox\" id=\"agree-consent\" name=\"agree\" value=\"yes\" required>"
+           "<label for=\"agree-consent\">" +
+           escape(t.consent_agree) + "</label></p><button type=\"submit\" id=\"consent-button\">" +
+           escape(t.consent_button) + "</button></form></section>";
+}
+
+std::string code_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& method) {
+    return "<section aria-labelledby=\"code-h\"><h2 id=\"code-h\">" + escape(t.code_title) + "</h2>" +
+           paragraph(method == "email" ? t.code_by_email : t.code_by_sms) + "<form method=\"post\" action=\"" +
+           escape(base) + "/code\" id=\"code-form\">" + csrf_field(csrf) +
+           "<label for=\"code\">" + escape(t.code_label) +
+           "</label><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+           "maxlength=\"12\" required><button type=\"submit\" id=\"code-button\">" +
+           escape(t.code_button) + "</button></form><form method=\"post\" action=\"" + escape(base) +
+           "/code/resend\" id=\"resend-form\">" + csrf_field(csrf) +
+           "<button type=\"submit\" class=\"secondary\" id=\"resend-button\">" + escape(t.resend_button) +
+           "</button></form></section>";
+}
+
+std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision) {
+    std::string h = "<section aria-labelledby=\"doc-h\"><h2 id=\"doc-h\">" + escape(t.document_title) +
+                    "</h2><div class=\"pages\" id=\"pages\">";
+    std::string r = std::to_string(revision);
+    for (std::size_t i = 1; i <= pages; ++i) {
+        std::string n = std::to_string(i);
+        std::string label = std::string(t.page) + " " + n + " / " + std::to_string(pages);
+        h += "<img class=\"page\" src=\"" + escape(base) + "/pages/" + n + ".png?r=" + r + "\" alt=\"" +
+             escape(label) + "\" data-page=\"" + n + "\">";
+    }
+    h += "</div><p><a href=\"" + escape(base) + "/document\" id=\"open-pdf\">" + escape(t.open_pdf) +
+         "</a></p></section>";
+    return h;
+}
+
+std::string attachments_section(Text const& t, std::string const& base, json const& attachments) {
+    if (!attachments.is_array() || attachments.empty()) return {};
+    std::string h = "<section aria-labelledby=\"att-h\"><h2 id=\"att-h\">" + escape(t.attachments_title) +
+                    "</h2><ul class=\"attachments\">";
+    for (auto const& a : attachments) {
+        std::string name = a.value("name", "");
+        std::string id = "file-" + name;
+        h += "<li data-attachment=\"" + escape(name) + "\"><label for=\"" + escape(id) + "\">" + escape(name);
+        if (a.value("required", false)) h += " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>";
+        h += "</label>";
+        if (a.value("uploaded", false))
+            h += " <span class=\"ok\">" + escape(t.attachment_received) + "</span>";
+        h += "<input type=\"file\" id=\"" + escape(id) + "\" data-upload=\"" + escape(base) + "/attachments/" +
+             escape(name) + "\" accept=\"application/pdf,image/png,image/jpeg\"></li>";
+    }
+    h += "</ul><noscript><p>" + escape(t.attachment_needs_script) + "</p></noscript></section>";
+    return h;
+}
+
+std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name) {
+    return "<section aria-labelledby=\"sign-h\"><h2 id=\"sign-h\">" + escape(t.sign_title) +
+           "</h2><form method=\"post\" action=\"" + escape(base) + "/sign\" id=\"sign-form\">" + csrf_field(csrf) +
+           "<label for=\"name\">" + escape(t.name_label) + "</label><input id=\"name\" name=\"name\" value=\"" +
+           escape(name) + "\" autocomplete=\"name\" maxlength=\"200\" required>"
+           "<fieldset class=\"draw\"><legend>" + escape(t.draw_label) + "</legend><p class=\"hint\" id=\"draw-hint\">" +
+           escape(t.draw_hint) +
+           "</p><canvas id=\"pad\" width=\"600\" height=\"180\" aria-describedby=\"draw-hint\" "
+           "role=\"img\" aria-label=\"" + escape(t.draw_label) + "\"></canvas>"
+           "<button type=\"button\" class=\"secondary\" id=\"clear-pad\">" + escape(t.clear_drawing) +
+           "</button><input type=\"hidden\" name=\"image\" id=\"image\" value=\"\"></fieldset>"
+           "<p class=\"check\"><input type=\"checkbox\" id=\"agree-sign\" name=\"agree\" value=\"yes\" required>"
+           "<label for=\"agree-sign\">" + escape(t.sign_agree) + "</label></p>"
+           "<button type=\"submit\" id=\"sign-button\">" + escape(t.sign_button) + "</button></form></section>";
+}
+
+std::string decline_section(Text const& t, std::string const& base, std::string const& csrf) {
+    return "<section aria-labelledby=\"decline-h\" class=\"decline\"><details><summary id=\"decline-h\">" +
+           escape(t.decline_title) + "</summary><form method=\"post\" action=\"" + escape(base) +
+           "/decline\" id=\"decline-form\">" + csrf_field(csrf) + "<label for=\"reason\">" +
+           escape(t.decline_reason) +
+           "</label><textarea id=\"reason\" name=\"reason\" maxlength=\"1000\" rows=\"3\"></textarea>"
+           "<button type=\"submit\" class=\"danger\" id=\"decline-button\">" + escape(t.decline_button) +
+           "</button></form></details></section>";
+}
+
+std::string waiting_section(Text const& t, json const& waiting_for) {
+    if (!waiting_for.is_array() || waiting_for.empty()) return paragraph(t.wait_preparing, "waiting");
+    std::string h = "<section id=\"waiting\"><p>" + escape(t.wait_body) + "</p><ul class=\"waiting\">";
+    for (auto const& w : waiting_for) {
+        std::string role = w.value("role", "");
+        std::string name = w.value("name", "");
+        h += "<li data-role=\"" + escape(role) + "\">" + escape(name.empty() ? role : name + " (" + role + ")") +
+             "</li>";
+    }
+    return h + "</ul></section>";
+}
+
+std::string signed_section(Text const& t, std::string const& base, bool complete) {
+    if (!complete) return paragraph(t.signed_pending, "signed");
+    return "<section id=\"signed\"><p><a class=\"button\" href=\"" + escape(base) +
+           "/document\" id=\"download\" download>" + escape(t.download) + "</a></p></section>";
+}
+
+}  // namespace signflow::app::signing

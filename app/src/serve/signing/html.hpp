@@ -1,0 +1,40 @@
+#pragma once
+// The signing page's HTML: one page, server-rendered, whose sections depend
+// on where the signer is (consent, code, document and signature, waiting,
+// done). No inline script or style (the Content-Security-Policy forbids
+// them): behaviour is in /assets/sign.js, looks in /assets/sign.css.
+#include "text.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace signflow::app::signing {
+
+std::string escape(std::string_view s);
+
+struct Frame {
+    Text const* text = nullptr;
+    std::string title;
+    std::string subtitle;  // "Envelope 42 · nda_onboarding"
+    std::string csrf;      // empty: no forms on this page
+    std::string notice;    // a message above the content
+    bool notice_is_error = false;
+    std::string body;      // the sections
+};
+
+std::string render(Frame const& f);
+
+// Sections. `base` is "/sign/TOKEN".
+std::string consent_section(Text const& t, std::string const& base, std::string const& csrf);
+std::string code_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& method);
+std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision);
+std::string attachments_section(Text const& t, std::string const& base, nlohmann::json const& attachments);
+std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name);
+std::string decline_section(Text const& t, std::string const& base, std::string const& csrf);
+std::string waiting_section(Text const& t, nlohmann::json const& waiting_for);
+std::string signed_section(Text const& t, std::string const& base, bool complete);
+std::string paragraph(std::string_view text, char const* id = nullptr);
+
+}  // namespace signflow::app::signing

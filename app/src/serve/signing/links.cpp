@@ -1,0 +1,102 @@
+#include "links.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace signflow::app::signing {
+
+namespace {
+
+constexpr std::size_t token_bytes = 32;  // 256 bits
+constexpr std::size_t token_chars = 43;  // base64url without padding
+
+std::string base64url(unsigned char const* data, std::size_t n) {
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        acc = (acc << 8) | data[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out += alphabet[(acc >> bits) & 63];
+        }
+    }
+    if (bits > 0) out += alphabet[(acc << (6 - bits)) & 63];
+    return out;
+}
+
+}  // namespace
+
+std::string token_hash(std::string const& token) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<unsigned char const*>(token.data()), token.size(), digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : digest) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+bool token_shaped(std::string_view token) {
+    if (token.size() != token_chars) return false;
+    for (char c : token)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    return true;
+}
+
+Links::Links(engine::Store& store, std::string base) : store_(store) { set_base(std::move(base)); }
+
+void Links::set_base(std::string base) {
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    {
+        std::lock_guard lock(mutex_);
+        base_ = std::move(base);
+    }
+    known_.notify_all();
+}
+
+std::string Links::base() const {
+    std::lock_guard lock(mutex_);
+    return base_;
+}
+
+std::string Links::mint(std::int64_t envelope, std::string const& role, std::string const& purpose) {
+    unsigned char random[token_bytes];
+    if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a signing link");
+    std::string token = base64url(random, sizeof random);
+    engine::SigningTokenRecord record;
+    record.hash = token_hash(token);
+    record.envelope = envelope;
+    record.role = role;
+    record.purpose = purpose;
+    record.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::string base;
+    {
+        // Messages may be sent before the daemon listens (it resumes its
+        // outbox first): they wait for its address.
+        std::unique_lock lock(mutex_);
+        if (!known_.wait_for(lock, std::chrono::seconds(30), [&] { return !base_.empty(); }))
+            throw std::runtime_error("the daemon's address for signing links is not known yet");
+        base = base_;
+    }
+    store_.add_signing_token(record);
+    return base + "/sign/" + token;
+}
+
+std::optional<engine::SigningTokenRecord> Links::resolve(std::string const& token) {
+    if (!token_shaped(token)) return std::nullopt;
+    return store_.find_signing_token(token_hash(token));
+}
+
+}  // namespace signflow::app::signing

@@ -1,0 +1,105 @@
+#include "pages.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+extern char** environ;
+
+namespace signflow::app::signing {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int max_pages = 100;
+
+std::string read_file(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A scratch folder of our own, removed when done.
+struct Scratch {
+    fs::path dir;
+    explicit Scratch(fs::path const& parent) {
+        std::string pattern = (parent / "signflow-pages-XXXXXX").string();
+        if (::mkdtemp(pattern.data())) dir = pattern;
+    }
+    ~Scratch() {
+        std::error_code ec;
+        if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+};
+
+}  // namespace
+
+PageImages::PageImages(fs::path scratch, std::size_t keep) : scratch_(std::move(scratch)), keep_(keep) {}
+
+PagePngs PageImages::pages(std::string const& sha256, std::string const& pdf, std::string& error) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = cache_.find(sha256); it != cache_.end()) return it->second;
+    }
+    Scratch scratch(scratch_);
+    if (scratch.dir.empty()) {
+        error = "no scratch folder for drawing the document's pages in " + scratch_.string();
+        return nullptr;
+    }
+    fs::path in = scratch.dir / "document.pdf";
+    {
+        std::ofstream out(in, std::ios::binary);
+        out.write(pdf.data(), static_cast<std::streamsize>(pdf.size()));
+        if (!out) {
+            error = "cannot write the document to " + in.string();
+            return nullptr;
+        }
+    }
+    std::string first = "1", last = std::to_string(max_pages), prefix = (scratch.dir / "page").string(),
+                input = in.string();
+    char const* argv[] = {"pdftoppm", "-q", "-r", "96", "-png", "-f", first.c_str(), "-l", last.c_str(),
+                          input.c_str(), prefix.c_str(), nullptr};
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, "pdftoppm", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) {
+        error = "cannot run pdftoppm (Debian package poppler-utils)";
+        return nullptr;
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        error = "pdftoppm could not draw the document (exit " + std::to_string(WEXITSTATUS(status)) + ")";
+        return nullptr;
+    }
+    // page-1.png, page-01.png… (pdftoppm pads to the page count's width).
+    std::vector<std::pair<int, fs::path>> files;
+    for (auto const& e : fs::directory_iterator(scratch.dir)) {
+        std::string name = e.path().filename().string();
+        if (!name.starts_with("page-") || !name.ends_with(".png")) continue;
+        files.emplace_back(std::atoi(name.c_str() + 5), e.path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty()) {
+        error = "the document has no page to show";
+        return nullptr;
+    }
+    auto out = std::make_shared<std::vector<std::string>>();
+    for (auto const& [n, path] : files) out->push_back(read_file(path));
+
+    std::lock_guard lock(mutex_);
+    if (!cache_.count(sha256)) {
+        cache_[sha256] = out;
+        order_.push_back(sha256);
+        while (order_.size() > keep_) {
+            cache_.erase(order_.front());
+            order_.pop_front();
+        }
+    }
+    return out;
+}
+
+}  // namespace signflow::app::signing

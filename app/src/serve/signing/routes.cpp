@@ -1,0 +1,472 @@
+#include "routes.hpp"
+
+#include "../api_util.hpp"
+#include "form.hpp"
+#include "guard.hpp"
+#include "html.hpp"
+
+#include "signflow/documents/attachments.hpp"
+#include "signflow/documents/error.hpp"
+
+#include <chrono>
+#include <memory>
+
+namespace signflow::app::signing {
+using nlohmann::json;
+
+namespace {
+
+constexpr char const* page_policy =
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+constexpr int token_misses_per_minute = 30;  // per IP: unknown tokens
+constexpr int codes_per_minute = 10;         // per link: codes typed
+constexpr std::size_t max_image_bytes = 512 * 1024;  // a drawn signature, as base64
+
+struct Shared {
+    explicit Shared(PageServices services) : s(std::move(services)) {}
+    PageServices s;
+    Limiter misses{token_misses_per_minute};
+    Limiter codes{codes_per_minute};
+};
+
+void secure(http::Response& r) {
+    r.headers.emplace_back("Content-Security-Policy", page_policy);
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+http::Response html(int status, Frame const& f, std::string const& new_cookie = {}) {
+    http::Response r;
+    r.status = status;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = render(f);
+    secure(r);
+    if (!new_cookie.empty()) r.headers.emplace_back("Set-Cookie", csrf_set_cookie(new_cookie));
+    return r;
+}
+
+http::Response see_other(std::string const& location) {
+    http::Response r;
+    r.status = 303;
+    r.content_type.clear();
+    r.headers.emplace_back("Location", location);
+    secure(r);
+    return r;
+}
+
+http::Response plain_page(int status, Text const& t, char const* title, char const* body) {
+    Frame f;
+    f.text = &t;
+    f.title = title;
+    f.body = paragraph(body, "message");
+    return html(status, f);
+}
+
+std::string accept_language(http::Request const& req) {
+    auto const* a = req.header("accept-language");
+    return a ? *a : std::string();
+}
+
+std::string notice_for(Text const& t, std::string const& n, http::Request const& req) {
+    if (n == "wrong") {
+        std::string text = t.code_wrong;
+        if (auto const* left = req.param("left"); left && left->size() < 4) text += " (" + *left + ")";
+        return text;
+    }
+    if (n == "resent") return t.code_sent_again;
+    if (n == "many") return t.too_many;
+    if (n == "expired") return t.form_expired;
+    if (n == "notnow") return t.not_now;
+    if (n == "name") return t.missing_name;
+    if (n == "agree") return t.missing_agree;
+    if (n == "files") return t.missing_attachments;
+    return {};
+}
+
+// The request as the page handles it: the link's signer and their view.
+struct Visit {
+    std::string token;
+    std::string base;  // /sign/TOKEN
+    engine::SigningTokenRecord link;
+    json view;
+    Text const* text = nullptr;
+    std::string rest;  // the path after the token: "", "consent", "pages/1.png", …
+};
+
+bool ended_completed(json const& view) { return view.value("status", "") == "finished" && view.value("state", "") == "completed"; }
+
+http::Response ended_page(Text const& t, Frame f, json const& view) {
+    std::string state = view.value("state", "");
+    std::string status = view.value("status", "");
+    char const* title = t.failed_title;
+    if (status == "cancelled") title = t.cancelled_title;
+    else if (state == "completed") title = t.completed_title;
+    else if (state == "declined") title = t.declined_envelope_title;
+    else if (state == "expired") title = t.expired_title;
+    f.title = title;
+    f.body = paragraph(t.ended_body, "ended");
+    return html(state == "completed" ? 200 : 410, f);
+}
+
+void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Respond& respond) {
+    Text const& t = *v.text;
+    json const& view = v.view;
+    std::string step = view.value("step", "");
+    Frame f;
+    f.text = &t;
+    f.subtitle = std::string(t.envelope) + " " + std::to_string(view.value("envelope", 0)) + " · " +
+                 view.value("workflow", "");
+    std::string cookie = csrf_cookie(req);
+    std::string fresh;
+    if (cookie.size() != 32) cookie = fresh = new_csrf_token();
+    f.csrf = cookie;
+    if (auto const* n = req.param("n")) {
+        f.notice = notice_for(t, *n, req);
+        f.notice_is_error = *n != "resent";
+    }
+    auto record_view = [&](char const* page) {
+        sh.s.runtime.signer_record(v.link.envelope, v.link.role, "viewed", {{"page", page}}, origin_of(req),
+                                   [](engine::Reply) {});
+    };
+
+    if (v.link.purpose == "download") {
+        if (!ended_completed(view)) {
+            f.title = t.signed_title;
+            f.body = paragraph(t.signed_pending, "signed");
+            return respond(html(200, f, fresh));
+        }
+        record_view("download");
+        f.title = t.completed_title;
+        f.body = signed_section(t, v.base, true);
+        return respond(html(200, f, fresh));
+    }
+    if (step == "ended") {
+        if (ended_completed(view) && view.value("signed", false)) {
+            record_view("download");
+            f.title = t.completed_title;
+            f.body = signed_section(t, v.base, true);
+            return respond(html(200, f, fresh));
+        }
+        return respond(ended_page(t, f, view));
+    }
+    if (step == "signed") {
+        record_view("signed");
+        f.title = t.signed_title;
+        f.body = signed_section(t, v.base, false);
+        return respond(html(200, f, fresh));
+    }
+    if (step == "declined") {
+        f.title = t.you_declined_title;
+        f.body = paragraph(t.you_declined_body, "declined");
+        return respond(html(200, f, fresh));
+    }
+    if (step == "wait") {
+        record_view("waiting");
+        f.title = t.wait_title;
+        f.body = waiting_section(t, view.value("waiting_for", json::array()));
+        return respond(html(200, f, fresh));
+    }
+    if (step != "verify" && step != "sign") return respond(plain_page(404, t, t.invalid_title, t.invalid_body));
+
+    if (!view.value("consented", false)) {
+        record_view("consent");
+        f.title = t.consent_title;
+        f.body = consent_section(t, v.base, cookie) + decline_section(t, v.base, cookie);
+        return respond(html(200, f, fresh));
+    }
+    if (step == "verify") {
+        record_view("code");
+        f.title = t.code_title;
+        f.body = code_section(t, v.base, cookie, view.value("method", "sms")) + decline_section(t, v.base, cookie);
+        return respond(html(200, f, fresh));
+    }
+    // step == sign: the document, the files asked for, the signature.
+    auto doc = sh.s.runtime.document(v.link.envelope, 0);
+    std::size_t pages = 0;
+    std::int64_t revision = 0;
+    if (doc) {
+        std::string error;
+        auto pngs = sh.s.images.pages(doc->sha256, doc->pdf, error);
+        if (!pngs) sh.s.warn("signing page of envelope " + std::to_string(v.link.envelope) + ": " + error);
+        pages = pngs ? pngs->size() : 0;
+        revision = doc->revision;
+    }
+    record_view("document");
+    f.title = t.sign_title;
+    std::string name = view.value("signer", json::object()).value("name", json()).is_string()
+                           ? view["signer"]["name"].get<std::string>()
+                           : std::string();
+    f.body = (doc ? document_section(t, v.base, pages, revision) : std::string()) +
+             attachments_section(t, v.base, view.value("attachments", json::array())) +
+             sign_section(t, v.base, cookie, name) + decline_section(t, v.base, cookie);
+    return respond(html(200, f, fresh));
+}
+
+void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
+    json const& view = v.view;
+    bool reading = view.value("step", "") == "sign" && view.value("consented", false) && v.link.purpose == "sign";
+    bool final_copy = ended_completed(view) && (v.link.purpose == "download" || view.value("signed", false));
+    if (!reading && !final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    auto doc = sh.s.runtime.document(v.link.envelope, 0);
+    if (!doc) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    http::Response r;
+    r.content_type = "application/pdf";
+    r.body = std::move(doc->pdf);
+    secure(r);
+    std::string file = "envelope-" + std::to_string(v.link.envelope) + (final_copy ? "-signed" : "") + ".pdf";
+    r.headers.emplace_back("Content-Disposition", std::string(final_copy ? "attachment" : "inline") +
+                                                      "; filename=\"" + file + "\"");
+    r.headers.emplace_back("X-Document-SHA256", doc->sha256);
+    respond(std::move(r));
+}
+
+void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::Respond& respond) {
+    json const& view = v.view;
+    if (view.value("step", "") != "sign" || !view.value("consented", false) || v.link.purpose != "sign")
+        return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    std::int64_t n = 0;
+    if (!file.ends_with(".png") || !parse_id(file.substr(0, file.size() - 4), n))
+        return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
+    auto doc = sh.s.runtime.document(v.link.envelope, 0);
+    std::string error;
+    auto pngs = doc ? sh.s.images.pages(doc->sha256, doc->pdf, error) : nullptr;
+    if (!pngs || n > static_cast<std::int64_t>(pngs->size()))
+        return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    http::Response r;
+    r.content_type = "image/png";
+    r.body = (*pngs)[static_cast<std::size_t>(n - 1)];
+    secure(r);
+    respond(std::move(r));
+}
+
+// A form post: checked (same origin, CSRF, allowed now), then handed to the runtime.
+void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Request& req, http::Respond& respond) {
+    Shared& sh = *shp;
+    json const& view = v.view;
+    std::string step = view.value("step", "");
+    bool consented = view.value("consented", false);
+    std::string const& base = v.base;
+    engine::Origin origin = origin_of(req);
+    std::int64_t id = v.link.envelope;
+    std::string const& role = v.link.role;
+
+    if (!same_origin(req)) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->form_expired));
+    if (v.link.purpose != "sign") return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+
+    // Uploads come from the page's script: the file is the body, the CSRF
+    // token a header.
+    if (v.rest.starts_with("attachments/")) {
+        auto const* header = req.header("x-csrf-token");
+        if (!header || !same_secret(*header, csrf_cookie(req)))
+            return respond(error(403, v.text->form_expired));
+        if (step != "sign" || !consented) return respond(error(409, v.text->not_now));
+        engine::AttachmentRecord file;
+        file.envelope = id;
+        file.role = role;
+        file.name = v.rest.substr(std::string("attachments/").size());
+        bool known = false;
+        for (auto const& a : view.value("attachments", json::array()))
+            if (a.value("name", "") == file.name) known = true;
+        if (!known) return respond(error(404, "no file named `" + file.name + "` is requested from you"));
+        if (auto const* n = req.param("filename")) file.file_name = *n;
+        try {
+            auto info = documents::inspect_upload(req.body, file.file_name);
+            file.media_type = info.media_type;
+            file.sha256 = info.sha256;
+        } catch (documents::DocumentError const& e) {
+            return respond(error(422, e.what()));
+        }
+        file.bytes = std::move(req.body);
+        file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+        return sh.s.runtime.upload_attachment(std::move(file), origin, [respond](engine::Reply r) {
+            respond(reply_json(r.status, r.body));
+        });
+    }
+
+    std::string problem;
+    auto form = parse_form(req.body, problem);
+    if (!form) return respond(plain_page(400, *v.text, v.text->invalid_title, v.text->form_expired));
+    auto const* csrf = form->get("csrf");
+    if (!csrf || !same_secret(*csrf, csrf_cookie(req))) return respond(see_other(base + "?n=expired"));
+    auto back = [respond, base](std::string const& notice) {
+        respond(see_other(notice.empty() ? base : base + "?n=" + notice));
+    };
+    bool may_act = step == "sign" || step == "verify";
+
+    if (v.rest == "consent") {
+        if (!may_act) return back("notnow");
+        if (!form->get("agree") || *form->get("agree") != "yes") return back("agree");
+        json detail = {{"text", v.text->consent_text}, {"language", v.text->lang}};
+        return sh.s.runtime.signer_record(id, role, "consent_given", std::move(detail), origin,
+                                          [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); });
+    }
+    if (v.rest == "decline") {
+        if (!may_act) return back("notnow");
+        std::string reason = form->get("reason") ? form->get("reason")->substr(0, 1000) : std::string();
+        return sh.s.runtime.signer_event(id, role, "declined", {{"reason", reason}}, {},
+                                         [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
+    }
+    if (!consented) return back("notnow");
+    if (v.rest == "code") {
+        if (step != "verify") return back("notnow");
+        if (!sh.codes.allow(v.link.hash)) return back("many");
+        auto const* code = form->get("code");
+        std::string typed = code ? code->substr(0, 16) : std::string();
+        return sh.s.runtime.submit_code(id, role, typed, origin, [respond, base](engine::Reply r) {
+            if (r.status < 300) return respond(see_other(base));
+            if (r.status == 403 && r.body.value("attempts_left", 0) > 0)
+                return respond(see_other(base + "?n=wrong&left=" + std::to_string(r.body.value("attempts_left", 0))));
+            respond(see_other(r.status == 403 ? base : base + "?n=wrong"));
+        });
+    }
+    if (v.rest == "code/resend") {
+        if (step != "verify") return back("notnow");
+        return sh.s.runtime.resend_code(id, role, origin, [back](engine::Reply r) {
+            back(r.status < 300 ? "resent" : r.status == 429 ? "many" : "notnow");
+        });
+    }
+    if (v.rest == "sign") {
+        if (step != "sign") return back("notnow");
+        auto const* name = form->get("name");
+        std::string typed = name ? *name : std::string();
+        while (!typed.empty() && typed.back() == ' ') typed.pop_back();
+        while (!typed.empty() && typed.front() == ' ') typed.erase(typed.begin());
+        if (typed.empty() || typed.size() > 200) return back("name");
+        if (!form->get("agree") || *form->get("agree") != "yes") return back("agree");
+        for (auto const& a : view.value("attachments", json::array()))
+            if (a.value("required", false) && !a.value("uploaded", false)) return back("files");
+        json data = {{"name", typed}, {"method", "signing page"}};
+        if (auto const* image = form->get("image"); image && !image->empty()) {
+            constexpr std::string_view prefix = "data:image/png;base64,";
+            if (!image->starts_with(prefix) || image->size() > max_image_bytes) return back("notnow");
+            data["image"] = image->substr(prefix.size());
+        }
+        // One signature per link: a double click or a resent form changes nothing.
+        std::string key = "page:" + v.link.hash.substr(0, 32) + ":signed";
+        return sh.s.runtime.signer_event(id, role, "signed", std::move(data), key,
+                                         [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
+    }
+    respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
+}
+
+}  // namespace
+
+Routes make_signing_routes(PageServices services) {
+    auto sh = std::make_shared<Shared>(std::move(services));
+    return [sh](http::Request& req, http::Respond& respond) -> bool {
+        if (!req.path.starts_with("/sign/") && req.path != "/sign") return false;
+        Text const& guess = text_for({}, accept_language(req));
+        auto parts = segments(req.path);
+        std::string ip = origin_of(req).ip;
+        if (parts.size() < 2) {
+            respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
+            return true;
+        }
+        if (!sh->misses.allow(ip, false)) {
+            respond(plain_page(429, guess, guess.invalid_title, guess.too_many));
+            return true;
+        }
+        Visit v;
+        v.token = std::string(parts[1]);
+        v.base = "/sign/" + v.token;
+        auto link = sh->s.links.resolve(v.token);
+        if (!link) {
+            sh->misses.allow(ip);
+            engine::SecurityEventRecord e;
+            e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+            e.kind = "unknown_signing_link";
+            e.source = "sign";
+            e.ip = ip;
+            e.detail = json{{"user_agent", origin_of(req).user_agent}}.dump();
+            try {
+                sh->s.store.record_security_event(e);
+            } catch (std::exception const&) {
+            }
+            respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
+            return true;
+        }
+        v.link = *link;
+        for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
+        engine::Reply r = sh->s.runtime.signer(link->envelope, link->role);
+        if (r.status != 200 || r.body.value("step", "") == "unknown") {
+            respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
+            return true;
+        }
+        v.view = std::move(r.body);
+        json signer = v.view.value("signer", json::object());
+        std::string language = signer.value("language", json()).is_string() ? signer["language"].get<std::string>() : "";
+        v.text = &text_for(language, accept_language(req));
+
+        if (req.method == "POST") {
+            handle_post(sh, v, req, respond);
+        } else if (req.method != "GET" && req.method != "HEAD") {
+            respond(method_not_allowed("GET, POST"));
+        } else if (v.rest.empty()) {
+            serve_page(*sh, v, req, respond);
+        } else if (v.rest == "document") {
+            serve_pdf(*sh, v, respond);
+        } else if (v.rest.starts_with("pages/") && parts.size() == 4) {
+            serve_page_image(*sh, v, parts[3], respond);
+        } else {
+            respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
+        }
+        return true;
+    };
+}
+
+Routes make_signing_link_routes(engine::Runtime& runtime, Links& links) {
+    return [&runtime, &links](http::Request& req, http::Respond& respond) -> bool {
+        auto parts = segments(req.path);
+        if (parts.size() != 6 || parts[0] != "v1" || parts[1] != "instances" || parts[3] != "signers" ||
+            parts[5] != "link")
+            return false;
+        if (req.method != "POST") {
+            respond(method_not_allowed("POST"));
+            return true;
+        }
+        std::int64_t id = 0;
+        if (!parse_id(parts[2], id)) {
+            respond(error(400, "the envelope id must be a positive number"));
+            return true;
+        }
+        json body;
+        http::Response bad;
+        if (!read_json(req, body, bad, false)) {
+            respond(std::move(bad));
+            return true;
+        }
+        std::string purpose = body.value("purpose", json("sign")).is_string() ? body.value("purpose", "sign") : "";
+        if (purpose != "sign" && purpose != "download") {
+            respond(error(400, "`purpose` is \"sign\" (the default) or \"download\""));
+            return true;
+        }
+        std::string role(parts[4]);
+        engine::Reply view = runtime.signer(id, role);
+        if (view.status != 200) {
+            respond(reply_json(view.status, view.body));
+            return true;
+        }
+        if (view.body.value("step", "") == "unknown") {
+            respond(error(404, "the envelope's workflow has no role `" + role + "`", {{"id", id}}));
+            return true;
+        }
+        try {
+            std::string url = links.mint(id, role, purpose);
+            respond(reply_json(201, {{"id", id}, {"role", role}, {"purpose", purpose}, {"url", url},
+                                     {"step", view.body.value("step", "")}}));
+        } catch (std::exception const& e) {
+            respond(error(500, std::string("the link could not be made: ") + e.what()));
+        }
+        return true;
+    };
+}
+
+}  // namespace signflow::app::signing

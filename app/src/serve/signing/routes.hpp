@@ -1,0 +1,30 @@
+#pragma once
+// The signer's side of the daemon (docs/signing.md): GET /sign/{token} and
+// the forms it posts, the page images, the document, uploads. Open to
+// anyone holding a link (the API key gate leaves /sign/ alone); the token
+// says who they are.
+//
+// And the operator's way to hand a signer a link by hand (in person, or
+// when a message was lost): POST /v1/instances/{id}/signers/{role}/link,
+// behind the API key gate.
+#include "../api.hpp"
+#include "links.hpp"
+#include "pages.hpp"
+
+#include <functional>
+#include <string>
+
+namespace signflow::app::signing {
+
+struct PageServices {
+    engine::Runtime& runtime;
+    engine::Store& store;
+    Links& links;
+    PageImages& images;
+    std::function<void(std::string const&)> warn;
+};
+
+Routes make_signing_routes(PageServices services);
+Routes make_signing_link_routes(engine::Runtime& runtime, Links& links);
+
+}  // namespace signflow::app::signing

@@ -1,0 +1,75 @@
+#pragma once
+// The signing page's words, in the languages it speaks: English and
+// Simplified Chinese. The signer's language comes from their role data
+// (`language`: "zh", "zh-CN", "zh-Hans"… → Chinese), else from the
+// browser's Accept-Language, else English.
+#include <string>
+#include <string_view>
+
+namespace signflow::app::signing {
+
+struct Text {
+    char const* lang;  // the html lang attribute
+    char const* brand_note;
+    char const* envelope;  // "Envelope" (followed by the number)
+    char const* invalid_title;
+    char const* invalid_body;
+    char const* completed_title;
+    char const* declined_envelope_title;
+    char const* expired_title;
+    char const* cancelled_title;
+    char const* failed_title;
+    char const* ended_body;
+    char const* consent_title;
+    char const* consent_text;  // the disclosure the signer agrees to (audited verbatim)
+    char const* consent_agree;
+    char const* consent_button;
+    char const* code_title;
+    char const* code_by_sms;
+    char const* code_by_email;
+    char const* code_label;
+    char const* code_button;
+    char const* resend_button;
+    char const* code_wrong;
+    char const* code_sent_again;
+    char const* code_locked;
+    char const* document_title;
+    char const* page;  // "Page" (followed by "N / M")
+    char const* open_pdf;
+    char const* attachments_title;
+    char const* attachment_required;
+    char const* attachment_received;
+    char const* attachment_choose;
+    char const* attachment_needs_script;
+    char const* sign_title;
+    char const* name_label;
+    char const* draw_label;
+    char const* draw_hint;
+    char const* clear_drawing;
+    char const* sign_agree;
+    char const* sign_button;
+    char const* decline_title;
+    char const* decline_reason;
+    char const* decline_button;
+    char const* wait_title;
+    char const* wait_body;
+    char const* wait_preparing;
+    char const* signed_title;
+    char const* signed_pending;
+    char const* download;
+    char const* you_declined_title;
+    char const* you_declined_body;
+    char const* form_expired;
+    char const* too_many;
+    char const* not_now;
+    char const* missing_name;
+    char const* missing_agree;
+    char const* missing_attachments;
+};
+
+Text const& english();
+Text const& chinese();
+// `language` from the role data (may be empty), `accept` the Accept-Language header (may be empty).
+Text const& text_for(std::string_view language, std::string_view accept);
+
+}  // namespace signflow::app::signing
