@@ -11,6 +11,8 @@
 #include "dashboard.hpp"
 #include "document_connector.hpp"
 #include "inbound_webhooks.hpp"
+#include "signing/links.hpp"
+#include "signing/routes.hpp"
 #include "documents/pdf_catalog.hpp"
 
 #include "signflow/documents/error.hpp"
@@ -178,6 +180,11 @@ int run_serve(ServeOptions const& o) {
     options.code_secret = load_code_secret(fs::path(o.db));
     if (settings) options.subscriptions = webhook_subscriptions(*settings);
 
+    // Signing links are https://HOST/sign/TOKEN: HOST from [messages]
+    // link_base, else this daemon's address once it listens.
+    signing::Links links(store, settings ? settings->messages.link_base : std::string());
+    signing::PageImages page_images(fs::temp_directory_path());
+
     asio::io_context io;
     engine::Runtime runtime(io, store, *catalog, options, log);
     runtime.on_fatal = [log](std::string const& why) {
@@ -225,6 +232,9 @@ int run_serve(ServeOptions const& o) {
     limits.admit = [gate = api.gate](http::Request const& head) { return gate(head); };
     api.routes.push_back(make_asset_routes());
     api.routes.push_back(make_dashboard_routes());
+    api.routes.push_back(signing::make_signing_routes(
+        {runtime, store, links, page_images, [log](std::string const& m) { log(engine::LogLevel::warn, m); }}));
+    api.routes.push_back(signing::make_signing_link_routes(runtime, links));
     api.routes.push_back(make_security_event_routes(store));
     try {
         api.routes.push_back(make_inbound_webhook_routes(
@@ -255,6 +265,7 @@ int run_serve(ServeOptions const& o) {
         if (f["status"] == "loaded") ++loaded;
     std::string base = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                        std::to_string(server.port());
+    if (links.base().empty()) links.set_base(base);
     log(engine::LogLevel::info, "signflow serving " + std::to_string(loaded) + " workflows from " + rules.string() +
                                     " on " + base + " (database " + o.db + ", connector calls logged to " +
                                     options.connector_log + ")");
