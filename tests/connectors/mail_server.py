@@ -2,8 +2,8 @@
 """A real SMTP server for the mail tests: aiosmtpd (Debian's
 python3-aiosmtpd) on a free port of 127.0.0.1.
 
-    mail_server.py --dir DIR [--tls CERT KEY] [--require-tls]
-                   [--user U --password P] [--auth-without-tls]
+    mail_server.py --dir DIR [--tls CERT KEY] [--require-tls] [--implicit-tls]
+                   [--user U --password P] [--auth-without-tls] [--login-only]
                    [--reject-rcpt CODE] [--reject-data CODE]
 
 Prints "PORT <n>" once it accepts connections. Every message it accepts is
@@ -56,7 +56,8 @@ class Saver:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "mail_options": envelope.mail_options,
-            "tls": session.ssl is not None,
+            # implicit TLS: every connection is TLS (aiosmtpd 1.4 sets session.ssl for STARTTLS only)
+            "tls": session.ssl is not None or ARGS.implicit_tls,
             "auth": session.auth_data.login.decode() if session.auth_data is not None and
             hasattr(session.auth_data, "login") else None,
         })
@@ -84,6 +85,8 @@ def main():
     p.add_argument("--dir", required=True)
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--require-tls", action="store_true")
+    p.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte (port 465 style)")
+    p.add_argument("--login-only", action="store_true", help="offer AUTH LOGIN but not PLAIN")
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--auth-without-tls", action="store_true")
@@ -98,12 +101,17 @@ def main():
     if ARGS.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(*ARGS.tls)
-        kwargs["tls_context"] = ctx
-        kwargs["require_starttls"] = ARGS.require_tls
+        if ARGS.implicit_tls:
+            kwargs["ssl_context"] = ctx
+        else:
+            kwargs["tls_context"] = ctx
+            kwargs["require_starttls"] = ARGS.require_tls
     if ARGS.user:
         kwargs["authenticator"] = authenticator
         kwargs["auth_required"] = True
         kwargs["auth_require_tls"] = not ARGS.auth_without_tls
+        if ARGS.login_only:
+            kwargs["auth_exclude_mechanism"] = ["PLAIN"]
     controller = Controller(Saver(), hostname="127.0.0.1", port=free_port(), ident="signflow-test-smtp", **kwargs)
     controller.start()
     print("PORT", controller.port, flush=True)

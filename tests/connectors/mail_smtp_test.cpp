@@ -151,6 +151,24 @@ TEST_CASE("email: AUTH after STARTTLS", "[mail]") {
     }
 }
 
+TEST_CASE("email: implicit TLS (tls = true) and AUTH LOGIN", "[mail]") {
+    TempDir dir;
+    auto [cert, key] = test::self_signed(dir.path(), "smtp", "IP:127.0.0.1");
+    MailServer server(dir.path() / "smtp", {"--tls", cert.string(), key.string(), "--implicit-tls", "--user", "signflow",
+                                            "--password", "s3cret", "--login-only",
+                                            // aiosmtpd 1.4 offers AUTH on implicit TLS only with this flag
+                                            "--auth-without-tls"});
+    auto loaded = load(dir, mailer(server.port(), "tls = true\nca_file = \"" + cert.string() +
+                                                      "\"\nusername = \"signflow\"\npassword = \"s3cret\"\n"));
+    auto result = named(loaded, "sales").deliver(notify());
+    INFO(result.error);
+    REQUIRE(result.ok);
+    auto got = server.received();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0]["tls"] == true);
+    CHECK(got[0]["auth"] == "signflow");
+}
+
 TEST_CASE("email: AUTH without TLS only to a loopback relay", "[mail]") {
     TempDir dir;
     MailServer server(dir.path() / "smtp", {"--user", "signflow", "--password", "s3cret", "--auth-without-tls"});
