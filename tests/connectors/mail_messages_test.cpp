@@ -353,3 +353,21 @@ TEST_CASE("messages: the [messages] table is checked", "[messages]") {
     CHECK_THAT(error("[connectors.log1]\nkind = \"log\"\n[messages]\nemail = \"log1\"\n", true),
                Catch::Contains("signflow.toml:4:") && Catch::Contains("`log1` is not an email connector"));
 }
+
+TEST_CASE("messages: the examples' configuration makes its email and sms transports", "[messages]") {
+    auto file = fs::path(SIGNFLOW_SOURCE_DIR) / "examples" / "signflow.toml";
+    auto config = load_config(file, [](std::string const&) { return std::optional<std::string>("placeholder"); });
+    Services services;
+    services.archive = [](std::int64_t) { return ArchiveBundle{}; };
+    auto loaded = make_connectors(config, services);
+    CHECK(loaded.mail.count("sales"));
+    CHECK(loaded.mail.count("account_team"));
+    CHECK(loaded.sms.count("agent_sms"));
+    CHECK(config.messages.email.empty());
+    CHECK(config.messages.attach_limit == 5 * 1024 * 1024);
+    TempDir dir;
+    Daemon daemon;
+    auto messages = make_messages_connector(config, loaded, daemon.services(), dir.path() / "outbox");
+    REQUIRE(messages->deliver(message("request_signature", client())).ok);
+    CHECK(fs::exists(dir.path() / "outbox" / "42_3_request_signature.client.eml"));
+}
