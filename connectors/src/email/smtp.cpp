@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace signflow::connectors::email {
 namespace {
@@ -96,7 +97,6 @@ public:
         out_.ok = true;
         out_.receipt = r.text();
         // QUIT is a courtesy: the message is accepted whatever happens next.
-        std::string ignored;
         if (write("QUIT\r\n", "QUIT")) read_reply(r);
         out_.error.clear();
         return out_;
@@ -113,9 +113,19 @@ private:
         return out_;
     }
 
-    // Runs the started operation until it completes or the deadline passes.
+    // Runs the started operation until it completes or the deadline passes;
+    // then `cancel` ends it (by default closing the socket, which ends any
+    // read, write, connect or handshake on it).
     template <class Start>
     error_code step(Start&& start) {
+        return step(std::forward<Start>(start), [this] {
+            error_code ignored;
+            socket_.close(ignored);
+        });
+    }
+
+    template <class Start, class Cancel>
+    error_code step(Start&& start, Cancel&& cancel) {
         error_code result = asio::error::would_block;
         bool done = false;
         start([&](error_code ec, auto&&...) {
@@ -125,8 +135,7 @@ private:
         ioc_.restart();
         ioc_.run_until(deadline_);
         if (!done) {
-            error_code ignored;
-            socket_.close(ignored);  // cancels the operation
+            cancel();
             ioc_.restart();
             ioc_.run();
             return asio::error::timed_out;
@@ -137,13 +146,15 @@ private:
     bool connect() {
         tcp::resolver resolver(ioc_);
         tcp::resolver::results_type endpoints;
-        auto ec = step([&](auto h) {
-            resolver.async_resolve(s_.host, s_.port, [&endpoints, h](error_code e, tcp::resolver::results_type r) mutable {
-                endpoints = std::move(r);
-                h(e);
-            });
-        });
-        if (ec == asio::error::timed_out) resolver.cancel();
+        auto ec = step(
+            [&](auto h) {
+                resolver.async_resolve(s_.host, s_.port,
+                                       [&endpoints, h](error_code e, tcp::resolver::results_type r) mutable {
+                                           endpoints = std::move(r);
+                                           h(e);
+                                       });
+            },
+            [&] { resolver.cancel(); });
         if (ec) return fail("cannot resolve " + s_.host, false, ec), false;
         ec = step([&](auto h) { asio::async_connect(socket_, endpoints, h); });
         if (ec) return fail("cannot connect", false, ec), false;
