@@ -3,9 +3,11 @@
 #include "../files.hpp"
 #include "certificate.hpp"
 
+#include "signflow/connectors/messages.hpp"
 #include "signflow/connectors/registry.hpp"
 
 namespace signflow::app {
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::vector<engine::Subscription> webhook_subscriptions(connectors::Config const& config) {
@@ -68,8 +70,10 @@ connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store
 
 }  // namespace
 
+engine::Subscription completion_copies() { return {"messages", {"envelope.completed"}, {}}; }
+
 void add_configured_connectors(engine::Runtime& runtime, engine::Store& store, connectors::Config const& config,
-                               std::filesystem::path const& db, engine::LogFn const& log) {
+                               std::filesystem::path const& db, engine::LogFn const& log, LinkMaker link) {
     connectors::Services services;
     services.archive = [&runtime, &store](std::int64_t id) { return archive_bundle(runtime, store, id); };
     services.warn = [log](std::string const& m) { log(engine::LogLevel::warn, m); };
@@ -81,10 +85,31 @@ void add_configured_connectors(engine::Runtime& runtime, engine::Store& store, c
         throw InputError(e.what());
     }
     for (auto const& problem : loaded.problems) log(engine::LogLevel::error, "plugin: " + problem);
+    bool own_messages = false;  // a configuration may define `messages` itself (a plugin, a log)
     for (auto& c : loaded.connectors) {
+        own_messages = own_messages || c->name() == "messages";
         log(engine::LogLevel::info, "connector " + c->name() + " ready");
         runtime.add_connector(std::move(c));
     }
+    if (own_messages) return;
+    connectors::MessageServices messages;
+    messages.link = std::move(link);
+    messages.final_copy = services.archive;
+    messages.roles = [&store](std::int64_t id) {
+        auto r = store.find_instance(id);
+        json data = r ? json::parse(r->data, nullptr, false) : json();
+        return data.is_object() ? data.value("roles", json::object()) : json::object();
+    };
+    messages.info = [log](std::string const& m) { log(engine::LogLevel::info, m); };
+    fs::path folder = db.parent_path().empty() ? fs::current_path() : fs::absolute(db.parent_path());
+    try {
+        runtime.add_connector(connectors::make_messages_connector(config, loaded, std::move(messages), folder / "outbox"));
+    } catch (connectors::ConfigError const& e) {
+        throw InputError(e.what());
+    }
+    if (config.messages.email.empty())
+        log(engine::LogLevel::info, "no email server configured ([messages] email): signers' emails, with their "
+                                    "signing links, are written as .eml files to " + (folder / "outbox").string());
 }
 
 }  // namespace signflow::app

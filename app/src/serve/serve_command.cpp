@@ -179,6 +179,7 @@ int run_serve(ServeOptions const& o) {
     options.watch = !o.no_watch;
     options.code_secret = load_code_secret(fs::path(o.db));
     if (settings) options.subscriptions = webhook_subscriptions(*settings);
+    options.subscriptions.push_back(completion_copies());
 
     // Signing links are https://HOST/sign/TOKEN: HOST from [messages]
     // link_base, else this daemon's address once it listens.
@@ -204,7 +205,18 @@ int run_serve(ServeOptions const& o) {
     auto document_settings = load_document_settings(config, rules, fs::path(o.db), key_warning);
     if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
     runtime.add_connector(make_document_connector(store, std::move(document_settings)));
-    if (settings) add_configured_connectors(runtime, store, *settings, fs::path(o.db), log);
+    add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, fs::path(o.db), log,
+                              [&links, &runtime](std::int64_t id, std::string const& role,
+                                                 std::string const& purpose) -> std::string {
+                                  // No link (and no message) for a signer who can no longer act.
+                                  if (purpose == "sign") {
+                                      auto view = runtime.signer(id, role);
+                                      std::string step = view.body.value("step", "");
+                                      if (view.status != 200 || (step != "sign" && step != "verify" && step != "wait"))
+                                          return {};
+                                  }
+                                  return links.mint(id, role, purpose);
+                              });
     try {
         runtime.start();
     } catch (std::exception const& e) {

@@ -156,7 +156,16 @@ private:
         if (r.phone.empty())
             return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
                                      " has no phone number for the one-time code", {}};
-        return text(d, "send_code", r, words);
+        Sent sms = text(d, "send_code", r, words);
+        // A verification before signing: the signer has no link yet, and the
+        // page they enter the code on is behind one. The first code by SMS
+        // comes with the signing request by email (a new code asked for on
+        // the page, key ….codeN, does not).
+        bool resend = d.key.find(".code") != std::string::npos;
+        if (!sms.ok || resend || r.email.empty()) return sms;
+        Sent request = to_signer(d, "request_signature", r, "sign");
+        if (!request.ok) return request;
+        return {true, false, {}, json::array({sms.detail, request.detail})};
     }
 
     engine::DeliveryResult completed(engine::Delivery const& d) {
