@@ -147,25 +147,27 @@ private:
         if (ctx["code"].get<std::string>().empty())
             return {false, true, o_.name + ": send_code without a code (the dispatcher issues it)", {}};
         auto words = messages_detail::word("send_code", r.language, ctx, o_.templates);
+        Sent sent;
         if (method == "email") {
             if (r.email.empty())
                 return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
                                          " has no email address for the one-time code", {}};
-            return mail(d, "send_code", r, words, {});
+            sent = mail(d, "send_code", r, words, {});
+        } else {
+            if (r.phone.empty())
+                return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
+                                         " has no phone number for the one-time code", {}};
+            sent = text(d, "send_code", r, words);
         }
-        if (r.phone.empty())
-            return {false, true, o_.name + ": " + r.role + " of envelope " + std::to_string(d.instance) +
-                                     " has no phone number for the one-time code", {}};
-        Sent sms = text(d, "send_code", r, words);
         // A verification before signing: the signer has no link yet, and the
-        // page they enter the code on is behind one. The first code by SMS
-        // comes with the signing request by email (a new code asked for on
-        // the page, key ….codeN, does not).
+        // page they enter the code on is behind one. The first code comes
+        // with the signing request by email (a new code asked for on the
+        // page, key ….codeN, does not).
         bool resend = d.key.find(".code") != std::string::npos;
-        if (!sms.ok || resend || r.email.empty()) return sms;
+        if (!sent.ok || resend || r.email.empty()) return sent;
         Sent request = to_signer(d, "request_signature", r, "sign");
         if (!request.ok) return request;
-        return {true, false, {}, json::array({sms.detail, request.detail})};
+        return {true, false, {}, json::array({sent.detail, request.detail})};
     }
 
     engine::DeliveryResult completed(engine::Delivery const& d) {
@@ -207,8 +209,10 @@ private:
         return outcome(results);
     }
 
-    std::string file_stem(engine::Delivery const& d, Recipient const& r) const {
-        return sanitized(d.key) + "." + sanitized(r.role);
+    // One name per message: the delivery's key and the recipient, and the
+    // kind when a delivery sends two (a first code and the signing link).
+    std::string file_stem(engine::Delivery const& d, Recipient const& r, std::string const& kind) const {
+        return sanitized(d.key) + "." + sanitized(r.role) + (kind == d.kind ? "" : "." + sanitized(kind));
     }
 
     void info(std::string const& line) const {
@@ -225,7 +229,7 @@ private:
         m.html = words.html;
         m.attachments = std::move(files);
         std::string const domain = m.from.address.substr(m.from.address.find('@') + 1);
-        m.message_id = file_stem(d, r) + "@" + domain;
+        m.message_id = file_stem(d, r, kind) + "@" + domain;
         std::string const who = purpose_of(kind) + " for " + r.role + " of envelope " + std::to_string(d.instance);
         json detail = {{"role", r.role}, {"kind", kind}, {"channel", "email"}, {"message_id", m.message_id}};
         if (!m.attachments.empty()) detail["attached"] = m.attachments.front().file_name;
@@ -236,7 +240,7 @@ private:
             info(who + ": mailed (" + sent.receipt + ")");
             return {true, false, {}, detail};
         }
-        fs::path const file = write(file_stem(d, r) + ".eml", to_mime(m));
+        fs::path const file = write(file_stem(d, r, kind) + ".eml", to_mime(m));
         detail["channel"] = "outbox";
         detail["file"] = file.string();
         info(who + ": " + file.string());
@@ -254,7 +258,7 @@ private:
             info(who + ": texted" + (sent.receipt.empty() ? "" : " (" + sent.receipt + ")"));
             return {true, false, {}, detail};
         }
-        fs::path const file = write(file_stem(d, r) + ".sms.txt", "To: " + r.phone + "\n\n" + words.sms + "\n");
+        fs::path const file = write(file_stem(d, r, kind) + ".sms.txt", "To: " + r.phone + "\n\n" + words.sms + "\n");
         detail["channel"] = "outbox";
         detail["file"] = file.string();
         info(who + ": " + file.string());
