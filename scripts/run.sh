@@ -28,6 +28,20 @@ for name in CRM_API_TOKEN BILLING_API_TOKEN INVOICING_API_TOKEN ESCROW_API_TOKEN
             SMTP_PASSWORD RECRUITING_WEBHOOK_SECRET SMS_API_KEY LISTING_DESK_PHONE; do
   export "$name=${!name:-placeholder-for-the-examples}"
 done
-echo
+cat <<'EOF'
+
+start an NDA (in another terminal, once the daemon says "serving"):
+
+  curl -s -X POST http://127.0.0.1:8080/v1/events/form_submitted \
+    -H "Authorization: Bearer $(cat var/signflow-admin.key)" -H 'Content-Type: application/json' \
+    -d '{"form": "nda_request", "sender": "sales-7", "contact": {"name": "Ann Lee", "email": "ann@example.com"}}'
+
+the prospect's email, with the signing link, appears in var/outbox/ as an .eml file:
+
+  grep -ho 'http://[^ ]*/sign/[A-Za-z0-9_-]*' var/outbox/*.eml | tail -1
+
+the dashboard: http://127.0.0.1:8080/ (its key: var/signflow-admin.key)
+
+EOF
 echo "starting the daemon on examples/ (database var/signflow.db; Ctrl-C stops it)"
 exec "$signflow" serve --rules examples --db var/signflow.db --listen 127.0.0.1:8080 "$@"
