@@ -82,8 +82,8 @@ json signer_view(Definition const& d, InstanceRecord const& r, std::vector<Audit
         else if (a.kind == "code_verified" || a.kind == "identity_verified") verified = true;
         else if (a.kind == "attachment_uploaded") {
             json const& detail = e.value("detail", json::object());
-            if (detail.is_object() && detail.value("attachment", json()).is_string())
-                uploaded.insert(detail["attachment"].get<std::string>());
+            if (detail.is_object() && detail.value("name", json()).is_string())
+                uploaded.insert(detail["name"].get<std::string>());
         }
     }
     view["consented"] = consented;

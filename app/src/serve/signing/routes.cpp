@@ -99,6 +99,13 @@ struct Visit {
 
 bool ended_completed(json const& view) { return view.value("status", "") == "finished" && view.value("state", "") == "completed"; }
 
+// The signed copy is the sealed document: until the seal is applied (just
+// after completion, on the documents lane) there is nothing to download.
+bool sealed(engine::Runtime& runtime, std::int64_t id) {
+    auto doc = runtime.document(id, 0);
+    return doc && doc->kind == "sealed";
+}
+
 http::Response ended_page(Text const& t, Frame f, json const& view) {
     std::string state = view.value("state", "");
     std::string status = view.value("status", "");
@@ -134,7 +141,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     };
 
     if (v.link.purpose == "download") {
-        if (!ended_completed(view)) {
+        if (!ended_completed(view) || !sealed(sh.s.runtime, v.link.envelope)) {
             f.title = t.signed_title;
             f.body = paragraph(t.signed_pending, "signed");
             return respond(html(200, f, fresh));
@@ -146,6 +153,11 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     }
     if (step == "ended") {
         if (ended_completed(view) && view.value("signed", false)) {
+            if (!sealed(sh.s.runtime, v.link.envelope)) {
+                f.title = t.signed_title;
+                f.body = paragraph(t.signed_pending, "signed");
+                return respond(html(200, f, fresh));
+            }
             record_view("download");
             f.title = t.completed_title;
             f.body = signed_section(t, v.base, true);
@@ -175,13 +187,15 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     if (!view.value("consented", false)) {
         record_view("consent");
         f.title = t.consent_title;
-        f.body = consent_section(t, v.base, cookie) + decline_section(t, v.base, cookie);
+        f.body = consent_section(t, v.base, cookie) + (step == "sign" ? decline_section(t, v.base, cookie) : "");
         return respond(html(200, f, fresh));
     }
     if (step == "verify") {
         record_view("code");
         f.title = t.code_title;
-        f.body = code_section(t, v.base, cookie, view.value("method", "sms")) + decline_section(t, v.base, cookie);
+        // A signer declines from the signing step: a workflow's verification
+        // step has no decline (it ends by a code or by running out of tries).
+        f.body = code_section(t, v.base, cookie, view.value("method", "sms"));
         return respond(html(200, f, fresh));
     }
     // step == sign: the document, the files asked for, the signature.
@@ -212,7 +226,8 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
     bool final_copy = ended_completed(view) && (v.link.purpose == "download" || view.value("signed", false));
     if (!reading && !final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     auto doc = sh.s.runtime.document(v.link.envelope, 0);
-    if (!doc) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    if (!doc || (final_copy && doc->kind != "sealed"))
+        return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
     http::Response r;
     r.content_type = "application/pdf";
     r.body = std::move(doc->pdf);
@@ -307,7 +322,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
                                           [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); });
     }
     if (v.rest == "decline") {
-        if (!may_act) return back("notnow");
+        if (step != "sign") return back("notnow");
         std::string reason = form->get("reason") ? form->get("reason")->substr(0, 1000) : std::string();
         return sh.s.runtime.signer_event(id, role, "declined", {{"reason", reason}}, {},
                                          [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
@@ -368,16 +383,19 @@ Routes make_signing_routes(PageServices services) {
             respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
             return true;
         }
-        if (!sh->misses.allow(ip, false)) {
-            respond(plain_page(429, guess, guess.invalid_title, guess.too_many));
-            return true;
-        }
         Visit v;
         v.token = std::string(parts[1]);
         v.base = "/sign/" + v.token;
         auto link = sh->s.links.resolve(v.token);
         if (!link) {
-            sh->misses.allow(ip);
+            // Guessing is hopeless (256 bits), but each guess costs a lookup
+            // and a security event: past the limit, an address gets 429
+            // (and no more events) for the rest of the minute. Valid links
+            // from the same address (signers behind one proxy) still work.
+            if (!sh->misses.allow(ip)) {
+                respond(plain_page(429, guess, guess.invalid_title, guess.too_many));
+                return true;
+            }
             engine::SecurityEventRecord e;
             e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

@@ -14,14 +14,14 @@ constexpr char const* esign_en =
     "Before you sign, please read this. You agree to receive and sign this document and the records about it "
     "electronically, and that your electronic signature has the same effect as a signature on paper. This "
     "agreement covers this envelope only. You may ask the sender for a paper copy of any document at no charge, "
-    "and you may withdraw this agreement at any time before you sign by declining below or by telling the "
+    "and you may withdraw this agreement at any time before you sign by declining to sign or by telling the "
     "sender; withdrawing does not undo what was signed before. To take part you need a current web browser and "
     "a way to open or save PDF files. Your agreement, the time, your IP address and browser are recorded in "
     "the envelope's audit trail.";
 
 constexpr char const* esign_zh =
     "签署前请阅读：您同意以电子方式接收并签署本文件及相关记录，且您的电子签名与纸质签名具有同等效力。"
-    "本同意仅适用于此信封。您可随时免费向发送方索取任何文件的纸质副本；在签署前，您可以通过下方的“拒绝签署”"
+    "本同意仅适用于此信封。您可随时免费向发送方索取任何文件的纸质副本；在签署前，您可以通过“拒绝签署”"
     "或告知发送方撤回本同意，撤回不影响此前已签署的内容。参与签署需要一个较新的网页浏览器以及打开或保存 PDF "
     "文件的方式。您的同意、时间、IP 地址和浏览器信息将记录在此信封的审计记录中。";
 
