@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace signflow;
@@ -291,4 +292,32 @@ TEST_CASE("email: settings are checked when the file loads", "[mail]") {
                Catch::Contains("`smtp_prot` unknown setting"));
     CHECK_THAT(error(head + "smtp_host = \"h\"\nfrom = \"a@b.c\"\ntls = true\nstarttls = true\n"),
                Catch::Contains("`starttls` cannot be true with tls = true"));
+}
+
+TEST_CASE("email: MIME without 8BITMIME is 7-bit clean and reads back the same", "[mail]") {
+    TempDir dir;
+    MailMessage m;
+    m.from = {"Acme \"Signing\"", "sign@acme.example"};
+    m.to = {{"", "a@example.com"}};
+    m.subject = "Ünïcödé and a very long subject line that goes on and on well past the seventy-six column mark ok";
+    m.text = "Grüße,\nline with trailing space \n" + std::string(200, 'x') + "=\nhttps://sign.example/sign/" +
+             std::string(60, 'a') + "\n";
+    m.html = "<p>Grüße</p>";
+    std::string const mime = to_mime(m, MimeOptions{false});
+    CHECK(std::all_of(mime.begin(), mime.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
+    auto file = dir.path() / "m.eml";
+    std::ofstream(file, std::ios::binary) << mime;
+    auto parsed = test::parse_eml(file);
+    CHECK(parsed["subject"] == m.subject);
+    CHECK(parsed["from"] == "\"Acme \\\"Signing\\\"\" <sign@acme.example>");
+    std::string expected = m.text;
+    for (std::size_t i = 0; (i = expected.find('\n', i)) != std::string::npos; i += 2) expected.insert(i, "\r");
+    CHECK(parsed["text"] == expected);
+    CHECK(parsed["html"] == "<p>Grüße</p>\r\n");
+    CHECK(parsed["long_lines"] == 0);
+    CHECK(parsed["defects"].empty());
+
+    // An address that would break a header is refused.
+    m.to = {{"", "a@example.com>\r\nBcc: everyone@example.com"}};
+    CHECK_THROWS_AS(to_mime(m), std::invalid_argument);
 }
