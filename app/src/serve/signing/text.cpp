@@ -145,7 +145,7 @@ Text const zh{
 
 bool chinese_tag(std::string_view tag) {
     return tag.size() >= 2 && std::tolower(static_cast<unsigned char>(tag[0])) == 'z' &&
-           std::tolower(static_cast<unsigned char>(tag[1])) == 'h' && (tag.size() == 2 || tag[2] == '-' || tag[2] == '_');
+           std::tolower(static_cast<unsigned char>(tag[1])) == 'h' && (tag.size() == 2 || tag[2] == '-' || tag[2] == '_' || tag[2] == ';' || tag[2] == ' ');
 }
 
 }  // namespace
