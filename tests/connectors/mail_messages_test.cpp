@@ -187,14 +187,25 @@ TEST_CASE("messages: one-time codes by SMS and by email", "[messages]") {
     CHECK_THAT(body, Catch::Contains("To=%2B15550123") && Catch::Contains("From=ACME") &&
                          Catch::Contains("Body=493817+is+your+verification+code+for+nda"));
     CHECK(requests[0]["headers"]["authorization"] == "Basic QUMxMjM6dG9r");  // AC123:tok
-    CHECK(server.received().empty());
-
-    code["method"] = "email";
-    result = messages->deliver(message("send_code", to, code));
-    REQUIRE(result.ok);
+    // The first code comes with the signing request by email (the page the
+    // code is entered on is behind the link).
     auto got = server.received();
     REQUIRE(got.size() == 1);
-    CHECK_THAT(got[0]["text"].get<std::string>(), Catch::Contains("493817") && Catch::Contains("2026-11-28T10:15:00Z"));
+    CHECK(got[0]["subject"] == "Please sign: nda (envelope 42)");
+    CHECK(got[0]["message_id"] == "<42_3_send_code.client.request_signature@acme.example>");
+    CHECK(got[0]["text"].get<std::string>().find("493817") == std::string::npos);
+
+    // A new code asked for on the page (key ….codeN), by email: the code only.
+    code["method"] = "email";
+    auto again = message("send_code", to, code);
+    again.key += ".code1";
+    result = messages->deliver(again);
+    REQUIRE(result.ok);
+    got = server.received();
+    REQUIRE(got.size() == 2);
+    CHECK(got[1]["subject"] == "Your verification code for nda (envelope 42)");
+    CHECK_THAT(got[1]["text"].get<std::string>(), Catch::Contains("493817") && Catch::Contains("2026-11-28T10:15:00Z"));
+    CHECK(gateway.received().size() == 1);
     for (auto const& line : daemon.log) CHECK(line.find("493817") == std::string::npos);
 
     // No phone for an SMS code: permanent.
