@@ -41,25 +41,18 @@ public:
     std::optional<engine::RetryPolicy> retry() const override { return retry_; }
 
     engine::DeliveryResult deliver(engine::Delivery const& d) override {
-        MailMessage m;
-        m.from = transport_->sender();
-        m.to = to_;
-        m.message_id = messages_detail::sanitized(d.key) + "." + m.from.address;
-        std::string const envelope = std::to_string(d.instance);
-        if (d.kind == "notify") {
-            m.subject = d.workflow + ": envelope " + envelope;
-            m.text = messages_detail::notify_text(d.data);
-        } else if (d.kind == "webhook") {
-            // A lifecycle event this connector is subscribed to.
-            std::string event = d.data.value("event", std::string("event"));
-            m.subject = d.workflow + ": envelope " + envelope + " " + event;
-            m.text = "Envelope " + envelope + " of " + d.workflow + ": " + event + ".\n\n" + d.data.dump(2) + "\n";
-        } else {
+        if (d.kind != "notify")
             return {false, true,
                     "email connector " + name_ + " sends `notify " + name_ + " with …` only, not `" + d.kind +
                         "` (signer messages go to the `messages` connector)",
                     {}};
-        }
+        MailMessage m;
+        m.from = transport_->sender();
+        m.to = to_;
+        // The same id on every attempt: a mail system can drop a repeat.
+        m.message_id = messages_detail::sanitized(d.key) + "." + m.from.address;
+        m.subject = d.workflow + ": envelope " + std::to_string(d.instance);
+        m.text = messages_detail::notify_text(d.data);
         if (to_.empty())
             return {false, true, "email connector " + name_ + " has no `to` to send `" + d.kind + "` to", {}};
         if (m.text.empty()) m.text = m.subject;
