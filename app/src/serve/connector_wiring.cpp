@@ -107,9 +107,10 @@ void add_configured_connectors(engine::Runtime& runtime, engine::Store& store, c
     } catch (connectors::ConfigError const& e) {
         throw InputError(e.what());
     }
+    fs::path outbox = config.messages.outbox.empty() ? folder / "outbox" : fs::path(config.messages.outbox);
     if (config.messages.email.empty())
         log(engine::LogLevel::info, "no email server configured ([messages] email): signers' emails, with their "
-                                    "signing links, are written as .eml files to " + (folder / "outbox").string());
+                                    "signing links, are written as .eml files to " + outbox.string());
 }
 
 }  // namespace signflow::app
