@@ -3,12 +3,14 @@ GET /assets/{name} the files of web/assets, both without an API key, with
 their content types, a strict Content-Security-Policy, nosniff, no-cache and
 an ETag that If-None-Match turns into a 304; an unknown asset is a 404, a
 POST a 405; the page references only the daemon's own files; /v1 still needs
-the key.
+the key. GET /v1/quotas (admin) shows each workflow's quotas and their use
+this period, a keyed quota by key.
 """
 
 import os
 import re
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
@@ -18,6 +20,30 @@ FLOW = """\
 on form_submitted
   -> fill nda
   -> sign sequentially [client, manager]
+"""
+
+METERED = """\
+workflow metered
+
+timezone "UTC"
+
+quota 5 envelopes per day
+
+on order_placed
+  -> fill nda
+  -> sign [client]
+"""
+
+PER_CUSTOMER = """\
+workflow per_customer
+
+timezone "UTC"
+
+quota 100 envelopes per month per event.customer
+
+on hire_started
+  -> fill nda
+  -> sign [client]
 """
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -59,6 +85,8 @@ def test(binary, source, work, daemons):
     rules = os.path.join(work, "rules")
     os.mkdir(rules)
     harness.write(os.path.join(rules, "card.flow"), FLOW)
+    harness.write(os.path.join(rules, "metered.flow"), METERED)
+    harness.write(os.path.join(rules, "per_customer.flow"), PER_CUSTOMER)
     d = harness.Daemon(binary, work, rules)
     daemons.append(d)
     d.start()
@@ -101,7 +129,40 @@ def test(binary, source, work, daemons):
     r = d.get("/index.html", auth=False)
     check(r.status == 401, "GET /index.html without a key: expected 401 (not an open path), got %r" % r)
 
+    check_quotas(d)
     d.stop_clean()
+
+
+def check_quotas(d):
+    r = d.get("/v1/quotas", auth=False)
+    check(r.status == 401, "GET /v1/quotas without a key: expected 401, got %r" % r)
+    day_before = time.strftime("%Y-%m-%d", time.gmtime())
+    quotas = d.get_ok("/v1/quotas")["quotas"]
+    by = {q["workflow"]: q for q in quotas}
+    check(sorted(by) == ["metered", "per_customer"], "GET /v1/quotas: expected the two quotas, got %r" % quotas)
+    m = by["metered"]
+    check(m["limit"] == 5 and m["period"] == "day" and m["used"] == 0 and "key" not in m,
+          "a fresh daemon's day quota: expected 0 of 5 used, got %r" % m)
+    days = {day_before + "T00:00:00Z", time.strftime("%Y-%m-%d", time.gmtime()) + "T00:00:00Z"}  # midnight may pass
+    check(m["period_start"] in days, "the day quota's period_start: expected one of %s, got %r" % (days, m))
+    check(m["resets_at"] > m["period_start"], "resets_at must follow period_start: %r" % m)
+
+    for i in range(2):
+        r = d.post("/v1/events/order_placed", {"signers": {"client": "c%d@x.com" % i}}, key="order-%d" % i)
+        check(r.status == 202, "order_placed #%d: %r" % (i, r))
+    for i, customer in enumerate(["acme", "acme", "globex"]):
+        r = d.post("/v1/events/hire_started", {"customer": customer, "signers": {"client": "h%d@x.com" % i}},
+                   key="hire-%d" % i)
+        check(r.status == 202, "hire_started #%d: %r" % (i, r))
+    by = {q["workflow"]: q for q in d.get_ok("/v1/quotas")["quotas"]}
+    check(by["metered"]["used"] == 2, "after 2 starts: expected 2 of 5 used, got %r" % by["metered"])
+    p = by["per_customer"]
+    check(p["key"] == "event.customer" and p["limit"] == 100 and p["period"] == "month",
+          "the keyed quota: expected key event.customer, 100 per month, got %r" % p)
+    check(p["keys"] == [{"key": "acme", "used": 2}, {"key": "globex", "used": 1}],
+          "the keyed quota's keys: expected acme 2, globex 1, got %r" % p["keys"])
+    r = d.request("POST", "/v1/quotas", body="{}", headers={"Content-Type": "application/json"})
+    check(r.status == 405, "POST /v1/quotas: expected 405, got %r" % r)
 
 
 if __name__ == "__main__":

@@ -109,4 +109,17 @@ Routes make_dashboard_routes() {
     };
 }
 
+Routes make_quota_routes(engine::Runtime& runtime) {
+    return [&runtime](http::Request& req, http::Respond& respond) {
+        if (req.path != "/v1/quotas") return false;
+        if (req.method != "GET") {
+            respond(method_not_allowed("GET"));
+            return true;
+        }
+        auto reply = runtime.quotas();
+        respond(reply_json(reply.status, reply.body));
+        return true;
+    };
+}
+
 }  // namespace signflow::app

@@ -26,4 +26,8 @@ Routes make_asset_routes();
 // GET /: the dashboard's page (web/assets/dashboard.html).
 Routes make_dashboard_routes();
 
+// GET /v1/quotas (admin): every loaded workflow's quotas and their use this
+// period (Runtime::quotas; docs/http-api.md), which the dashboard shows.
+Routes make_quota_routes(engine::Runtime& runtime);
+
 }  // namespace signflow::app

@@ -244,6 +244,7 @@ int run_serve(ServeOptions const& o) {
     limits.admit = [gate = api.gate](http::Request const& head) { return gate(head); };
     api.routes.push_back(make_asset_routes());
     api.routes.push_back(make_dashboard_routes());
+    api.routes.push_back(make_quota_routes(runtime));
     api.routes.push_back(signing::make_signing_routes(
         {runtime, store, links, page_images, [log](std::string const& m) { log(engine::LogLevel::warn, m); }}));
     api.routes.push_back(signing::make_signing_link_routes(runtime, links));
