@@ -217,6 +217,10 @@ void Shard::timers(Instance const& inst, Step const& step, Change& change) {
             change.timers_cancelled.emplace_back(inst.id, id);
         }
     }
+    // A timer armed now may be due before the one the shard sleeps for (or
+    // the shard may sleep for none): wake up for the earliest. Without this
+    // a timer armed while the daemon runs fired only at the next restart.
+    if (!last.empty() && !queue_.empty() && (wake_at_ == 0 || std::get<0>(*queue_.begin()) < wake_at_)) schedule();
 }
 
 void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
