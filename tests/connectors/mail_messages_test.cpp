@@ -46,13 +46,21 @@ struct Daemon {
                   {"manager", {{"name", "王芳"}, {"email", "wang.fang@acme.example"}, {"language", "zh-CN"}}},
                   {"witness", {{"name", "No Mail"}, {"phone", "+15550100"}}}};
     std::vector<std::string> log;
+    std::vector<std::string> purposes;  // what each link was asked for
     std::mutex mutex;
 
     MessageServices services() {
         MessageServices s;
         s.link = [this](std::int64_t envelope, std::string const& role, std::string const& purpose) -> std::string {
+            {
+                std::lock_guard lock(mutex);
+                purposes.push_back(purpose);
+            }
             if (!can_act) return "";
-            return "https://sign.example/" + purpose + "/" + std::to_string(envelope) + "-" + role + "-tok?x=1&y=2";
+            // A signing request's link is a signing link ("request" lets the
+            // daemon skip it for a signer who has one).
+            std::string path = purpose == "request" ? "sign" : purpose;
+            return "https://sign.example/" + path + "/" + std::to_string(envelope) + "-" + role + "-tok?x=1&y=2";
         };
         s.final_copy = [this](std::int64_t) {
             ArchiveBundle b;
@@ -104,6 +112,7 @@ TEST_CASE("messages: a signing request by email, in English and Chinese", "[mess
     json manager = {{"role", "manager"}, {"name", "王芳"}, {"email", "wang.fang@acme.example"}, {"language", "zh-CN"}};
     result = messages->deliver(message("remind", manager));
     REQUIRE(result.ok);
+    CHECK(daemon.purposes == std::vector<std::string>{"request", "sign"});
 
     auto got = server.received();
     REQUIRE(got.size() == 2);

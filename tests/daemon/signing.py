@@ -6,7 +6,9 @@ document and the signature; the order of signers holds against a later
 signer's link and a crafted form; CSRF, Origin, headers (CSP), unknown
 tokens (404, security event, 429 past the limit), uploads, the signed copy
 (pdfsig), the completion email with the copy attached, a decline, a wrong
-code three times, a cancelled envelope (410) and a signer in Chinese.
+code three times, a cancelled envelope and an expired one (410: its one-
+minute timer, armed while the daemon runs, fires without a restart) and a
+signer in Chinese.
 """
 
 import glob
@@ -44,6 +46,18 @@ on form_submitted
   -> verify client by sms, at most 3 attempts
   -> sign sequentially [client, manager]
        expire after 14d
+"""
+
+# The shortest expiry there is: its timer is armed while the daemon runs
+# and must fire without a restart.
+QUICK = """\
+workflow quick_nda
+
+role client = event.client
+
+on quick_request
+  -> sign [client]
+       expire after 1m
 """
 
 LINK = re.compile(r"http://[^\s\"<>]*/sign/[A-Za-z0-9_-]{43}")
@@ -136,11 +150,20 @@ def test(binary, source, work, daemons):
     rules = os.path.join(work, "rules")
     os.mkdir(rules)
     harness.write(os.path.join(rules, "mutual_nda.flow"), FLOW)
+    harness.write(os.path.join(rules, "quick_nda.flow"), QUICK)
     d = harness.Daemon(binary, work, rules)
     daemons.append(d)
     d.start()
     check("written as .eml files to " + os.path.join(work, "outbox") in d.log_tail(20000),
           "the daemon must say where signers' emails go when no mail server is configured")
+
+    # An envelope that expires in a minute, checked at the end.
+    r = d.post("/v1/events/quick_request", {"client": {"name": "Quick", "email": "quick@example.com"}})
+    check(r.status < 300 and r.json["started"], "the quick envelope: %r" % r)
+    quick = r.json["started"][0]["id"]
+    quick_started = time.monotonic()
+    harness.wait_until("the quick envelope's request", lambda: outbox_files(work, "%d.*client.eml" % quick), timeout=60)
+    quick_link = link_in(outbox_files(work, "%d.*client.eml" % quick)[0])
 
     id, link, code = start(d, work, 1)
     client = Browser(d)
@@ -173,7 +196,7 @@ def test(binary, source, work, daemons):
     csp = r.headers.get("content-security-policy", "")
     check("default-src 'none'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp,
           "strict CSP: %r" % csp)
-    check(r.headers.get("x-frame-options") == "DENY" and r.headers.get("referrer-policy") == "no-referrer",
+    check(r.headers.get("x-frame-options") == "DENY" and r.headers.get("referrer-policy") == "same-origin",
           "framing and referrer headers: %r" % r.headers)
     check("HttpOnly" in r.headers.get("set-cookie", "") and "SameSite=Strict" in r.headers.get("set-cookie", ""),
           "the CSRF cookie: %r" % r.headers.get("set-cookie"))
@@ -299,6 +322,12 @@ def test(binary, source, work, daemons):
     check('lang="zh-Hans"' in r.text and "同意" in r.text, "the page in Chinese: %r" % r.text[:400])
     sms = open(outbox_files(work, "%d.*client.sms.txt" % id5)[0]).read()
     check("验证码" in sms, "the code in Chinese: %r" % sms)
+
+    # ---- the expired envelope (its timer was armed while the daemon ran)
+    harness.wait_until("the quick envelope expires", lambda: d.instance(quick)["state"] == "expired",
+                       timeout=max(10.0, 150 - (time.monotonic() - quick_started)))
+    r = Browser(d).get(quick_link)
+    check(r.status == 410 and "expired" in r.text and 'id="sign-form"' not in r.text, "an expired link: %r" % r)
 
     # ---- guessing tokens: 429 past 30 a minute, valid links still open
     statuses = [Browser(d).get("/sign/%043d" % i).status for i in range(35)]

@@ -208,14 +208,17 @@ int run_serve(ServeOptions const& o) {
     add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, fs::path(o.db), log,
                               [&links, &runtime](std::int64_t id, std::string const& role,
                                                  std::string const& purpose) -> std::string {
-                                  // No link (and no message) for a signer who can no longer act.
-                                  if (purpose == "sign") {
+                                  // No link (and no message) for a signer who can no longer
+                                  // act, nor a second one for a signer who came to the page
+                                  // through the link sent with their code.
+                                  if (purpose == "sign" || purpose == "request") {
                                       auto view = runtime.signer(id, role);
                                       std::string step = view.body.value("step", "");
                                       if (view.status != 200 || (step != "sign" && step != "verify" && step != "wait"))
                                           return {};
+                                      if (purpose == "request" && view.body.value("verified", false)) return {};
                                   }
-                                  return links.mint(id, role, purpose);
+                                  return links.mint(id, role, purpose == "download" ? "download" : "sign");
                               });
     try {
         runtime.start();

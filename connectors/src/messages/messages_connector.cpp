@@ -77,7 +77,11 @@ private:
         std::string const& kind = d.kind;
         json const& to = d.data.is_object() ? d.data.value("to", json()) : json();
         std::vector<Sent> results;
-        if (kind == "request_signature" || kind == "remind") {
+        if (kind == "request_signature") {
+            // "request": the daemon sends no second link to a signer who
+            // got one with their code and verified on the page just now.
+            results.push_back(to_signer(d, kind, recipient(to), "request"));
+        } else if (kind == "remind") {
             results.push_back(to_signer(d, kind, recipient(to), "sign"));
         } else if (kind == "warn_expiry") {
             if (to.is_array())

@@ -41,9 +41,10 @@ std::string render(Frame const& f) {
     h += t.lang;
     h += "\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<meta name=\"referrer\" content=\"no-referrer\">";
+         "<meta name=\"referrer\" content=\"same-origin\">";
     if (!f.csrf.empty()) h += "<meta name=\"csrf-token\" content=\"" + escape(f.csrf) + "\">";
     h += "<title>" + escape(f.title) + " · signflow</title>"
+         "<link rel=\"icon\" href=\"/assets/logo.svg\">"
          "<link rel=\"stylesheet\" href=\"/assets/sign.css\">"
          "<script src=\"/assets/sign.js\" defer></script></head>\n<body>"
          "<main class=\"sheet\"><header class=\"head\"><p class=\"brand\">signflow · ";

@@ -33,7 +33,10 @@ struct Shared {
 
 void secure(http::Response& r) {
     r.headers.emplace_back("Content-Security-Policy", page_policy);
-    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    // Not no-referrer: with it Chromium sends `Origin: null` on the page's
+    // own forms. same-origin keeps the token (in the URL) from any other
+    // site, and the page loads nothing from elsewhere.
+    r.headers.emplace_back("Referrer-Policy", "same-origin");
     r.headers.emplace_back("X-Frame-Options", "DENY");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Cache-Control", "no-store");

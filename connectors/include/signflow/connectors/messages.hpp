@@ -102,7 +102,9 @@ public:
 // ---- the `messages` connector ----
 
 struct MessageServices {
-    // A fresh URL for `role` of `envelope`; purpose "sign" or "download".
+    // A fresh URL for `role` of `envelope`; purpose "sign", "request" (the
+    // signing request itself: "" when the signer already holds a link, sent
+    // with the one-time code they have just entered) or "download".
     // "" when the signer cannot act any more: nothing is sent (reported ok).
     std::function<std::string(std::int64_t envelope, std::string const& role, std::string const& purpose)> link;
     // The sealed document (for the signed copy); not ready → retried later.
