@@ -175,6 +175,19 @@ def test(binary, source, work, daemons):
     check(any(e.get("kind") == "unknown_signing_link" for e in events.get("events", [])),
           "an unknown signing link is a security event: %r" % events)
 
+    # ---- guessing tokens: 429 past 30 a minute, valid links still open
+    statuses = [Browser(d).get("/sign/%043d" % i).status for i in range(35)]
+    check(statuses.count(404) <= 30 and statuses[-1] == 429, "unknown tokens past the limit: %r" % statuses)
+    check(Browser(d).get(link).status == 200, "a valid link still opens from the same address")
+
+    # ---- links by hand need an admin key (a link opens the document)
+    p = subprocess.run([binary, "api-key", "create", "--db", d.db, "--name", "forms", "--scope", "send"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "api-key create: %r" % p)
+    r = d.request("POST", "/v1/instances/%d/signers/client/link" % id, body={},
+                  headers={"Authorization": "Bearer " + p.stdout.strip()})
+    check(r.status == 403, "a send key cannot make signing links: %r" % r)
+
     # ---- the manager's link before the client has signed: waiting, nothing to sign
     r = d.post("/v1/instances/%d/signers/manager/link" % id, {})
     check(r.status == 201 and r.json["step"] == "wait", "a link for the manager: %r" % r)
@@ -288,10 +301,14 @@ def test(binary, source, work, daemons):
     redirect(b.post(link2 + "/consent", {"agree": "yes"}), "consent (2)")
     redirect(b.post(link2 + "/code", {"code": code2}), "the code (2)")
     check('id="decline-form"' in b.get(link2).text, "the signing step offers a decline")
-    redirect(b.post(link2 + "/decline", {"reason": "not today"}), "declining")
+    # 1,200 characters of 3 bytes: cut at 1,000 characters, never inside one.
+    redirect(b.post(link2 + "/decline", {"reason": "不" * 1200}), "declining")
     r = b.get(link2)
-    check(r.status == 200 and 'id="declined"' in r.text or r.status == 410, "after declining: %r" % r)
+    check((r.status == 200 and 'id="declined"' in r.text) or (r.status == 410 and "declined" in r.text),
+          "after declining: %r" % r)
     harness.wait_until("envelope %d declined" % id2, lambda: d.instance(id2)["state"] == "declined", timeout=30)
+    declined = audit_kinds(d, id2, "declined")
+    check(len(declined) == 1 and declined[0]["detail"]["reason"] == "不" * 1000, "the reason, cut at 1,000 characters")
     check(b.get(link2 + "/document").status == 403, "no document after a decline")
 
     # ---- a wrong code three times
@@ -323,16 +340,21 @@ def test(binary, source, work, daemons):
     sms = open(outbox_files(work, "%d.*client.sms.txt" % id5)[0]).read()
     check("验证码" in sms, "the code in Chinese: %r" % sms)
 
+    # ---- a signer with a phone and no email: the code and the link by SMS
+    r = d.post("/v1/events/form_submitted", {"client": {"name": "Phone Only", "phone": "+447700900777"},
+                                             "manager": {"name": "Bo Chen", "email": "bo6@example.com"}})
+    check(r.status < 300 and r.json["started"], "a phone-only signer's envelope: %r" % r)
+    id6 = r.json["started"][0]["id"]
+    harness.wait_until("the phone-only signer's link by SMS",
+                       lambda: outbox_files(work, "%d.*client.request_signature.sms.txt" % id6), timeout=60)
+    link6 = link_in(outbox_files(work, "%d.*client.request_signature.sms.txt" % id6)[0])
+    check(Browser(d).get(link6).status == 200, "the link from the SMS opens")
+
     # ---- the expired envelope (its timer was armed while the daemon ran)
     harness.wait_until("the quick envelope expires", lambda: d.instance(quick)["state"] == "expired",
                        timeout=max(10.0, 150 - (time.monotonic() - quick_started)))
     r = Browser(d).get(quick_link)
     check(r.status == 410 and "expired" in r.text and 'id="sign-form"' not in r.text, "an expired link: %r" % r)
-
-    # ---- guessing tokens: 429 past 30 a minute, valid links still open
-    statuses = [Browser(d).get("/sign/%043d" % i).status for i in range(35)]
-    check(statuses.count(404) <= 30 and statuses[-1] == 429, "unknown tokens past the limit: %r" % statuses)
-    check(Browser(d).get(link5).status == 200, "a valid link still opens from the same address")
 
 
 if __name__ == "__main__":

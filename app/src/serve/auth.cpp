@@ -131,6 +131,9 @@ Scope scope_needed(std::string_view method, std::string_view path) {
     if (parts.size() >= 2 && parts[0] == "v1") {
         if (parts[1] == "hooks") return Scope::open;  // signed instead (inbound_webhooks.hpp)
         if (parts[1] == "events" || parts[1] == "bulk") return Scope::send;
+        // A signing link opens the envelope's document: admin, like reading it.
+        if (parts[1] == "instances" && parts.size() == 6 && parts[3] == "signers" && parts[5] == "link")
+            return Scope::admin;
         // Starting and moving envelopes: cancel, a signer's acts.
         if (parts[1] == "instances" && parts.size() >= 4 && (parts[3] == "cancel" || parts[3] == "signers"))
             return Scope::send;

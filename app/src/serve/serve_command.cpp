@@ -179,7 +179,11 @@ int run_serve(ServeOptions const& o) {
     options.watch = !o.no_watch;
     options.code_secret = load_code_secret(fs::path(o.db));
     if (settings) options.subscriptions = webhook_subscriptions(*settings);
-    options.subscriptions.push_back(completion_copies());
+    // Signers get their signed copy from the built-in `messages` connector
+    // (not from one the configuration defines under that name).
+    bool own_messages = settings && std::any_of(settings->connectors.begin(), settings->connectors.end(),
+                                                [](auto const& c) { return c.name == "messages"; });
+    if (!own_messages) options.subscriptions.push_back(completion_copies());
 
     // Signing links are https://HOST/sign/TOKEN: HOST from [messages]
     // link_base, else this daemon's address once it listens.

@@ -116,9 +116,17 @@ private:
         return d.data.is_object() ? d.data.value("workflow", std::string()) : "";
     }
 
+    // Values from event data on one line: a name cannot start a paragraph
+    // of its own (say, a bare URL the HTML wording would make a button of).
+    static std::string flat(std::string s) {
+        for (auto& c : s)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+        return s;
+    }
+
     json context(engine::Delivery const& d, Recipient const& r) const {
-        return {{"workflow", workflow(d)}, {"envelope", std::to_string(d.instance)},
-                {"role", r.role},          {"name", r.name.empty() ? r.role : r.name},
+        return {{"workflow", flat(workflow(d))}, {"envelope", std::to_string(d.instance)},
+                {"role", flat(r.role)},          {"name", flat(r.name.empty() ? r.role : r.name)},
                 {"email", r.email},        {"phone", r.phone},
                 {"language", r.language},  {"link", ""},
                 {"code", ""},              {"expires_at", ""},
@@ -131,7 +139,13 @@ private:
     Sent to_signer(engine::Delivery const& d, std::string const& kind, Recipient const& r, std::string const& link_purpose) {
         json ctx = context(d, r);
         if (!link_purpose.empty()) {
-            std::string link = s_.link ? s_.link(d.instance, r.role, link_purpose) : "";
+            std::string link;
+            try {
+                link = s_.link ? s_.link(d.instance, r.role, link_purpose) : "";
+            } catch (std::exception const& e) {
+                // The daemon's address not known yet, the store busy: try again later.
+                return {false, false, o_.name + ": no signing link for " + r.role + ": " + e.what(), {}};
+            }
             if (link.empty()) return {true, false, {}, {{"role", r.role}, {"skipped", "the signer cannot act any more"}}};
             ctx["link"] = link;
         }
@@ -165,10 +179,10 @@ private:
         }
         // A verification before signing: the signer has no link yet, and the
         // page they enter the code on is behind one. The first code comes
-        // with the signing request by email (a new code asked for on the
-        // page, key ….codeN, does not).
+        // with the signing request, by email, or by SMS to a signer without
+        // an address (a new code asked for on the page, key ….codeN, does not).
         bool resend = d.key.find(".code") != std::string::npos;
-        if (!sent.ok || resend || r.email.empty()) return sent;
+        if (!sent.ok || resend) return sent;
         Sent request = to_signer(d, "request_signature", r, "sign");
         if (!request.ok) return request;
         return {true, false, {}, json::array({sent.detail, request.detail})};
@@ -199,7 +213,12 @@ private:
                                          ".pdf",
                                      "application/pdf", bundle.pdf});
                 } else {
-                    std::string link = s_.link ? s_.link(d.instance, role, "download") : "";
+                    std::string link;
+                    try {
+                        link = s_.link ? s_.link(d.instance, role, "download") : "";
+                    } catch (std::exception const& e) {
+                        return {false, false, o_.name + ": no download link for " + role + ": " + e.what(), {}};
+                    }
                     if (link.empty()) {
                         results.push_back({true, false, {}, {{"role", role}, {"skipped", "no download link"}}});
                         continue;

@@ -146,6 +146,7 @@ void Shard::schedule() {
 }
 
 void Shard::fire_due() {
+    firing_ = true;
     Instant now = now_instant();
     Entry entry;
     std::size_t fired = 0;
@@ -172,6 +173,7 @@ void Shard::fire_due() {
     std::int64_t overdue = more ? std::max<std::int64_t>(0, overdue_ - static_cast<std::int64_t>(fired)) : 0;
     ctx_.metrics.timers_overdue += overdue - overdue_;
     overdue_ = overdue;
+    firing_ = false;
     if (more) {
         asio::post(strand_, [this] { fire_due(); });
         return;
@@ -220,7 +222,9 @@ void Shard::timers(Instance const& inst, Step const& step, Change& change) {
     // A timer armed now may be due before the one the shard sleeps for (or
     // the shard may sleep for none): wake up for the earliest. Without this
     // a timer armed while the daemon runs fired only at the next restart.
-    if (!last.empty() && !queue_.empty() && (wake_at_ == 0 || std::get<0>(*queue_.begin()) < wake_at_)) schedule();
+    // (fire_due schedules once it is done.)
+    if (!firing_ && !last.empty() && !queue_.empty() && (wake_at_ == 0 || std::get<0>(*queue_.begin()) < wake_at_))
+        schedule();
 }
 
 void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
@@ -536,7 +540,9 @@ void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, In
             o.instance = inst.id;
             o.kind = "webhook";
             o.target = sub.connector;
-            o.payload = payload.dump();
+            // Event data may hold text a signer typed: invalid UTF-8 is
+            // replaced, never thrown on (a throw here ends the process).
+            o.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
             o.status = "pending";
             o.next_attempt_ms = o.created_ms = to_millis(now);
             change.outbox_added.push_back(std::move(o));

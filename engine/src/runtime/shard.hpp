@@ -114,6 +114,7 @@ private:
     unsigned index_;
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     boost::asio::system_timer wake_;
+    bool firing_ = false;  // in fire_due: it schedules the next wake itself
     std::int64_t wake_at_ = 0;  // when wake_ is set to fire (ms since epoch); 0: not set
     std::unordered_map<std::int64_t, Instance> instances_;
     std::set<Key> queue_;

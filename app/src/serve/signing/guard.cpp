@@ -13,6 +13,9 @@ bool Limiter::allow(std::string const& key, bool count) {
     if (windows_.size() > 100000) {  // forget old windows rather than grow without end
         for (auto it = windows_.begin(); it != windows_.end();)
             it = now - it->second.start > std::chrono::minutes(1) ? windows_.erase(it) : std::next(it);
+        // Still full (a flood from very many addresses): start over rather
+        // than scan the whole map on every call.
+        if (windows_.size() > 50000) windows_.clear();
     }
     Window& w = windows_[key];
     if (now - w.start > std::chrono::minutes(1)) w = {now, 0};
@@ -57,9 +60,15 @@ bool same_secret(std::string const& a, std::string const& b) {
     return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool same_origin(http::Request const& req) {
+bool same_origin(http::Request const& req, std::string const& link_base) {
     std::string const* origin = req.header("origin");
     if (!origin) return true;  // not a browser's cross-site form (the CSRF token still is checked)
+    // scheme://host[:port] of the link base, without a path.
+    auto scheme = link_base.find("://");
+    if (scheme != std::string::npos) {
+        auto path = link_base.find('/', scheme + 3);
+        if (*origin == link_base.substr(0, path)) return true;
+    }
     std::string const* host = req.header("host");
     if (!host) return false;
     return *origin == "http://" + *host || *origin == "https://" + *host;

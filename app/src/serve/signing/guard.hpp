@@ -37,7 +37,9 @@ std::string new_csrf_token();
 std::string csrf_set_cookie(std::string const& token);
 // Compares in constant time; both must be non-empty.
 bool same_secret(std::string const& a, std::string const& b);
-// A browser's Origin header, when sent, must be this server (Host).
-bool same_origin(http::Request const& req);
+// A browser's Origin header, when sent, must be this server: the Host it
+// asked for, or the origin of `link_base` (what signers' links point at:
+// behind a proxy that rewrites Host, that is the one that matches).
+bool same_origin(http::Request const& req, std::string const& link_base);
 
 }  // namespace signflow::app::signing

@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <random>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 extern char** environ;
 
@@ -63,13 +66,27 @@ PagePngs PageImages::pages(std::string const& sha256, std::string const& pdf, st
                 input = in.string();
     char const* argv[] = {"pdftoppm", "-q", "-r", "96", "-png", "-f", first.c_str(), "-l", last.c_str(),
                           input.c_str(), prefix.c_str(), nullptr};
+    // At most two drawings at once (they run on request threads), each
+    // stopped after 30 s.
+    std::lock_guard turn(turns_[next_turn_++ % turns_.size()]);
     pid_t pid = 0;
     if (posix_spawnp(&pid, "pdftoppm", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) {
         error = "cannot run pdftoppm (Debian package poppler-utils)";
         return nullptr;
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            error = "pdftoppm took more than 30 s to draw the document";
+            return nullptr;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         error = "pdftoppm could not draw the document (exit " + std::to_string(WEXITSTATUS(status)) + ")";

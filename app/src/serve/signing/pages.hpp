@@ -3,6 +3,8 @@
 // server by poppler's pdftoppm (every browser shows an image; not every
 // browser, and no headless one, shows an embedded PDF). Kept in memory by
 // the document's SHA-256, for the few documents being signed right now.
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <list>
@@ -27,6 +29,8 @@ private:
     std::filesystem::path scratch_;
     std::size_t keep_;
     std::mutex mutex_;
+    std::array<std::mutex, 2> turns_;  // two drawings at a time
+    std::atomic<unsigned> next_turn_{0};
     std::unordered_map<std::string, PagePngs> cache_;
     std::list<std::string> order_;  // oldest first
 };

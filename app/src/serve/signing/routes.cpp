@@ -23,13 +23,34 @@ constexpr char const* page_policy =
 constexpr int token_misses_per_minute = 30;  // per IP: unknown tokens
 constexpr int codes_per_minute = 10;         // per link: codes typed
 constexpr std::size_t max_image_bytes = 512 * 1024;  // a drawn signature, as base64
+constexpr int views_per_minute = 6;          // per link and page: `viewed` audit entries
 
 struct Shared {
     explicit Shared(PageServices services) : s(std::move(services)) {}
     PageServices s;
     Limiter misses{token_misses_per_minute};
     Limiter codes{codes_per_minute};
+    Limiter views{views_per_minute};
 };
+
+// At most `chars` code points of valid UTF-8 (a byte cut could split one,
+// and invalid UTF-8 must never reach the engine's JSON).
+std::string clip(std::string const& s, std::size_t chars) {
+    std::size_t i = 0, n = 0;
+    while (i < s.size() && n < chars) {
+        ++i;
+        while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+        ++n;
+    }
+    return s.substr(0, i);
+}
+
+std::size_t code_points(std::string const& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
 
 void secure(http::Response& r) {
     r.headers.emplace_back("Content-Security-Policy", page_policy);
@@ -139,6 +160,9 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.notice_is_error = *n != "resent";
     }
     auto record_view = [&](char const* page) {
+        // A view is evidence, not a counter: HEAD requests, reloads past a
+        // few a minute and views of an ended envelope are not recorded.
+        if (req.method != "GET" || !sh.views.allow(v.link.hash + "/" + page)) return;
         sh.s.runtime.signer_record(v.link.envelope, v.link.role, "viewed", {{"page", page}}, origin_of(req),
                                    [](engine::Reply) {});
     };
@@ -149,7 +173,6 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
             f.body = paragraph(t.signed_pending, "signed");
             return respond(html(200, f, fresh));
         }
-        record_view("download");
         f.title = t.completed_title;
         f.body = signed_section(t, v.base, true);
         return respond(html(200, f, fresh));
@@ -161,7 +184,6 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
                 f.body = paragraph(t.signed_pending, "signed");
                 return respond(html(200, f, fresh));
             }
-            record_view("download");
             f.title = t.completed_title;
             f.body = signed_section(t, v.base, true);
             return respond(html(200, f, fresh));
@@ -272,7 +294,8 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     std::int64_t id = v.link.envelope;
     std::string const& role = v.link.role;
 
-    if (!same_origin(req)) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->form_expired));
+    if (!same_origin(req, sh.s.links.base()))
+        return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->form_expired));
     if (v.link.purpose != "sign") return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
 
     // Uploads come from the page's script: the file is the body, the CSRF
@@ -326,7 +349,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     }
     if (v.rest == "decline") {
         if (step != "sign") return back("notnow");
-        std::string reason = form->get("reason") ? form->get("reason")->substr(0, 1000) : std::string();
+        std::string reason = form->get("reason") ? clip(*form->get("reason"), 1000) : std::string();
         return sh.s.runtime.signer_event(id, role, "declined", {{"reason", reason}}, {},
                                          [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
     }
@@ -355,7 +378,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         std::string typed = name ? *name : std::string();
         while (!typed.empty() && typed.back() == ' ') typed.pop_back();
         while (!typed.empty() && typed.front() == ' ') typed.erase(typed.begin());
-        if (typed.empty() || typed.size() > 200) return back("name");
+        if (typed.empty() || code_points(typed) > 200) return back("name");
         if (!form->get("agree") || *form->get("agree") != "yes") return back("agree");
         for (auto const& a : view.value("attachments", json::array()))
             if (a.value("required", false) && !a.value("uploaded", false)) return back("files");
@@ -406,7 +429,8 @@ Routes make_signing_routes(PageServices services) {
             e.kind = "unknown_signing_link";
             e.source = "sign";
             e.ip = ip;
-            e.detail = json{{"user_agent", origin_of(req).user_agent}}.dump();
+            e.detail = json{{"user_agent", clip(origin_of(req).user_agent, 200)}}.dump(
+                -1, ' ', false, json::error_handler_t::replace);
             try {
                 sh->s.store.record_security_event(e);
             } catch (std::exception const&) {
