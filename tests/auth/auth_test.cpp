@@ -120,9 +120,14 @@ TEST_CASE("which scope each route needs") {
     CHECK(scope_needed("POST", "/v1/instances/7/signers/client/signed") == Scope::send);
     for (auto path : {"/v1/rules", "/v1/rules/reload", "/v1/instances", "/v1/instances/7", "/v1/instances/7/audit",
                       "/v1/instances/7/document", "/v1/outbox", "/v1/deliveries", "/v1/deliveries/1.2.3/retry",
-                      "/v1/analytics", "/metrics", "/v1/security-events", "/nothing", "/", "/signature",
-                      "/v1/hooksx/a/b"})
+                      "/v1/analytics", "/metrics", "/v1/security-events", "/nothing", "/index.html", "/signature",
+                      "/v1/hooksx/a/b", "/v1/quotas"})
         CHECK(scope_needed("GET", path) == Scope::admin);
+    // The dashboard's page and files hold no data; a signing link by hand opens a document.
+    CHECK(scope_needed("GET", "/") == Scope::open);
+    CHECK(scope_needed("GET", "/assets/dashboard.js") == Scope::open);
+    CHECK(scope_needed("POST", "/v1/instances/7/signers/client/link") == Scope::admin);
+    CHECK(scope_needed("POST", "/v1/instances/7/signers/client/code/resend") == Scope::send);
     CHECK(grants("send", Scope::send));
     CHECK(!grants("send", Scope::admin));
     CHECK(grants("admin", Scope::send));

@@ -16,8 +16,11 @@ running and quiet, every envelope is signed to completion and:
   (in-flight retries were applied at most once) and the envelope is completed;
 - every outbox row ends `delivered`, each envelope has exactly its expected
   effects, every delivered key is in the connector log (at least once, always
-  with the same kind/target/instance), nothing is logged that the outbox does
-  not hold, and `invoke billing` ran for every completed envelope;
+  with the same kind/target/instance) or, for the signed copy sent to
+  signers, in the outbox folder (signing requests too, unless their signer
+  had already signed), nothing is logged or written that the outbox does
+  not hold, and
+  `invoke billing` ran for every completed envelope;
 - PRAGMA integrity_check says ok; SIGTERM exits 0.
 """
 
@@ -323,8 +326,14 @@ def test(binary, source, work, daemons):
     check(not undelivered(), "outbox rows not delivered 30 s after the traffic stopped: %s" % undelivered())
     rows = db_query(d.db, "SELECT key, instance, kind, target FROM outbox")
     effects = {}
+    copies = {}  # the signed copy to signers: one webhook row to `messages` per completed envelope
     for key, instance, kind, target in rows:
+        if kind == "webhook" and target == "messages":
+            copies[instance] = copies.get(instance, 0) + 1
+            continue
         effects.setdefault(instance, []).append((kind, target))
+    check(all(n == 1 for n in copies.values()), "at most one completion copy per envelope: %r" %
+          {k: n for k, n in copies.items() if n != 1})
     for id in ledger_ids:
         # A workflow that fills a document also has the documents
         # connector's work: one signature on the PDF per signer, the seal.
@@ -365,6 +374,32 @@ def test(binary, source, work, daemons):
         check(seen.setdefault(line["key"], what) == what, "key %s was logged as %s and as %s" %
               (line["key"], seen[line["key"]], what))
     by_key = {key: (kind, target, instance) for key, instance, kind, target in rows}
+    # Messages to signers go to the built-in messages connector, which (no
+    # mail server configured) writes each as a file named by its key into
+    # the outbox folder: at least once means at least one file per key.
+    outbox = os.path.join(os.path.dirname(d.db), "outbox")
+    mailed = set()
+    for name in (os.listdir(outbox) if os.path.isdir(outbox) else []):
+        if name.startswith("."):
+            continue  # a file being written when the daemon was killed (renamed into place when whole)
+        mailed.add(name.split(".eml")[0].split(".sms.txt")[0])
+    def in_outbox(key):
+        return any(m.startswith(key + ".") for m in mailed)
+    # A signing request delivered after its signer had already signed (this
+    # test signs within milliseconds) is rightly skipped; the signed copy,
+    # sent once the envelope completed, never is.
+    requests = 0
+    for key, (kind, target, instance) in list(by_key.items()):
+        if kind == "webhook" and target == "messages":
+            check(in_outbox(key), "delivered signed copy of envelope %d (key %s) left no message in %s" %
+                  (instance, key, outbox))
+            del by_key[key]
+        elif kind in ("request_signature", "remind", "warn_expiry", "send_code"):
+            requests += in_outbox(key)
+            del by_key[key]
+    invented = [m for m in mailed if not any(m.startswith(k + ".") for k, _, _, _ in rows)]
+    check(not invented, "messages in the outbox folder for keys the outbox does not hold: %s" % invented[:10])
+    print("outbox folder: %d messages, %d signing requests written" % (len(mailed), requests))
     for key, (kind, target, instance) in by_key.items():
         if kind in ("fill", "sign", "seal"):
             continue  # the documents connector, inside the daemon
