@@ -55,6 +55,13 @@ public:
 
     std::string const& name() const override { return o_.name; }
 
+    // Signers wait for these: a signed copy waiting for its seal, a mail
+    // server back from a restart, is retried within a minute, not after the
+    // hours the default backoff reaches; about half a day of tries in all.
+    std::optional<engine::RetryPolicy> retry() const override {
+        return engine::RetryPolicy{1440, std::chrono::seconds(1), std::chrono::minutes(1)};
+    }
+
     engine::DeliveryResult deliver(engine::Delivery const& d) override {
         try {
             return dispatch(d);
