@@ -7,10 +7,12 @@
 # signatures (signature_fuzzer.cpp) and the signing page's form bodies
 # (form_fuzzer.cpp), SECONDS each.
 #
-#   scripts/fuzz.sh [SECONDS]       # default 600; `scripts/fuzz.sh 60` is the CI run
+#   scripts/fuzz.sh [SECONDS]          # each fuzzer SECONDS (default 600): the long run
+#   scripts/fuzz.sh --budget SECONDS   # SECONDS in all, shared evenly (CI: scripts/test.sh)
 #
 # Builds build-fuzz (clang-14, ASan + UBSan + libFuzzer, RelWithDebInfo) if
-# needed, then runs compile_fuzzer for SECONDS on one core with:
+# needed (scripts/test.sh passes BUILD_DIR=build-asan, its sanitizer tree,
+# which has the fuzzers too), then runs each fuzzer on one core; the compiler's with:
 #   - a seed corpus, rebuilt on every run under build-fuzz/fuzz-seeds from
 #     examples/*.flow, tests/dsl/**/*.flow and 300 generated valid workflows
 #     (bench/gen_workflows.cpp, built in the fuzz tree as fuzz_seed_workflows);
@@ -26,8 +28,9 @@
 # FUZZ_ARGS (extra libFuzzer flags, e.g. FUZZ_ARGS=-seed=1).
 set -euo pipefail
 
-seconds="${1:-600}"
-case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
+budget=""
+if [ "${1:-}" = "--budget" ]; then budget="${2:-}"; seconds="$budget"; else seconds="${1:-600}"; fi
+case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [SECONDS] | --budget SECONDS" >&2; exit 2 ;; esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -50,6 +53,12 @@ if ninja -C "$build" -t targets all | grep -q '^csv_fuzzer:'; then targets+=(csv
 if ninja -C "$build" -t targets all | grep -q '^signature_fuzzer:'; then targets+=(signature_fuzzer); fi
 if ninja -C "$build" -t targets all | grep -q '^form_fuzzer:'; then targets+=(form_fuzzer); fi
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
+# A budget is shared evenly: every parser gets its turn, and the stage's
+# length does not grow with the number of fuzzers. At least 10 s each.
+if [ -n "$budget" ]; then
+  seconds=$(( budget / ${#targets[@]} ))
+  [ "$seconds" -ge 10 ] || seconds=10
+fi
 
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
@@ -83,6 +92,7 @@ fuzz() {
     done
     exit "$status"
   fi
+  echo "fuzz.sh: $name done: no finding in ${seconds}s" >&2
 }
 
 # The compiler: seeds are copies (flattened names) of the repository's

@@ -2,7 +2,6 @@
 // quotes, CRLF, line breaks inside quotes, a byte order mark, ragged and
 // malformed rows (each reported with its line, the next rows still read),
 // and the header's mapping to nested JSON.
-#define CATCH_CONFIG_MAIN
 #include "serve/csv_rows.hpp"
 
 #include <catch2/catch.hpp>

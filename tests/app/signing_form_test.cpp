@@ -1,6 +1,5 @@
 // The signing page's small parsers: form bodies (parse_form) and the choice
 // of language (text_for).
-#define CATCH_CONFIG_MAIN
 #include "serve/signing/form.hpp"
 #include "serve/signing/text.hpp"
 

@@ -1,6 +1,5 @@
 // The inbound webhook signature (valid, wrong, stale, replayed parts,
 // malformed) and API key basics: token shape, hash, scopes per route.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include "serve/auth.hpp"

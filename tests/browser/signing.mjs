@@ -217,11 +217,17 @@ function allTexts() {
   }
   if (!viaOutbox) return texts.filter((t) => !t.refused);
   if (!fs.existsSync(outboxDir)) return [];
-  return fs.readdirSync(outboxDir).filter((n) => n.endsWith('.sms.txt')).sort().map((n) => {
-    const raw = fs.readFileSync(path.join(outboxDir, n), 'utf8');
-    const to = /^To: (.*)$/m.exec(raw)?.[1] ?? '';
-    return { to, body: raw.split('\n\n').slice(1).join('\n\n').trim(), file: n };
-  });
+  // In the order they were sent: ENVELOPE.SEQ.N.ROLE.sms.txt for a first
+  // code, ENVELOPE.SEQ.codeK.ROLE.sms.txt for the K-th new one (names alone
+  // do not sort that way: "5.10.code1" < "5.9.2").
+  const resend = (n) => Number(/\.code(\d+)\./.exec(n)?.[1] ?? 0);
+  return fs.readdirSync(outboxDir).filter((n) => n.endsWith('.sms.txt')).sort()
+    .sort((a, b) => resend(a) - resend(b))
+    .map((n) => {
+      const raw = fs.readFileSync(path.join(outboxDir, n), 'utf8');
+      const to = /^To: (.*)$/m.exec(raw)?.[1] ?? '';
+      return { to, body: raw.split('\n\n').slice(1).join('\n\n').trim(), file: n };
+    });
 }
 
 function mailTo(m, address) {
@@ -248,11 +254,21 @@ async function signingMail(address, what, n = 1, envelope = 0, role = '') {
   return { mail, link };
 }
 
-// The newest one-time code texted to `phone`, once there are at least `count` texts to it.
-async function codeFor(phone, what, count = 1) {
-  const sms = await waitUntil(`${what}: ${count} SMS to ${phone}`, () => {
+// Envelope `envelope`'s `nth` one-time code (1: the first, 2: after one
+// resend), texted to `phone`, once the daemon checks codes against it. A text
+// arrives before the daemon records its delivery (the `code_sent` entry,
+// which stores the code's record): a code typed as soon as its text is there
+// may be checked against the previous code's record (a wrong code, counted).
+// So: wait for the nth entry; the code is then the newest text to `phone`
+// (a retried delivery texts a new code, and only the last one sent works).
+async function codeFor(phone, what, envelope, nth = 1) {
+  const sms = await waitUntil(`${what}: code #${nth} of envelope ${envelope} recorded as sent to ${phone}`, async () => {
+    const sent = (await audit(envelope)).entries.filter((e) => e.kind === 'code_sent').length;
+    if (sent < nth) return null;
+    check(sent === nth, `${what}: expected code #${nth} of envelope ${envelope}, but ${sent} codes were sent`);
     const list = allTexts().filter((t) => t.to === phone);
-    return list.length >= count ? list[list.length - 1] : null;
+    check(list.length >= nth, `${what}: ${sent} codes recorded as sent to ${phone}, but only ${list.length} texts: ${JSON.stringify(list)}`);
+    return list[list.length - 1];
   }, 30_000);
   const m = /(?<!\d)(\d{6})(?!\d)/.exec(sms.body || '');
   check(m, `${what}: a 6-digit code in the SMS: ${JSON.stringify(sms)}`);
@@ -635,7 +651,7 @@ async function main() {
     await shot(c.page, 'client-code');
     await expectOn(c.page, '#code-form', 'after consenting the client is asked for the code', consented);
     check(await present(c.page, '#resend-button'), 'the code page offers a resend (#resend-button)');
-    const code = await codeFor(client.phone, 'the client\'s code');
+    const code = await codeFor(client.phone, 'the client\'s code', main);
     await c.page.fill('#code', code);
     await submit(c.page, '#code-button');
     await ensure(await present(c.page, '#sign-form'), async () => `the right code leads to the sign page (#sign-form): ${await c.page.textContent('main')}`);
@@ -700,8 +716,13 @@ async function main() {
     }
     if (mode !== 'log') log('both signers were mailed the signed copy (pdfsig: valid)');
 
-    // The audit chain.
-    const trail = await audit(main);
+    // The audit chain. The sealed revision is stored before its `sealed`
+    // entry is committed (the seal's delivery is recorded after it): wait
+    // for the entry, not the document.
+    const trail = await waitUntil(`the \`sealed\` entry of envelope ${main}`, async () => {
+      const t = await audit(main);
+      return t.entries.some((e) => e.kind === 'sealed') ? t : null;
+    }, 30_000, 250);
     check(trail.verdict && trail.verdict.ok === true, `the audit chain verifies: ${JSON.stringify(trail.verdict)}`);
     const kinds = trail.entries.map((e) => e.kind);
     for (const k of ['created', 'code_sent', 'viewed', 'consent_given', 'code_verified', 'signed', 'completed', 'sealed'])
@@ -744,11 +765,11 @@ async function main() {
     await open(w.page, coderLink, 200, 'the code envelope');
     await w.page.check('#agree-consent');
     await expectOn(w.page, '#code-form', 'the code page after the consent', await submit(w.page, '#consent-button'));
-    const first = await codeFor(coder.phone, 'the first code');
+    const first = await codeFor(coder.phone, 'the first code', codes);
     await submit(w.page, '#resend-button');
     await shot(w.page, 'code-resent');
     check(await present(w.page, '#code-form'), 'after a resend the code page again');
-    const second = await codeFor(coder.phone, 'the resent code', 2);
+    const second = await codeFor(coder.phone, 'the resent code', codes, 2);
     const wrong = ['000000', '111111', '222222', '333333', '444444'].filter((x) => x !== first && x !== second);
     for (let attempt = 1; attempt <= 3; ++attempt) {
       await w.page.fill('#code', wrong[attempt - 1]);
@@ -781,7 +802,7 @@ async function main() {
     await open(d.page, declineLink, 200, 'the decline envelope');
     await d.page.check('#agree-consent');
     await expectOn(d.page, '#code-form', 'the decliner consents', await submit(d.page, '#consent-button'));
-    await d.page.fill('#code', await codeFor(decliner.phone, 'the decliner\'s code'));
+    await d.page.fill('#code', await codeFor(decliner.phone, 'the decliner\'s code', declined));
     await submit(d.page, '#code-button');
     check(await present(d.page, '#sign-form'), 'the decliner reaches the sign page');
     check(!(await d.page.isVisible('#decline-form')), 'the decline form is folded away until asked for');
@@ -822,7 +843,7 @@ async function main() {
     await shot(phone.page, 'zh-375-code');
     await expectOn(phone.page, '#code-form', 'the Chinese signer\'s code page', zhConsented);
     await noHorizontalScroll(phone.page, 'the code page (zh)');
-    const zhCode = await codeFor(zhClient.phone, 'the Chinese signer\'s code');
+    const zhCode = await codeFor(zhClient.phone, 'the Chinese signer\'s code', zh);
     const zhSms = allTexts().filter((t) => t.to === zhClient.phone).pop();
     if (mode !== 'log') check(/[\u4e00-\u9fff]/.test(zhSms.body), `the code SMS is in Chinese: ${zhSms.body}`);
     await phone.page.fill('#code', zhCode);

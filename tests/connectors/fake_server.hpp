@@ -33,7 +33,8 @@ public:
 
     int port() const { return port_; }
     std::string url(std::string const& path = "/", bool tls = false) const;
-    // Every request it got so far, in order (it records before it answers).
+    // Every request it got so far, in order (it records before it answers;
+    // a record being written is not returned yet).
     std::vector<nlohmann::json> received() const;
 
 private:

@@ -9,13 +9,12 @@ find_package(Catch2 2 CONFIG REQUIRED)
 include(Catch)
 
 add_executable(signflow_http_connector_tests
-  ${PROJECT_SOURCE_DIR}/tests/main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fake_server.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http_connector_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http_examples_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/webhook_connector_test.cpp
 )
-target_link_libraries(signflow_http_connector_tests PRIVATE signflow::connectors Catch2::Catch2 signflow_warnings)
+target_link_libraries(signflow_http_connector_tests PRIVATE signflow::connectors signflow_catch_main signflow_warnings)
 # The tests reach the parts behind the factories (templates, signatures).
 target_include_directories(signflow_http_connector_tests PRIVATE ${PROJECT_SOURCE_DIR}/connectors/src)
 target_compile_definitions(signflow_http_connector_tests PRIVATE SIGNFLOW_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -112,8 +112,18 @@ def main():
         kwargs["auth_require_tls"] = not ARGS.auth_without_tls
         if ARGS.login_only:
             kwargs["auth_exclude_mechanism"] = ["PLAIN"]
-    controller = Controller(Saver(), hostname="127.0.0.1", port=free_port(), ident="signflow-test-smtp", **kwargs)
-    controller.start()
+    # aiosmtpd needs a port number up front (port 0 breaks its start-up
+    # check): free_port() gives one that was free a moment ago, which another
+    # program (a parallel test, a client's source port) may take before the
+    # server binds it. Then start again on another.
+    for attempt in range(5):
+        controller = Controller(Saver(), hostname="127.0.0.1", port=free_port(), ident="signflow-test-smtp", **kwargs)
+        try:
+            controller.start()
+            break
+        except Exception:  # the bind failed (aiosmtpd re-raises it, or times out)
+            if attempt == 4:
+                raise
     print("PORT", controller.port, flush=True)
     signal.signal(signal.SIGTERM, lambda *a: (controller.stop(), sys.exit(0)))
     try:

@@ -44,8 +44,10 @@ def status_of(raw):
 
 
 def wait_state(d, id, state, timeout=10):
+    # One read per try: the instance returned is the one whose state matched
+    # (not a second read, taken after the first one matched).
     return harness.wait_until("envelope %d in %s" % (id, state),
-                              lambda: d.instance(id)["state"] == state and d.instance(id), timeout)
+                              lambda: (lambda i: i if i["state"] == state else None)(d.instance(id)), timeout)
 
 
 def test(binary, source, work, daemons):

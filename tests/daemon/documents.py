@@ -58,28 +58,41 @@ def start(d, email):
 
 def code_files(d, envelope):
     """The one-time code emails the messages connector wrote to the outbox
-    folder (no mail server is configured) for this envelope, oldest first:
-    ENVELOPE.….prospect.eml (its signing link is in ….request_signature.eml)."""
+    folder (no mail server is configured) for this envelope, in the order
+    they were sent: ENVELOPE.SEQ.N.prospect.eml for the first code (its
+    signing link is in ….request_signature.eml), ENVELOPE.SEQ.codeK.prospect.eml
+    for the K-th new code asked for on the page. Each is written whole (a
+    rename); other mails to the prospect (a reminder) are told apart by
+    their text."""
     folder = os.path.join(os.path.dirname(d.db), "outbox")
     if not os.path.isdir(folder):
         return []
     names = [n for n in os.listdir(folder)
-             if n.startswith("%d." % envelope) and n.endswith(".prospect.eml") and "request_signature" not in n]
-    return sorted((os.path.join(folder, n) for n in names), key=os.path.getmtime)
+             if n.startswith("%d." % envelope) and n.endswith(".prospect.eml") and "request_signature" not in n
+             and "verification code is" in open(os.path.join(folder, n), encoding="utf-8").read()]
+    def number(name):
+        m = re.search(r"\.code(\d+)\.", name)
+        return int(m.group(1)) if m else 0
+    return [os.path.join(folder, n) for n in sorted(names, key=number)]
 
 
-def code_for(d, envelope):
-    """The last one-time code the messages connector sent, once its record is
-    stored (the delivery recorded: a `code_sent` entry)."""
-    wait_until("a code_sent entry for envelope %d" % envelope, lambda: "code_sent" in [
-        e["kind"] for e in d.get_ok("/v1/instances/%d/audit" % envelope)["entries"]])
+def code_for(d, envelope, nth=1):
+    """The envelope's nth one-time code (1: the first, 2: after one resend),
+    once the daemon checks codes against it: its delivery recorded (the nth
+    `code_sent` entry, which stores the code's record). The file is written
+    before that entry, so the nth file is read only after it: reading "the
+    newest file" while waiting for something else can hand back the old code."""
     def find():
-        files = code_files(d, envelope)
-        if not files:
+        sent = [e["kind"] for e in d.get_ok("/v1/instances/%d/audit" % envelope)["entries"]].count("code_sent")
+        if sent < nth:
             return None
-        m = re.search(r"verification code is (\d{6})", open(files[-1], encoding="utf-8").read())
-        return m.group(1) if m else None
-    return wait_until("a code for envelope %d" % envelope, find)
+        files = code_files(d, envelope)
+        check(len(files) >= sent, "envelope %d: %d code_sent entries but only %d code files: %r" %
+              (envelope, sent, len(files), files))
+        m = re.search(r"verification code is (\d{6})", open(files[nth - 1], encoding="utf-8").read())
+        check(m, "no code in %s" % files[nth - 1])
+        return m.group(1)
+    return wait_until("code #%d for envelope %d" % (nth, envelope), find)
 
 
 def state(d, envelope):
@@ -114,12 +127,7 @@ def test(binary, source, workdir, daemons):
     r = d.post("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
     check(r.status == 202 and r.json["left"] == 4, "a new code is sent: %r" % r)
     old_code = code
-    code = wait_until("a second code", lambda: (lambda c: c if c and len(code_files(d, env)) >= 2 else None)(
-        code_for(d, env)))
-    # The new code's record is stored when its delivery is recorded (just
-    # after the connector got it): wait for that entry.
-    wait_until("the second code_sent entry", lambda: [e["kind"] for e in d.get_ok(
-        "/v1/instances/%d/audit" % env)["entries"]].count("code_sent") >= 2)
+    code = code_for(d, env, nth=2)
     if old_code != code:
         r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": old_code}, headers=UA)
         check(r.status == 403, "the first code no longer works: %r" % r)
@@ -188,7 +196,12 @@ def test(binary, source, workdir, daemons):
     check("passport.png" in atts and "tax.png" not in atts, "the ID scan is embedded, nothing else: " + atts)
 
     # ---- the audit trail
-    audit = d.get_ok("/v1/instances/%d/audit" % env)
+    # The documents connector stores the sealed revision while it delivers;
+    # its `sealed` entry (and the signature_applied ones of the same round)
+    # is committed only after that: wait for the entry, not the document.
+    audit = wait_until("the `sealed` entry of envelope %d" % env, lambda: (
+        lambda a: a if "sealed" in [e["kind"] for e in a["entries"]] else None)(
+        d.get_ok("/v1/instances/%d/audit" % env)))
     check(audit["verdict"]["ok"], "the chain verifies: %r" % audit["verdict"])
     kinds = [e["kind"] for e in audit["entries"]]
     for k in ["created", "sent", "document_filled", "code_sent", "code_failed", "code_verified", "viewed",
@@ -210,7 +223,10 @@ def test(binary, source, workdir, daemons):
           sorted(s["role"] for s in cert["signers"]) == ["counsel", "prospect"], "both signers: %r" % cert["signers"])
     check([s for s in cert["signers"] if s["role"] == "prospect"][0]["auth"] == "one-time code",
           "the prospect proved a code: %r" % cert["signers"])
-    check(cert["chain_head"] in [e["hash"] for e in audit["entries"]], "its head is in the chain")
+    # Entries may follow the seal (the signed copy's delivery) at any moment:
+    # the certificate's head must be in the chain as read after it.
+    check(cert["chain_head"] in [e["hash"] for e in d.get_ok("/v1/instances/%d/audit" % env)["entries"]],
+          "its head is in the chain")
     exported = os.path.join(workdir, "audit.json")
     with open(exported, "w") as f:
         json.dump(audit, f)
@@ -297,7 +313,10 @@ on nda_requested
         f.get("workflow") == "nda_fields" and f.get("status") == "loaded" for f in d.get_ok("/v1/rules")["files"]))
     r = d.post("/v1/events/nda_requested", {"client": {"name": "Ana Lima", "email": "ana@x.org"}})
     nf = r.json["started"][0]["id"]
-    wait_until("nda_fields filled", lambda: d.get_ok("/v1/instances/%d/documents" % nf)["documents"])
+    # The filled document is stored before the fill's outcome moves the
+    # envelope on: wait for the state the signature needs, not the document.
+    wait_until("nda_fields filled and awaiting its client", lambda: d.get_ok(
+        "/v1/instances/%d/documents" % nf)["documents"] and d.instance(nf)["state"] == "awaiting(client)")
     check(d.post("/v1/instances/%d/signers/client/signed" % nf, {"name": "Ana Lima"}).status == 202, "client signs")
     check(d.post("/v1/instances/%d/signers/company/signed" % nf, {"name": "Acme Legal"}).status == 202, "company signs")
     wait_until("nda_fields sealed", lambda: d.get_ok("/v1/instances/%d/documents" % nf)["documents"][-1]["kind"] == "sealed",

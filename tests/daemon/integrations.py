@@ -81,7 +81,7 @@ class Receiver:
     """A real HTTP server on 127.0.0.1 that records what arrives. The
     webhook path fails `hook_failures` times (503) before answering 200."""
 
-    def __init__(self, hook_failures=0, port=0):
+    def __init__(self, hook_failures=0, port=0, listen=True):
         self.calls = []
         self.lock = threading.Lock()
         self.hook_failures = hook_failures
@@ -111,8 +111,19 @@ class Receiver:
 
             do_POST = do_PATCH = do_PUT = handle_one
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        # Bound at once (the port is ours from now on), listening only from
+        # listen(): until then a connection to it is refused, as to a server
+        # that is down (choosing a free port now and binding it later would
+        # let anything else take it meanwhile).
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler, bind_and_activate=False)
+        self.server.server_bind()
         self.port = self.server.server_address[1]
+        self.thread = None
+        if listen:
+            self.listen()
+
+    def listen(self):
+        self.server.server_activate()
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -121,7 +132,8 @@ class Receiver:
             return [c for c in self.calls if c["path"] == path]
 
     def close(self):
-        self.server.shutdown()
+        if self.thread:
+            self.server.shutdown()
         self.server.server_close()
 
 
@@ -140,9 +152,9 @@ def test(binary, source, work, daemons):
     os.mkdir(archive)  # the archive connector never creates its root (it may be a mount point)
     harness.write(os.path.join(rules, "hooked.flow"), FLOW)
     receiver = Receiver(hook_failures=2)
-    ledger_port = harness.free_port()  # nothing listens there yet
+    ledger = Receiver(listen=False)  # down: its port is bound, nothing listens there yet
     config = os.path.join(work, "signflow.toml")
-    harness.write(config, CONFIG % {"receiver": receiver.port, "ledger": ledger_port, "archive": archive})
+    harness.write(config, CONFIG % {"receiver": receiver.port, "ledger": ledger.port, "archive": archive})
     os.environ["CRM_TOKEN"] = "crm-token-123"
     os.environ["HOOK_SECRET"] = SECRET
     d = harness.Daemon(binary, work, rules, extra=["--config", config])
@@ -160,8 +172,7 @@ def test(binary, source, work, daemons):
     check(r.status == 202 and r.json["state"] == "completed", "signing: %r" % r)
 
     # The CRM: one PATCH with the token and the deal.
-    harness.wait_until("the CRM is called", lambda: receiver.matching("/crm/deals/D-42"))
-    crm = receiver.matching("/crm/deals/D-42")
+    crm = harness.wait_until("the CRM is called", lambda: receiver.matching("/crm/deals/D-42"))
     check(len(crm) == 1, "the CRM was called %d times" % len(crm))
     check(crm[0]["method"] == "PATCH", "the CRM got %s" % crm[0]["method"])
     check(crm[0]["headers"].get("authorization") == "Bearer crm-token-123", "no bearer token at the CRM")
@@ -193,15 +204,18 @@ def test(binary, source, work, daemons):
     def dead_ledger():
         r = d.get("/v1/deliveries?status=dead&connector=ledger")
         return r.json["deliveries"] if r.status == 200 else []
-    harness.wait_until("the ledger's delivery is a dead letter", dead_ledger, timeout=30)
-    dead = dead_ledger()
+    dead = harness.wait_until("the ledger's delivery is a dead letter", dead_ledger, timeout=30)
     check(len(dead) == 1 and dead[0]["kind"] == "invoke" and dead[0]["attempts"] == 2,
           "dead letters: %r" % dead)
     key = dead[0]["key"]
-    check(d.get("/v1/deliveries?connector=crm").json["deliveries"][0]["status"] == "delivered",
-          "the CRM's delivery is listed as delivered")
+    # The receiver records a call before it answers, and the daemon records
+    # the delivery only once it has the answer: wait for that record (the CRM
+    # having been called says nothing about it).
+    harness.wait_until("the CRM's delivery is listed as delivered", lambda: (
+        lambda r: r.status == 200 and r.json["deliveries"] and r.json["deliveries"][0]["status"] == "delivered")(
+        d.get("/v1/deliveries?connector=crm")), timeout=30)
     # Up again; the operator retries it from the command line.
-    ledger = Receiver(port=ledger_port)
+    ledger.listen()
     try:
         env = dict(os.environ, SIGNFLOW_API_KEY=d.token or "")
         out = subprocess.run([binary, "deliveries", "retry", key, "--url", "http://127.0.0.1:%d" % d.port],
@@ -221,15 +235,20 @@ def test(binary, source, work, daemons):
     finally:
         ledger.close()
 
-    # The archive: sealed PDF + trail + certificate, written whole.
+    # The archive: sealed PDF + trail + certificate, written whole: each to a
+    # hidden temporary name (".NAME.partial-XXXXXX"), then renamed. Those are
+    # not archived files; counting them, "three files" could be two files and
+    # the third one being written.
     def archived():
         found = []
         for root, _, files in os.walk(archive):
-            found += [os.path.join(root, f) for f in files]
+            found += [os.path.join(root, f) for f in files if not f.startswith(".")]
         return sorted(found)
-    harness.wait_until("the archive holds three files", lambda: len(archived()) == 3, timeout=30)
-    files = archived()
-    ym = time.strftime("%Y/%m", time.gmtime())
+    files = harness.wait_until("the archive holds three files", lambda: (lambda f: f if len(f) == 3 else None)(
+        archived()), timeout=30)
+    # The folder is the envelope's creation month (UTC), not the month now.
+    created = d.instance(eid)["created_at"]
+    ym = "%s/%s" % (created[0:4], created[5:7])
     for suffix in (".pdf", ".audit.json", ".certificate.json"):
         path = os.path.join(archive, "hooked", ym, "%d%s" % (eid, suffix))
         check(path in files, "missing %s (archive holds %r)" % (path, files))

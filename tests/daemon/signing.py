@@ -124,12 +124,23 @@ def start(d, work, n, language="en"):
     r = d.post("/v1/events/form_submitted", event(n, language))
     check(r.status in (200, 201, 202) and r.json["started"], "starting envelope %d: %r" % (n, r))
     id = r.json["started"][0]["id"]
-    # The first code (by SMS) comes with the signing link (by email).
-    harness.wait_until("envelope %d's code and link in the outbox" % id,
-                       lambda: outbox_files(work, "%d.*client.sms.txt" % id) and
-                       outbox_files(work, "%d.*client.request_signature.eml" % id), timeout=60)
-    return (id, link_in(outbox_files(work, "%d.*client.request_signature.eml" % id)[0]),
-            code_in(outbox_files(work, "%d.*client.sms.txt" % id)[0]))
+    # The first code (by SMS) comes with the signing link (by email), both
+    # written (renamed into place) by one delivery. The daemon checks codes
+    # against the code's record, which it stores when it records that
+    # delivery (the `code_sent` entry), after the files are written: a code
+    # read as soon as its file exists may be typed before the daemon knows it
+    # (or be one a retry of the delivery replaced). Wait for the entry, then
+    # read the files.
+    def sent():
+        if not audit_kinds(d, id, "code_sent"):
+            return None
+        sms = outbox_files(work, "%d.*client.sms.txt" % id)
+        mail = outbox_files(work, "%d.*client.request_signature.eml" % id)
+        check(sms and mail, "envelope %d: its code is recorded as sent but the outbox folder has %r and %r" %
+              (id, sms, mail))
+        return link_in(mail[0]), code_in(sms[0])
+    link, code = harness.wait_until("envelope %d's code (recorded as sent) and link" % id, sent, timeout=60)
+    return id, link, code
 
 
 def redirect(r, what, notice=None):

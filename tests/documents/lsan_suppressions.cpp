@@ -1,7 +1,3 @@
-// The Catch2 runner (Catch2 v2: one translation unit defines main).
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
-
 // PoDoFo 0.9.8 leaks on some broken inputs (tests/fuzz/podofo-crashes/leaks/),
 // which the upload tests replay. Under LeakSanitizer (the ASan build) leaks
 // allocated inside PoDoFo or zlib are reported as known; ours still fail.
