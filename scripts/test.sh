@@ -18,7 +18,7 @@
 #                                    #   the sanitizers and 10 minutes per fuzzer
 #
 # Environment: SIGNFLOW_FUZZ_BUDGET (seconds shared by all fuzzers, default
-# 180), SIGNFLOW_CTEST_ARGS (extra ctest arguments, e.g. "-R daemon_").
+# 120), SIGNFLOW_CTEST_ARGS (extra ctest arguments, e.g. "-R daemon_").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +40,7 @@ case "$repeat" in ''|*[!0-9]*) echo "test.sh: --repeat takes a number" >&2; exit
 
 # ---- the stage table
 names=() walls=() ran=() passed=() verdicts=()
+finished=0  # set by the last line: an interrupted run is not a pass
 started_all=$(date +%s)
 table() {
   local status=$?
@@ -53,7 +54,8 @@ table() {
   done
   local total=$(( $(date +%s) - started_all ))
   printf '%-34s %6dm%02ds\n' "total" $((total / 60)) $((total % 60))
-  [ "$status" -eq 0 ] && echo "== all tests passed" || echo "== FAILED (exit $status)"
+  if [ "$status" -eq 0 ] && [ "$finished" -eq 1 ]; then echo "== all tests passed"
+  else echo "== FAILED or stopped (exit $status)"; return 1; fi
 }
 trap table EXIT
 
@@ -90,7 +92,7 @@ ctest_run() {
 
 fuzz_run() {
   local status=0
-  ./scripts/fuzz.sh "$@" 2>&1 | tee build-asan/fuzz.log || status=$?
+  BUILD_DIR=build-asan ./scripts/fuzz.sh "$@" 2>&1 | tee build-asan/fuzz.log || status=$?
   stage_ran=$(grep -c '^fuzz.sh: [a-z_]* for ' build-asan/fuzz.log || true)
   stage_passed=$(grep -c '^fuzz.sh: [a-z_]* done: no finding' build-asan/fuzz.log || true)
   return "$status"
@@ -119,6 +121,7 @@ if [ "$repeat" -gt 0 ]; then
     stage "ctest -L '$label', round $i/$repeat" \
       ctest_run "$repeat_tree/ctest-repeat-$i.log" --test-dir "$repeat_tree" -L "$label"
   done
+  finished=1
   exit 0
 fi
 
@@ -129,5 +132,6 @@ stage "ctest under ASan + UBSan" ctest_run build-asan/ctest.log --test-dir build
 if [ "$long" -eq 1 ]; then
   stage "fuzz (600 s per fuzzer)" fuzz_run 600
 else
-  stage "fuzz (${SIGNFLOW_FUZZ_BUDGET:-180} s in all)" fuzz_run --budget "${SIGNFLOW_FUZZ_BUDGET:-180}"
+  stage "fuzz (${SIGNFLOW_FUZZ_BUDGET:-120} s in all)" fuzz_run --budget "${SIGNFLOW_FUZZ_BUDGET:-120}"
 fi
+finished=1

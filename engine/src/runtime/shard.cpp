@@ -43,8 +43,8 @@ std::string progress_of(Instance const& inst) {
 
 }  // namespace
 
-Shard::Shard(asio::io_context& io, Context& ctx, unsigned index)
-    : ctx_(ctx), index_(index), strand_(asio::make_strand(io)), wake_(strand_) {}
+Shard::Shard(asio::io_context& io, Context& ctx, unsigned /*index*/)
+    : ctx_(ctx), strand_(asio::make_strand(io)), wake_(strand_) {}
 
 InstanceRecord Shard::to_record(Instance const& inst) const {
     InstanceRecord r;

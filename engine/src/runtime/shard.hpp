@@ -111,7 +111,6 @@ private:
     InstanceRecord to_record(Instance const& inst) const;
 
     Context& ctx_;
-    unsigned index_;
     boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     boost::asio::system_timer wake_;
     bool firing_ = false;  // in fire_due: it schedules the next wake itself
