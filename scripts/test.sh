@@ -105,6 +105,11 @@ fuzz_run() {
 # (docs/development.md has the figures).
 asan_configure=(build-asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
   -DCMAKE_BUILD_TYPE=Sanitize -DSIGNFLOW_SANITIZE=ON -DSIGNFLOW_FUZZ=ON -DSIGNFLOW_BENCH=OFF)
+# A build-asan configured by an earlier test.sh (GCC) is started afresh:
+# CMake cannot switch a tree's compiler in place.
+if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++-14$' build-asan/CMakeCache.txt; then
+  rm -rf build-asan
+fi
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 [ "$long" -eq 1 ] && export SIGNFLOW_LONG_TESTS=1
