@@ -41,17 +41,20 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DSIGNFLOW_FUZZ=ON -DSIGNFLOW_BENCH=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-if ! ninja -C "$build" -t targets all | grep -q '^compile_fuzzer:'; then
+# The target list is read once into a variable: `ninja … | grep -q` under
+# pipefail fails when grep stops reading early and ninja dies of SIGPIPE
+# (it did on a clean clone, whose list is long enough not to fit the pipe).
+all_targets="$(ninja -C "$build" -t targets all)"
+has_target() { grep -q "^$1:" <<<"$all_targets"; }
+if ! has_target compile_fuzzer; then
   echo "fuzz.sh: $build has no compile_fuzzer target (is it a SIGNFLOW_FUZZ=ON tree, and does" >&2
   echo "         tests/CMakeLists.txt add fuzz/ when SIGNFLOW_FUZZ is on?)" >&2
   exit 2
 fi
 targets=(compile_fuzzer event_fuzzer)
-if ninja -C "$build" -t targets all | grep -q '^scenario_fuzzer:'; then targets+=(scenario_fuzzer); fi
-if ninja -C "$build" -t targets all | grep -q '^upload_fuzzer:'; then targets+=(upload_fuzzer); fi
-if ninja -C "$build" -t targets all | grep -q '^csv_fuzzer:'; then targets+=(csv_fuzzer); fi
-if ninja -C "$build" -t targets all | grep -q '^signature_fuzzer:'; then targets+=(signature_fuzzer); fi
-if ninja -C "$build" -t targets all | grep -q '^form_fuzzer:'; then targets+=(form_fuzzer); fi
+for t in scenario_fuzzer upload_fuzzer csv_fuzzer signature_fuzzer form_fuzzer; do
+  if has_target "$t"; then targets+=("$t"); fi
+done
 ninja -C "$build" -j"$jobs" "${targets[@]}" fuzz_seed_workflows
 # A budget is shared evenly: every parser gets its turn, and the stage's
 # length does not grow with the number of fuzzers. At least 10 s each.
