@@ -12,7 +12,7 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
   # documents: PoDoFo 0.9.8, a TrueType font with CJK glyphs for filled values
-  libpodofo-dev fonts-dejavu-core fonts-droid-fallback openssl
+  libpodofo-dev libpng-dev fonts-dejavu-core fonts-droid-fallback openssl
   # tests, fuzzing and benchmarks
   catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3 python3-aiosmtpd
   # peers the document tests check PDFs with, and a form maker that is not PoDoFo

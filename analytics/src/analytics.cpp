@@ -1,4 +1,5 @@
 #include "signflow/analytics/analytics.hpp"
+#include "signflow/evidence/audit.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,12 +18,13 @@ double percentile(std::vector<double> values, double p) {
 
 namespace {
 
-// The role an audit entry is about: the actor for a signer's own acts, the
-// detail's `role` for what the system did to a signer (sent, reminded).
+// The role an audit entry is about: the actor for a signer's own acts (or
+// the role an operator's key acted for), the detail's `role` for what the
+// system did to a signer (sent, reminded).
 std::string role_of(json const& entry) {
     if (auto d = entry.find("detail"); d != entry.end() && d->is_object())
         if (auto r = d->find("role"); r != d->end() && r->is_string()) return *r;
-    return entry.value("actor", std::string());
+    return evidence::subject_of(entry);
 }
 
 json durations(std::vector<double> const& seconds) {

@@ -125,9 +125,11 @@ void add_api_key_commands(CLI::App& app, Runner& run) {
     auto* create = cmd->add_subcommand("create", "Make a key; prints its token once");
     create->add_option("--db", created->db, "The daemon's database (created if missing)")->capture_default_str();
     create->add_option("--name", created->name, "What the key is for, e.g. \"crm-sync\"")->required();
-    create->add_option("--scope", created->scopes, "send (start and move envelopes) or admin (everything); repeatable")
+    create->add_option("--scope", created->scopes,
+                       "send (start and cancel envelopes), admin (everything but a signer's acts) or "
+                       "act-for-signer (act in a signer's name, with a reason); repeatable")
         ->required()
-        ->check(CLI::IsMember({"send", "admin"}));
+        ->check(CLI::IsMember({"send", "admin", "act-for-signer"}));
     create->callback([created, &run] { run = [created] { return create_key(*created); }; });
 
     auto listed = std::make_shared<ApiKeyOptions>();

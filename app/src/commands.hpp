@@ -71,6 +71,8 @@ struct ServeOptions {
     std::string connector_log;    // empty: connector-calls.jsonl beside the database
     unsigned threads = 0;         // 0: one per core (at least 2)
     std::size_t max_body = 1024 * 1024;
+    std::size_t max_connections = 1024;            // http::Limits::max_connections
+    std::size_t max_connections_per_client = 64;   // per IPv4 address or IPv6 /64
     bool no_watch = false;
     bool open = false;            // --open: no API keys needed (development only; warned at start)
 };

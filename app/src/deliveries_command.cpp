@@ -60,7 +60,7 @@ int list(Options o) {
     if (rows.empty()) std::cout << "no deliveries\n";
     for (auto const& d : rows) {
         std::cout << d.value("status", "") << "  " << d.value("key", "") << "  " << d.value("kind", "") << " -> "
-                  << d.value("target", "") << "  envelope " << d.value("instance", 0) << "  attempts "
+                  << d.value("target", "") << "  envelope " << d.value("instance", std::int64_t{0}) << "  attempts "
                   << d.value("attempts", 0);
         if (d.contains("next_attempt_at")) std::cout << "  next " << d["next_attempt_at"].get<std::string>();
         std::cout << "\n";

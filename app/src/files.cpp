@@ -11,6 +11,10 @@
 #include <sstream>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace signflow::app {
 

@@ -21,6 +21,8 @@ struct InputError : std::runtime_error {
 std::string read_file(std::filesystem::path const& path);  // "-" reads standard input
 void write_file_atomically(std::filesystem::path const& path, std::string const& text);
 
+// Secret files (keys, tokens): secret_files.hpp.
+
 // The files named, with folders replaced by the `.flow` files under them
 // (recursively, sorted, so output order is stable).
 std::vector<std::filesystem::path> collect_flow_files(std::vector<std::string> const& paths);

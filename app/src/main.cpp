@@ -78,6 +78,12 @@ int main(int argc, char** argv) {
                           "Where the log connector records calls (default: beside the database)");
     serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: one per core, at least 2)");
     serve_cmd->add_option("--max-body", serve.max_body, "Largest request body in bytes")->capture_default_str();
+    serve_cmd->add_option("--max-connections", serve.max_connections, "Connections served at once")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    serve_cmd->add_option("--max-connections-per-client", serve.max_connections_per_client,
+                          "Connections served at once for one IPv4 address or IPv6 /64 (0: no cap)")
+        ->capture_default_str();
     serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
     serve_cmd->add_flag("--open", serve.open, "INSECURE: serve the API without API keys (development only)");
 

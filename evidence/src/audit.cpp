@@ -170,6 +170,20 @@ std::string canonical(AuditEntry const& e) {
     return out;
 }
 
+std::string subject_of(AuditEntry const& e) {
+    if (e.detail.is_object())
+        if (auto it = e.detail.find("on_behalf_of"); it != e.detail.end() && it->is_string()) return *it;
+    return e.actor;
+}
+
+std::string subject_of(json const& entry) {
+    if (!entry.is_object()) return {};
+    if (auto d = entry.find("detail"); d != entry.end() && d->is_object())
+        if (auto it = d->find("on_behalf_of"); it != d->end() && it->is_string()) return *it;
+    auto a = entry.find("actor");
+    return a != entry.end() && a->is_string() ? a->get<std::string>() : std::string();
+}
+
 std::string entry_hash(AuditEntry const& entry) { return sha256_hex(entry.prev + canonical(entry)); }
 
 std::string genesis_hash() { return std::string(64, '0'); }

@@ -37,7 +37,7 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
     json events = json::array();
     for (auto const& e : chain) {
         std::string method;
-        auto signer = by_role.find(e.actor);
+        auto signer = by_role.find(subject_of(e));
         if (auto m = e.detail.find("method"); m != e.detail.end() && m->is_string())
             method = m->get<std::string>();
         else if (signer != by_role.end() && listed[signer->second].contains("auth") &&
@@ -46,6 +46,14 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
         events.push_back({{"seq", e.seq},   {"at", e.at},     {"local", e.local},
                           {"zone", e.zone}, {"kind", e.kind}, {"actor", e.actor},
                           {"ip", e.ip},     {"user_agent", e.user_agent}, {"method", method}});
+        // An operator's key that acted in a signer's name: who, for whom, why.
+        if (auto b = e.detail.find("on_behalf_of"); b != e.detail.end() && b->is_string()) {
+            json& ev = events.back();
+            ev["on_behalf_of"] = *b;
+            if (auto k = e.detail.find("api_key"); k != e.detail.end() && k->is_object()) ev["api_key"] = *k;
+            if (auto r = e.detail.find("operator_reason"); r != e.detail.end() && r->is_string())
+                ev["operator_reason"] = *r;
+        }
         if (signer != by_role.end() && (e.kind == kinds::signed_ || e.kind == kinds::declined)) {
             auto& who = listed[signer->second];
             who[e.kind == kinds::signed_ ? "signed_at" : "declined_at"] = e.at;

@@ -45,6 +45,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 namespace signflow::http {
 
@@ -65,6 +66,12 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
 }
 
 // Whether a comma-separated field value (Connection: keep-alive, close) holds
@@ -194,6 +201,18 @@ std::string endpoint_text(tcp::endpoint const& e) {
     return s + ":" + std::to_string(e.port());
 }
 
+// Whom Limits::max_connections_per_client counts a connection against: an
+// IPv4 address (also when it comes as an IPv4-mapped IPv6 one), or an IPv6
+// address's /64.
+std::string client_key(net::ip::address const& a) {
+    if (!a.is_v6()) return a.to_string();
+    auto v6 = a.to_v6();
+    if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return net::ip::address_v6(bytes).to_string() + "/64";
+}
+
 // Whether a request's body goes to a file (Limits::spool), by its method and
 // decoded path.
 bool spooled(Limits const& limits, std::string_view method, std::string_view target) {
@@ -254,6 +273,21 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     std::mutex mutex;  // guards the members below
     std::unordered_map<detail::Connection*, std::weak_ptr<detail::Connection>> connections;
     std::size_t serving = 0;   // connections counted against max_connections
+    // Of those, per client (client_key); no entry for a client with none.
+    std::unordered_map<std::string, std::size_t> per_client;
+    // `serving`, readable without the lock (crowded()).
+    std::atomic<std::size_t> serving_now{0};
+    // Bytes of spooled bodies being received, against Limits::spool_budget.
+    std::atomic<std::uint64_t> spooled{0};
+    // Takes `n` more bytes of the spool budget; false (and nothing taken)
+    // when they do not fit.
+    bool take_spool(std::uint64_t n) {
+        auto now = spooled.load();
+        do {
+            if (now + n > limits.spool_budget) return false;
+        } while (!spooled.compare_exchange_weak(now, now + n));
+        return true;
+    }
     bool accepting = false;    // an accept or its back-off timer is pending
     std::function<void()> done;  // from stop()
 
@@ -268,7 +302,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     void do_accept();
     void on_accept(error_code ec, tcp::socket socket);
     void accepting_ended();
-    void connection_gone(detail::Connection* c, bool counted);
+    void connection_gone(detail::Connection* c, bool counted, std::string const& client);
+    // Serving at least 3/4 of max_connections: idle keep-alives close sooner.
+    bool crowded() const { return serving_now.load(std::memory_order_relaxed) * 4 >= limits.max_connections * 3; }
     // Under the lock: takes `done` if the stop is complete.
     std::function<void()> take_done_if_finished() {
         if (stopping && !accepting && connections.empty() && done) return std::exchange(done, nullptr);
@@ -286,16 +322,18 @@ namespace detail {
 // tell an idle connection (closed at once) from a busy one (finished first).
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(std::shared_ptr<Server::Impl> server, tcp::socket socket, std::string remote, bool counted)
+    Connection(std::shared_ptr<Server::Impl> server, tcp::socket socket, std::string remote, std::string client,
+               bool counted)
         : server_(std::move(server)),
           limits_(server_->limits),
           stream_(std::move(socket)),
           remote_(std::move(remote)),
+          client_(std::move(client)),
           counted_(counted) {}
 
     ~Connection() {
         drop_spool();
-        server_->connection_gone(this, counted_);
+        server_->connection_gone(this, counted_, client_);
     }
 
     Connection(Connection const&) = delete;
@@ -308,11 +346,37 @@ public:
     void start() {
         net::dispatch(executor(), [self = shared_from_this()] { self->next_request(); });
     }
-    // Over max_connections: a 503 before reading anything, then close.
-    void reject() {
+    // Over max_connections (503) or max_connections_per_client (429): the
+    // answer before reading anything, then close.
+    void reject(int status) {
+        net::dispatch(executor(), [self = shared_from_this(), status] {
+            if (status == 429)
+                self->respond(error_response(429, "too_many_connections",
+                                             "too many connections from this address; retry later"),
+                              true);
+            else
+                self->respond(error_response(503, "service_unavailable", "too many connections; retry later"),
+                              true);
+        });
+    }
+    // Whether it is a keep-alive connection waiting for its next request
+    // (for at least `idle`); true at most once per wait, for the one who
+    // takes it (reclaim()).
+    bool claim_waiting(std::chrono::steady_clock::duration idle = {}) {
+        if (!waiting_.load()) return false;
+        auto since = std::chrono::steady_clock::time_point(
+            std::chrono::steady_clock::duration(waiting_since_.load(std::memory_order_relaxed)));
+        if (std::chrono::steady_clock::now() - since < idle) return false;
+        return waiting_.exchange(false);
+    }
+    // At the cap: close this keep-alive connection to make room, unless its
+    // next request has begun meanwhile.
+    void reclaim() {
         net::dispatch(executor(), [self = shared_from_this()] {
-            self->respond(error_response(503, "service_unavailable", "too many connections; retry later"),
-                          true);
+            if (self->state_ == State::idle && !self->first_)
+                self->close();
+            else if (self->state_ == State::writing)
+                self->close_when_idle_ = true;  // its answer goes out first
         });
     }
     // stop(): an idle connection closes now; a busy one finishes its request
@@ -337,7 +401,7 @@ private:
     enum class State { idle, reading, handling, writing, lingering, closed };
 
     void next_request() {
-        if (server_->stopping) {
+        if (server_->stopping || close_when_idle_) {
             close();
             return;
         }
@@ -357,6 +421,7 @@ private:
         // Beast 1.74 compares a Content-Length with an empty limit as "over".)
         header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         if (buffer_.size() > 0) {  // a pipelined request is already here
+            waiting_ = false;
             stream_.expires_after(limits_.read_timeout);
             read_header();
             return;
@@ -365,7 +430,16 @@ private:
         // must come within read_timeout; a kept-alive one may idle longer and
         // gets read_timeout from its next request's first byte.
         state_ = State::idle;
-        stream_.expires_after(first_ ? limits_.read_timeout : limits_.idle_timeout);
+        if (first_) {
+            stream_.expires_after(limits_.read_timeout);
+        } else {
+            auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                server_->crowded() ? std::min(limits_.idle_timeout, limits_.idle_timeout_crowded)
+                                   : limits_.idle_timeout);
+            // Never past the connection's age (respond() closed it at the age).
+            wait = std::min(wait, born_ + limits_.max_connection_age - std::chrono::steady_clock::now());
+            stream_.expires_after(std::max(wait, std::chrono::steady_clock::duration::zero()));
+        }
         stream_.async_read_some(buffer_.prepare(read_chunk),
                                 [self = shared_from_this()](error_code ec, std::size_t n) {
                                     self->on_first_bytes(ec, n);
@@ -373,6 +447,7 @@ private:
     }
 
     void on_first_bytes(error_code ec, std::size_t n) {
+        waiting_ = false;
         if (ec || state_ == State::closed) {  // idle timeout, EOF, reset, stop()
             close();
             return;
@@ -423,6 +498,25 @@ private:
     // when the request is refused (answered already).
     bool choose_body() {
         auto const& head = header_parser_->get();
+        // Transfer-Encoding: chunked alone (RFC 9112 §6.3). Any other coding
+        // (gzip, "chunked, gzip", an unknown one) leaves the body's length
+        // unknown, and with Content-Length too the two may disagree: a proxy
+        // in front may frame the request otherwise (request smuggling). 400,
+        // closed.
+        if (auto te = head.find(bhttp::field::transfer_encoding); te != head.end()) {
+            bool chunked_only = iequals(trim(view(te->value())), "chunked") &&
+                                std::count_if(head.begin(), head.end(), [](auto const& f) {
+                                    return f.name() == bhttp::field::transfer_encoding;
+                                }) == 1;
+            if (!chunked_only || head.find(bhttp::field::content_length) != head.end()) {
+                header_parser_.reset();
+                respond(error_response(400, "bad_request",
+                                       chunked_only ? "Transfer-Encoding and Content-Length together"
+                                                    : "Transfer-Encoding other than chunked is not supported"),
+                        true);
+                return false;
+            }
+        }
         bool spool = !header_parser_->is_done() &&
                      spooled(limits_, view(head.method_string()), view(head.target()));
         body_limit_ = spool ? limits_.spool_bytes : limits_.body_bytes;
@@ -446,6 +540,21 @@ private:
                 respond(std::move(*refused), true);
                 return false;
             }
+        }
+        if (spool) {
+            // The declared length is taken from the spool budget up front; a
+            // chunked body's bytes as they come (read_spooled).
+            std::uint64_t declared = header_parser_->content_length().value_or(0);
+            if (!server_->take_spool(declared)) {
+                header_parser_.reset();
+                respond(error_response(503, "service_unavailable",
+                                       "the server is receiving too many uploads at once; retry later"),
+                        true);
+                return false;
+            }
+            spool_accounted_ = declared;
+            spool_received_ = 0;
+            spool_started_ = std::chrono::steady_clock::now();
         }
         if (!spool) {
             parser_.emplace(std::move(*header_parser_));
@@ -488,17 +597,48 @@ private:
     void read_spooled() {
         stream_.expires_after(limits_.read_timeout);
         bhttp::async_read_some(stream_, buffer_, *file_parser_,
-                               [self = shared_from_this()](error_code ec, std::size_t) {
-                                   if (ec)
-                                       self->on_read_error(ec);
-                                   else if (self->file_parser_->is_done())
+                               [self = shared_from_this()](error_code ec, std::size_t n) {
+                                   if (ec) return self->on_read_error(ec);
+                                   if (!self->spool_progress(n)) return;
+                                   if (self->file_parser_->is_done())
                                        self->on_request();
                                    else
                                        self->read_spooled();
                                });
     }
 
+    // After `n` more bytes of a spooled body: within the spool budget, the
+    // minimum rate and the deadline? If not, answered (and false).
+    bool spool_progress(std::size_t n) {
+        spool_received_ += n;
+        if (spool_received_ > spool_accounted_) {
+            if (!server_->take_spool(spool_received_ - spool_accounted_)) {
+                respond(error_response(413, "payload_too_large",
+                                       "the server's space for uploads is used up; retry later"),
+                        true);
+                return false;
+            }
+            spool_accounted_ = spool_received_;
+        }
+        auto elapsed = std::chrono::steady_clock::now() - spool_started_;
+        double seconds = std::chrono::duration<double>(elapsed).count();
+        bool too_long = elapsed > limits_.spool_deadline;
+        bool too_slow = elapsed > limits_.read_timeout &&
+                        static_cast<double>(spool_received_) < static_cast<double>(limits_.spool_min_rate) * seconds;
+        if (too_long || too_slow) {
+            respond(error_response(408, "request_timeout",
+                                   too_long ? "the upload took longer than " +
+                                                  std::to_string(limits_.spool_deadline.count()) + " s"
+                                            : "the upload is slower than " +
+                                                  std::to_string(limits_.spool_min_rate) + " bytes a second"),
+                    true);
+            return false;
+        }
+        return true;
+    }
+
     void drop_spool() {
+        if (spool_accounted_) server_->spooled -= std::exchange(spool_accounted_, 0);
         if (spool_path_.empty()) return;
         ::unlink(spool_path_.c_str());
         spool_path_.clear();
@@ -581,7 +721,8 @@ private:
     // Builds the response from the handler's answer and writes it.
     void respond(Response r, bool close_after) {
         drop_spool();  // answered: the handler is done with the file's name
-        close_after = close_after || server_->stopping;
+        close_after = close_after || server_->stopping ||
+                      std::chrono::steady_clock::now() - born_ >= limits_.max_connection_age;
         if (r.status < 200 || r.status > 599) {
             server_->report("the handler answered status " + std::to_string(r.status) + "; sent 500 instead");
             r = error_response(500, "internal_error", "the server could not answer this request");
@@ -619,6 +760,13 @@ private:
 
         state_ = State::writing;
         close_after_ = close_after;
+        // From its answer on, a keep-alive waits for its next request: it
+        // may be reclaimed (closed once the answer is out) to make room.
+        if (!close_after) {
+            waiting_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                 std::memory_order_relaxed);
+            waiting_ = true;
+        }
         stream_.expires_after(limits_.write_timeout);
         bhttp::async_write(stream_, res_, [self = shared_from_this()](error_code ec, std::size_t) {
             self->on_write(ec);
@@ -729,11 +877,19 @@ private:
     std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
     std::string spool_path_;                      // deleted when answered or when the connection goes
     std::uint64_t body_limit_ = 0;                // the limit of the body being read
+    std::uint64_t spool_accounted_ = 0;           // taken from the server's spool budget
+    std::uint64_t spool_received_ = 0;            // bytes of the spooled body so far
+    std::chrono::steady_clock::time_point spool_started_;
     bhttp::response<bhttp::string_body> res_;     // the answer being written
     std::array<char, 4096> scratch_{};            // where linger() drops bytes
     std::size_t drained_ = 0;
     std::string const remote_;
-    bool const counted_;       // against max_connections (false: a 503 rejection)
+    std::string const client_;  // client_key of the peer
+    bool const counted_;       // against max_connections (false: a 503 or 429 rejection)
+    std::chrono::steady_clock::time_point const born_ = std::chrono::steady_clock::now();
+    std::atomic<bool> waiting_{false};  // a keep-alive answered, waiting for its next request
+    bool close_when_idle_ = false;      // reclaimed while writing its answer
+    std::atomic<std::chrono::steady_clock::rep> waiting_since_{0};  // since when
     State state_ = State::idle;
     bool first_ = true;        // no request answered yet
     unsigned version_ = 11;    // of the request being answered
@@ -775,28 +931,61 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
     error_code peer_ec;
     auto peer = socket.remote_endpoint(peer_ec);
     std::string remote = peer_ec ? std::string("unknown") : detail::endpoint_text(peer);
+    std::string client = peer_ec ? std::string("unknown") : detail::client_key(peer.address());
 
     std::shared_ptr<detail::Connection> c;
+    std::vector<std::shared_ptr<detail::Connection>> reclaimed;
+    int refusal = 503;
     {
         std::lock_guard lock(mutex);
-        bool serve = serving < limits.max_connections;
+        auto mine = per_client.find(client);
+        std::size_t from_client = mine == per_client.end() ? 0 : mine->second;
+        bool client_ok = limits.max_connections_per_client == 0 || from_client < limits.max_connections_per_client;
+        bool room = serving < limits.max_connections;
+        if (client_ok && !room) {
+            // At the cap: take the place of a keep-alive connection that
+            // waits for its next request (closed below), rather than refuse.
+            for (auto const& [raw, weak] : connections)
+                if (raw->claim_waiting())
+                    if (auto taken = weak.lock()) {
+                        reclaimed.push_back(std::move(taken));
+                        break;
+                    }
+            room = !reclaimed.empty();
+        }
+        bool serve = client_ok && room;
+        if (!client_ok) refusal = 429;
         // Rejections are short-lived (one small write, bounded by
         // write_timeout) but still bounded: past that, a flood is just closed.
         bool answer = serve || connections.size() - serving < std::max<std::size_t>(limits.max_connections, 1);
         if (answer) {
-            if (serve) ++serving;
+            if (serve) {
+                ++serving;
+                serving_now.store(serving, std::memory_order_relaxed);
+                ++per_client[client];
+            }
             c = std::make_shared<detail::Connection>(shared_from_this(), std::move(socket), std::move(remote),
-                                                     serve);
+                                                     client, serve);
             connections.emplace(c.get(), c);
         }
+        if (crowded()) {
+            // Crowded (with this one): keep-alives idle for longer than the
+            // crowded idle timeout go now, also those whose wait began
+            // before the crowd.
+            for (auto const& [raw, weak] : connections)
+                if (raw != c.get() && raw->claim_waiting(limits.idle_timeout_crowded))
+                    if (auto taken = weak.lock()) reclaimed.push_back(std::move(taken));
+        }
     }
+    for (auto const& r : reclaimed) r->reclaim();
+    reclaimed.clear();  // (a reference dropped here may be the last: never under the lock)
     if (!c) {
         error_code ignored;
         socket.close(ignored);
     } else if (c->counted()) {
         c->start();
     } else {
-        c->reject();
+        c->reject(refusal);
     }
     do_accept();
 }
@@ -811,12 +1000,16 @@ void Server::Impl::accepting_ended() {
     finish(std::move(d));
 }
 
-void Server::Impl::connection_gone(detail::Connection* c, bool counted) {
+void Server::Impl::connection_gone(detail::Connection* c, bool counted, std::string const& client) {
     std::function<void()> d;
     {
         std::lock_guard lock(mutex);
         connections.erase(c);
-        if (counted) --serving;
+        if (counted) {
+            --serving;
+            serving_now.store(serving, std::memory_order_relaxed);
+            if (auto it = per_client.find(client); it != per_client.end() && --it->second == 0) per_client.erase(it);
+        }
         d = take_done_if_finished();
     }
     finish(std::move(d));
@@ -838,6 +1031,16 @@ Server::Server(net::io_context& io, std::string const& host, std::uint16_t port,
     acceptor.bind(endpoint);
     acceptor.listen(net::socket_base::max_listen_connections);
     impl_->port = acceptor.local_endpoint().port();
+    // Spool files a crash left behind (their requests were never answered),
+    // in a spool folder of the server's own (not the shared temporary
+    // folder, where another server may be receiving one now).
+    if (!impl_->limits.spool.empty() && !impl_->limits.spool_dir.empty()) {
+        std::error_code ec;
+        for (auto it = std::filesystem::directory_iterator(impl_->limits.spool_dir, ec);
+             !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+            if (it->path().filename().string().starts_with("signflow-spool-") && it->is_regular_file(ec))
+                std::filesystem::remove(it->path(), ec);
+    }
 }
 
 Server::~Server() {

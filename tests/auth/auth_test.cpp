@@ -116,7 +116,12 @@ TEST_CASE("which scope each route needs") {
     CHECK(scope_needed("POST", "/v1/bulk/nda") == Scope::send);
     CHECK(scope_needed("GET", "/v1/bulk/7") == Scope::send);
     CHECK(scope_needed("POST", "/v1/instances/7/cancel") == Scope::send);
-    CHECK(scope_needed("POST", "/v1/instances/7/signers/client/signed") == Scope::send);
+    // A signer's acts: the signer's link, or a key that may act for signers.
+    for (auto path : {"/v1/instances/7/signers/client/signed", "/v1/instances/7/signers/client/verified",
+                      "/v1/instances/7/signers/client/consent", "/v1/instances/7/signers/client/viewed",
+                      "/v1/instances/7/signers/client/declined", "/v1/instances/7/signers/client/code",
+                      "/v1/instances/7/signers/client/code/resend", "/v1/instances/7/signers/client/attachments/id"})
+        CHECK(scope_needed("POST", path) == Scope::act_for_signer);
     for (auto path : {"/v1/rules", "/v1/rules/reload", "/v1/instances", "/v1/instances/7", "/v1/instances/7/audit",
                       "/v1/instances/7/document", "/v1/outbox", "/v1/deliveries", "/v1/deliveries/1.2.3/retry",
                       "/v1/analytics", "/metrics", "/v1/security-events", "/nothing", "/index.html", "/signature",
@@ -126,11 +131,19 @@ TEST_CASE("which scope each route needs") {
     CHECK(scope_needed("GET", "/") == Scope::open);
     CHECK(scope_needed("GET", "/assets/dashboard.js") == Scope::open);
     CHECK(scope_needed("POST", "/v1/instances/7/signers/client/link") == Scope::admin);
-    CHECK(scope_needed("POST", "/v1/instances/7/signers/client/code/resend") == Scope::send);
+    CHECK(scope_needed("POST", "/v1/instances/7/signers") == Scope::admin);
     CHECK(grants("send", Scope::send));
     CHECK(!grants("send", Scope::admin));
     CHECK(grants("admin", Scope::send));
     CHECK(grants("send admin", Scope::admin));
     CHECK(!grants("", Scope::send));
     CHECK(!grants("sender", Scope::send));
+    // Acting for a signer is given by name only: admin does not include it.
+    CHECK(grants("act-for-signer", Scope::act_for_signer));
+    CHECK(grants("send act-for-signer", Scope::act_for_signer));
+    CHECK(!grants("admin", Scope::act_for_signer));
+    CHECK(!grants("send admin", Scope::act_for_signer));
+    CHECK(!grants("act-for-signer", Scope::send));
+    CHECK(!grants("act-for-signer", Scope::admin));
+    CHECK(new_api_key("desk", {"act-for-signer", "act-for-signer"}, 1).record.scopes == "act-for-signer");
 }

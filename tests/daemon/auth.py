@@ -1,8 +1,8 @@
 """API keys: a fresh daemon writes its first admin key beside the database
 (mode 0600) and logs where, never the token; without a key, with a wrong one,
 a malformed header or a revoked key the API answers 401 with
-WWW-Authenticate: Bearer; a `send` key starts and moves envelopes but gets
-403 naming `admin` on the rules; an admin key does both; the database holds
+WWW-Authenticate: Bearer; a `send` key starts and cancels envelopes but gets
+403 naming `admin` on the rules and `act-for-signer` on a signer's acts; an admin key does both; the database holds
 only the token's hash; `signflow api-key create|list|revoke` work while the
 daemon runs; refusals are listed as security events, without tokens;
 `serve --open` needs no key.
@@ -109,8 +109,12 @@ def test(binary, source, work, daemons):
     check(d.get("/v1/instances/%d" % env, auth=sender).status == 403, "a send key read an envelope")
     r = harness.wait_until("the envelope awaiting the client",
                            lambda: d.instance(env)["state"] == "awaiting(client)")
-    r = d.post("/v1/instances/%d/signers/client/signed" % env, auth=sender)
-    check(r.status == 202, "a send key moving an envelope (client signs): expected 202, got %r" % r)
+    # A signer's acts are not the send key's (security_acting.py has the rest).
+    r = d.act("/v1/instances/%d/signers/client/signed" % env, auth=sender)
+    check(r.status == 403 and r.json.get("scope_needed") == "act-for-signer",
+          "a send key signing for the client: expected 403 naming act-for-signer, got %r" % r)
+    r = d.post("/v1/instances/%d/cancel" % env, {"reason": "the customer called"}, auth=sender)
+    check(r.status == 202, "a send key moving an envelope (cancel): expected 202, got %r" % r)
 
     # ---- the admin key does both
     check(d.get("/v1/rules").status == 200, "the admin key reading the rules")

@@ -120,7 +120,7 @@ def test(binary, source, work, daemons):
     # 8. Unknown instance, non-numeric id -> 404.
     r = d.get("/v1/instances/999999")
     check(r.status == 404 and "error" in r.json, "an unknown instance: expected 404, got %r" % r)
-    r = d.post("/v1/instances/999999/signers/client/signed")
+    r = d.act("/v1/instances/999999/signers/client/signed")
     check(r.status == 404, "signing an unknown instance: expected 404, got %r" % r)
     r = d.get("/v1/instances/abc")
     check(r.status == 404 and "abc" in r.json["error"], "a non-numeric id: expected 404 naming it, got %r" % r)
@@ -128,11 +128,11 @@ def test(binary, source, work, daemons):
     check(r.status == 404, "a negative id: expected 404, got %r" % r)
 
     # 9. Signing out of order -> 409 naming who must sign first.
-    r = d.post("/v1/instances/%d/signers/manager/signed" % env)
+    r = d.act("/v1/instances/%d/signers/manager/signed" % env)
     check(r.status == 409 and "client" in r.json["error"],
           "manager signing before client: expected 409 naming client, got %r" % r)
     check(d.instance(env)["state"] == "awaiting(client)", "an out-of-order signature moved the envelope")
-    r = d.post("/v1/instances/%d/signers/client/smiled" % env)
+    r = d.act("/v1/instances/%d/signers/client/smiled" % env)
     check(r.status == 404 and "smiled" in r.json["error"], "an unknown signer event: expected 404, got %r" % r)
 
     # 10. A role missing from the event -> 422 naming the role.
@@ -189,7 +189,7 @@ def test(binary, source, work, daemons):
     check(d.get("/healthz").status == 200, "/healthz after the bad requests")
     r = d.post("/v1/events/form_submitted", CARD, key="after-the-storm")
     check(r.status == 202 and len(r.json["started"]) == 1, "a good event after the bad requests: %r" % r)
-    r = d.post("/v1/instances/%d/signers/client/signed" % env)
+    r = d.act("/v1/instances/%d/signers/client/signed" % env)
     check(r.status == 202 and r.json["state"] == "awaiting(manager)", "signing in order after the bad requests: %r" % r)
     d.stop_clean()
 

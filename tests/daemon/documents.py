@@ -121,51 +121,51 @@ def test(binary, source, workdir, daemons):
     code = code_for(d, env)
     check(re.fullmatch(r"\d{6}", code), "a 6-digit code: %r" % code)
     wrong = "000000" if code != "000000" else "111111"
-    r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": wrong}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code" % env, {"code": wrong}, headers=UA)
     check(r.status == 403 and r.json["attempts_left"] == 2, "a wrong code is refused and counted: %r" % r)
     # A new code replaces the old one (e.g. the first never arrived).
-    r = d.post("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
     check(r.status == 202 and r.json["left"] == 4, "a new code is sent: %r" % r)
     old_code = code
     code = code_for(d, env, nth=2)
     if old_code != code:
-        r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": old_code}, headers=UA)
+        r = d.act("/v1/instances/%d/signers/prospect/code" % env, {"code": old_code}, headers=UA)
         check(r.status == 403, "the first code no longer works: %r" % r)
-    r = d.post("/v1/instances/%d/signers/prospect/code" % env, {"code": code}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code" % env, {"code": code}, headers=UA)
     check(r.status == 202, "the right code verifies: %r" % r)
-    r = d.post("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code/resend" % env, {}, headers=UA)
     check(r.status == 409, "no new code once verified: %r" % r)
     check(state(d, env).startswith("awaiting") or "prospect" in state(d, env), "signing after verification: %s" % state(d, env))
 
-    check(d.post("/v1/instances/%d/signers/prospect/viewed" % env, {}, headers=UA).status == 202, "viewed")
-    r = d.post("/v1/instances/%d/signers/%%FF%%FE/viewed" % env, {}, headers=UA)
+    check(d.act("/v1/instances/%d/signers/prospect/viewed" % env, {}, headers=UA).status == 202, "viewed")
+    r = d.act("/v1/instances/%d/signers/%%FF%%FE/viewed" % env, {}, headers=UA)
     check(r.status == 400, "a role that is not a name (invalid UTF-8) is refused: %r" % r)
     check(d.get("/healthz").status == 200, "and the daemon is still up")
     r = d.get("/v1/instances/%d/certificate" % env)
     check(r.status == 409, "no certificate before completion: %r" % r)
-    r = d.post("/v1/instances/%d/signers/prospect/consent" % env, {"agreed": True, "text": "I agree to sign electronically."},
+    r = d.act("/v1/instances/%d/signers/prospect/consent" % env, {"agreed": True, "text": "I agree to sign electronically."},
                headers=UA)
     check(r.status == 202, "consent: %r" % r)
-    r = d.post("/v1/instances/%d/signers/prospect/consent" % env, {}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/consent" % env, {}, headers=UA)
     check(r.status == 400, "consent must be given explicitly: %r" % r)
     scan = png()
-    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
+    r = d.act("/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
                   body=scan, headers=dict(UA, **{"Content-Type": "image/png"}))
     check(r.status == 201, "the ID scan is stored: %r" % r)
     check(r.json["sha256"] == __import__("hashlib").sha256(scan).hexdigest(), "its SHA-256: %r" % r.json)
-    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/tax_form?filename=tax.png" % env,
+    r = d.act("/v1/instances/%d/signers/prospect/attachments/tax_form?filename=tax.png" % env,
                   body=scan, headers=dict(UA, **{"Content-Type": "image/png"}))
     check(r.status == 404, "an attachment the workflow does not request is refused: %r" % r)
-    r = d.request("POST", "/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
+    r = d.act("/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
                   body=b"not an image at all", headers=UA)
     check(r.status == 422 and "PDF, PNG or JPEG" in r.json["error"], "a file of no known type: %r" % r)
 
-    r = d.post("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"}, headers=UA)
     check(r.status == 409, "counsel cannot sign before the prospect: %r" % r)
-    r = d.post("/v1/instances/%d/signers/prospect/signed" % env,
+    r = d.act("/v1/instances/%d/signers/prospect/signed" % env,
                {"name": "李伟 Li Wei", "image": base64.b64encode(png(60, 20)).decode()}, headers=UA)
     check(r.status == 202, "the prospect signs: %r" % r)
-    r = d.post("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"},
+    r = d.act("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"},
                headers={"User-Agent": "counsel-browser/2.0"})
     check(r.status == 202, "counsel signs: %r" % r)
     check(d.instance(env)["state"] == "completed", "completed: %r" % d.instance(env))
@@ -208,8 +208,19 @@ def test(binary, source, workdir, daemons):
               "consent_given", "attachment_uploaded", "code_requested", "signed", "completed", "signature_applied", "sealed"]:
         check(k in kinds, "the trail has `%s`: %r" % (k, kinds))
     check(kinds[0] == "created", "the trail starts with `created`: %r" % kinds)
+    # Each code's expiry as the trail records it: 10 minutes after it was
+    # sent (it once read 1970: a millisecond count cut to an int).
+    from datetime import datetime
+    stamp = lambda t: datetime.strptime(t.split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S")
+    for e in [e for e in audit["entries"] if e["kind"] == "code_sent"]:
+        ahead = (stamp(e["detail"]["expires_at"]) - stamp(e["at"])).total_seconds()
+        check(540 <= ahead <= 660, "a code expires 10 minutes after it is sent: %r" % e)
     signed = [e for e in audit["entries"] if e["kind"] == "signed"]
-    check([e["actor"] for e in signed] == ["prospect", "counsel"], "signers in order: %r" % signed)
+    # This test signs through the API, as an operator acting for the signers
+    # (scope act-for-signer): the key is the actor, the role the one it acted for.
+    check([e["detail"].get("on_behalf_of") for e in signed] == ["prospect", "counsel"], "signers in order: %r" % signed)
+    check(all(e["actor"].startswith("api_key:") and e["detail"]["api_key"]["name"] == "test operator" and
+              e["detail"]["operator_reason"] for e in signed), "the operator's key is the actor: %r" % signed)
     check(signed[0]["ip"] == "127.0.0.1" and signed[0]["user_agent"] == UA["User-Agent"], "IP and user agent: %r" % signed[0])
     check(signed[0]["zone"] == "Asia/Shanghai" and signed[0]["local"].endswith("+08:00"),
           "the prospect's local time in their zone: %r" % signed[0])
@@ -221,8 +232,9 @@ def test(binary, source, workdir, daemons):
     check(cert["envelope"] == env and cert["document_sha256"] == docs[0]["sha256"], "certificate JSON: %r" % cert)
     check([s["role"] for s in cert["signers"]] == ["counsel", "prospect"] or
           sorted(s["role"] for s in cert["signers"]) == ["counsel", "prospect"], "both signers: %r" % cert["signers"])
-    check([s for s in cert["signers"] if s["role"] == "prospect"][0]["auth"] == "one-time code",
-          "the prospect proved a code: %r" % cert["signers"])
+    check([s for s in cert["signers"] if s["role"] == "prospect"][0]["auth"].startswith("by an operator's API key: "
+                                                                                      "test operator"),
+          "the certificate says an operator's key signed for the prospect: %r" % cert["signers"])
     # Entries may follow the seal (the signed copy's delivery) at any moment:
     # the certificate's head must be in the chain as read after it.
     check(cert["chain_head"] in [e["hash"] for e in d.get_ok("/v1/instances/%d/audit" % env)["entries"]],
@@ -263,10 +275,10 @@ def test(binary, source, workdir, daemons):
     code = code_for(d, env2)
     wrong = "000000" if code != "000000" else "111111"
     for i in range(3):
-        r = d.post("/v1/instances/%d/signers/prospect/code" % env2, {"code": wrong}, headers=UA)
+        r = d.act("/v1/instances/%d/signers/prospect/code" % env2, {"code": wrong}, headers=UA)
         check(r.status == 403, "wrong code %d: %r" % (i + 1, r))
     check(r.json["attempts_left"] == 0, "no attempts left: %r" % r.json)
-    r = d.post("/v1/instances/%d/signers/prospect/code" % env2, {"code": code}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code" % env2, {"code": code}, headers=UA)
     check(r.status != 202, "the right code after the lock does not verify: %r" % r)
     kinds2 = [e["kind"] for e in d.get_ok("/v1/instances/%d/audit" % env2)["entries"]]
     check(kinds2.count("code_failed") >= 3 and "verification_failed" in kinds2,
@@ -317,8 +329,8 @@ on nda_requested
     # envelope on: wait for the state the signature needs, not the document.
     wait_until("nda_fields filled and awaiting its client", lambda: d.get_ok(
         "/v1/instances/%d/documents" % nf)["documents"] and d.instance(nf)["state"] == "awaiting(client)")
-    check(d.post("/v1/instances/%d/signers/client/signed" % nf, {"name": "Ana Lima"}).status == 202, "client signs")
-    check(d.post("/v1/instances/%d/signers/company/signed" % nf, {"name": "Acme Legal"}).status == 202, "company signs")
+    check(d.act("/v1/instances/%d/signers/client/signed" % nf, {"name": "Ana Lima"}).status == 202, "client signs")
+    check(d.act("/v1/instances/%d/signers/company/signed" % nf, {"name": "Acme Legal"}).status == 202, "company signs")
     wait_until("nda_fields sealed", lambda: d.get_ok("/v1/instances/%d/documents" % nf)["documents"][-1]["kind"] == "sealed",
                timeout=30)
     fields_pdf = os.path.join(workdir, "fields.pdf")
@@ -361,7 +373,7 @@ on nda_requested
     code = code_for(d, env3)
     d.stop_clean()
     d.start()
-    r = d.post("/v1/instances/%d/signers/prospect/code" % env3, {"code": code}, headers=UA)
+    r = d.act("/v1/instances/%d/signers/prospect/code" % env3, {"code": code}, headers=UA)
     check(r.status == 202, "the code still works after a restart: %r" % r)
     audit3 = d.get_ok("/v1/instances/%d/audit" % env3)
     check(audit3["verdict"]["ok"], "the chain goes on after a restart: %r" % audit3["verdict"])

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 
 # examples/signflow.toml takes its connectors' secrets from the environment
@@ -135,6 +136,7 @@ class Daemon:
         self.key_file = os.path.join(os.path.dirname(self.db),
                                      os.path.splitext(os.path.basename(self.db))[0] + "-admin.key")
         self.token = None
+        self._act_token = None
 
     # ---- process
 
@@ -259,6 +261,26 @@ class Daemon:
         if body is None:
             body = {}
         return self.request("POST", path, body=body, headers=h, **kw)
+
+    def act_token(self):
+        """A key with the act-for-signer scope alone (made once per database
+        with `signflow api-key create`, which works while the daemon runs)."""
+        if self._act_token is None:
+            p = subprocess.run([self.binary, "api-key", "create", "--db", self.db, "--name", "test operator",
+                                "--scope", "act-for-signer"], capture_output=True, text=True, timeout=30)
+            check(p.returncode == 0 and p.stdout.strip().startswith("sf_"),
+                  "api-key create --scope act-for-signer: exit %d, %s" % (p.returncode, p.stderr))
+            self._act_token = p.stdout.strip()
+        return self._act_token
+
+    def act(self, path, body=None, key=None, headers=None, reason="the test acts for the signer", **kw):
+        """POST a signer's act (…/signers/{role}/…) as an operator acting in
+        the signer's name: with the act-for-signer key and an
+        `operator_reason` (docs/security.md). Signers themselves act through
+        their links' pages."""
+        path += ("&" if "?" in path else "?") + "operator_reason=" + urllib.parse.quote(reason)
+        kw.setdefault("auth", self.act_token())
+        return self.post(path, body, key=key, headers=headers, **kw)
 
     def get_ok(self, path):
         r = self.get(path)

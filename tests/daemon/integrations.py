@@ -168,7 +168,7 @@ def test(binary, source, work, daemons):
     eid = r.json["started"][0]["id"]
     harness.wait_until("the envelope awaits its signer",
                        lambda: d.instance(eid)["state"] == "awaiting(client)")
-    r = d.post("/v1/instances/%d/signers/client/signed" % eid, {"name": "Ann Example"})
+    r = d.act("/v1/instances/%d/signers/client/signed" % eid, {"name": "Ann Example"})
     check(r.status == 202 and r.json["state"] == "completed", "signing: %r" % r)
 
     # The CRM: one PATCH with the token and the deal.

@@ -142,7 +142,7 @@ def signer(d, s):
             continue
         id = rng.choice(todo)
         try:
-            r = d.post("/v1/instances/%d/signers/client/signed" % id)
+            r = d.act("/v1/instances/%d/signers/client/signed" % id)
         except (OSError, http.client.HTTPException) as e:
             return s.error("signing %d: %r" % (id, e))
         if r.status == 202:
@@ -290,7 +290,7 @@ def test(binary, source, work, daemons):
             for id in onboarding_running + running:
                 if d.instance(id)["status"] != "running":
                     continue
-                r = d.post("/v1/instances/%d/signers/employee/signed" % id)
+                r = d.act("/v1/instances/%d/signers/employee/signed" % id)
                 check(r.status == 202 and r.json["state"] == "completed",
                       "signing onboarding %d after its file was deleted: %r" % (id, r))
             onboarding_running = []
@@ -332,11 +332,11 @@ def test(binary, source, work, daemons):
                            lambda: d.instance(id)["state"] in ("awaiting(client)", "completed"))
         if d.instance(id)["state"] == "completed":
             continue
-        r = d.post("/v1/instances/%d/signers/client/signed" % id)
+        r = d.act("/v1/instances/%d/signers/client/signed" % id)
         check(r.status == 202 and r.json["state"] == "completed", "signing contract %d at the end: %r" % (id, r))
     for id in list(s.onboardings) + onboarding_running:
         if d.instance(id)["status"] == "running":
-            r = d.post("/v1/instances/%d/signers/employee/signed" % id)
+            r = d.act("/v1/instances/%d/signers/employee/signed" % id)
             check(r.status == 202 and r.json["state"] == "completed", "signing onboarding %d: %r" % (id, r))
     # Every completed envelope is also sealed (certificate of completion
     # page, ~15-20 ms each, on the documents connector's one lane): thousands

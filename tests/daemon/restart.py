@@ -219,7 +219,7 @@ def test(binary, source, work, daemons):
     check(timers(d.db, a) == ta2, "a second restart changed envelope A's timers: %r vs %r" % (timers(d.db, a), ta2))
 
     # And A still works: signing completes it and cancels its timers.
-    r = d.post("/v1/instances/%d/signers/client/signed" % a)
+    r = d.act("/v1/instances/%d/signers/client/signed" % a)
     check(r.status == 202 and r.json["state"] == "completed", "signing envelope A: %r" % r)
     check(timers(d.db, a) == {}, "envelope A's timers survive its completion: %r" % timers(d.db, a))
     d.stop_clean()

@@ -6,12 +6,14 @@ target_sources(signflow_document_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sign_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sign_tsa_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sign_verify_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/signature_image_test.cpp
 )
 # The tests make PDFs with PoDoFo and read CMS with OpenSSL directly.
 if(NOT TARGET PkgConfig::PODOFO)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(PODOFO REQUIRED IMPORTED_TARGET libpodofo)
 endif()
-target_link_libraries(signflow_document_tests PRIVATE PkgConfig::PODOFO OpenSSL::Crypto)
+find_package(PNG REQUIRED)
+target_link_libraries(signflow_document_tests PRIVATE PkgConfig::PODOFO OpenSSL::Crypto PNG::PNG)
 add_test(NAME signflow_cli_sign
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/sign_cli_test.sh $<TARGET_FILE:signflow>)

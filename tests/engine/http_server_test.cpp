@@ -18,7 +18,9 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -75,6 +77,13 @@ struct Reply {
 class Client {
 public:
     explicit Client(std::uint16_t port) : socket_(io_) {
+        socket_.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+    }
+    // From another loopback address (127.0.0.2, …): another client to the
+    // server's per-client cap.
+    Client(std::uint16_t port, std::string const& from) : socket_(io_) {
+        socket_.open(tcp::v4());
+        socket_.bind(tcp::endpoint(net::ip::make_address(from), 0));
         socket_.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
     }
 
@@ -402,6 +411,28 @@ TEST_CASE("http: limits and malformed requests get a JSON error and a close", "[
         CHECK(c.read_reply().status == 413);
         CHECK(c.closed_within(2000ms));
     }
+    SECTION("Transfer-Encoding other than chunked: 400, closed; the body is never a request") {
+        // RFC 9112 §6.3: the body's length is unknown; behind a proxy that
+        // frames it otherwise, the body would be the next request (smuggling).
+        for (std::string te : {"gzip", "chunked, gzip", "gzip, chunked", "identity", "chunked\r\nTransfer-Encoding: chunked"}) {
+            Client c(s.port());
+            c.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te + "\r\n\r\n" + get("/smuggled"));
+            auto reply = c.read_reply();
+            CHECK(reply.status == 400);
+            CHECK(reply.header("connection") == "close");
+            std::string said = reply.body;
+            for (char& ch : said) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            CHECK(said.find("transfer") != std::string::npos);
+            CHECK(c.closed_within(2000ms));
+        }
+        Client c(s.port());
+        c.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+               "0\r\n\r\n" + get("/smuggled"));
+        auto reply = c.read_reply();
+        CHECK(reply.status == 400);
+        CHECK(reply.body.find("Content-Length") != std::string::npos);
+        CHECK(c.closed_within(2000ms));
+    }
     SECTION("headers over the limit: 431") {
         Client c(s.port());
         c.send(get("/", "X-Big: " + std::string(600, 'a') + "\r\n"));
@@ -433,22 +464,124 @@ TEST_CASE("http: limits and malformed requests get a JSON error and a close", "[
     }
 }
 
-TEST_CASE("http: max_connections: one more connection gets 503", "[http]") {
+TEST_CASE("http: max_connections: a new connection takes an idle keep-alive's place, else 503", "[http]") {
     Limits limits;
     limits.max_connections = 1;
-    Running s([](Request&& r, Respond respond) { respond(text(200, r.path)); }, limits);
+    Inbox inbox;
+    Running s(
+        [&](Request&& r, Respond respond) {
+            if (r.path == "/hold") return inbox.hold(r.path, std::move(respond));
+            respond(text(200, r.path));
+        },
+        limits);
     Client first(s.port());
     first.send(get("/first"));
-    CHECK(first.read_reply().status == 200);  // now it is counted
+    CHECK(first.read_reply().status == 200);  // now it is counted, and waits for its next request
 
+    // At the cap: the idle keep-alive makes room.
     Client second(s.port());
-    auto reply = second.read_reply();
+    second.send(get("/second"));
+    CHECK(second.read_reply().body == "/second");
+    CHECK(first.closed_within(2000ms));
+
+    // A connection in the middle of a request is never taken: 503.
+    second.send(get("/hold"));
+    auto held = inbox.take();
+    Client third(s.port());
+    auto reply = third.read_reply();
     CHECK(reply.status == 503);
     CHECK(reply.header("connection") == "close");
-    CHECK(second.closed_within(2000ms));
+    CHECK(third.closed_within(2000ms));
 
-    first.send(get("/again"));
-    CHECK(first.read_reply().body == "/again");
+    held.second(text(200, "/hold"));
+    CHECK(second.read_reply().body == "/hold");
+    second.send(get("/again"));
+    CHECK(second.read_reply().body == "/again");
+}
+
+TEST_CASE("http: max_connections_per_client: one address gets its share, others are still served", "[http]") {
+    Limits limits;
+    limits.max_connections = 10;
+    limits.max_connections_per_client = 2;
+    Running s([](Request&& r, Respond respond) { respond(text(200, r.path)); }, limits);
+    std::vector<std::unique_ptr<Client>> flood;
+    for (int i = 0; i < 2; ++i) {
+        flood.push_back(std::make_unique<Client>(s.port(), "127.0.0.2"));
+        flood.back()->send(get("/flood"));
+        CHECK(flood.back()->read_reply().status == 200);
+    }
+    Client over(s.port(), "127.0.0.2");
+    auto reply = over.read_reply();
+    CHECK(reply.status == 429);
+    CHECK(reply.header("connection") == "close");
+    CHECK(reply.body.find("too many connections from this address") != std::string::npos);
+    CHECK(over.closed_within(2000ms));
+
+    Client other(s.port(), "127.0.0.3");
+    other.send(get("/other"));
+    CHECK(other.read_reply().body == "/other");
+    Client fresh(s.port());
+    fresh.send(get("/fresh"));
+    CHECK(fresh.read_reply().body == "/fresh");
+
+    // Once one of its connections is gone, the address is served again.
+    flood.pop_back();
+    int status = 0;
+    for (auto until = Clock::now() + 5s; status != 200 && Clock::now() < until;) {
+        Client again(s.port(), "127.0.0.2");
+        again.send(get("/again"));
+        status = again.read_reply().status;
+    }
+    CHECK(status == 200);
+}
+
+TEST_CASE("http: a crowded server closes idle keep-alives sooner; no connection outlives its age", "[http]") {
+    Limits limits;
+    limits.max_connections = 4;  // crowded from 3 served
+    limits.idle_timeout = 30s;
+    limits.idle_timeout_crowded = 1s;
+    Running s([](Request&& r, Respond respond) { respond(text(200, r.path)); }, limits);
+    Client a(s.port()), b(s.port());
+    a.send(get("/a"));
+    CHECK(a.read_reply().status == 200);
+    b.send(get("/b"));
+    CHECK(b.read_reply().status == 200);
+    CHECK_FALSE(a.closed_within(1500ms));  // 2 of 4: the 30 s idle timeout
+    Client c(s.port());
+    c.send(get("/c"));
+    CHECK(c.read_reply().status == 200);
+    // Crowded with c (3 of 4): a and b, idle for more than a second, were
+    // closed when c came. With them gone the crowd is gone too: c keeps the
+    // usual idle timeout.
+    CHECK(a.closed_within(2000ms));
+    CHECK(b.closed_within(2000ms));
+    CHECK_FALSE(c.closed_within(1500ms));
+
+    Limits aged;
+    aged.max_connection_age = 1s;
+    Running t([](Request&& r, Respond respond) { respond(text(200, r.path)); }, aged);
+    Client k(t.port());
+    auto start = Clock::now();
+    int answers = 0;
+    // A request every 200 ms, each answer keeping the connection alive, until
+    // the age: then either the answer says close, or the keep-alive wait
+    // (which never outlasts the age) ends and the server closes.
+    while (Clock::now() - start < 5s) {
+        k.send(get("/tick"));
+        Reply last = k.read_reply();
+        if (last.status != 200) break;
+        ++answers;
+        if (last.header("connection") == "close") break;
+        std::this_thread::sleep_for(200ms);
+    }
+    CHECK(answers >= 3);
+    CHECK(k.closed_within(3000ms));
+    CHECK(Clock::now() - start < 4s);
+    // An idle keep-alive goes at the age too, however long its idle timeout.
+    Client idle(t.port());
+    idle.send(get("/once"));
+    CHECK(idle.read_reply().header("connection") != "close");
+    CHECK(idle.closed_within(3000ms));
 }
 
 TEST_CASE("http: slow and idle clients are disconnected", "[http]") {
@@ -630,6 +763,72 @@ TEST_CASE("http: spooled bodies have their own size cap; other paths keep body_b
             for (int i = 0; i < 100 && left() != 0; ++i) std::this_thread::sleep_for(20ms);
             CHECK(left() == 0);
         }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("http: spooled uploads: a budget for all of them, a minimum rate, and no leftovers after a crash",
+          "[http]") {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("signflow-spool-budget-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir);
+    // What a crash left: removed when the server is made; other files stay.
+    { std::ofstream(dir / "signflow-spool-Ab12Cd") << "half an upload"; }
+    { std::ofstream(dir / "operator-notes.txt") << "not ours"; }
+    Limits limits;
+    limits.spool = {{"POST", "/upload/"}};
+    limits.spool_bytes = 100000;
+    limits.spool_budget = 1000;
+    limits.spool_dir = dir;
+    limits.read_timeout = 1s;
+    limits.spool_min_rate = 1000;  // bytes a second, after the first second
+    Inbox inbox;
+    Running s(
+        [&](Request&& r, Respond respond) {
+            if (r.path == "/upload/hold") return inbox.hold(r.path, std::move(respond));
+            respond(text(200, "stored"));
+        },
+        limits);
+    CHECK_FALSE(std::filesystem::exists(dir / "signflow-spool-Ab12Cd"));
+    CHECK(std::filesystem::exists(dir / "operator-notes.txt"));
+
+    SECTION("uploads together past the budget: 503 for the one that does not fit") {
+        Client first(s.port());
+        first.send(post("/upload/hold", std::string(600, 'x')));  // held: its 600 bytes stay taken
+        auto held = inbox.take();
+        Client second(s.port());
+        second.send(post("/upload/b", std::string(600, 'y')));
+        auto reply = second.read_reply();
+        CHECK(reply.status == 503);
+        CHECK(reply.body.find("too many uploads") != std::string::npos);
+        CHECK(second.closed_within(2000ms));
+        held.second(text(200, "done"));
+        CHECK(first.read_reply().body == "done");
+        // Answered: its bytes are given back.
+        Client third(s.port());
+        third.send(post("/upload/c", std::string(600, 'z')));
+        CHECK(third.read_reply().body == "stored");
+    }
+    SECTION("a chunked upload that grows past the budget: 413") {
+        Client c(s.port());
+        std::string chunk(600, 'y');
+        c.send("POST /upload/d HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n" + chunk +
+               "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");
+        auto reply = c.read_reply();
+        CHECK(reply.status == 413);
+        CHECK(reply.body.find("space for uploads") != std::string::npos);
+    }
+    SECTION("a trickled upload is cut: 408, although each piece comes within read_timeout") {
+        Client c(s.port());
+        c.send("POST /upload/e HTTP/1.1\r\nHost: t\r\nContent-Length: 900\r\n\r\n");
+        Reply reply;
+        for (int i = 0; i < 60 && reply.status == 0; ++i) {  // 10 bytes every 100 ms: 100 B/s
+            c.send(std::string(10, 'x'));
+            if (c.closed_within(100ms)) break;
+        }
+        reply = c.read_reply();
+        CHECK(reply.status == 408);
+        CHECK(reply.body.find("slower than 1000 bytes a second") != std::string::npos);
     }
     std::filesystem::remove_all(dir);
 }

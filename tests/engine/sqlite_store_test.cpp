@@ -169,7 +169,7 @@ TEST_CASE("store: a batch commits all its changes", "[store]") {
         c.quotas.push_back({"nda#0|acme", 0, 1});
         batch.push_back(std::move(c));
     }
-    batch[2].idempotency = IdempotencyRecord{"req-3", 201, R"({"id":3})", 7};
+    batch[2].idempotency = IdempotencyRecord{"req-3", 201, R"({"id":3})", 7, {}};
     store->commit(batch);
 
     CHECK(store->max_instance_id() == 3);
@@ -247,7 +247,7 @@ TEST_CASE("store: reopening the file sees everything", "[store]") {
         c.timers_armed.push_back({7, "deadline", 123, "America/New_York", 2});
         c.outbox_added.push_back(outbox("k7", 7));
         c.journal.push_back({7, 99, "state", R"({"to":"signing"})"});
-        c.idempotency = IdempotencyRecord{"req", 202, "accepted", 3};
+        c.idempotency = IdempotencyRecord{"req", 202, "accepted", 3, {}};
         c.quotas.push_back({"nda#0|acme", 86'400'000, 4});
         commit(*store, {c});
     }
@@ -439,10 +439,10 @@ TEST_CASE("store: idempotency keys are found, and the first answer stays", "[sto
     CHECK_FALSE(store->find_idempotency("k").has_value());
 
     Change first;
-    first.idempotency = IdempotencyRecord{"k", 201, R"({"id":1})", 10};
+    first.idempotency = IdempotencyRecord{"k", 201, R"({"id":1})", 10, "POST /v1/events/x 9f86d0"};
     commit(*store, {first});
     Change second;
-    second.idempotency = IdempotencyRecord{"k", 409, "conflict", 20};
+    second.idempotency = IdempotencyRecord{"k", 409, "conflict", 20, "POST /v1/other 000000"};
     commit(*store, {second});
 
     auto const answer = store->find_idempotency("k");
@@ -451,6 +451,7 @@ TEST_CASE("store: idempotency keys are found, and the first answer stays", "[sto
     CHECK(answer->status == 201);
     CHECK(answer->response == R"({"id":1})");
     CHECK(answer->created_ms == 10);
+    CHECK(answer->request == "POST /v1/events/x 9f86d0");  // what the key was first used for
     CHECK_FALSE(store->find_idempotency("K").has_value());
 }
 

@@ -2,6 +2,7 @@
 #include "api_util.hpp"
 
 #include "certificate.hpp"
+#include "log_text.hpp"
 
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/error.hpp"
@@ -23,7 +24,7 @@ using nlohmann::json;
 http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOptions options) {
     return [&runtime, &store, options](http::Request&& req, http::Respond respond) {
         auto const& log = options.log;
-        if (log.debug) log.debug(req.method + " " + req.target + " from " + req.remote);
+        if (log.debug) log.debug(req.method + " " + loggable_target(req.target) + " from " + req.remote);
         auto answer = [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); };
         auto parts = segments(req.path);
         bool get = req.method == "GET", post = req.method == "POST";
@@ -33,8 +34,9 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             bool ok = runtime.accepting();
             return respond(reply_json(ok ? 200 : 503, {{"status", ok ? "ok" : "stopping"}}));
         }
+        Caller caller;
         if (options.gate)
-            if (auto refused = options.gate(req)) return respond(std::move(*refused));
+            if (auto refused = options.gate(req, &caller)) return respond(std::move(*refused));
         for (auto const& routes : options.routes)
             if (routes(req, respond)) return;
         if (req.path == "/metrics") {
@@ -49,8 +51,16 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));
 
         http::Response bad;
-        std::string key;
-        if (!idempotency_key(req, key, bad)) return respond(std::move(bad));
+        std::string client_key;
+        if (!idempotency_key(req, client_key, bad)) return respond(std::move(bad));
+        // Keys belong to the API key that sent them: two callers' keys never
+        // meet, nor meet the daemon's own (`hook:`, `page:`, `bulk:`). The
+        // request's route and body go with the key: a reuse for another
+        // request is a 422 (runtime.hpp, IdempotencyKey).
+        engine::IdempotencyKey key;
+        if (!client_key.empty())
+            key = {(caller.key_id ? "k" + std::to_string(caller.key_id) : std::string("open")) + ":" + client_key,
+                   request_fingerprint(req)};
 
         // /v1/events/{name}
         if (parts[1] == "events" && parts.size() == 3) {
@@ -175,6 +185,24 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 };
                 if (!identifier(role) || (parts.size() == 7 && !identifier(parts[6])))
                     return respond(error(400, "role and attachment names are letters, digits and `_`"));
+                // An operator acting in the signer's name (scope
+                // act-for-signer, checked by the gate) says why, in
+                // `operator_reason` (the query, or the JSON body's field):
+                // the reason and the key go into the audit entry.
+                engine::Origin acting = origin_of(req);
+                acting.acting = engine::ActingKey{caller.key_id, caller.key_name, {}};
+                if (auto const* q = req.param("operator_reason")) acting.acting->reason = *q;
+                auto reason_refused = [&acting]() -> std::optional<http::Response> {
+                    auto const& why = acting.acting->reason;
+                    if (why.empty())
+                        return error(400, "acting for a signer needs a reason: `operator_reason` (the query, or a field "
+                                          "of the JSON body), for example \"signed on paper, scan in the CRM\"",
+                                     {{"see", "docs/security.md"}});
+                    if (why.size() > 500) return error(400, "`operator_reason` is longer than 500 bytes");
+                    if (std::any_of(why.begin(), why.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+                        return error(400, "`operator_reason` holds control characters");
+                    return std::nullopt;
+                };
                 // /…/signers/{role}/attachments/{name}: the file is the body
                 if (parts.size() == 7 && what == "attachments") {
                     engine::AttachmentRecord file;
@@ -189,21 +217,30 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     } catch (documents::DocumentError const& e) {
                         return respond(error(422, e.what()));
                     }
+                    if (auto r = reason_refused()) return respond(std::move(*r));
                     file.bytes = std::move(req.body);
                     file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count();
-                    return runtime.upload_attachment(std::move(file), origin_of(req), answer);
+                    return runtime.upload_attachment(std::move(file), acting, answer);
                 }
-                if (parts.size() == 7 && what == "code" && parts[6] == "resend")
-                    return runtime.resend_code(id, role, origin_of(req), answer);
+                if (parts.size() == 7 && what == "code" && parts[6] == "resend") {
+                    if (auto r = reason_refused()) return respond(std::move(*r));
+                    return runtime.resend_code(id, role, acting, answer);
+                }
                 if (parts.size() != 6) return respond(error(404, "no such resource: " + req.path));
                 json body;
                 if (!read_json(req, body, bad, false)) return respond(std::move(bad));
+                if (auto it = body.find("operator_reason"); it != body.end()) {
+                    if (!it->is_string()) return respond(error(400, "`operator_reason` must be a string"));
+                    acting.acting->reason = it->get<std::string>();
+                    body.erase(it);
+                }
+                if (auto r = reason_refused()) return respond(std::move(*r));
                 if (what == "code") {
                     if (!body.value("code", json()).is_string())
                         return respond(error(400, "send {\"code\": \"123456\"}: the code the signer received"));
-                    return runtime.submit_code(id, role, body["code"].get<std::string>(), origin_of(req), answer);
+                    return runtime.submit_code(id, role, body["code"].get<std::string>(), acting, answer);
                 }
                 if (what == "viewed" || what == "consent") {
                     json detail = json::object();
@@ -216,9 +253,9 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                         detail["text"] = body.value("text", std::string());
                     }
                     return runtime.signer_record(id, role, what == "viewed" ? "viewed" : "consent_given",
-                                                 std::move(detail), origin_of(req), answer);
+                                                 std::move(detail), acting, answer);
                 }
-                return runtime.signer_event(id, role, what, std::move(body), key, answer, origin_of(req));
+                return runtime.signer_event(id, role, what, std::move(body), key, answer, acting);
             }
         }
         return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));

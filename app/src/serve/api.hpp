@@ -5,6 +5,7 @@
 #include "signflow/engine/runtime.hpp"
 #include "signflow/http/server.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -21,9 +22,17 @@ struct ApiLog {
 // own, else returns false without touching `respond`.
 using Routes = std::function<bool(http::Request& req, http::Respond& respond)>;
 
-// Decides whether a request may go on: nullopt lets it through, a response
-// (401, 403) is sent instead. Called for every request but /healthz.
-using Gate = std::function<std::optional<http::Response>(http::Request const& req)>;
+// The API key a request came with, once the gate let it through (id 0: no
+// key, under `serve --open`).
+struct Caller {
+    std::int64_t key_id = 0;
+    std::string key_name;
+};
+
+// Decides whether a request may go on: nullopt lets it through (and fills
+// `caller` when it is not null), a response (401, 403) is sent instead.
+// Called for every request but /healthz.
+using Gate = std::function<std::optional<http::Response>(http::Request const& req, Caller* caller)>;
 
 struct ApiOptions {
     ApiLog log;

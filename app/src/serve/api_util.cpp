@@ -2,6 +2,8 @@
 // body and header checks, ids, where a request came from.
 #include "api_util.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -100,8 +102,28 @@ bool idempotency_key(http::Request const& req, std::string& key, http::Response&
             bad = error(400, "Idempotency-Key must be printable ASCII without spaces");
             return false;
         }
+    // The daemon's own keys (inbound webhooks, signing pages, bulk rows).
+    for (std::string_view reserved : {"hook:", "page:", "bulk:"})
+        if (k->starts_with(reserved)) {
+            bad = error(400, "Idempotency-Key may not begin with `" + std::string(reserved) +
+                                 "`: the daemon keeps that prefix for its own keys");
+            return false;
+        }
     key = *k;
     return true;
+}
+
+std::string request_fingerprint(http::Request const& req) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(req.body.data(), req.body.size(), digest, &n, EVP_sha256(), nullptr) != 1) n = 0;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = req.method + " " + req.path + " ";
+    for (unsigned i = 0; i < n; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
 }
 
 // Who sent a request, for the audit trail: the peer's address (without the

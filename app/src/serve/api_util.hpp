@@ -29,6 +29,9 @@ bool parse_id(std::string_view s, std::int64_t& id);
 bool read_json(http::Request const& req, nlohmann::json& out, http::Response& bad, bool required);
 // The Idempotency-Key header, checked (printable ASCII, 1–255 characters).
 bool idempotency_key(http::Request const& req, std::string& key, http::Response& bad);
+// What a request was, for its idempotency key (engine::IdempotencyKey):
+// "METHOD PATH SHA256(body)".
+std::string request_fingerprint(http::Request const& req);
 // The peer's address (without the port) and User-Agent, for the audit trail.
 engine::Origin origin_of(http::Request const& req);
 

@@ -2,6 +2,7 @@
 // key of a fresh installation (auth.hpp).
 #include "auth.hpp"
 #include "api_util.hpp"
+#include "../secret_files.hpp"
 
 #include "signflow/engine/time.hpp"
 
@@ -75,7 +76,7 @@ std::string_view trim(std::string_view s) {
 
 // ---- tokens
 
-bool is_scope(std::string_view scope) { return scope == "send" || scope == "admin"; }
+bool is_scope(std::string_view scope) { return scope == "send" || scope == "admin" || scope == "act-for-signer"; }
 
 IssuedKey new_api_key(std::string name, std::vector<std::string> const& scopes, std::int64_t created_ms) {
     unsigned char random[32];
@@ -87,12 +88,12 @@ IssuedKey new_api_key(std::string name, std::vector<std::string> const& scopes, 
     k.record.prefix = k.token.substr(0, 9);  // "sf_" and 6 characters: 36 of the 256 bits
     k.record.hash = token_hash(k.token);
     for (auto const& s : scopes) {
-        if (!is_scope(s)) throw std::invalid_argument("unknown scope `" + s + "` (send or admin)");
-        if (k.record.scopes.find(s) != std::string::npos) continue;
+        if (!is_scope(s)) throw std::invalid_argument("unknown scope `" + s + "` (send, admin or act-for-signer)");
+        if (grants(k.record.scopes, s)) continue;
         if (!k.record.scopes.empty()) k.record.scopes += ' ';
         k.record.scopes += s;
     }
-    if (k.record.scopes.empty()) throw std::invalid_argument("an API key needs a scope (send or admin)");
+    if (k.record.scopes.empty()) throw std::invalid_argument("an API key needs a scope (send, admin or act-for-signer)");
     k.record.created_ms = created_ms;
     return k;
 }
@@ -118,6 +119,7 @@ char const* scope_name(Scope s) {
     case Scope::open: return "open";
     case Scope::send: return "send";
     case Scope::admin: return "admin";
+    case Scope::act_for_signer: return "act-for-signer";
     }
     return "admin";
 }
@@ -134,27 +136,33 @@ Scope scope_needed(std::string_view method, std::string_view path) {
         // A signing link opens the envelope's document: admin, like reading it.
         if (parts[1] == "instances" && parts.size() == 6 && parts[3] == "signers" && parts[5] == "link")
             return Scope::admin;
-        // Starting and moving envelopes: cancel, a signer's acts.
-        if (parts[1] == "instances" && parts.size() >= 4 && (parts[3] == "cancel" || parts[3] == "signers"))
-            return Scope::send;
+        // A signer's acts (verify, consent, sign, decline, upload, codes) come
+        // from that signer's link; through the API only an operator acting
+        // for the signer, with its own scope and a reason (api.cpp).
+        if (parts[1] == "instances" && parts.size() >= 6 && parts[3] == "signers") return Scope::act_for_signer;
+        // Starting and moving envelopes: cancel.
+        if (parts[1] == "instances" && parts.size() == 4 && parts[3] == "cancel") return Scope::send;
     }
     return Scope::admin;  // everything else, unknown paths included
 }
 
-bool grants(std::string_view scopes, Scope need) {
-    bool send = false, admin = false;
+bool grants(std::string_view scopes, std::string_view scope) {
     while (!scopes.empty()) {
         auto end = scopes.find(' ');
-        auto s = scopes.substr(0, end);
-        send |= s == "send";
-        admin |= s == "admin";
+        if (scopes.substr(0, end) == scope) return true;
         if (end == std::string_view::npos) break;
         scopes.remove_prefix(end + 1);
     }
+    return false;
+}
+
+bool grants(std::string_view scopes, Scope need) {
     switch (need) {
     case Scope::open: return true;
-    case Scope::send: return send || admin;
-    case Scope::admin: return admin;
+    case Scope::send: return grants(scopes, "send") || grants(scopes, "admin");
+    case Scope::admin: return grants(scopes, "admin");
+    // Not part of admin: signing in someone's name is a decision made per key.
+    case Scope::act_for_signer: return grants(scopes, "act-for-signer");
     }
     return false;
 }
@@ -166,7 +174,7 @@ SecurityEvents::SecurityEvents(engine::Store& store, engine::LogFn log, double p
       refilled_(std::chrono::steady_clock::now()) {}
 
 void SecurityEvents::record(std::string kind, std::string source, std::string ip, json detail) {
-    std::int64_t suppressed = 0;
+    std::int64_t suppressed = 0, addresses = 0;
     {
         std::lock_guard lock(mutex_);
         auto now = std::chrono::steady_clock::now();
@@ -174,12 +182,18 @@ void SecurityEvents::record(std::string kind, std::string source, std::string ip
         refilled_ = now;
         if (tokens_ < 1) {
             ++suppressed_;
+            if (suppressed_from_.size() < 10'000) suppressed_from_.insert(ip);
             return;
         }
         tokens_ -= 1;
         suppressed = std::exchange(suppressed_, 0);
+        addresses = static_cast<std::int64_t>(suppressed_from_.size());
+        suppressed_from_.clear();
     }
-    if (suppressed) detail["suppressed_before"] = suppressed;
+    if (suppressed) {
+        detail["suppressed_before"] = suppressed;
+        detail["suppressed_addresses"] = addresses;
+    }
     if (source.size() > 200) source.resize(200);
     engine::SecurityEventRecord e{now_ms(), std::move(kind), std::move(source), std::move(ip),
                                   detail.dump(-1, ' ', false, json::error_handler_t::replace)};
@@ -196,7 +210,11 @@ void SecurityEvents::record(std::string kind, std::string source, std::string ip
             shown += static_cast<char>(c);
         }
     }
-    if (log_) log_(engine::LogLevel::warn, "refused: " + e.kind + " " + shown + " from " + e.ip + " " + e.detail);
+    if (log_)
+        log_(engine::LogLevel::warn, "refused: " + e.kind + " " + shown + " from " + e.ip + " " + e.detail +
+                                         (suppressed ? " (and " + std::to_string(suppressed) + " more from " +
+                                                           std::to_string(addresses) + " addresses before it)"
+                                                     : std::string()));
     try {
         store_.record_security_event(e);
     } catch (std::exception const& ex) {
@@ -258,10 +276,11 @@ http::Response unauthorized(std::string reason, std::string message, bool invali
 }  // namespace
 
 Gate make_api_gate(engine::Store& store, GateOptions options) {
-    if (options.open) return [](http::Request const&) -> std::optional<http::Response> { return std::nullopt; };
+    if (options.open)
+        return [](http::Request const&, Caller*) -> std::optional<http::Response> { return std::nullopt; };
     auto cache = std::make_shared<KeyCache>(store, options.cache_for);
-    auto events = std::make_shared<SecurityEvents>(store, options.log);
-    return [cache, events](http::Request const& req) -> std::optional<http::Response> {
+    auto events = options.events ? options.events : std::make_shared<SecurityEvents>(store, options.log);
+    return [cache, events](http::Request const& req, Caller* caller) -> std::optional<http::Response> {
         Scope need = scope_needed(req.method, req.path);
         if (need == Scope::open) return std::nullopt;
         auto refuse = [&](std::string reason, std::string message, bool invalid_token, json detail = json::object()) {
@@ -302,6 +321,7 @@ Gate make_api_gate(engine::Store& store, GateOptions options) {
                                    std::string(realm) + ", error=\"insufficient_scope\", scope=\"" + scope + "\"");
             return r;
         }
+        if (caller) *caller = {key->id, key->name};
         return std::nullopt;
     };
 }
@@ -349,41 +369,23 @@ fs::path ensure_first_key(engine::Store& store, fs::path const& db, engine::LogF
     auto path = first_key_path(db);
     auto key = new_api_key("first admin key", {"admin"}, now_ms());
 
-    // Written whole under a temporary name with mode 0600 from the start,
-    // then renamed: the token is never readable by others, not even briefly,
-    // and a crash leaves either no file or the whole file.
-    auto tmp = path;
-    tmp += ".tmp";
-    auto fail = [&](char const* what) {
-        int e = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot write the first API key to " + path.string() + ": " + what + ": " +
-                                 std::strerror(e));
-    };
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) fail("open");
+    // Written whole to a fresh temporary file (O_EXCL, mode 0600 from the
+    // start), then linked to its name and the folder synced
+    // (write_secret_file): the token is never readable by others, a
+    // symlink planted at the name is not followed, and the name is on disk
+    // before the key is (after a power loss the database could otherwise
+    // hold a key whose token is nowhere, and no first key would be made
+    // again). A file left from an earlier database has a token no key
+    // matches: it goes first.
     std::string text = key.token + "\n";
-    bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-              ::fsync(fd) == 0;
+    try {
+        ::unlink(path.c_str());
+        write_secret_file(path, text);
+    } catch (std::exception const& e) {
+        OPENSSL_cleanse(text.data(), text.size());
+        throw std::runtime_error(std::string("cannot write the first API key: ") + e.what());
+    }
     OPENSSL_cleanse(text.data(), text.size());
-    if (!ok) {
-        ::close(fd);
-        fail("write");
-    }
-    if (::close(fd) != 0) fail("close");
-    if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
-    // The file's name must be on disk before the key is: after a power loss
-    // the database could otherwise hold a key whose token is nowhere, and no
-    // new first key would ever be made.
-    {
-        auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-        int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0 || ::fsync(dir) != 0) {
-            if (dir >= 0) ::close(dir);
-            fail("fsync of the folder");
-        }
-        ::close(dir);
-    }
     try {
         store.add_api_key(key.record);
     } catch (...) {

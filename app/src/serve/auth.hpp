@@ -2,9 +2,12 @@
 // Who may call the daemon's API.
 //
 // Operators' programs carry an API key: `Authorization: Bearer sf_…`. A key
-// has scopes: `send` starts and moves envelopes (events, bulk sends, signer
-// acts, cancel), `admin` does everything (rules, reads, deliveries, security
-// events) and includes `send`. The store keeps only the SHA-256 of a token and
+// has scopes: `send` starts and moves envelopes (events, bulk sends, cancel),
+// `admin` does everything else (rules, reads, deliveries, security events)
+// and includes `send`; `act-for-signer` alone lets a key act in a signer's
+// name (a signature on paper, an identity checked elsewhere), with a reason,
+// and the audit trail names the key (docs/security.md). `admin` does not
+// include it. The store keeps only the SHA-256 of a token and
 // its first characters (to tell keys apart): a copy of the database does not
 // give access. Tokens are 32 random bytes, so one unsalted hash is enough —
 // there is nothing to guess that a dictionary would help with.
@@ -30,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace signflow::app {
@@ -42,7 +46,7 @@ struct IssuedKey {
     engine::ApiKeyRecord record;
 };
 
-// "send" and "admin".
+// "send", "admin" and "act-for-signer".
 bool is_scope(std::string_view scope);
 // A fresh token ("sf_" + 32 random bytes, base64url) for `name` with
 // `scopes` (each is_scope). Throws std::runtime_error when the system has no
@@ -53,19 +57,24 @@ std::string token_hash(std::string_view token);
 
 // ---- what a request needs
 
-enum class Scope { open, send, admin };
-char const* scope_name(Scope s);  // "open", "send", "admin"
+enum class Scope { open, send, admin, act_for_signer };
+char const* scope_name(Scope s);  // "open", "send", "admin", "act-for-signer"
 // By path (and method): see the header comment and docs/security.md.
 Scope scope_needed(std::string_view method, std::string_view path);
 // Whether a key's scopes (space-separated) grant `need`.
 bool grants(std::string_view scopes, Scope need);
+// Whether a key's scopes (space-separated) list `scope` itself.
+bool grants(std::string_view scopes, std::string_view scope);
 
 // ---- security events
 
 // Records refused requests in the store, at most `burst` at once and `per_second`
-// sustained; what the limit drops is counted and reported with the next
-// event that is recorded ("suppressed_before"). Never throws: a store that
-// cannot write is logged, and the refusal is answered all the same.
+// sustained, across every kind (one instance for the whole daemon: the API
+// gate, inbound webhooks and unknown signing links share it). What the limit
+// drops is counted and reported with the next event that is recorded:
+// "suppressed_before" (how many) and "suppressed_addresses" (from how many
+// addresses, counted up to 10,000). Never throws: a store that cannot write
+// is logged, and the refusal is answered all the same.
 class SecurityEvents {
 public:
     explicit SecurityEvents(engine::Store& store, engine::LogFn log = {}, double per_second = 10, double burst = 50);
@@ -79,6 +88,7 @@ private:
     double tokens_;
     std::chrono::steady_clock::time_point refilled_;
     std::int64_t suppressed_ = 0;
+    std::unordered_set<std::string> suppressed_from_;
 };
 
 // ---- the gate
@@ -91,11 +101,13 @@ struct GateOptions {
     // `signflow api-key revoke` is refused within this time.
     std::chrono::seconds cache_for{30};
     engine::LogFn log;  // refusals at warn level (rate-limited with the events)
+    std::shared_ptr<SecurityEvents> events;  // where refusals go; null: a limiter of its own
 };
 
-// The gate of ApiOptions: nullopt lets a request through; otherwise the 401
-// (no key, a malformed header, an unknown or revoked key; with
-// WWW-Authenticate: Bearer) or 403 (the key lacks the scope) to answer.
+// The gate of ApiOptions: nullopt lets a request through (and names its key
+// in `caller`, when one is given); otherwise the 401 (no key, a malformed
+// header, an unknown or revoked key; with WWW-Authenticate: Bearer) or 403
+// (the key lacks the scope) to answer.
 Gate make_api_gate(engine::Store& store, GateOptions options);
 
 // GET /v1/security-events?limit=N (newest first; admin, by the gate).

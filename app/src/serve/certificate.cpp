@@ -20,10 +20,15 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
     if (data.is_object() && data["roles"].is_object()) {
         for (auto& [role, who] : data["roles"].items()) {
             bool acted = false, code = false;
+            std::string operator_key;  // the API key that signed or declined in this signer's name
             for (auto const& e : chain) {
-                if (e.actor != role) continue;
-                acted = acted || e.kind == "signed" || e.kind == "declined";
+                if (evidence::subject_of(e) != role) continue;
+                bool act = e.kind == "signed" || e.kind == "declined";
+                acted = acted || act;
                 code = code || e.kind == "code_verified";
+                if (act && e.actor != role)
+                    if (auto k = e.detail.find("api_key"); k != e.detail.end() && k->is_object())
+                        operator_key = k->value("name", std::string()) + " (" + e.actor + ")";
             }
             if (!acted) continue;
             json w = who.is_object() ? who : json::object();
@@ -31,7 +36,9 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
                                {"name", w.value("name", "")},
                                {"email", w.value("email", "")},
                                {"zone", w.value("timezone", "")},
-                               {"auth", code ? "one-time code" : "signing link"}});
+                               {"auth", !operator_key.empty() ? "by an operator's API key: " + operator_key
+                                        : code                ? "one-time code"
+                                                              : "signing link"}});
         }
     }
     auto first = store.document(envelope, 1);

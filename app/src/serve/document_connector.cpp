@@ -3,11 +3,13 @@
 #include "certificate.hpp"
 
 #include "files.hpp"
+#include "secret_files.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/completion.hpp"
 #include "signflow/documents/error.hpp"
 #include "signflow/documents/form.hpp"
 #include "signflow/documents/keys.hpp"
+#include "signflow/documents/signature_image.hpp"
 #include "signflow/documents/signing.hpp"
 #include "signflow/stdlib/stock_documents.hpp"
 
@@ -120,11 +122,17 @@ private:
         std::string role = d.data.value("role", "");
         request.appearance.name = d.data.value("name", role);
         request.appearance.date_text = d.data.value("date_text", "");
+        bool image_refused = false;
         if (d.data.contains("image") && d.data["image"].is_string()) {
+            // Checked by its header before a pixel is decoded (at most 4
+            // million pixels), then scaled down to the signing page's
+            // 600×180 canvas: a PNG bomb neither fills the daemon's memory
+            // nor lives on in the PDF (signature_image.hpp).
             try {
-                request.appearance.image_png = base64_decode(d.data["image"]);
+                request.appearance.image_png = documents::fit_signature_image(base64_decode(d.data["image"]));
             } catch (documents::DocumentError const&) {
                 request.appearance.image_png.clear();  // the typed name stands in (below)
+                image_refused = true;
             }
         }
         request.appearance.field = role;  // a signature field named after the role (docs/templates.md)
@@ -143,7 +151,9 @@ private:
                 return result;
             }
         }
-        return put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+        auto result = put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+        if (image_refused) result.detail["image_refused"] = true;
+        return result;
     }
 
     DeliveryResult seal(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {
@@ -222,15 +232,20 @@ DocumentSettings load_document_settings(fs::path const& config, fs::path const& 
         fs::path dir = db.parent_path().empty() ? fs::path(".") : db.parent_path();
         key = dir / "signflow-key.pem";
         cert = dir / "signflow-cert.pem";
-        if (!fs::exists(key) || !fs::exists(cert)) {
+        std::error_code ec;
+        bool has_key = fs::exists(fs::symlink_status(key, ec)), has_cert = fs::exists(cert, ec);
+        if (!has_key || !has_cert) {
             auto pair = documents::make_self_signed("signflow test seal");
+            // A key left without its certificate (a crash between the two)
+            // is replaced: the certificate is written after the key.
+            if (has_key) fs::remove(key, ec);
+            write_secret_file(key, pair.key_pem);
             write_file_atomically(cert, pair.cert_pem);
-            write_file_atomically(key, pair.key_pem);
-            ::chmod(key.c_str(), 0600);
         }
         warning = "signing with the self-signed TESTING key " + key.string() +
                   " — readers will not trust it; configure [documents] key and cert for production";
     }
+    check_secret_file(key, "the sealing key");
     try {
         s.credentials = documents::load_credentials(read_text(key), read_text(cert),
                                                     chain.empty() ? std::string() : read_text(chain));
@@ -244,7 +259,9 @@ DocumentSettings load_document_settings(fs::path const& config, fs::path const& 
 std::string load_code_secret(fs::path const& db) {
     fs::path dir = db.parent_path().empty() ? fs::path(".") : db.parent_path();
     fs::path file = dir / "signflow-otp.key";
-    if (fs::exists(file)) {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(file, ec))) {
+        check_secret_file(file, "the one-time-code key");
         std::string text = read_text(file);
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
         if (text.size() < 32) throw InputError(file.string() + ": the one-time-code key is too short");
@@ -255,8 +272,7 @@ std::string load_code_secret(fs::path const& db) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string key;
     for (unsigned char b : raw) key.push_back(hex[b >> 4]), key.push_back(hex[b & 15]);
-    write_file_atomically(file, key + "\n");
-    ::chmod(file.c_str(), 0600);
+    write_secret_file(file, key + "\n");
     return key;
 }
 

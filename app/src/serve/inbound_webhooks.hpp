@@ -22,19 +22,21 @@
 // is answered 401 (404 for an unknown source) with a reason and recorded as a
 // security event (kind webhook_rejected).
 #include "api.hpp"
+#include "auth.hpp"
 #include "webhook_signature.hpp"
 
 #include "signflow/connectors/config.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/store.hpp"
 
+#include <memory>
 #include <vector>
 
 namespace signflow::app {
 
 // The route group for ApiOptions::routes. Throws std::invalid_argument when a
 // source's `signature_header` is not a header name.
-Routes make_inbound_webhook_routes(engine::Runtime& runtime, engine::Store& store,
-                                   std::vector<connectors::SourceSpec> sources, engine::LogFn log = {});
+Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<SecurityEvents> events,
+                                   std::vector<connectors::SourceSpec> sources);
 
 }  // namespace signflow::app

@@ -11,6 +11,7 @@
 #include "dashboard.hpp"
 #include "document_connector.hpp"
 #include "inbound_webhooks.hpp"
+#include "log_text.hpp"
 #include "signing/links.hpp"
 #include "signing/routes.hpp"
 #include "documents/pdf_catalog.hpp"
@@ -55,7 +56,9 @@ spdlog::level::level_enum level_of(engine::LogLevel l) {
 }
 
 // One log line; in JSON mode a whole JSON object per line (the message is
-// escaped by the JSON library, not by a pattern).
+// escaped by the JSON library, not by a pattern; bytes that are not UTF-8
+// replaced); in text mode with its control characters escaped (log_text.hpp):
+// messages carry values from requests and events.
 engine::LogFn make_log(bool as_json) {
     return [as_json](engine::LogLevel level, std::string const& message) {
         auto l = level_of(level);
@@ -66,9 +69,9 @@ engine::LogFn make_log(bool as_json) {
             json line = {{"time", engine::utc_text(now)},
                          {"level", spdlog::level::to_string_view(l).data()},
                          {"message", message}};
-            spdlog::log(l, "{}", line.dump());
+            spdlog::log(l, "{}", line.dump(-1, ' ', false, json::error_handler_t::replace));
         } else {
-            spdlog::log(l, "{}", message);
+            spdlog::log(l, "{}", log_escape(message));
         }
     };
 }
@@ -137,6 +140,12 @@ int run_serve(ServeOptions const& o) {
     spdlog::set_pattern(o.log_format == "json" ? "%v" : "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
     spdlog::set_level(spdlog::level::from_str(o.log_level));
     spdlog::flush_on(spdlog::level::info);
+    // Declared before everything that logs, so destroyed after it: the
+    // runtime, the connectors and the server may log while they are
+    // destroyed, and a logger shut down before them would be null.
+    struct LogShutdown {
+        ~LogShutdown() { spdlog::shutdown(); }
+    } log_shutdown;
     engine::LogFn log = make_log(o.log_format == "json");
 
     fs::path rules = o.rules;
@@ -240,25 +249,30 @@ int run_serve(ServeOptions const& o) {
 
     http::Limits limits;
     limits.body_bytes = o.max_body;
+    limits.max_connections = o.max_connections;
+    limits.max_connections_per_client = o.max_connections_per_client;
     limits.on_error = [log](std::string_view what) { log(engine::LogLevel::warn, "http: " + std::string(what)); };
     ApiOptions api;
-    api.gate = make_api_gate(store, {.open = o.open, .log = log});
+    // One limiter for every security event the daemon records.
+    auto security_events = std::make_shared<SecurityEvents>(store, log);
+    api.gate = make_api_gate(store, {.open = o.open, .log = log, .events = security_events});
     // Bulk uploads go to a file beside the database (not to memory, nor to
     // a /tmp that may be RAM), and only once the API key is checked: the gate
     // runs on the header, before a byte of the body is stored.
     limits.spool = {{"POST", "/v1/bulk/"}};
     limits.spool_dir = fs::path(o.db).parent_path().empty() ? fs::path(".") : fs::path(o.db).parent_path();
-    limits.admit = [gate = api.gate](http::Request const& head) { return gate(head); };
+    limits.admit = [gate = api.gate](http::Request const& head) { return gate(head, nullptr); };
     api.routes.push_back(make_asset_routes());
     api.routes.push_back(make_dashboard_routes());
     api.routes.push_back(make_quota_routes(runtime));
     api.routes.push_back(signing::make_signing_routes(
-        {runtime, store, links, page_images, [log](std::string const& m) { log(engine::LogLevel::warn, m); }}));
+        {runtime, store, links, page_images, [log](std::string const& m) { log(engine::LogLevel::warn, m); },
+         security_events}));
     api.routes.push_back(signing::make_signing_link_routes(runtime, links));
     api.routes.push_back(make_security_event_routes(store));
     try {
         api.routes.push_back(make_inbound_webhook_routes(
-            runtime, store, settings ? settings->sources : std::vector<connectors::SourceSpec>{}, log));
+            runtime, security_events, settings ? settings->sources : std::vector<connectors::SourceSpec>{}));
     } catch (std::invalid_argument const& e) {
         throw InputError(e.what());
     }
@@ -317,9 +331,19 @@ int run_serve(ServeOptions const& o) {
                 wait_signal();
                 return;
             }
-            if (stopping) return;
+            if (stopping) {
+                // A second SIGTERM or SIGINT: stop now. What was answered is
+                // on disk (answers follow their commits); what was not is
+                // retried by its sender.
+                log(engine::LogLevel::warn, std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                                                " again: exiting now, without waiting for requests in flight");
+                spdlog::shutdown();
+                std::_Exit(128 + signal);
+            }
             stopping = true;
-            log(engine::LogLevel::info, "stopping: no new requests; finishing what is in flight");
+            wait_signal();  // a second signal ends it at once
+            log(engine::LogLevel::info, "stopping: no new requests; finishing what is in flight "
+                                        "(a second SIGTERM or SIGINT exits at once)");
             server.stop([&] {
                 runtime.stop([&] {
                     log(engine::LogLevel::info, "stopped; everything answered is on disk");
@@ -345,8 +369,7 @@ int run_serve(ServeOptions const& o) {
     // Bulk feeders use the runtime: they end before it is destroyed.
     if (join_bulk_feeders) join_bulk_feeders();
     analytics.stop();
-    spdlog::shutdown();
-    return 0;
+    return 0;  // the locals go in reverse order, the logger last (log_shutdown)
 }
 
 }  // namespace signflow::app

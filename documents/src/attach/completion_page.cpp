@@ -90,7 +90,14 @@ std::vector<Block> blocks_of(json const& c) {
         // The entry's number in the audit chain when given, so that a reader
         // can find it in the export.
         std::string number = has(e, "seq") ? text(e, "seq") : std::to_string(i + 1);
-        block.push_back(body(number + ". " + text(e, "kind") + " by " + text(e, "actor")));
+        std::string by = text(e, "actor");
+        // An operator's API key acting in a signer's name.
+        if (has(e, "on_behalf_of")) {
+            if (e.contains("api_key") && e["api_key"].is_object() && e["api_key"].value("name", json()).is_string())
+                by = e["api_key"]["name"].get<std::string>() + " (" + by + ")";
+            by += " on behalf of " + text(e, "on_behalf_of");
+        }
+        block.push_back(body(number + ". " + text(e, "kind") + " by " + by));
         block.back().gap_before = 4;
         std::string when = "UTC " + text(e, "at") + " · local " + text(e, "local");
         if (has(e, "zone")) when += " (" + text(e, "zone") + ")";
@@ -100,6 +107,7 @@ std::vector<Block> blocks_of(json const& c) {
         block.push_back(detail(how));
         block.push_back(detail("User agent: " + text(e, "user_agent")));
         if (has(e, "reason")) block.push_back(detail("Reason: " + text(e, "reason")));
+        if (has(e, "operator_reason")) block.push_back(detail("Operator's reason: " + text(e, "operator_reason")));
         blocks.push_back(std::move(block));
     }
 

@@ -5,6 +5,7 @@ target_sources(signflow_documents PRIVATE
   src/sign/http_post.cpp
   src/sign/cades.cpp
   src/sign/appearance.cpp
+  src/sign/signature_image.cpp
   src/sign/signing.cpp
   src/sign/pdf_scan.cpp
   src/sign/verify.cpp

@@ -19,6 +19,14 @@ void append_audit(AuditHead& head, std::int64_t envelope, AuditFact fact, Instan
     e.ip = std::move(fact.origin.ip);
     e.user_agent = std::move(fact.origin.user_agent);
     e.detail = fact.detail.is_object() ? std::move(fact.detail) : json::object();
+    // An operator's key acting for a signer: the key is the actor, the
+    // signer the one it acted for (evidence::subject_of reads it back).
+    if (auto const& k = fact.origin.acting) {
+        e.detail["on_behalf_of"] = std::move(e.actor);
+        e.detail["api_key"] = {{"id", k->key_id}, {"name", k->key_name}};
+        e.detail["operator_reason"] = k->reason;
+        e.actor = k->key_id ? "api_key:" + std::to_string(k->key_id) : "operator";
+    }
     evidence::link(e, head.hash.empty() ? evidence::genesis_hash() : head.hash);
     head.seq = e.seq;
     head.hash = e.hash;

@@ -93,7 +93,10 @@ void Committer::run() {
             t->answer = nullptr;
             if (!t->idempotency_key.empty()) {
                 Change c;
-                c.idempotency = IdempotencyRecord{t->idempotency_key, t->result.status, t->result.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ms};
+                c.idempotency = IdempotencyRecord{
+                    t->idempotency_key, t->result.status,
+                    t->result.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ms,
+                    t->idempotency_request};
                 changes.push_back(std::move(c));
             }
         }

@@ -28,6 +28,7 @@ struct Ticket {
     int const parts;        // parts to expect
     int seen = 0;           // parts in the queue so far (committer's lock)
     std::string idempotency_key;
+    std::string idempotency_request;  // IdempotencyKey::request, kept with the answer
     // Builds the answer once every part is in; runs on the committer thread.
     std::function<Reply()> answer;
     ReplyFn reply;

@@ -62,7 +62,11 @@ struct Runtime::Impl {
     // Requests with an Idempotency-Key that are being answered: a second
     // request with the same key waits for the first one's answer.
     std::mutex keys_mutex;
-    std::unordered_map<std::string, std::vector<ReplyFn>> keys_in_flight;
+    struct InFlight {
+        std::string request;           // the first request's IdempotencyKey::request
+        std::vector<ReplyFn> waiting;  // the same request again, waiting for its answer
+    };
+    std::unordered_map<std::string, InFlight> keys_in_flight;
 
     Shard& shard_of(std::int64_t id) { return *shards[static_cast<std::size_t>(id) % shards.size()]; }
 
@@ -98,7 +102,7 @@ struct Runtime::Impl {
             std::lock_guard lock(keys_mutex);
             auto it = keys_in_flight.find(key);
             if (it != keys_in_flight.end()) {
-                waiting = std::move(it->second);
+                waiting = std::move(it->second.waiting);
                 keys_in_flight.erase(it);
             }
         }
@@ -107,27 +111,58 @@ struct Runtime::Impl {
         for (auto& w : waiting) w(r);
     }
 
-    // Returns true when the request is answered already (a retry).
-    bool replay(std::string const& key, ReplyFn& reply) {
+    // The 422 for a key used again for another request; nullopt when the
+    // two are the same request (or either is not said).
+    static std::optional<Reply> other_request(std::string const& first, std::string const& now) {
+        if (first.empty() || now.empty() || first == now) return std::nullopt;
+        // "METHOD PATH BODY_SHA256": the route, then the body's hash.
+        auto route = [](std::string const& r) { return r.substr(0, r.rfind(' ')); };
+        bool same_route = route(first) == route(now);
+        return Reply{422,
+                     {{"error", same_route ? "this Idempotency-Key was used for `" + route(first) +
+                                                 "` with another body; a retry must send the same body, and a "
+                                                 "new request needs a new key"
+                                           : "this Idempotency-Key was used for `" + route(first) +
+                                                 "`, not `" + route(now) + "`; a new request needs a new key"},
+                      {"difference", same_route ? "body" : "route"},
+                      {"first_request", route(first)}}};
+    }
+
+    // Returns true when the request is answered already (a retry, or a
+    // reuse of the key for another request: 422).
+    bool replay(IdempotencyKey const& k, ReplyFn& reply) {
+        std::string const& key = k.key;
         if (key.empty()) return false;
         {
             std::lock_guard lock(keys_mutex);
             auto it = keys_in_flight.find(key);
             if (it != keys_in_flight.end()) {
-                it->second.push_back(std::move(reply));
+                if (auto refused = other_request(it->second.request, k.request)) {
+                    reply(*refused);
+                    return true;
+                }
+                it->second.waiting.push_back(std::move(reply));
                 return true;
             }
         }
         if (auto rec = store.find_idempotency(key)) {
+            if (auto refused = other_request(rec->request, k.request)) {
+                reply(*refused);
+                return true;
+            }
             Reply r{rec->status, json::parse(rec->response, nullptr, false)};
             if (r.body.is_object()) r.body["replayed"] = true;
             reply(r);
             return true;
         }
         std::lock_guard lock(keys_mutex);
-        auto [it, added] = keys_in_flight.emplace(key, std::vector<ReplyFn>{});
+        auto [it, added] = keys_in_flight.emplace(key, InFlight{k.request, {}});
         if (!added) {
-            it->second.push_back(std::move(reply));
+            if (auto refused = other_request(it->second.request, k.request)) {
+                reply(*refused);
+                return true;
+            }
+            it->second.waiting.push_back(std::move(reply));
             return true;
         }
         return false;
@@ -135,12 +170,13 @@ struct Runtime::Impl {
 
     // A request about one envelope (a signer's act, a cancel): one part, whose
     // answer is the ticket's. Null when the request is a retry, answered already.
-    std::pair<std::shared_ptr<Ticket>, std::shared_ptr<Part>> one_envelope_request(std::string const& key,
+    std::pair<std::shared_ptr<Ticket>, std::shared_ptr<Part>> one_envelope_request(IdempotencyKey const& key,
                                                                                    ReplyFn reply) {
         if (replay(key, reply)) return {};
         ++in_flight;
         auto ticket = std::make_shared<Ticket>(1);
-        ticket->idempotency_key = key;
+        ticket->idempotency_key = key.key;
+        ticket->idempotency_request = key.request;
         ticket->reply = std::move(reply);
         auto part = std::make_shared<Part>();
         ticket->answer = [part] { return Reply{part->status, part->body}; };
@@ -294,7 +330,7 @@ void Runtime::stop(std::function<void()> done) {
     });
 }
 
-void Runtime::post_event(std::string const& name, json data, std::string const& key, ReplyFn reply) {
+void Runtime::post_event(std::string const& name, json data, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
     auto snap = m.rules.snapshot();
@@ -316,10 +352,11 @@ void Runtime::post_event(std::string const& name, json data, std::string const& 
     int parts = static_cast<int>(starts.size()) + (awaited ? static_cast<int>(m.shards.size()) : 0);
     if (parts == 0) {
         Reply r = Impl::combine(name, {});
-        if (!key.empty()) {
+        if (!key.key.empty()) {
             // Nothing changes, but the answer is kept like any other.
             auto ticket = std::make_shared<Ticket>(1);
-            ticket->idempotency_key = key;
+            ticket->idempotency_key = key.key;
+            ticket->idempotency_request = key.request;
             ticket->answer = [r] { return r; };
             ticket->reply = std::move(reply);
             m.committer.submit(Entry{{}, ticket, {}});
@@ -329,7 +366,8 @@ void Runtime::post_event(std::string const& name, json data, std::string const& 
         return reply(r);
     }
     auto ticket = std::make_shared<Ticket>(parts);
-    ticket->idempotency_key = key;
+    ticket->idempotency_key = key.key;
+    ticket->idempotency_request = key.request;
     ticket->reply = std::move(reply);
     std::vector<std::shared_ptr<Part>> all;
     for (int i = 0; i < parts; ++i) all.push_back(std::make_shared<Part>());
@@ -354,7 +392,7 @@ void Runtime::post_event(std::string const& name, json data, std::string const& 
     }
 }
 
-void Runtime::start_envelope(std::string const& workflow, json data, std::string const& key, std::int64_t batch,
+void Runtime::start_envelope(std::string const& workflow, json data, IdempotencyKey const& key, std::int64_t batch,
                              ReplyFn reply) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
@@ -373,7 +411,8 @@ void Runtime::start_envelope(std::string const& workflow, json data, std::string
     if (m.replay(key, reply)) return;
     ++m.in_flight;
     auto ticket = std::make_shared<Ticket>(1);
-    ticket->idempotency_key = key;
+    ticket->idempotency_key = key.key;
+    ticket->idempotency_request = key.request;
     ticket->reply = std::move(reply);
     auto part = std::make_shared<Part>();
     std::string event = triggers[static_cast<std::size_t>(trigger)].event;
@@ -401,7 +440,7 @@ std::string const signer_events[] = {"signed", "declined", "verified", "verifica
 }
 
 void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
-                           std::string const& key, ReplyFn reply, Origin origin) {
+                           IdempotencyKey const& key, ReplyFn reply, Origin origin) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
@@ -492,7 +531,7 @@ Reply Runtime::documents(std::int64_t id) {
     return {200, {{"id", id}, {"documents", std::move(list)}}};
 }
 
-void Runtime::cancel(std::int64_t id, std::string const& reason, std::string const& key, ReplyFn reply) {
+void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
     if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request(key, std::move(reply));

@@ -530,6 +530,10 @@ void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, In
                             {"status", status_name(inst.status)},
                             {"occurred_at", utc_text(now)},
                             {"detail", fact.detail}};
+            // An operator's API key that acted in the signer's name.
+            if (auto const& k = fact.origin.acting)
+                payload["acted_by"] = {{"api_key", {{"id", k->key_id}, {"name", k->key_name}}},
+                                       {"operator_reason", k->reason}};
             if (event.starts_with("recipient.")) {
                 std::string role = fact.actor;
                 if (fact.detail.is_object() && fact.detail.value("role", json()).is_string()) role = fact.detail["role"];
@@ -628,7 +632,7 @@ void Shard::delivered(std::int64_t id, Outcome o) {
         audit(id, inst,
               {"code_sent", "system",
                {{"role", detail.value("role", "")}, {"method", detail.value("method", "")},
-                {"connector", o.connector}, {"expires_at", utc_text(from_millis(record.value("expires_ms", 0)))}},
+                {"connector", o.connector}, {"expires_at", utc_text(from_millis(record.value("expires_ms", std::int64_t{0})))}},
                {}},
               now, entry.change);
     } else if (o.kind == "sign" || o.kind == "seal") {

@@ -1,5 +1,7 @@
 #include "signer_view.hpp"
 
+#include "signflow/evidence/audit.hpp"
+
 #include <set>
 
 namespace signflow::engine::detail {
@@ -74,7 +76,7 @@ json signer_view(Definition const& d, InstanceRecord const& r, std::vector<Audit
     std::set<std::string> uploaded;
     for (auto const& a : trail) {
         json e = json::parse(a.entry, nullptr, false);
-        if (!e.is_object() || e.value("actor", std::string()) != role) continue;
+        if (!e.is_object() || evidence::subject_of(e) != role) continue;
         if (a.kind == "consent_given") consented = true;
         else if (a.kind == "viewed") viewed = true;
         else if (a.kind == "signed") signed_ = true;

@@ -213,12 +213,20 @@ constexpr char const* migration_4[] = {
     "CREATE INDEX signing_tokens_envelope ON signing_tokens (envelope, role)",
 };
 
+// What each idempotency key was first used for (method, path, the body's
+// SHA-256): the same key with another request is refused (422), not answered
+// with the first request's answer. Keys stored before have none ('').
+constexpr char const* migration_5[] = {
+    "ALTER TABLE idempotency ADD COLUMN request TEXT NOT NULL DEFAULT ''",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
     {2, migration_2},
     {3, migration_3},
     {4, migration_4},
+    {5, migration_5},
 };
 
 std::int64_t now_ms() {

@@ -5,6 +5,10 @@
 
 #include <openssl/rand.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -43,7 +47,28 @@ void set_busy_timeout(Connection& db, SqliteOptions const& options) {
 }
 
 // The connection that writes. Its PRAGMAs are what makes the store durable.
+// The database holds personal data, documents and ID scans: readable by the
+// daemon's user only. A new file is created here with mode 0600 before
+// SQLite opens it (SQLite gives the -wal and -shm files the database's
+// mode); an existing one, with its -wal and -shm, loses any access for
+// others (group access, if an operator gave it, stays). Never follows a
+// symlink when creating.
+void protect_database_file(std::string const& path) {
+    if (in_memory(path) || path.starts_with("file:")) return;
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    for (std::string const& p : {path, path + "-wal", path + "-shm"}) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO) != 0)
+            ::chmod(p.c_str(), st.st_mode & 07770);
+    }
+}
+
 std::unique_ptr<Connection> open_writer(std::string const& path, SqliteOptions const& options) {
+    protect_database_file(path);
     // SQLite opens lazily: a file that is not a database, or that we may not
     // write, shows only at the first statement, so the PRAGMAs are part of
     // opening and their failures are reported as such.
@@ -166,8 +191,8 @@ struct WriteStatements {
           add_journal(db, "INSERT INTO journal (instance, at_ms, kind, detail) VALUES (?, ?, ?, ?)"),
           // The first answer stays: a retry must get the answer the first
           // request got, whatever a racing duplicate produced.
-          add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms)
-              VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
+          add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms, request)
+              VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
           add_audit(db, "INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry) VALUES (?, ?, ?, ?, ?, ?)"),
           put_attachment(db, R"(INSERT INTO attachments
               (envelope, name, role, file_name, media_type, sha256, bytes, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -223,7 +248,7 @@ struct WriteStatements {
                 .bind(a.envelope, a.name, a.role, a.file_name, a.media_type, a.sha256, Blob{a.bytes}, a.created_ms)
                 .run();
         if (auto const& i = c.idempotency)
-            add_idempotency.bind(i->key, std::int64_t{i->status}, i->response, i->created_ms).run();
+            add_idempotency.bind(i->key, std::int64_t{i->status}, i->response, i->created_ms, i->request).run();
         for (auto const& q : c.quotas) add_quota.bind(q.quota, q.period_start_ms, q.delta).run();
     }
 };
@@ -475,10 +500,10 @@ std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, in
 std::optional<IdempotencyRecord> SqliteStore::find_idempotency(std::string const& key) {
     return impl_->guard("find_idempotency", [&]() -> std::optional<IdempotencyRecord> {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT key, status, response, created_ms FROM idempotency WHERE key = ?"));
+        Resetting q(db.statement("SELECT key, status, response, created_ms, request FROM idempotency WHERE key = ?"));
         q->bind(key);
         if (!q->step()) return std::nullopt;
-        return IdempotencyRecord{q->text(0), static_cast<int>(q->integer(1)), q->text(2), q->integer(3)};
+        return IdempotencyRecord{q->text(0), static_cast<int>(q->integer(1)), q->text(2), q->integer(3), q->text(4)};
     });
 }
 

@@ -1,5 +1,6 @@
 #include "pages.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,7 +48,35 @@ PagePngs PageImages::pages(std::string const& sha256, std::string const& pdf, st
     {
         std::lock_guard lock(mutex_);
         if (auto it = cache_.find(sha256); it != cache_.end()) return it->second;
+        // A document that could not be drawn is not drawn again on every
+        // view: its failure is kept for a minute.
+        if (auto f = failed_.find(sha256); f != failed_.end()) {
+            if (std::chrono::steady_clock::now() < f->second.until) {
+                error = f->second.error + " (kept from an earlier attempt)";
+                return nullptr;
+            }
+            failed_.erase(f);
+        }
     }
+    auto out = draw(pdf, error);
+    std::lock_guard lock(mutex_);
+    if (!out) {
+        if (failed_.size() >= keep_) failed_.clear();
+        failed_[sha256] = {error, std::chrono::steady_clock::now() + std::chrono::minutes(1)};
+        return nullptr;
+    }
+    if (!cache_.count(sha256)) {
+        cache_[sha256] = out;
+        order_.push_back(sha256);
+        while (order_.size() > keep_) {
+            cache_.erase(order_.front());
+            order_.pop_front();
+        }
+    }
+    return out;
+}
+
+PagePngs PageImages::draw(std::string const& pdf, std::string& error) {
     Scratch scratch(scratch_);
     if (scratch.dir.empty()) {
         error = "no scratch folder for drawing the document's pages in " + scratch_.string();
@@ -69,8 +98,17 @@ PagePngs PageImages::pages(std::string const& sha256, std::string const& pdf, st
     // At most two drawings at once (they run on request threads), each
     // stopped after 30 s.
     std::lock_guard turn(turns_[next_turn_++ % turns_.size()]);
+    // The child gets /dev/null as its standard input and none of the
+    // daemon's other descriptors (its sockets, the database): every
+    // descriptor from 3 up is closed in the child before pdftoppm runs.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     pid_t pid = 0;
-    if (posix_spawnp(&pid, "pdftoppm", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) {
+    int spawned = posix_spawnp(&pid, "pdftoppm", &actions, nullptr, const_cast<char* const*>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
         error = "cannot run pdftoppm (Debian package poppler-utils)";
         return nullptr;
     }
@@ -106,16 +144,6 @@ PagePngs PageImages::pages(std::string const& sha256, std::string const& pdf, st
     }
     auto out = std::make_shared<std::vector<std::string>>();
     for (auto const& [n, path] : files) out->push_back(read_file(path));
-
-    std::lock_guard lock(mutex_);
-    if (!cache_.count(sha256)) {
-        cache_[sha256] = out;
-        order_.push_back(sha256);
-        while (order_.size() > keep_) {
-            cache_.erase(order_.front());
-            order_.pop_front();
-        }
-    }
     return out;
 }
 

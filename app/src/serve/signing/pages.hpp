@@ -5,6 +5,7 @@
 // the document's SHA-256, for the few documents being signed right now.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <list>
@@ -26,12 +27,19 @@ public:
     PagePngs pages(std::string const& sha256, std::string const& pdf, std::string& error);
 
 private:
+    PagePngs draw(std::string const& pdf, std::string& error);  // pdftoppm, in a scratch folder
+
+    struct Failure {
+        std::string error;
+        std::chrono::steady_clock::time_point until;
+    };
     std::filesystem::path scratch_;
     std::size_t keep_;
     std::mutex mutex_;
     std::array<std::mutex, 2> turns_;  // two drawings at a time
     std::atomic<unsigned> next_turn_{0};
     std::unordered_map<std::string, PagePngs> cache_;
+    std::unordered_map<std::string, Failure> failed_;  // documents that could not be drawn, for a minute
     std::list<std::string> order_;  // oldest first
 };
 

@@ -8,10 +8,12 @@
 // when a message was lost): POST /v1/instances/{id}/signers/{role}/link,
 // behind the API key gate.
 #include "../api.hpp"
+#include "../auth.hpp"
 #include "links.hpp"
 #include "pages.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace signflow::app::signing {
@@ -22,6 +24,7 @@ struct PageServices {
     Links& links;
     PageImages& images;
     std::function<void(std::string const&)> warn;
+    std::shared_ptr<SecurityEvents> events;  // the daemon's one limiter of security events (auth.hpp)
 };
 
 Routes make_signing_routes(PageServices services);

@@ -25,6 +25,9 @@ namespace signflow::documents {
 //                "zone":"Asia/Shanghai","auth":"sms code"}],
 //    "events":[{"at":"2026-11-27T09:14:03.120Z","local":"…","kind":"signed",
 //               "actor":"client","ip":"…","user_agent":"…","method":"…"}],
+//    (an event an operator's API key did in a signer's name also has
+//     "on_behalf_of":"client","api_key":{"id":3,"name":"desk"},
+//     "operator_reason":"…", and "actor":"api_key:3"),
 //    "chain_head":"…","entries":12,"generated_at":"…"}
 // envelope, document_sha256, signers, events and chain_head are required;
 // the other keys and every key of a signer or event may be missing (the page

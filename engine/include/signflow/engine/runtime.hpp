@@ -33,6 +33,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace boost::asio {
@@ -74,9 +75,35 @@ struct RuntimeOptions {
 };
 
 // Where a request came from, for the audit trail.
+// An operator's API key acting in a signer's name (scope act-for-signer):
+// the audit entry's actor is then the key ("api_key:ID"), and its detail says
+// on whose behalf and why (docs/audit.md).
+struct ActingKey {
+    std::int64_t key_id = 0;  // 0: no key (`serve --open`)
+    std::string key_name;
+    std::string reason;
+};
+
 struct Origin {
     std::string ip;
     std::string user_agent;
+    std::optional<ActingKey> acting;  // unset: the signer through their own link, or the system
+};
+
+// An idempotency key: `key` names a request among its caller's (the API
+// puts the API key's id in front, so that two callers' keys never meet);
+// `request` says what the request was (method, path and the body's SHA-256,
+// "POST /v1/instances/7/cancel 3b1f…"). A retry with the same key and
+// request gets the first answer; the same key with another request is
+// answered 422, saying whether the route or the body differs. An empty
+// `request` is not compared (the engine's own callers: pages, bulk rows).
+struct IdempotencyKey {
+    std::string key;
+    std::string request;
+    IdempotencyKey() = default;
+    IdempotencyKey(std::string k) : key(std::move(k)) {}  // NOLINT(google-explicit-constructor): a plain key
+    IdempotencyKey(char const* k) : key(k) {}             // NOLINT(google-explicit-constructor)
+    IdempotencyKey(std::string k, std::string r) : key(std::move(k)), request(std::move(r)) {}
 };
 
 struct Reply {
@@ -112,12 +139,12 @@ public:
     // POST /v1/events/{name}: starts envelopes and/or moves the ones awaiting
     // it. `idempotency_key` (may be empty) makes a retry return the first
     // answer and change nothing.
-    void post_event(std::string const& name, nlohmann::json data, std::string const& idempotency_key, ReplyFn reply);
+    void post_event(std::string const& name, nlohmann::json data, IdempotencyKey const& idempotency_key, ReplyFn reply);
     // Starts one envelope of `workflow` (its current version) from `data`, by
     // the first trigger whose condition holds, as part of bulk send `batch`
     // (0: none). 202 with {"started": [summary]}; 404 unknown workflow; 422
     // no trigger holds or a role is missing; 429 over a quota.
-    void start_envelope(std::string const& workflow, nlohmann::json data, std::string const& idempotency_key,
+    void start_envelope(std::string const& workflow, nlohmann::json data, IdempotencyKey const& idempotency_key,
                         std::int64_t batch, ReplyFn reply);
     // What the workflow's quotas without a key (`quota 500 envelopes per
     // day`) still allow now: how many envelopes, and a sentence naming the
@@ -135,7 +162,7 @@ public:
     // `data`: for signed {name, image (base64 PNG, optional)}; for declined
     // {reason}.
     void signer_event(std::int64_t id, std::string const& role, std::string const& what, nlohmann::json data,
-                      std::string const& idempotency_key, ReplyFn reply, Origin origin = {});
+                      IdempotencyKey const& idempotency_key, ReplyFn reply, Origin origin = {});
     // Evidence that changes no state: a signer viewed the envelope
     // (`viewed`) or agreed to do business electronically (`consent_given`).
     void signer_record(std::int64_t id, std::string const& role, std::string const& kind, nlohmann::json detail,
@@ -155,7 +182,7 @@ public:
     Reply audit(std::int64_t id);
     std::optional<DocumentRecord> document(std::int64_t id, std::int64_t revision);
     Reply documents(std::int64_t id);
-    void cancel(std::int64_t id, std::string const& reason, std::string const& idempotency_key, ReplyFn reply);
+    void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply);
 
     // One signer's view of envelope `id`, for their signing page: status,
     // state, their own role data, what they have done (consented, viewed,

@@ -90,6 +90,7 @@ struct IdempotencyRecord {
     int status = 0;
     std::string response;  // the response body
     std::int64_t created_ms = 0;
+    std::string request;   // what the request was (IdempotencyKey::request); "" when not given
 };
 
 // Adds `delta` to the counter of (quota, period_start).

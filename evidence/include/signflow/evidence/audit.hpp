@@ -53,13 +53,19 @@ struct AuditEntry {
     std::string local;       // the signer's (or the workflow's) local time: 2026-11-27T17:14:03.120+08:00
     std::string zone;        // IANA zone of `local` (Asia/Shanghai)
     std::string kind;        // see `kinds`: lowercase letters, digits and '_'
-    std::string actor;       // a role name, "system", "operator", a connector name
+    std::string actor;       // a role name, "system", "operator", "api_key:ID", a connector name
     std::string ip;          // empty when there is none (events the system causes)
     std::string user_agent;  // empty when there is none
     nlohmann::json detail = nlohmann::json::object();  // kind-specific; always an object
     std::string prev;        // the previous entry's hash (64 hex); the first entry's is genesis_hash()
     std::string hash;        // sha256_hex(prev + canonical(entry))
 };
+
+// Whose act an entry records: the role it was done for when an operator's
+// API key acted in a signer's name (detail.on_behalf_of, with the key as the
+// actor), else the actor. The second form reads an entry as exported (JSON).
+std::string subject_of(AuditEntry const& entry);
+std::string subject_of(nlohmann::json const& entry);
 
 // The exact bytes hashed (after `prev`): the compact JSON object of every
 // field except `prev` and `hash`, keys sorted by byte, no spaces, UTF-8

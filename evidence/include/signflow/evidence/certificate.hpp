@@ -19,6 +19,8 @@ namespace signflow::evidence {
 //  "document_sha256", "signers":[{role,name,email,zone,auth, signed_at,
 //  signed_local (when the chain has their `signed` entry), declined_at}],
 //  "events":[{seq, at, local, zone, kind, actor, ip, user_agent, method}],
+//   (plus on_behalf_of, api_key {id, name} and operator_reason for an act an
+//   operator's API key did in a signer's name),
 //  "chain_head", "entries", "generated_at"}
 //
 // `signers` is [{role, name, email, zone, auth: "sms code"|"email code"|...}]

@@ -101,6 +101,17 @@ struct Limits {
     std::vector<SpoolRule> spool;
     std::uint64_t spool_bytes = std::uint64_t{1} << 30;
     std::filesystem::path spool_dir;
+    // All spooled bodies being received at once, together (their declared
+    // lengths, or what has arrived): past it a new one is answered 503 and
+    // one growing past it 413, closed. Spool files left in spool_dir (when
+    // it is set) by a crash are removed when the server is made.
+    std::uint64_t spool_budget = std::uint64_t{4} << 30;
+    // A spooled body must arrive at spool_min_rate bytes a second on average
+    // (counted after read_timeout, so a slow start is forgiven) and as a
+    // whole within spool_deadline: a client that trickles an upload cannot
+    // hold its connection (and a graceful stop) for ever. Either → 408, closed.
+    std::uint64_t spool_min_rate = 16 * 1024;
+    std::chrono::seconds spool_deadline{900};
     // Called for a request whose body would be spooled, with its header only
     // (`body` and `body_file` empty), before a byte of the body is read and
     // before "100 Continue". A response refuses the request: it is sent and
@@ -115,10 +126,24 @@ struct Limits {
     std::chrono::seconds read_timeout{10};
     // A keep-alive connection waiting for its next request is closed after this.
     std::chrono::seconds idle_timeout{30};
+    // ... or after this, when the server is crowded (it serves at least 3/4
+    // of max_connections): idle connections make room sooner.
+    std::chrono::seconds idle_timeout_crowded{2};
+    // A connection's whole life: the answer given after it says
+    // "Connection: close", and a keep-alive wait never outlasts it. Nobody
+    // holds a connection for ever by sending a request now and then.
+    std::chrono::seconds max_connection_age{600};
     // Writing one response; a client that does not read loses its connection.
     std::chrono::seconds write_timeout{10};
-    // Connections served at once; one more is answered 503 and closed.
+    // Connections served at once. At the cap, a new connection takes the
+    // place of a keep-alive connection waiting for its next request (which
+    // is closed); with none, it is answered 503 and closed.
     std::size_t max_connections = 1024;
+    // Connections served at once for one client: an IPv4 address, or an IPv6
+    // /64 (one host usually holds a whole /64). One more is answered 429 and
+    // closed. Well below max_connections, so that one client cannot take
+    // them all. 0: no cap per client.
+    std::size_t max_connections_per_client = 64;
     // What went wrong that the daemon may want to log: a handler's exception,
     // a Respond called twice or never, an accept failure. Called from the
     // io_context's threads; must be thread-safe. Empty: nothing is reported.
