@@ -73,6 +73,7 @@ struct ServeOptions {
     std::size_t max_body = 1024 * 1024;
     std::size_t max_connections = 1024;            // http::Limits::max_connections
     std::size_t max_connections_per_client = 64;   // per IPv4 address or IPv6 /64
+    std::vector<std::string> trusted_proxies;      // addresses or CIDRs (client_address.hpp)
     bool no_watch = false;
     bool open = false;            // --open: no API keys needed (development only; warned at start)
 };

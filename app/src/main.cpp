@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--max-connections", serve.max_connections, "Connections served at once")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+    serve_cmd->add_option("--trusted-proxy", serve.trusted_proxies,
+                          "A reverse proxy (address or CIDR) whose X-Forwarded-For or Forwarded names the client; "
+                          "repeatable");
     serve_cmd->add_option("--max-connections-per-client", serve.max_connections_per_client,
                           "Connections served at once for one IPv4 address or IPv6 /64 (0: no cap)")
         ->capture_default_str();

@@ -940,7 +940,8 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
         std::lock_guard lock(mutex);
         auto mine = per_client.find(client);
         std::size_t from_client = mine == per_client.end() ? 0 : mine->second;
-        bool client_ok = limits.max_connections_per_client == 0 || from_client < limits.max_connections_per_client;
+        bool client_ok = limits.max_connections_per_client == 0 || from_client < limits.max_connections_per_client ||
+                         (!peer_ec && limits.uncapped && limits.uncapped(peer.address().to_string()));
         bool room = serving < limits.max_connections;
         if (client_ok && !room) {
             // At the cap: take the place of a keep-alive connection that

@@ -325,6 +325,25 @@ TEST_CASE("messages: without an email connector, .eml files in the outbox", "[me
                          Catch::Contains("https://sign.example/sign/42-witness-tok"));
 }
 
+TEST_CASE("messages: notify text from event data cannot make a button of a link", "[messages]") {
+    TempDir dir;
+    auto config = config_of(dir, "");
+    Loaded loaded;
+    Daemon daemon;
+    auto messages = make_messages_connector(config, loaded, daemon.services(), dir.path() / "var" / "outbox");
+    auto result = messages->deliver(
+        message("notify", client(), {{"data", {{"text", "Your contract is ready.\nhttps://evil.example/login\nThanks"}}}}));
+    INFO(result.error);
+    REQUIRE(result.ok);
+    fs::path eml;
+    for (auto const& e : fs::directory_iterator(dir.path() / "var" / "outbox")) eml = e.path();
+    auto parsed = test::parse_eml(eml);
+    std::string const html = parsed["html"];
+    CHECK(html.find("href=\"https://evil.example") == std::string::npos);
+    CHECK_THAT(parsed["text"].get<std::string>(),
+               Catch::Contains("Your contract is ready. https://evil.example/login Thanks"));
+}
+
 TEST_CASE("messages: the operator's templates replace the built-in wording", "[messages]") {
     TempDir dir;
     fs::create_directories(dir.path() / "wording");

@@ -82,6 +82,14 @@ def test(binary, source, work, daemons):
     check(d.post("/v1/instances/%d/signers/client/link" % env, {}, auth=desk).status == 403,
           "the act-for-signer key minted a signing link")
 
+    # ---- nothing parses an upload the envelope does not ask for (a PDF
+    # reaches PoDoFo only for a request that exists)
+    broken = b"%PDF-1.7\n" + b"\x00" * 64
+    for path in ("/v1/instances/%d/signers/client/attachments/id_scan?filename=x.pdf" % env,
+                 "/v1/instances/999999/signers/client/attachments/id_scan?filename=x.pdf"):
+        r = d.act(path, broken, headers={"Content-Type": "application/pdf"})
+        check(r.status == 404, "an upload nobody asked for: expected 404 before any parsing, got %r" % r)
+
     # ---- and needs a reason
     r = d.post("/v1/instances/%d/signers/client/signed" % env, {"name": "C. Client"}, auth=desk)
     check(r.status == 400 and "operator_reason" in r.json["error"], "no reason: expected 400 naming it, got %r" % r)

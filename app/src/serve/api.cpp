@@ -23,6 +23,14 @@ using nlohmann::json;
 
 http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOptions options) {
     return [&runtime, &store, options](http::Request&& req, http::Respond respond) {
+        // Behind a trusted proxy, the client it forwards for; anyone else's
+        // forwarding headers are ignored (and reported).
+        auto client = client_address(req, options.proxies);
+        if (client.forwarded_ignored) {
+            if (options.forwarded_ignored) options.forwarded_ignored(req.remote);
+        } else {
+            req.remote = std::move(client.remote);
+        }
         auto const& log = options.log;
         if (log.debug) log.debug(req.method + " " + loggable_target(req.target) + " from " + req.remote);
         auto answer = [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); };
@@ -210,6 +218,17 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     file.role = role;
                     file.name = std::string(parts[6]);
                     if (auto const* n = req.param("filename")) file.file_name = *n;
+                    // The envelope, the role and the request for this file
+                    // first: nothing parses a caller's bytes (PoDoFo on a
+                    // PDF) for an upload that would be refused anyway.
+                    engine::Reply view = runtime.signer(id, role);
+                    if (view.status != 200) return respond(reply_json(view.status, view.body));
+                    auto const& asked = view.body.value("attachments", json::array());
+                    if (std::none_of(asked.begin(), asked.end(),
+                                     [&](json const& a) { return a.value("name", std::string()) == file.name; }))
+                        return respond(error(404, "the workflow asks " + role + " for no attachment `" + file.name +
+                                                      "`",
+                                             {{"id", id}}));
                     try {
                         auto info = documents::inspect_upload(req.body, file.file_name);
                         file.media_type = info.media_type;

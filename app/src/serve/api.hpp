@@ -2,6 +2,7 @@
 // The daemon's HTTP API (docs/http-api.md): routes requests to the runtime and
 // turns its replies into responses. No Beast here: the server library parses
 // HTTP; this file only reads paths, headers and JSON.
+#include "client_address.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/http/server.hpp"
 
@@ -36,6 +37,12 @@ using Gate = std::function<std::optional<http::Response>(http::Request const& re
 
 struct ApiOptions {
     ApiLog log;
+    // Reverse proxies whose X-Forwarded-For / Forwarded name the client
+    // (client_address.hpp); a request's `remote` becomes that client before
+    // anything else reads it. Others' forwarding headers are ignored and
+    // reported to `forwarded_ignored` (with the peer's address).
+    TrustedProxies proxies;
+    std::function<void(std::string const& peer)> forwarded_ignored;
     Gate gate;                  // empty: everything is open (tests of the engine alone)
     std::vector<Routes> routes; // tried in order, before the built-in routes
     std::function<std::string()> metrics;  // more Prometheus text for /metrics (analytics)

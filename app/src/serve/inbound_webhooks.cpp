@@ -34,15 +34,18 @@ bool header_name(std::string_view s) {
 
 }  // namespace
 
-Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<SecurityEvents> events,
-                                   std::vector<connectors::SourceSpec> sources) {
-    struct Source {
-        connectors::SourceSpec spec;
-        std::string header;               // the signature header's name
-        std::vector<std::string> events;  // the events it may send (`events`)
-        bool sign_event = false;          // the signature covers t.EVENT.body (`sign_event`)
-    };
-    auto by_name = std::make_shared<std::map<std::string, Source, std::less<>>>();
+namespace {
+
+struct Source {
+    connectors::SourceSpec spec;
+    std::string header;               // the signature header's name
+    std::vector<std::string> events;  // the events it may send (`events`)
+    bool sign_event = false;          // the signature covers t.EVENT.body (`sign_event`)
+};
+using Sources = std::map<std::string, Source, std::less<>>;
+
+Sources parse_sources(std::vector<connectors::SourceSpec> sources) {
+    Sources by_name;
     for (auto& s : sources) {
         std::string header(default_header);
         if (auto h = s.settings.find("signature_header"); h != s.settings.end()) {
@@ -71,8 +74,18 @@ Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<Sec
             sign_event = se->get<bool>();
         }
         std::string name = s.name;
-        (*by_name)[name] = Source{std::move(s), std::move(header), std::move(allowed), sign_event};
+        by_name[name] = Source{std::move(s), std::move(header), std::move(allowed), sign_event};
     }
+    return by_name;
+}
+
+}  // namespace
+
+void check_sources(std::vector<connectors::SourceSpec> const& sources) { parse_sources(sources); }
+
+Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<SecurityEvents> events,
+                                   std::vector<connectors::SourceSpec> sources) {
+    auto by_name = std::make_shared<Sources>(parse_sources(std::move(sources)));
     auto nobodys_secret = std::make_shared<std::string>();
     {
         unsigned char raw[32];

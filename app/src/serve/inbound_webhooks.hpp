@@ -38,5 +38,8 @@ namespace signflow::app {
 // source's `signature_header` is not a header name.
 Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<SecurityEvents> events,
                                    std::vector<connectors::SourceSpec> sources);
+// The same checks of the [sources.NAME] tables, alone: serve runs them
+// before it starts the runtime (std::invalid_argument naming file:line).
+void check_sources(std::vector<connectors::SourceSpec> const& sources);
 
 }  // namespace signflow::app

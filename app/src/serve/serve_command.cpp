@@ -167,6 +167,21 @@ int run_serve(ServeOptions const& o) {
             throw InputError(e.what());
         }
         for (auto const& c : settings->connectors) configured.push_back(c.name);
+        // Checked before anything starts: a mistake found once the runtime
+        // runs would have to stop it first.
+        try {
+            check_sources(settings->sources);
+        } catch (std::invalid_argument const& e) {
+            throw InputError(e.what());
+        }
+    }
+    {
+        TrustedProxies proxies;
+        try {
+            for (auto const& p : o.trusted_proxies) proxies.add(p);
+        } catch (std::invalid_argument const& e) {
+            throw InputError(e.what());
+        }
     }
 
     // Problems a person can fix (a bad path, a port in use) are reported as
@@ -255,6 +270,18 @@ int run_serve(ServeOptions const& o) {
     ApiOptions api;
     // One limiter for every security event the daemon records.
     auto security_events = std::make_shared<SecurityEvents>(store, log);
+    try {
+        for (auto const& p : o.trusted_proxies) api.proxies.add(p);
+    } catch (std::invalid_argument const& e) {
+        throw InputError(e.what());
+    }
+    api.forwarded_ignored = [security_events](std::string const& peer) {
+        std::string ip = peer.starts_with("[") ? peer.substr(1, peer.find(']') - 1) : peer.substr(0, peer.rfind(':'));
+        security_events->record("forwarded_header_ignored", "http", ip,
+                                {{"reason", "X-Forwarded-For or Forwarded from a peer that is not a --trusted-proxy"}});
+    };
+    if (!api.proxies.empty())
+        limits.uncapped = [proxies = api.proxies](std::string const& address) { return proxies.trusts(address); };
     api.gate = make_api_gate(store, {.open = o.open, .log = log, .events = security_events});
     // Bulk uploads go to a file beside the database (not to memory, nor to
     // a /tmp that may be RAM), and only once the API key is checked: the gate

@@ -156,7 +156,9 @@ private:
             if (link.empty()) return {true, false, {}, {{"role", r.role}, {"skipped", "the signer cannot act any more"}}};
             ctx["link"] = link;
         }
-        if (kind == "notify") ctx["text"] = messages_detail::notify_text(d.data);
+        // Flattened like names: text from event data cannot put a link on a
+        // line of its own, which the HTML wording would make a button of.
+        if (kind == "notify") ctx["text"] = flat(messages_detail::notify_text(d.data));
         auto words = messages_detail::word(kind, r.language, ctx, o_.templates);
         if (!r.email.empty()) return mail(d, kind, r, words, {});
         if (!r.phone.empty()) return text(d, kind, r, words);

@@ -144,6 +144,10 @@ struct Limits {
     // closed. Well below max_connections, so that one client cannot take
     // them all. 0: no cap per client.
     std::size_t max_connections_per_client = 64;
+    // Peers (by address text, "10.0.0.5", "::1") the per-client cap does not
+    // apply to: trusted reverse proxies, which carry many clients. Empty:
+    // none.
+    std::function<bool(std::string const& address)> uncapped;
     // What went wrong that the daemon may want to log: a handler's exception,
     // a Respond called twice or never, an accept failure. Called from the
     // io_context's threads; must be thread-safe. Empty: nothing is reported.
