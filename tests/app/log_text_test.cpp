@@ -30,6 +30,16 @@ TEST_CASE("log_escape: control characters cannot reach a terminal or forge a lin
     CHECK(log_escape(once) == once);
 }
 
+TEST_CASE("log_lines: a multi-line message stays readable, and no line of it passes for a log line", "[log]") {
+    using signflow::app::log_lines;
+    CHECK(log_lines("rule file a.flow failed to load:\na.flow:3:7: error E0101") ==
+          "rule file a.flow failed to load:\n    a.flow:3:7: error E0101");
+    CHECK(log_lines("x@y\n2026-12-06T00:00:00.000Z info  forged\x1b[0m") ==
+          "x@y\n    2026-12-06T00:00:00.000Z info  forged\\x1b[0m");
+    CHECK(log_lines("cr\r\nlf") == "cr\\r\n    lf");
+    CHECK(log_lines("plain") == "plain");
+}
+
 TEST_CASE("loggable_target: a signing link's token is shortened", "[log]") {
     std::string token = "q3XbZcQm9mVGhpc0lzTm90QVJlYWxLZXlCdXRJdExvb2";
     CHECK(loggable_target("/sign/" + token) == "/sign/q3XbZc…");

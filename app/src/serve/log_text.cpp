@@ -51,6 +51,20 @@ std::string log_escape(std::string_view text) {
     return out;
 }
 
+std::string log_lines(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t from = 0;
+    while (true) {
+        auto nl = text.find('\n', from);
+        out += log_escape(text.substr(from, nl == std::string_view::npos ? std::string_view::npos : nl - from));
+        if (nl == std::string_view::npos) break;
+        out += "\n    ";
+        from = nl + 1;
+    }
+    return out;
+}
+
 std::string loggable_target(std::string_view target) {
     constexpr std::string_view sign = "/sign/";
     constexpr std::size_t kept = 6;

@@ -14,6 +14,12 @@ namespace signflow::app {
 // Chinese names) is kept.
 std::string log_escape(std::string_view text);
 
+// A message for the text log: log_escape, except that a newline stays one,
+// followed by four spaces. Multi-line messages (a rule file's diagnostics)
+// stay readable, and no line of a message can pass for a log line of its
+// own (those begin with a timestamp).
+std::string log_lines(std::string_view text);
+
 // A request target as logged: the signing link's token in /sign/TOKEN/…
 // shortened to its first 6 characters ("/sign/q3XbZc…/pages/1"), anyone
 // reading the log cannot open the signer's envelope.

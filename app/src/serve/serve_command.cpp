@@ -57,8 +57,9 @@ spdlog::level::level_enum level_of(engine::LogLevel l) {
 
 // One log line; in JSON mode a whole JSON object per line (the message is
 // escaped by the JSON library, not by a pattern; bytes that are not UTF-8
-// replaced); in text mode with its control characters escaped (log_text.hpp):
-// messages carry values from requests and events.
+// replaced); in text mode with its control characters escaped and its
+// continuation lines indented (log_text.hpp): messages carry values from
+// requests and events.
 engine::LogFn make_log(bool as_json) {
     return [as_json](engine::LogLevel level, std::string const& message) {
         auto l = level_of(level);
@@ -71,7 +72,7 @@ engine::LogFn make_log(bool as_json) {
                          {"message", message}};
             spdlog::log(l, "{}", line.dump(-1, ' ', false, json::error_handler_t::replace));
         } else {
-            spdlog::log(l, "{}", log_escape(message));
+            spdlog::log(l, "{}", log_lines(message));
         }
     };
 }
