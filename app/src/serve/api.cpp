@@ -218,9 +218,10 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     file.role = role;
                     file.name = std::string(parts[6]);
                     if (auto const* n = req.param("filename")) file.file_name = *n;
-                    // The envelope, the role and the request for this file
-                    // first: nothing parses a caller's bytes (PoDoFo on a
-                    // PDF) for an upload that would be refused anyway.
+                    // The reason, the envelope, the role and the request for
+                    // this file first: nothing parses a caller's bytes
+                    // (PoDoFo on a PDF) for an upload that would be refused.
+                    if (auto r = reason_refused()) return respond(std::move(*r));
                     engine::Reply view = runtime.signer(id, role);
                     if (view.status != 200) return respond(reply_json(view.status, view.body));
                     auto const& asked = view.body.value("attachments", json::array());
@@ -236,7 +237,6 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     } catch (documents::DocumentError const& e) {
                         return respond(error(422, e.what()));
                     }
-                    if (auto r = reason_refused()) return respond(std::move(*r));
                     file.bytes = std::move(req.body);
                     file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
