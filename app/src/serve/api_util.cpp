@@ -128,14 +128,14 @@ std::string request_fingerprint(http::Request const& req) {
 
 // Who sent a request, for the audit trail: the peer's address (without the
 // port) and its User-Agent.
+std::string ip_of(std::string_view remote) {
+    if (!remote.empty() && remote.front() == '[') return std::string(remote.substr(1, remote.find(']') - 1));
+    return std::string(remote.substr(0, remote.rfind(':')));
+}
+
 engine::Origin origin_of(http::Request const& req) {
     engine::Origin o;
-    std::string_view r = req.remote;
-    if (!r.empty() && r.front() == '[') {
-        o.ip = std::string(r.substr(1, r.find(']') - 1));
-    } else {
-        o.ip = std::string(r.substr(0, r.rfind(':')));
-    }
+    o.ip = ip_of(req.remote);
     if (auto const* ua = req.header("user-agent")) o.user_agent = ua->substr(0, 512);
     return o;
 }

@@ -34,5 +34,7 @@ bool idempotency_key(http::Request const& req, std::string& key, http::Response&
 std::string request_fingerprint(http::Request const& req);
 // The peer's address (without the port) and User-Agent, for the audit trail.
 engine::Origin origin_of(http::Request const& req);
+// The address of a Request::remote ("1.2.3.4:5678" → "1.2.3.4", "[::1]:5678" → "::1").
+std::string ip_of(std::string_view remote);
 
 }  // namespace signflow::app

@@ -5,6 +5,7 @@
 #include "../files.hpp"
 #include "analytics_api.hpp"
 #include "api.hpp"
+#include "api_util.hpp"
 #include "auth.hpp"
 #include "bulk_api.hpp"
 #include "connector_wiring.hpp"
@@ -176,13 +177,11 @@ int run_serve(ServeOptions const& o) {
             throw InputError(e.what());
         }
     }
-    {
-        TrustedProxies proxies;
-        try {
-            for (auto const& p : o.trusted_proxies) proxies.add(p);
-        } catch (std::invalid_argument const& e) {
-            throw InputError(e.what());
-        }
+    TrustedProxies proxies;
+    try {
+        for (auto const& p : o.trusted_proxies) proxies.add(p);
+    } catch (std::invalid_argument const& e) {
+        throw InputError(e.what());
     }
 
     // Problems a person can fix (a bad path, a port in use) are reported as
@@ -271,14 +270,9 @@ int run_serve(ServeOptions const& o) {
     ApiOptions api;
     // One limiter for every security event the daemon records.
     auto security_events = std::make_shared<SecurityEvents>(store, log);
-    try {
-        for (auto const& p : o.trusted_proxies) api.proxies.add(p);
-    } catch (std::invalid_argument const& e) {
-        throw InputError(e.what());
-    }
+    api.proxies = proxies;
     api.forwarded_ignored = [security_events](std::string const& peer) {
-        std::string ip = peer.starts_with("[") ? peer.substr(1, peer.find(']') - 1) : peer.substr(0, peer.rfind(':'));
-        security_events->record("forwarded_header_ignored", "http", ip,
+        security_events->record("forwarded_header_ignored", "http", ip_of(peer),
                                 {{"reason", "X-Forwarded-For or Forwarded from a peer that is not a --trusted-proxy"}});
     };
     if (!api.proxies.empty())
