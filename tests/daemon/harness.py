@@ -262,15 +262,21 @@ class Daemon:
             body = {}
         return self.request("POST", path, body=body, headers=h, **kw)
 
+    def create_key(self, name, *scopes):
+        """A new API key's token, from `signflow api-key create` (which works
+        while the daemon runs)."""
+        args = [self.binary, "api-key", "create", "--db", self.db, "--name", name]
+        for scope in scopes:
+            args += ["--scope", scope]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0 and p.stdout.strip().startswith("sf_"),
+              "api-key create %s: exit %d, %s" % (" ".join(scopes), p.returncode, p.stderr))
+        return p.stdout.strip()
+
     def act_token(self):
-        """A key with the act-for-signer scope alone (made once per database
-        with `signflow api-key create`, which works while the daemon runs)."""
+        """A key with the act-for-signer scope alone, made once per database."""
         if self._act_token is None:
-            p = subprocess.run([self.binary, "api-key", "create", "--db", self.db, "--name", "test operator",
-                                "--scope", "act-for-signer"], capture_output=True, text=True, timeout=30)
-            check(p.returncode == 0 and p.stdout.strip().startswith("sf_"),
-                  "api-key create --scope act-for-signer: exit %d, %s" % (p.returncode, p.stderr))
-            self._act_token = p.stdout.strip()
+            self._act_token = self.create_key("test operator", "act-for-signer")
         return self._act_token
 
     def act(self, path, body=None, key=None, headers=None, reason="the test acts for the signer", **kw):

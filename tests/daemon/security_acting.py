@@ -7,6 +7,7 @@ posted verified, consent and signed for a signer, and the trail showed them
 as the signer's own acts.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -25,13 +26,6 @@ ACTS = ["signed", "verified", "verification_failed", "declined", "consent", "vie
         "attachments/id_scan"]
 
 
-def new_key(d, name, scope):
-    p = subprocess.run([d.binary, "api-key", "create", "--db", d.db, "--name", name, "--scope", scope],
-                       capture_output=True, text=True, timeout=30)
-    check(p.returncode == 0, "api-key create --scope %s: %s" % (scope, p.stderr))
-    return p.stdout.strip()
-
-
 def trail(d, env):
     return d.get_ok("/v1/instances/%d/audit" % env)["entries"]
 
@@ -43,9 +37,9 @@ def test(binary, source, work, daemons):
     d = harness.Daemon(binary, work, rules)
     daemons.append(d)
     d.start()
-    sender = new_key(d, "crm-sync", "send")
+    sender = d.create_key("crm-sync", "send")
     desk = d.act_token()
-    listed = {k["name"]: k for k in __import__("json").loads(subprocess.run(
+    listed = {k["name"]: k for k in json.loads(subprocess.run(
         [binary, "api-key", "list", "--db", d.db, "--format", "json"], capture_output=True, text=True).stdout)}
     desk_id = listed["test operator"]["id"]
     check(listed["test operator"]["scopes"] == "act-for-signer", "the desk key's scopes: %r" % listed)
