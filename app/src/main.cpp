@@ -87,6 +87,14 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--max-connections-per-client", serve.max_connections_per_client,
                           "Connections served at once for one IPv4 address or IPv6 /64 (0: no cap)")
         ->capture_default_str();
+    serve_cmd->add_option("--sign-link-days", serve.sign_link_days,
+                          "Days a signing link works after it was sent (each reminder sends a new one)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3650));
+    serve_cmd->add_option("--download-link-days", serve.download_link_days,
+                          "Days the signed copy's download link works after it was sent")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3650));
     serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
     serve_cmd->add_flag("--open", serve.open, "INSECURE: serve the API without API keys (development only)");
 

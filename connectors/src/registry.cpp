@@ -68,7 +68,7 @@ Loaded make_connectors(Config const& config, Services const& services) {
     std::set<std::string> taken;
     for (auto const& [kind, factory] : builtin) taken.insert(kind);
 
-    auto plugins = plugin::load_plugins(config.plugins, taken);
+    auto plugins = plugin::load_plugins(config.plugins, config.plugin_files, taken);
     Loaded loaded;
     loaded.problems = plugins.problems;
 

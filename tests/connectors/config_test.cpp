@@ -129,7 +129,16 @@ TEST_CASE("connector config: mistakes are reported with file:line:col", "[connec
     CHECK(error_for("[sources.typeform]\ntolerance = \"5m\"\n").rfind(file + ":1:1: source `typeform` has no `secret`", 0) == 0);
     CHECK_THAT(error_for("[sources.typeform]\nsecret = \"s\"\ntolerance = \"5 minutes\"\n"),
                Catch::Contains(":3:13: `tolerance` \"5 minutes\" has a number without a unit"));
-    CHECK(error_for("[plugins]\nfolders = \"p\"\n") == file + ":2:11: [plugins] has no setting `folders` (only `folder`)");
+    CHECK(error_for("[plugins]\nfolders = \"p\"\n") ==
+          file + ":2:11: [plugins] has no setting `folders` (only `folder` and `load`)");
+    CHECK(error_for("[plugins]\nfolder = \"p\"\n") ==
+          file + ":1:1: [plugins] needs `load`, the plugin files to open, e.g. load = [\"crm.so\"]: the daemon opens "
+                 "only the plugins it is told to");
+    CHECK(error_for("[plugins]\nload = [\"a.so\"]\n") == file + ":1:1: [plugins] needs `folder`, the folder its plugins are in");
+    CHECK(error_for("[plugins]\nfolder = \"p\"\nload = [\"../evil.so\"]\n") ==
+          file + ":3:9: [plugins] `load` names files in the plugins folder: a name ending in .so, without a `/`");
+    CHECK(error_for("[plugins]\nfolder = \"p\"\nload = \"a.so\"\n") ==
+          file + ":3:8: [plugins] `load` is a list of file names, e.g. load = [\"crm.so\"]");
     CHECK_THAT(error_for("[connectors.a]\nkind = \"log\"\ntoken = \"${UNSET}\"\n"), !Catch::Contains(value));
     CHECK_THAT(error_for("[connectors.a]\nkind = \"log\"\ntoken = \"${SET\"\n"), !Catch::Contains(value));
 }
@@ -145,6 +154,7 @@ tolerance = "10m"
 events = ["payment"]
 [plugins]
 folder = "../plugins"
+load = ["crm.so", "erp.so"]
 [documents]
 key = "seal.key"
 tsa = { url = "http://127.0.0.1:9/tsa", password = "${TSA_PASSWORD}" }
@@ -156,6 +166,7 @@ tsa = { url = "http://127.0.0.1:9/tsa", password = "${TSA_PASSWORD}" }
     CHECK(config.source("stripe")->tolerance_seconds == 600);
     CHECK(config.source("stripe")->settings == nlohmann::json{{"events", {"payment"}}});
     CHECK(config.plugins == (dir.path() / "plugins"));
+    CHECK(config.plugin_files == std::vector<std::string>{"crm.so", "erp.so"});
     CHECK(config.documents["key"] == "seal.key");
     CHECK(config.documents["tsa"]["password"] == "pw");
 }

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 using namespace signflow;
 using namespace signflow::connectors;
 using test::config_error;
@@ -14,16 +16,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A plugins folder holding the named test plugins (e.g. "echo.so").
+// A plugins folder holding the named test plugins (e.g. "echo.so"), the
+// folder 0755 and the files 0644 whatever the umask (the loader refuses
+// what its group or others may write).
 fs::path plugins_folder(TempFolder const& dir, std::vector<std::string> const& plugins) {
     fs::path folder = dir.path() / "plugins";
     fs::create_directories(folder);
-    for (auto const& p : plugins) fs::copy_file(fs::path(SIGNFLOW_TEST_PLUGINS) / p, folder / p);
+    fs::permissions(folder, fs::perms(0755));
+    for (auto const& p : plugins) {
+        fs::copy_file(fs::path(SIGNFLOW_TEST_PLUGINS) / p, folder / p);
+        fs::permissions(folder / p, fs::perms(0644));
+    }
     return folder;
 }
 
-Loaded load(TempFolder const& dir, std::string const& connectors) {
-    auto file = dir.write("signflow.toml", "[plugins]\nfolder = \"plugins\"\n" + connectors);
+// signflow.toml with [plugins] folder = "plugins", load = `files`, and
+// `connectors`.
+Loaded load(TempFolder const& dir, std::string const& connectors, std::vector<std::string> const& files) {
+    std::string list;
+    for (auto const& f : files) list += (list.empty() ? "\"" : ", \"") + f + "\"";
+    auto file = dir.write("signflow.toml", "[plugins]\nfolder = \"plugins\"\nload = [" + list + "]\n" + connectors);
     return make_connectors(load_config(file, test::environment({{"ECHO_TOKEN", "s3cret"}})), Services{});
 }
 
@@ -46,7 +58,7 @@ TEST_CASE("connector plugins: a C plugin's kind makes connectors that deliver", 
     TempFolder dir;
     plugins_folder(dir, {"echo.so"});
     auto loaded = load(dir, "[connectors.crm]\nkind = \"echo\"\ntoken = \"${ECHO_TOKEN}\"\n"
-                            "[connectors.second]\nkind = \"echo\"\n");
+                            "[connectors.second]\nkind = \"echo\"\n", {"echo.so"});
     CHECK(loaded.problems.empty());
     REQUIRE(loaded.connectors.size() == 2);
     auto& crm = *loaded.connectors[0];
@@ -92,7 +104,7 @@ TEST_CASE("connector plugins: a C plugin's kind makes connectors that deliver", 
 TEST_CASE("connector plugins: a C++ plugin reports what its code threw", "[connectors][plugins]") {
     TempFolder dir;
     plugins_folder(dir, {"thrower.so"});
-    auto loaded = load(dir, "[connectors.ledger]\nkind = \"ledger\"\n");
+    auto loaded = load(dir, "[connectors.ledger]\nkind = \"ledger\"\n", {"thrower.so"});
     REQUIRE(loaded.connectors.size() == 1);
     auto& ledger = *loaded.connectors[0];
 
@@ -107,8 +119,8 @@ TEST_CASE("connector plugins: a C++ plugin reports what its code threw", "[conne
     CHECK(bad.error == "ledger: no such account");
 
     auto const file = (dir.path() / "signflow.toml").string();
-    CHECK(config_error([&] { load(dir, "[connectors.ledger]\nkind = \"ledger\"\nexplode = true\n"); }) ==
-          file + ":3:1: connector `ledger`: kind `ledger` of plugin thrower.so refused the settings: ledger: cannot "
+    CHECK(config_error([&] { load(dir, "[connectors.ledger]\nkind = \"ledger\"\nexplode = true\n", {"thrower.so"}); }) ==
+          file + ":4:1: connector `ledger`: kind `ledger` of plugin thrower.so refused the settings: ledger: cannot "
                  "parse settings");
 }
 
@@ -118,7 +130,8 @@ TEST_CASE("connector plugins: plugins that cannot be used are problems, and the 
     dir.write("plugins/garbage.so", "this is not an ELF file");
     dir.write("plugins/README.txt", "not a plugin, not looked at");
     auto loaded = load(dir, "[connectors.crm]\nkind = \"echo\"\n[connectors.other]\nkind = \"overlap_ok\"\n"
-                            "[connectors.ledger]\nkind = \"ledger\"\n");
+                            "[connectors.ledger]\nkind = \"ledger\"\n",
+                       {"echo.so", "garbage.so", "no_kinds.so", "overlap.so", "thrower.so", "wrong_abi.so"});
     REQUIRE(loaded.connectors.size() == 3);
     CHECK(loaded.connectors[0]->deliver(delivery("crm", {})).detail["connector"] == "crm");  // echo.so's, not overlap.so's
     CHECK(loaded.connectors[1]->deliver(delivery("other", {})).ok);
@@ -140,15 +153,73 @@ TEST_CASE("connector plugins: plugins that cannot be used are problems, and the 
 TEST_CASE("connector plugins: a connector whose plugin did not load names the problem", "[connectors][plugins]") {
     TempFolder dir;
     auto folder = plugins_folder(dir, {"wrong_abi.so"});
-    auto message = config_error([&] { load(dir, "[connectors.crm]\nkind = \"echo\"\n"); });
-    CHECK_THAT(message, Catch::Contains(":3:1: connector `crm`: unknown kind `echo`; known kinds: archive, email, http, log, sms, webhook;"));
+    auto message = config_error([&] { load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"wrong_abi.so"}); });
+    CHECK_THAT(message, Catch::Contains(":4:1: connector `crm`: unknown kind `echo`; known kinds: archive, email, http, log, sms, webhook;"));
     CHECK_THAT(message, Catch::Contains("plugins that failed to load:\n  plugin " + folder.string() + "/wrong_abi.so: was built"));
 }
 
 TEST_CASE("connector plugins: a plugins folder that is not there is a problem", "[connectors][plugins]") {
     TempFolder dir;
-    auto loaded = load(dir, "[connectors.debug]\nkind = \"log\"\n");
+    auto loaded = load(dir, "[connectors.debug]\nkind = \"log\"\n", {"echo.so"});
     CHECK(loaded.connectors.size() == 1);
     REQUIRE(loaded.problems.size() == 1);
     CHECK(loaded.problems[0] == "plugins folder " + (dir.path() / "plugins").string() + " is not a folder: no plugins loaded");
+}
+
+TEST_CASE("connector plugins: only the plugins [plugins] load names are opened", "[connectors][plugins]") {
+    TempFolder dir;
+    plugins_folder(dir, {"echo.so", "wrong_abi.so", "no_kinds.so"});
+    dir.write("plugins/garbage.so", "this is not an ELF file");
+    // Opened, wrong_abi.so, no_kinds.so and garbage.so would each be a
+    // problem: none is, so none was opened.
+    auto loaded = load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"echo.so"});
+    CHECK(loaded.problems.empty());
+    REQUIRE(loaded.connectors.size() == 1);
+    CHECK(loaded.connectors[0]->deliver(delivery("crm", {})).ok);
+    // A listed file that is not there is a problem; the others still load.
+    auto missing = load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"crm.so", "echo.so"});
+    REQUIRE(missing.problems.size() == 1);
+    CHECK(missing.problems[0] ==
+          "plugin " + (dir.path() / "plugins" / "crm.so").string() + ": not found (listed in [plugins] load)");
+    CHECK(missing.connectors.size() == 1);
+}
+
+TEST_CASE("connector plugins: a plugin, or its folder, that others may write is not opened", "[connectors][plugins]") {
+    TempFolder dir;
+    auto folder = plugins_folder(dir, {"echo.so"});
+    auto const so = (folder / "echo.so").string();
+    auto unknown_echo = [&] {
+        return config_error([&] { load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"echo.so"}); });
+    };
+    SECTION("a plugin every user may write") {
+        fs::permissions(folder / "echo.so", fs::perms(0666));
+        auto message = unknown_echo();
+        CHECK_THAT(message, Catch::Contains("unknown kind `echo`"));
+        CHECK_THAT(message, Catch::Contains("plugin " + so + ": not loaded: plugin " + so +
+                                            " is writable by every user: whoever may write it could run code in the "
+                                            "daemon; chmod go-w " + so));
+    }
+    SECTION("a plugin its group may write") {
+        fs::permissions(folder / "echo.so", fs::perms(0664));
+        CHECK_THAT(unknown_echo(), Catch::Contains("is writable by its group"));
+    }
+    SECTION("a folder every user may write") {
+        fs::permissions(folder, fs::perms(0777));
+        CHECK_THAT(unknown_echo(), Catch::Contains("plugins folder " + folder.string() +
+                                                   " is writable by every user: whoever may write it could run code "
+                                                   "in the daemon; chmod go-w " + folder.string() +
+                                                   "; no plugins loaded"));
+    }
+    SECTION("a plugin another user owns (when the test may give it away)") {
+        if (::geteuid() != 0) {
+            WARN("not root: cannot give a file to another user; the owner check is not exercised here");
+            CHECK(load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"echo.so"}).problems.empty());
+        } else {
+            REQUIRE(::chown(so.c_str(), 65534, 65534) == 0);
+            CHECK_THAT(unknown_echo(), Catch::Contains(" belongs to user 65534, not to the daemon's user (0) or root"));
+        }
+    }
+    SECTION("the same plugin, 0644 in a 0755 folder, loads") {
+        CHECK(load(dir, "[connectors.crm]\nkind = \"echo\"\n", {"echo.so"}).problems.empty());
+    }
 }

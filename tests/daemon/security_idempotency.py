@@ -71,6 +71,28 @@ def test(binary, source, work, daemons):
         check(r.status == 400 and reserved.split(":")[0] + ":" in r.json["error"],
               "Idempotency-Key %s: expected 400, got %r" % (reserved, r))
     check(len(d.all_instances()) == 2, "a refused key started an envelope")
+
+    # ---- bulk sends: the same Idempotency-Key from two API keys is two keys
+    csv = "signers.client,signers.manager\nb1@x.com,m@x.com\nb2@x.com,m@x.com\n"
+
+    def bulk(token):
+        r = d.request("POST", "/v1/bulk/card", body=csv, auth=token,
+                      headers={"Content-Type": "text/csv", "Idempotency-Key": "upload-7"})
+        check(r.status == 202 and isinstance(r.json.get("batch"), int), "bulk upload: %r" % r)
+        done = harness.wait_until("batch %d received" % r.json["batch"], lambda: (
+            lambda b: b if b["status"] != "receiving" else None)(d.get_ok("/v1/bulk/%d" % r.json["batch"])),
+            timeout=60)
+        check(done["accepted"] == 2, "batch %d accounts for its 2 rows: %r" % (r.json["batch"], done))
+        return done
+    before = len(d.all_instances())
+    bulk(d.token)
+    check(len(d.all_instances()) == before + 2, "the admin's upload starts 2 envelopes")
+    again = bulk(d.token)
+    check("earlier upload" in again.get("note", "") and len(d.all_instances()) == before + 2,
+          "the admin's retry with upload-7 starts nothing twice: %r" % again)
+    other = bulk(sender)
+    check("earlier upload" not in other.get("note", "") and len(d.all_instances()) == before + 4,
+          "the send key's upload-7 is its own: 2 new envelopes, none of the admin's replayed: %r" % other)
     d.stop_clean()
 
 

@@ -1,8 +1,12 @@
-// Fuzzes the upload gate (signflow::documents::inspect_upload): what a signer
-// sends as `attach id_scan from client` goes through it before anything else
-// reads it, and behind it is PoDoFo 0.9.8 parsing hostile PDFs.
+// Fuzzes the upload gate as the daemon runs it: what a signer sends as
+// `attach id_scan from client` is read by a signflow-parse child
+// (signflow/documents/isolated.hpp), whose job is run_parse_job (here in
+// process, on the same bytes) and whose answer the daemon decodes with
+// upload_answer (here too). Behind it: inspect_upload, and PoDoFo 0.9.8
+// parsing hostile PDFs.
 //
-// Properties: inspect_upload returns or throws DocumentError, nothing else
+// Properties: run_parse_job always answers (a refusal is an answer), and
+// upload_answer returns or throws DocumentError, nothing else
 // (no other exception, no crash, no sanitizer report, no hang past
 // libFuzzer's -timeout, no allocation past -rss_limit_mb); what it accepts
 // is described consistently (a known media type, the SHA-256 of the bytes,
@@ -18,6 +22,7 @@
 // are kept under tests/fuzz/podofo-crashes/ (see the README there).
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/error.hpp"
+#include "signflow/documents/isolated.hpp"
 
 #include <podofo/podofo.h>
 
@@ -54,9 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
     namespace docs = signflow::documents;
     std::string_view bytes(reinterpret_cast<char const*>(data), size);
-    docs::UploadLimits limits;  // the defaults: what the daemon uses
+    docs::ParseJob job;  // the defaults: what the daemon uses
+    job.kind = docs::ParseJob::Kind::upload;
+    job.filename = "upload.bin";
+    docs::UploadLimits const& limits = job.upload;
+    std::string answer = docs::run_parse_job(job, bytes);
+    if (answer.find('\n') == std::string::npos) fail("answer", "no answer line");
     try {
-        docs::UploadInfo info = docs::inspect_upload(bytes, "upload.bin", limits);
+        docs::UploadInfo info = docs::upload_answer(answer);
         if (info.size != size) fail("size", std::to_string(info.size) + " != " + std::to_string(size));
         if (info.sha256 != docs::sha256_hex(bytes)) fail("sha256", info.sha256);
         if (info.media_type == "application/pdf") {

@@ -6,6 +6,7 @@
 // PDF by hand (the daemon signs through the same library call).
 #include "commands.hpp"
 #include "files.hpp"
+#include "verdict_report.hpp"
 
 #include "signflow/documents/error.hpp"
 #include "signflow/documents/keys.hpp"
@@ -68,24 +69,8 @@ int run_verify(VerifyOptions const& o) {
     bool last_covers = !verdicts.empty() && verdicts.back().covers_whole_document;
 
     if (o.format == "json") {
-        nlohmann::json list = nlohmann::json::array();
-        for (auto const& v : verdicts)
-            list.push_back({{"field", v.field},
-                            {"signer", v.signer},
-                            {"sub_filter", v.sub_filter},
-                            {"signed_at", v.signed_at},
-                            {"valid", v.valid()},
-                            {"digest_ok", v.digest_ok},
-                            {"signature_ok", v.signature_ok},
-                            {"certificate_v2", v.certificate_v2},
-                            {"timestamped", v.timestamped},
-                            {"timestamp_time", v.timestamp_time},
-                            {"covers_whole_document", v.covers_whole_document},
-                            {"problem", v.problem}});
-        nlohmann::json out{{"file", o.file},
-                           {"signatures", list},
-                           {"valid", all_valid},
-                           {"last_covers_whole_document", last_covers}};
+        nlohmann::json out = verdict_report(verdicts);
+        out["file"] = o.file;
         std::cout << out.dump(2) << "\n";
         return all_valid ? exit_ok : exit_findings;
     }

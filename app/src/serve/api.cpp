@@ -2,9 +2,11 @@
 #include "api_util.hpp"
 
 #include "certificate.hpp"
+#include "file_work.hpp"
 #include "log_text.hpp"
 
 #include "signflow/documents/attachments.hpp"
+#include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -47,6 +49,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             if (auto refused = options.gate(req, &caller)) return respond(std::move(*refused));
         for (auto const& routes : options.routes)
             if (routes(req, respond)) return;
+        for (auto const& routes : options.keyed_routes)
+            if (routes(req, respond, caller)) return;
         if (req.path == "/metrics") {
             if (!get) return respond(method_not_allowed("GET"));
             http::Response r;
@@ -230,18 +234,23 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                         return respond(error(404, "the workflow asks " + role + " for no attachment `" + file.name +
                                                       "`",
                                              {{"id", id}}));
-                    try {
-                        auto info = documents::inspect_upload(req.body, file.file_name);
-                        file.media_type = info.media_type;
-                        file.sha256 = info.sha256;
-                    } catch (documents::DocumentError const& e) {
-                        return respond(error(422, e.what()));
-                    }
+                    // Read in a signflow-parse child (isolated.hpp), on the
+                    // file threads: no request thread waits for it.
                     file.bytes = std::move(req.body);
-                    file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count();
-                    return runtime.upload_attachment(std::move(file), acting, answer);
+                    return options.work->post([&runtime, files = options.files, file = std::move(file), acting,
+                                               answer, respond]() mutable {
+                        try {
+                            auto info = files->inspect_upload(file.bytes, file.file_name);
+                            file.media_type = info.media_type;
+                            file.sha256 = info.sha256;
+                        } catch (documents::DocumentError const& e) {
+                            return respond(error(422, e.what()));
+                        }
+                        file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
+                        runtime.upload_attachment(std::move(file), acting, answer);
+                    });
                 }
                 if (parts.size() == 7 && what == "code" && parts[6] == "resend") {
                     if (auto r = reason_refused()) return respond(std::move(*r));

@@ -8,11 +8,18 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace signflow::documents {
+class IsolatedParser;
+}
+
 namespace signflow::app {
+
+class FileWork;
 
 struct ApiLog {
     std::function<void(std::string const&)> debug;
@@ -30,6 +37,10 @@ struct Caller {
     std::string key_name;
 };
 
+// Routes that need to know which API key called (its idempotency keys are
+// its own: bulk sends).
+using KeyedRoutes = std::function<bool(http::Request& req, http::Respond& respond, Caller const& caller)>;
+
 // Decides whether a request may go on: nullopt lets it through (and fills
 // `caller` when it is not null), a response (401, 403) is sent instead.
 // Called for every request but /healthz.
@@ -45,7 +56,12 @@ struct ApiOptions {
     std::function<void(std::string const& peer)> forwarded_ignored;
     Gate gate;                  // empty: everything is open (tests of the engine alone)
     std::vector<Routes> routes; // tried in order, before the built-in routes
+    std::vector<KeyedRoutes> keyed_routes;  // then these, which need to know the caller
     std::function<std::string()> metrics;  // more Prometheus text for /metrics (analytics)
+    // Uploads are read in a child process with limits (isolated.hpp), on
+    // the file threads (file_work.hpp).
+    std::shared_ptr<documents::IsolatedParser const> files;
+    std::shared_ptr<FileWork> work;
 };
 
 // The handler for http::Server. Thread-safe; answers through `respond`,

@@ -426,10 +426,10 @@ json progress(engine::Store& store, engine::BatchRecord const& b) {
 
 }  // namespace
 
-Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std::function<void()>* join_feeders) {
+KeyedRoutes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std::function<void()>* join_feeders) {
     auto feeders = std::make_shared<Feeders>();
     if (join_feeders) *join_feeders = [feeders] { feeders->join(); };
-    return [&runtime, &store, feeders](http::Request& req, http::Respond& respond) {
+    return [&runtime, &store, feeders](http::Request& req, http::Respond& respond, Caller const& caller) {
         auto parts = segments(req.path);
         if (parts.size() != 3 || parts[0] != "v1" || parts[1] != "bulk") return false;
         std::string what(parts[2]);
@@ -466,6 +466,11 @@ Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std::fun
             respond(std::move(bad));
             return true;
         }
+        // The key belongs to the API key that sent it, as on every other
+        // route: another caller's upload with the same key starts its own
+        // rows, and never gets this one's envelopes back.
+        if (!batch->key.empty())
+            batch->key = (caller.key_id ? "k" + std::to_string(caller.key_id) : std::string("open")) + ":" + batch->key;
         if (!req.body_file.empty()) {
             // Opened now: the server deletes the file's name once we answer.
             auto file = std::make_unique<std::ifstream>(req.body_file, std::ios::binary);

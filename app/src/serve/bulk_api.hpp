@@ -24,7 +24,7 @@ namespace signflow::app {
 // for the feeder threads still running: call it after Runtime::stop and
 // before the runtime is destroyed (a stopping runtime refuses the remaining
 // rows at once, and a feeder gives up on unanswered starts after 15 s).
-Routes make_bulk_routes(engine::Runtime& runtime, engine::Store& store,
-                        std::function<void()>* join_feeders = nullptr);
+KeyedRoutes make_bulk_routes(engine::Runtime& runtime, engine::Store& store,
+                             std::function<void()>* join_feeders = nullptr);
 
 }  // namespace signflow::app

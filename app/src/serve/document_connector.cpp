@@ -127,9 +127,10 @@ private:
             // Checked by its header before a pixel is decoded (at most 4
             // million pixels), then scaled down to the signing page's
             // 600×180 canvas: a PNG bomb neither fills the daemon's memory
-            // nor lives on in the PDF (signature_image.hpp).
+            // nor lives on in the PDF (signature_image.hpp). Decoded in a
+            // signflow-parse child (isolated.hpp): libpng never runs here.
             try {
-                request.appearance.image_png = documents::fit_signature_image(base64_decode(d.data["image"]));
+                request.appearance.image_png = settings_.files->fit_signature_image(base64_decode(d.data["image"]));
             } catch (documents::DocumentError const&) {
                 request.appearance.image_png.clear();  // the typed name stands in (below)
                 image_refused = true;

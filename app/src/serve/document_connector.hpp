@@ -15,6 +15,7 @@
 // recorded; a retry finds the revision there and answers with its hash, so
 // a revision is made once. A revision that needs one not yet written (a seal
 // whose last signature is still being applied) fails softly and is retried.
+#include "signflow/documents/isolated.hpp"
 #include "signflow/engine/connector.hpp"
 #include "signflow/engine/store.hpp"
 
@@ -33,6 +34,8 @@ struct DocumentSettings {
     std::string tsa_url;          // RFC 3161 timestamps on every signature when set
     std::shared_ptr<documents::Credentials const> credentials;
     std::string operator_name;    // who the seal says sealed it (the certificate's subject)
+    // Drawn signatures are decoded and scaled in a child process (isolated.hpp).
+    std::shared_ptr<documents::IsolatedParser const> files;
 };
 
 std::unique_ptr<engine::Connector> make_document_connector(engine::Store& store, DocumentSettings settings);

@@ -13,11 +13,13 @@
 #include "document_connector.hpp"
 #include "inbound_webhooks.hpp"
 #include "log_text.hpp"
+#include "verify_api.hpp"
 #include "signing/links.hpp"
 #include "signing/routes.hpp"
 #include "documents/pdf_catalog.hpp"
 
 #include "signflow/documents/error.hpp"
+#include "signflow/documents/isolated.hpp"
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/time.hpp"
@@ -211,8 +213,21 @@ int run_serve(ServeOptions const& o) {
 
     // Signing links are https://HOST/sign/TOKEN: HOST from [messages]
     // link_base, else this daemon's address once it listens.
-    signing::Links links(store, settings ? settings->messages.link_base : std::string());
+    signing::Links links(store, settings ? settings->messages.link_base : std::string(),
+                         {.sign_days = o.sign_link_days, .download_days = o.download_link_days});
     signing::PageImages page_images(fs::temp_directory_path());
+    // Uploads, drawn signatures and PDFs to verify are read by signflow-parse
+    // children with limits, never in this process (isolated.hpp).
+    std::shared_ptr<documents::IsolatedParser const> files;
+    try {
+        files = std::make_shared<documents::IsolatedParser const>(
+            documents::parse_helper_beside_this_program(), documents::ChildLimits{},
+            [log](std::string const& m) { log(engine::LogLevel::warn, m); });
+    } catch (documents::DocumentError const& e) {
+        throw InputError(e.what());
+    }
+    auto file_work =
+        std::make_shared<FileWork>(2, [log](std::string const& m) { log(engine::LogLevel::error, m); });
 
     asio::io_context io;
     engine::Runtime runtime(io, store, *catalog, options, log);
@@ -231,6 +246,7 @@ int run_serve(ServeOptions const& o) {
         };
     std::string key_warning;
     auto document_settings = load_document_settings(config, rules, fs::path(o.db), key_warning);
+    document_settings.files = files;
     if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
     runtime.add_connector(make_document_connector(store, std::move(document_settings)));
     add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, fs::path(o.db), log,
@@ -271,6 +287,9 @@ int run_serve(ServeOptions const& o) {
     // One limiter for every security event the daemon records.
     auto security_events = std::make_shared<SecurityEvents>(store, log);
     api.proxies = proxies;
+    api.files = files;
+    api.work = file_work;
+    api.routes.push_back(make_verify_routes(*files, *file_work));
     api.forwarded_ignored = [security_events](std::string const& peer) {
         security_events->record("forwarded_header_ignored", "http", ip_of(peer),
                                 {{"reason", "X-Forwarded-For or Forwarded from a peer that is not a --trusted-proxy"}});
@@ -288,7 +307,7 @@ int run_serve(ServeOptions const& o) {
     api.routes.push_back(make_dashboard_routes());
     api.routes.push_back(make_quota_routes(runtime));
     api.routes.push_back(signing::make_signing_routes(
-        {runtime, store, links, page_images, [log](std::string const& m) { log(engine::LogLevel::warn, m); },
+        {runtime, store, links, page_images, *files, *file_work, [log](std::string const& m) { log(engine::LogLevel::warn, m); },
          security_events}));
     api.routes.push_back(signing::make_signing_link_routes(runtime, links));
     api.routes.push_back(make_security_event_routes(store));
@@ -299,7 +318,7 @@ int run_serve(ServeOptions const& o) {
         throw InputError(e.what());
     }
     std::function<void()> join_bulk_feeders;
-    api.routes.push_back(make_bulk_routes(runtime, store, &join_bulk_feeders));
+    api.keyed_routes.push_back(make_bulk_routes(runtime, store, &join_bulk_feeders));
     if (spdlog::should_log(spdlog::level::debug))
         api.log.debug = [log](std::string const& m) { log(engine::LogLevel::debug, m); };
     Analytics analytics = make_analytics(store);
@@ -388,6 +407,9 @@ int run_serve(ServeOptions const& o) {
     for (unsigned i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
     io.run();
     for (auto& t : threads) t.join();
+    // Uploads being read and pages being drawn use the runtime and the
+    // store: they end before either is destroyed.
+    file_work->join();
     // Bulk feeders use the runtime: they end before it is destroyed.
     if (join_bulk_feeders) join_bulk_feeders();
     analytics.stop();

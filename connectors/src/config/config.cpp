@@ -178,18 +178,44 @@ Config load_config(fs::path const& path, Environment const& env) {
 
     if (auto const* node = root.get("plugins")) {
         auto const& table = table_of(*node, "[plugins]", file);
+        Where header = where_of(file, node->source());
+        bool listed = false;
         for (auto const& [key, value] : table) {
             Where at = where_of(file, value.source());
-            if (key.str() != "folder")
+            if (key.str() == "folder") {
+                std::string text = value.value<std::string>().value_or("");
+                if (!value.is_string() || text.empty())
+                    throw ConfigError(at.text() + ": [plugins] `folder` must be a non-empty string");
+                config_detail::expand(text, at, env);
+                fs::path p = text;
+                config.plugins = p.is_relative() ? (folder / p).lexically_normal() : p;
+            } else if (key.str() == "load") {
+                // Only the plugins named here are opened: a *.so dropped in
+                // the folder runs no code in the daemon (its constructors
+                // would run at dlopen, before any check).
+                auto const* list = value.as_array();
+                if (!list)
+                    throw ConfigError(at.text() + ": [plugins] `load` is a list of file names, e.g. load = [\"crm.so\"]");
+                listed = true;
+                for (auto const& item : *list) {
+                    Where it = where_of(file, item.source());
+                    std::string name = item.value<std::string>().value_or("");
+                    if (!item.is_string() || name.empty() || name.find('/') != std::string::npos || name == "." ||
+                        name == ".." || !name.ends_with(".so"))
+                        throw ConfigError(it.text() + ": [plugins] `load` names files in the plugins folder: a "
+                                                      "name ending in .so, without a `/`");
+                    config.plugin_files.push_back(name);
+                }
+            } else {
                 throw ConfigError(at.text() + ": [plugins] has no setting `" + std::string(key.str()) +
-                                  "` (only `folder`)");
-            std::string text = value.value<std::string>().value_or("");
-            if (!value.is_string() || text.empty())
-                throw ConfigError(at.text() + ": [plugins] `folder` must be a non-empty string");
-            config_detail::expand(text, at, env);
-            fs::path p = text;
-            config.plugins = p.is_relative() ? (folder / p).lexically_normal() : p;
+                                  "` (only `folder` and `load`)");
+            }
         }
+        if (config.plugins.empty())
+            throw ConfigError(header.text() + ": [plugins] needs `folder`, the folder its plugins are in");
+        if (!listed)
+            throw ConfigError(header.text() + ": [plugins] needs `load`, the plugin files to open, e.g. load = "
+                                              "[\"crm.so\"]: the daemon opens only the plugins it is told to");
     }
 
     if (auto const* node = root.get("documents")) {

@@ -3,8 +3,12 @@
 // plugins may use the same symbol names without meeting.
 #include "plugin/plugins.hpp"
 
-#include <algorithm>
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <system_error>
 
 namespace signflow::connectors::plugin {
@@ -85,9 +89,24 @@ void load_one(fs::path const& file, std::set<std::string> const& taken, Plugins&
     }
 }
 
+// Who may have written `path`: refused when another user owns it (root
+// aside) or when its group or others may write it. Empty when it is fine.
+std::string untrusted(fs::path const& path, char const* what) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::string(what) + " cannot be read: " + std::strerror(errno);
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        return std::string(what) + " " + path.string() + " belongs to user " + std::to_string(st.st_uid) +
+               ", not to the daemon's user (" + std::to_string(::geteuid()) + ") or root; chown it";
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return std::string(what) + " " + path.string() + " is writable by " +
+               ((st.st_mode & S_IWOTH) ? "every user" : "its group") +
+               ": whoever may write it could run code in the daemon; chmod go-w " + path.string();
+    return {};
+}
+
 }  // namespace
 
-Plugins load_plugins(fs::path const& folder, std::set<std::string> const& taken) {
+Plugins load_plugins(fs::path const& folder, std::vector<std::string> const& files, std::set<std::string> const& taken) {
     Plugins out;
     if (folder.empty()) return out;
     std::error_code ec;
@@ -95,12 +114,34 @@ Plugins load_plugins(fs::path const& folder, std::set<std::string> const& taken)
         out.problems.push_back("plugins folder " + folder.string() + " is not a folder: no plugins loaded");
         return out;
     }
-    std::vector<fs::path> files;
-    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
-        if (it->path().extension() == ".so" && !it->is_directory()) files.push_back(it->path());
-    if (ec) out.problems.push_back("plugins folder " + folder.string() + ": " + ec.message());
-    std::sort(files.begin(), files.end());
-    for (auto const& f : files) load_one(f, taken, out);
+    // The folder first: one others may write is one where they may swap a
+    // plugin between this check and dlopen.
+    if (auto why = untrusted(folder, "plugins folder"); !why.empty()) {
+        out.problems.push_back(why + "; no plugins loaded");
+        return out;
+    }
+    // Only the files the configuration names, in its order; each checked
+    // before dlopen runs a byte of it.
+    for (auto const& name : files) {
+        fs::path file = folder / name;
+        if (!fs::is_regular_file(file, ec)) {
+            out.problems.push_back("plugin " + file.string() + ": not found (listed in [plugins] load)");
+            continue;
+        }
+        fs::path real = fs::canonical(file, ec);
+        if (ec) {
+            out.problems.push_back("plugin " + file.string() + ": " + ec.message());
+            continue;
+        }
+        std::string why = untrusted(real, "plugin");
+        if (why.empty() && real.parent_path() != fs::canonical(folder, ec))
+            why = untrusted(real.parent_path(), "the folder of plugin");
+        if (!why.empty()) {
+            out.problems.push_back("plugin " + file.string() + ": not loaded: " + why);
+            continue;
+        }
+        load_one(file, taken, out);
+    }
     return out;
 }
 

@@ -43,7 +43,11 @@ struct Plugins {
 // Loads every *.so in `folder` (in name order) with RTLD_NOW | RTLD_LOCAL.
 // A kind in `taken` (the built-in kinds) or offered by an earlier plugin is
 // a problem, and the first offer wins.
-Plugins load_plugins(std::filesystem::path const& folder, std::set<std::string> const& taken);
+// Opens `files` (names in `folder`, from [plugins] load) and nothing else,
+// each after checking that only the daemon's user or root may have written
+// it and its folder. A plugin that cannot be used is a problem, not an error.
+Plugins load_plugins(std::filesystem::path const& folder, std::vector<std::string> const& files,
+                     std::set<std::string> const& taken);
 
 // A connector that calls the plugin's create/deliver/destroy. Throws
 // ConfigError when the plugin's create refuses the settings.

@@ -53,7 +53,15 @@ bool token_shaped(std::string_view token) {
     return true;
 }
 
-Links::Links(engine::Store& store, std::string base) : store_(store) { set_base(std::move(base)); }
+Links::Links(engine::Store& store, std::string base, LinkLifetimes lifetimes)
+    : store_(store), lifetimes_(lifetimes) {
+    set_base(std::move(base));
+}
+
+bool Links::expired(engine::SigningTokenRecord const& link, std::int64_t now_ms) const {
+    std::int64_t days = link.purpose == "download" ? lifetimes_.download_days : lifetimes_.sign_days;
+    return now_ms - link.created_ms > days * std::int64_t{86'400'000};
+}
 
 void Links::set_base(std::string base) {
     while (!base.empty() && base.back() == '/') base.pop_back();

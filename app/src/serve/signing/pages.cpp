@@ -95,9 +95,9 @@ PagePngs PageImages::draw(std::string const& pdf, std::string& error) {
                 input = in.string();
     char const* argv[] = {"pdftoppm", "-q", "-r", "96", "-png", "-f", first.c_str(), "-l", last.c_str(),
                           input.c_str(), prefix.c_str(), nullptr};
-    // At most two drawings at once (they run on request threads), each
-    // stopped after 30 s.
-    std::lock_guard turn(turns_[next_turn_++ % turns_.size()]);
+    // Called on the daemon's file threads (file_work.hpp), so at most as
+    // many drawings run at once as there are of those; each is stopped
+    // after 30 s.
     // The child gets /dev/null as its standard input and none of the
     // daemon's other descriptors (its sockets, the database): every
     // descriptor from 3 up is closed in the child before pdftoppm runs.

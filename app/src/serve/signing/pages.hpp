@@ -3,8 +3,6 @@
 // server by poppler's pdftoppm (every browser shows an image; not every
 // browser, and no headless one, shows an embedded PDF). Kept in memory by
 // the document's SHA-256, for the few documents being signed right now.
-#include <array>
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -36,8 +34,6 @@ private:
     std::filesystem::path scratch_;
     std::size_t keep_;
     std::mutex mutex_;
-    std::array<std::mutex, 2> turns_;  // two drawings at a time
-    std::atomic<unsigned> next_turn_{0};
     std::unordered_map<std::string, PagePngs> cache_;
     std::unordered_map<std::string, Failure> failed_;  // documents that could not be drawn, for a minute
     std::list<std::string> order_;  // oldest first

@@ -6,6 +6,7 @@
 #include "html.hpp"
 
 #include "signflow/documents/attachments.hpp"
+#include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
 
 #include <chrono>
@@ -314,19 +315,23 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
             if (a.value("name", "") == file.name) known = true;
         if (!known) return respond(error(404, "no file named `" + file.name + "` is requested from you"));
         if (auto const* n = req.param("filename")) file.file_name = *n;
-        try {
-            auto info = documents::inspect_upload(req.body, file.file_name);
-            file.media_type = info.media_type;
-            file.sha256 = info.sha256;
-        } catch (documents::DocumentError const& e) {
-            return respond(error(422, e.what()));
-        }
         file.bytes = std::move(req.body);
-        file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-        return sh.s.runtime.upload_attachment(std::move(file), origin, [respond](engine::Reply r) {
-            respond(reply_json(r.status, r.body));
+        // Read in a signflow-parse child (isolated.hpp), on the file threads:
+        // no request thread waits for it.
+        return sh.s.work.post([shp, file = std::move(file), origin, respond]() mutable {
+            try {
+                auto info = shp->s.files.inspect_upload(file.bytes, file.file_name);
+                file.media_type = info.media_type;
+                file.sha256 = info.sha256;
+            } catch (documents::DocumentError const& e) {
+                return respond(error(422, e.what()));
+            }
+            file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+            shp->s.runtime.upload_attachment(std::move(file), origin, [respond](engine::Reply r) {
+                respond(reply_json(r.status, r.body));
+            });
         });
     }
 
@@ -430,6 +435,14 @@ Routes make_signing_routes(PageServices services) {
             respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
             return true;
         }
+        // A link past its lifetime: 410, and how to get a new one. Nothing
+        // of the envelope is shown (the link may sit in an old mailbox).
+        if (sh->s.links.expired(*link, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count())) {
+            respond(plain_page(410, guess, guess.link_expired_title, guess.link_expired_body));
+            return true;
+        }
         v.link = *link;
         for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
         engine::Reply r = sh->s.runtime.signer(link->envelope, link->role);
@@ -446,12 +459,20 @@ Routes make_signing_routes(PageServices services) {
             handle_post(sh, v, req, respond);
         } else if (req.method != "GET" && req.method != "HEAD") {
             respond(method_not_allowed("GET, POST"));
-        } else if (v.rest.empty()) {
-            serve_page(*sh, v, req, respond);
+        } else if (v.rest.empty() || (v.rest.starts_with("pages/") && parts.size() == 4)) {
+            // The page and its images need the document's pages drawn
+            // (pdftoppm, seconds for a long PDF): on the file threads, so
+            // that no request thread waits for a drawing.
+            std::string image = parts.size() == 4 ? std::string(parts[3]) : std::string();
+            auto held = std::make_shared<http::Request>(std::move(req));
+            sh->s.work.post([sh, v = std::move(v), held, image, respond]() mutable {
+                if (image.empty())
+                    serve_page(*sh, v, *held, respond);
+                else
+                    serve_page_image(*sh, v, image, respond);
+            });
         } else if (v.rest == "document") {
             serve_pdf(*sh, v, respond);
-        } else if (v.rest.starts_with("pages/") && parts.size() == 4) {
-            serve_page_image(*sh, v, parts[3], respond);
         } else {
             respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
         }

@@ -9,6 +9,7 @@
 // behind the API key gate.
 #include "../api.hpp"
 #include "../auth.hpp"
+#include "../file_work.hpp"
 #include "links.hpp"
 #include "pages.hpp"
 
@@ -23,6 +24,8 @@ struct PageServices {
     engine::Store& store;
     Links& links;
     PageImages& images;
+    documents::IsolatedParser const& files;  // uploads are read in a child process (isolated.hpp)
+    FileWork& work;                          // where uploads are read and pages drawn (file_work.hpp)
     std::function<void(std::string const&)> warn;
     std::shared_ptr<SecurityEvents> events;  // the daemon's one limiter of security events (auth.hpp)
 };

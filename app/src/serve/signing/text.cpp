@@ -82,6 +82,8 @@ Text const en{
     "Type your full name to sign.",
     "Tick the box to confirm that you sign.",
     "Upload the required files first.",
+    "This link has expired",
+    "Links work for a limited time. Ask the sender for a new link; a reminder from the sender also brings a new one.",
 };
 
 Text const zh{
@@ -141,6 +143,8 @@ Text const zh{
     "请输入您的全名以签署。",
     "请勾选方框以确认签署。",
     "请先上传必需的文件。",
+    "此链接已过期",
+    "链接仅在有限时间内有效。请向发送方索取新的链接；发送方的提醒邮件也会附上新的链接。",
 };
 
 bool chinese_tag(std::string_view tag) {

@@ -65,6 +65,8 @@ struct Text {
     char const* missing_name;
     char const* missing_agree;
     char const* missing_attachments;
+    char const* link_expired_title;
+    char const* link_expired_body;  // the sender, or a reminder, brings a new link
 };
 
 Text const& english();

@@ -11,7 +11,8 @@
 //     secret = "${TYPEFORM_SECRET}"
 //
 //     [plugins]
-//     folder = "plugins"          # *.so loaded at start (relative to the config file)
+//     folder = "plugins"          # relative to the config file
+//     load = ["crm.so"]           # the only plugins opened (at start); owner and mode checked first
 //
 //     [messages]                  # what signers receive (docs/connectors.md)
 //     email = "mailer"            # an email connector; none: .eml files in the outbox
@@ -86,6 +87,7 @@ struct Config {
     std::vector<ConnectorSpec> connectors;
     std::vector<SourceSpec> sources;
     std::filesystem::path plugins;  // empty: no plugins folder; else absolute (relative to the file)
+    std::vector<std::string> plugin_files;  // [plugins] load: the only files opened, in this order
     nlohmann::json documents;       // the [documents] table as JSON (null when absent)
     MessagesSpec messages;          // the [messages] table (defaults when absent)
 
