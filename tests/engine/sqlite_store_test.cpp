@@ -16,6 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace signflow::engine;
+using signflow::storage::ApiKeyRecord;
+using signflow::storage::BatchRecord;
 using signflow::storage::SqliteStore;
 
 class TempDir {

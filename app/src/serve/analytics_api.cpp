@@ -30,7 +30,7 @@ std::optional<std::int64_t> parse_time(std::string const& text) {
     return engine::to_millis(*at);
 }
 
-analytics::Report scan(engine::Store& store, engine::EnvelopeScan const& range) {
+analytics::Report scan(analytics::EnvelopeSource& store, analytics::EnvelopeScan const& range) {
     analytics::Report report;
     store.scan_envelopes(range, [&](engine::InstanceRecord&& r, std::vector<engine::AuditRecord>&& trail) {
         report.add(r, trail);
@@ -50,7 +50,7 @@ struct Worker {
 
 }  // namespace
 
-Analytics make_analytics(engine::Store& store) {
+Analytics make_analytics(analytics::EnvelopeSource& store) {
     auto worker = std::make_shared<Worker>();
     Analytics a;
     a.routes = [&store, worker](http::Request& req, http::Respond& respond) {
@@ -59,7 +59,7 @@ Analytics make_analytics(engine::Store& store) {
             respond(method_not_allowed("GET"));
             return true;
         }
-        engine::EnvelopeScan range;
+        analytics::EnvelopeScan range;
         range.to_ms = now_ms();
         range.from_ms = range.to_ms - std::int64_t{30} * 24 * 3600 * 1000;
         if (auto const* w = req.param("workflow")) range.workflow = *w;

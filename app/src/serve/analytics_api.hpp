@@ -8,7 +8,7 @@
 // requests and run the envelopes' shards.
 #include "api.hpp"
 
-#include "signflow/engine/store.hpp"
+#include "signflow/analytics/envelope_source.hpp"
 
 #include <functional>
 #include <memory>
@@ -27,6 +27,6 @@ struct Analytics {
     std::function<void()> stop;
 };
 
-Analytics make_analytics(engine::Store& store);
+Analytics make_analytics(analytics::EnvelopeSource& store);
 
 }  // namespace signflow::app

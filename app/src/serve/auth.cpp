@@ -169,7 +169,7 @@ bool grants(std::string_view scopes, Scope need) {
 
 // ---- security events
 
-SecurityEvents::SecurityEvents(engine::Store& store, engine::LogFn log, double per_second, double burst)
+SecurityEvents::SecurityEvents(storage::AccessStore& store, engine::LogFn log, double per_second, double burst)
     : store_(store), log_(std::move(log)), per_second_(per_second), burst_(burst), tokens_(burst),
       refilled_(std::chrono::steady_clock::now()) {}
 
@@ -195,7 +195,7 @@ void SecurityEvents::record(std::string kind, std::string source, std::string ip
         detail["suppressed_addresses"] = addresses;
     }
     if (source.size() > 200) source.resize(200);
-    engine::SecurityEventRecord e{now_ms(), std::move(kind), std::move(source), std::move(ip),
+    storage::SecurityEventRecord e{now_ms(), std::move(kind), std::move(source), std::move(ip),
                                   detail.dump(-1, ' ', false, json::error_handler_t::replace)};
     // The source is a path or name from the request, percent-decoded: its
     // control characters are escaped so that it cannot forge log lines.
@@ -230,9 +230,9 @@ namespace {
 // bad token costs no read). Bounded: a spray of random tokens clears it.
 class KeyCache {
 public:
-    KeyCache(engine::Store& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
+    KeyCache(storage::AccessStore& store, std::chrono::seconds ttl) : store_(store), ttl_(ttl) {}
 
-    std::optional<engine::ApiKeyRecord> find(std::string const& hash) {
+    std::optional<storage::ApiKeyRecord> find(std::string const& hash) {
         auto now = std::chrono::steady_clock::now();
         {
             std::lock_guard lock(mutex_);
@@ -255,10 +255,10 @@ public:
 private:
     static constexpr std::size_t max_entries = 4096;
     struct Entry {
-        std::optional<engine::ApiKeyRecord> key;
+        std::optional<storage::ApiKeyRecord> key;
         std::chrono::steady_clock::time_point until;
     };
-    engine::Store& store_;
+    storage::AccessStore& store_;
     std::chrono::seconds ttl_;
     std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
@@ -275,7 +275,7 @@ http::Response unauthorized(std::string reason, std::string message, bool invali
 
 }  // namespace
 
-Gate make_api_gate(engine::Store& store, GateOptions options) {
+Gate make_api_gate(storage::AccessStore& store, GateOptions options) {
     if (options.open)
         return [](http::Request const&, Caller*) -> std::optional<http::Response> { return std::nullopt; };
     auto cache = std::make_shared<KeyCache>(store, options.cache_for);
@@ -300,7 +300,7 @@ Gate make_api_gate(engine::Store& store, GateOptions options) {
         std::string_view token = trim(h.substr(space + 1));
         if (token.empty() || token.size() > 256)
             return refuse("malformed", "the Authorization header must be `Bearer <token>`", true);
-        std::optional<engine::ApiKeyRecord> key;
+        std::optional<storage::ApiKeyRecord> key;
         try {
             key = cache->find(token_hash(token));
         } catch (std::exception const&) {
@@ -326,7 +326,7 @@ Gate make_api_gate(engine::Store& store, GateOptions options) {
     };
 }
 
-Routes make_security_event_routes(engine::Store& store) {
+Routes make_security_event_routes(storage::AccessStore& store) {
     return [&store](http::Request& req, http::Respond& respond) {
         if (req.path != "/v1/security-events") return false;
         if (req.method != "GET") {
@@ -364,7 +364,7 @@ fs::path first_key_path(fs::path const& db) {
     return db.parent_path() / (stem + "-admin.key");
 }
 
-fs::path ensure_first_key(engine::Store& store, fs::path const& db, engine::LogFn const& log) {
+fs::path ensure_first_key(storage::AccessStore& store, fs::path const& db, engine::LogFn const& log) {
     if (!store.api_keys().empty()) return {};
     auto path = first_key_path(db);
     auto key = new_api_key("first admin key", {"admin"}, now_ms());

@@ -23,6 +23,7 @@
 
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/store.hpp"
+#include "signflow/storage/access_store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +44,7 @@ namespace signflow::app {
 // A token and the record that stands for it in the store (id 0 until added).
 struct IssuedKey {
     std::string token;  // shown once, never stored
-    engine::ApiKeyRecord record;
+    storage::ApiKeyRecord record;
 };
 
 // "send", "admin" and "act-for-signer".
@@ -77,11 +78,11 @@ bool grants(std::string_view scopes, std::string_view scope);
 // is logged, and the refusal is answered all the same.
 class SecurityEvents {
 public:
-    explicit SecurityEvents(engine::Store& store, engine::LogFn log = {}, double per_second = 10, double burst = 50);
+    explicit SecurityEvents(storage::AccessStore& store, engine::LogFn log = {}, double per_second = 10, double burst = 50);
     void record(std::string kind, std::string source, std::string ip, nlohmann::json detail);
 
 private:
-    engine::Store& store_;
+    storage::AccessStore& store_;
     engine::LogFn log_;
     double per_second_, burst_;
     std::mutex mutex_;
@@ -108,10 +109,10 @@ struct GateOptions {
 // in `caller`, when one is given); otherwise the 401 (no key, a malformed
 // header, an unknown or revoked key; with WWW-Authenticate: Bearer) or 403
 // (the key lacks the scope) to answer.
-Gate make_api_gate(engine::Store& store, GateOptions options);
+Gate make_api_gate(storage::AccessStore& store, GateOptions options);
 
 // GET /v1/security-events?limit=N (newest first; admin, by the gate).
-Routes make_security_event_routes(engine::Store& store);
+Routes make_security_event_routes(storage::AccessStore& store);
 
 // ---- the first key
 
@@ -124,7 +125,7 @@ std::filesystem::path first_key_path(std::filesystem::path const& db);
 // when the store already has keys (revoked ones count: revoking every key is
 // a decision, not a fresh start). Throws std::runtime_error when the file
 // cannot be written (then no key is added).
-std::filesystem::path ensure_first_key(engine::Store& store, std::filesystem::path const& db,
+std::filesystem::path ensure_first_key(storage::AccessStore& store, std::filesystem::path const& db,
                                        engine::LogFn const& log);
 
 }  // namespace signflow::app

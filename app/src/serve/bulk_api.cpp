@@ -130,10 +130,10 @@ private:
 // One upload being sent: counted, recorded, answered, then fed to the
 // runtime row by row. Lives on its feeder thread and in the replies in flight.
 struct Batch : std::enable_shared_from_this<Batch> {
-    Batch(engine::Runtime& r, engine::Store& s) : runtime(r), store(s) {}
+    Batch(engine::Runtime& r, storage::BatchStore& s) : runtime(r), store(s) {}
 
     engine::Runtime& runtime;
-    engine::Store& store;
+    storage::BatchStore& store;
     std::string workflow;
     Format format = Format::csv;
     std::string key;  // the request's Idempotency-Key: rows get "bulk:KEY:LINE"
@@ -142,7 +142,7 @@ struct Batch : std::enable_shared_from_this<Batch> {
 
     std::mutex mutex;  // guards what follows
     std::condition_variable changed;
-    engine::BatchRecord record;
+    storage::BatchRecord record;
     std::int64_t in_flight = 0;
     std::int64_t answered = 0;  // rows accepted or rejected
     std::int64_t replayed = 0;  // accepted rows a previous upload with the same key had started
@@ -325,7 +325,7 @@ struct Batch : std::enable_shared_from_this<Batch> {
     // Writes the batch record (outside the group commit; a few times per
     // thousand rows).
     void save(bool last) {
-        engine::BatchRecord copy;
+        storage::BatchRecord copy;
         {
             std::lock_guard lock(mutex);
             saved_at = answered;
@@ -400,7 +400,7 @@ std::optional<Format> format_of(http::Request const& req) {
     return std::nullopt;
 }
 
-json progress(engine::Store& store, engine::BatchRecord const& b) {
+json progress(storage::BatchStore& store, storage::BatchRecord const& b) {
     json started = json::object();
     std::int64_t completed = 0, ended = 0;
     for (auto const& [status_state, n] : store.batch_progress(b.id)) {
@@ -426,7 +426,7 @@ json progress(engine::Store& store, engine::BatchRecord const& b) {
 
 }  // namespace
 
-KeyedRoutes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std::function<void()>* join_feeders) {
+KeyedRoutes make_bulk_routes(engine::Runtime& runtime, storage::BatchStore& store, std::function<void()>* join_feeders) {
     auto feeders = std::make_shared<Feeders>();
     if (join_feeders) *join_feeders = [feeders] { feeders->join(); };
     return [&runtime, &store, feeders](http::Request& req, http::Respond& respond, Caller const& caller) {
@@ -435,7 +435,7 @@ KeyedRoutes make_bulk_routes(engine::Runtime& runtime, engine::Store& store, std
         std::string what(parts[2]);
         if (req.method == "GET" || req.method == "HEAD") {
             std::int64_t id = 0;
-            std::optional<engine::BatchRecord> b;
+            std::optional<storage::BatchRecord> b;
             if (parse_id(what, id)) b = store.find_batch(id);
             if (!b) {
                 respond(error(404, "no bulk send with this id", {{"id", what}}));

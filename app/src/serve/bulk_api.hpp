@@ -16,7 +16,7 @@
 #include "api.hpp"
 
 #include "signflow/engine/runtime.hpp"
-#include "signflow/engine/store.hpp"
+#include "signflow/storage/batch_store.hpp"
 
 namespace signflow::app {
 
@@ -24,7 +24,7 @@ namespace signflow::app {
 // for the feeder threads still running: call it after Runtime::stop and
 // before the runtime is destroyed (a stopping runtime refuses the remaining
 // rows at once, and a feeder gives up on unanswered starts after 15 s).
-KeyedRoutes make_bulk_routes(engine::Runtime& runtime, engine::Store& store,
+KeyedRoutes make_bulk_routes(engine::Runtime& runtime, storage::BatchStore& store,
                              std::function<void()>* join_feeders = nullptr);
 
 }  // namespace signflow::app

@@ -2,6 +2,7 @@
 
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "store_impl.hpp"
 
 #include <openssl/rand.h>
 
@@ -31,7 +32,7 @@ using sqlite::Connection;
 using sqlite::Resetting;
 using sqlite::Statement;
 
-namespace {
+namespace detail {
 
 bool in_memory(std::string const& path) { return path.empty() || path == ":memory:"; }
 
@@ -109,10 +110,10 @@ std::unique_ptr<Connection> open_reader(std::string const& path, SqliteOptions c
 // Column lists, in the order the *_from functions read them. The readers
 // assign fields by name, not by position: a field added to a record cannot
 // shift the others onto the wrong columns.
-constexpr char const* instance_columns =
+char const* const instance_columns =
     "id, workflow, version, state, status, data, progress, created_ms, updated_ms, batch";
 constexpr char const* timer_columns = "instance, timer, due_ms, zone, fired";
-constexpr char const* outbox_columns =
+char const* const outbox_columns =
     "id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms";
 
 InstanceRecord instance_from(Statement const& s) {
@@ -160,11 +161,13 @@ std::string select(char const* columns, char const* rest) {
     return std::string("SELECT ") + columns + " " + rest;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 // The commit path's statements, prepared once (they need the schema, so on
 // the first commit rather than at open) and held directly.
-struct WriteStatements {
+struct detail::WriteStatements {
     explicit WriteStatements(sqlite3* db)
         : upsert_instance(db, R"(INSERT INTO instances
               (id, workflow, version, state, status, data, progress, created_ms, updated_ms, batch)
@@ -253,89 +256,21 @@ struct WriteStatements {
     }
 };
 
-struct SqliteStore::Impl {
-    Impl(std::string p, SqliteOptions o)
-        : path(std::move(p)), options(o), shared_connection(in_memory(path)), writer(open_writer(path, options)) {}
+SqliteStore::Impl::Impl(std::string p, SqliteOptions o)
+    : path(std::move(p)), options(o), shared_connection(in_memory(path)), writer(open_writer(path, options)) {}
 
-    std::string path;
-    SqliteOptions options;
-    bool shared_connection;  // in-memory: the writer serves reads too
+SqliteStore::Impl::~Impl() = default;
 
-    std::mutex write_mutex;  // guards writer and write
-    std::unique_ptr<Connection> writer;
-    std::unique_ptr<WriteStatements> write;  // declared after writer: finalized before it closes
-
-    std::mutex pool_mutex;  // guards idle_readers
-    std::vector<std::unique_ptr<Connection>> idle_readers;
-
-    // Runs one public operation; a failure leaves it as "signflow store
-    // '<path>': <operation>: <cause>", the one place the path is added.
-    template <class F>
-    decltype(auto) guard(char const* operation, F&& f) {
+detail::WriteStatements& SqliteStore::Impl::write_statements() {
+    if (!write) {
         try {
-            return f();
+            write = std::make_unique<detail::WriteStatements>(writer->handle());
         } catch (std::exception const& e) {
-            throw std::runtime_error("signflow store '" + path + "': " + operation + ": " + e.what());
+            throw std::runtime_error(std::string(e.what()) + " (was migrate() called?)");
         }
     }
-
-    WriteStatements& write_statements() {
-        if (!write) {
-            try {
-                write = std::make_unique<WriteStatements>(writer->handle());
-            } catch (std::exception const& e) {
-                throw std::runtime_error(std::string(e.what()) + " (was migrate() called?)");
-            }
-        }
-        return *write;
-    }
-
-    // A read connection for the duration of one call: taken from the pool
-    // (or opened) and given back on destruction. With an in-memory database,
-    // the writer connection under its mutex.
-    class Reader {
-    public:
-        explicit Reader(Impl& impl) : impl_(impl) {
-            if (impl.shared_connection) {
-                lock_ = std::unique_lock(impl.write_mutex);
-                db_ = impl.writer.get();
-                return;
-            }
-            {
-                std::lock_guard lock(impl.pool_mutex);
-                if (!impl.idle_readers.empty()) {
-                    owned_ = std::move(impl.idle_readers.back());
-                    impl.idle_readers.pop_back();
-                }
-            }
-            if (!owned_) {
-                try {
-                    owned_ = open_reader(impl.path, impl.options);
-                } catch (std::exception const& e) {
-                    throw std::runtime_error(std::string("opening a read connection: ") + e.what());
-                }
-            }
-            db_ = owned_.get();
-        }
-        ~Reader() {
-            if (!owned_) return;
-            std::lock_guard lock(impl_.pool_mutex);
-            if (impl_.idle_readers.size() < impl_.options.idle_readers) impl_.idle_readers.push_back(std::move(owned_));
-        }
-        Reader(Reader const&) = delete;
-        Reader& operator=(Reader const&) = delete;
-
-        // The connection's cached statement for `sql` (hold it in a
-        // Resetting).
-        Statement& statement(std::string const& sql) { return db_->statement(sql); }
-
-    private:
-        Impl& impl_;
-        std::unique_lock<std::mutex> lock_;
-        std::unique_ptr<Connection> owned_;
-        Connection* db_ = nullptr;
-    };
-};
+    return *write;
+}
 
 SqliteStore::SqliteStore(std::string path, SqliteOptions options)
     : impl_(std::make_unique<Impl>(std::move(path), options)) {}
@@ -623,8 +558,7 @@ std::string SqliteStore::secret(std::string const& name) {
     });
 }
 
-// ---- integrations: dead letters retried, bulk sends, API keys, refused
-// requests, analytics scans
+// ---- dead letters retried (the daemon's own stores: sqlite_access.cpp)
 
 std::optional<OutboxRecord> SqliteStore::revive_outbox(std::string const& key, std::int64_t now_ms) {
     return impl_->guard("revive_outbox", [&]() -> std::optional<OutboxRecord> {
@@ -639,202 +573,6 @@ std::optional<OutboxRecord> SqliteStore::revive_outbox(std::string const& key, s
         q->bind(key);
         if (!q->step()) return std::nullopt;
         return outbox_from(*q);
-    });
-}
-
-namespace {
-engine::BatchRecord batch_from(Statement const& s) {
-    engine::BatchRecord b;
-    b.id = s.integer(0);
-    b.workflow = s.text(1);
-    b.status = s.text(2);
-    b.rows = s.integer(3);
-    b.accepted = s.integer(4);
-    b.rejected = s.integer(5);
-    b.rejections = s.text(6);
-    b.note = s.text(7);
-    b.created_ms = s.integer(8);
-    b.finished_ms = s.integer(9);
-    return b;
-}
-
-engine::ApiKeyRecord api_key_from(Statement const& s) {
-    engine::ApiKeyRecord k;
-    k.id = s.integer(0);
-    k.name = s.text(1);
-    k.prefix = s.text(2);
-    k.hash = s.text(3);
-    k.scopes = s.text(4);
-    k.created_ms = s.integer(5);
-    k.revoked_ms = s.integer(6);
-    return k;
-}
-
-constexpr char const* batch_columns =
-    "id, workflow, status, rows, accepted, rejected, rejections, note, created_ms, finished_ms";
-constexpr char const* api_key_columns = "id, name, prefix, hash, scopes, created_ms, revoked_ms";
-}  // namespace
-
-std::int64_t SqliteStore::create_batch(engine::BatchRecord const& b) {
-    return impl_->guard("create_batch", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        auto& db = *impl_->writer;
-        db.statement(R"(INSERT INTO batches (workflow, status, rows, accepted, rejected, rejections, note,
-                        created_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?))")
-            .bind(b.workflow, b.status, b.rows, b.accepted, b.rejected, b.rejections, b.note, b.created_ms,
-                  b.finished_ms)
-            .run();
-        return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.handle()));
-    });
-}
-
-void SqliteStore::update_batch(engine::BatchRecord const& b) {
-    impl_->guard("update_batch", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        Statement& u = impl_->writer->statement(
-            R"(UPDATE batches SET status = ?, rows = ?, accepted = ?, rejected = ?, rejections = ?, note = ?,
-               finished_ms = ? WHERE id = ?)");
-        u.bind(b.status, b.rows, b.accepted, b.rejected, b.rejections, b.note, b.finished_ms, b.id).run();
-        if (u.changes() == 0) throw std::runtime_error("no batch " + std::to_string(b.id));
-    });
-}
-
-std::optional<engine::BatchRecord> SqliteStore::find_batch(std::int64_t id) {
-    return impl_->guard("find_batch", [&]() -> std::optional<engine::BatchRecord> {
-        Impl::Reader db(*impl_);
-        Resetting q(db.statement(select(batch_columns, "FROM batches WHERE id = ?")));
-        q->bind(id);
-        if (!q->step()) return std::nullopt;
-        return batch_from(*q);
-    });
-}
-
-std::vector<std::pair<std::string, std::int64_t>> SqliteStore::batch_progress(std::int64_t batch) {
-    return impl_->guard("batch_progress", [&] {
-        Impl::Reader db(*impl_);
-        // `batch <> 0` lets SQLite use the partial index instances_batch.
-        Resetting q(db.statement("SELECT status, state, COUNT(*) FROM instances WHERE batch = ?1 AND batch <> 0 "
-                                 "GROUP BY status, state ORDER BY status, state"));
-        q->bind(batch);
-        std::vector<std::pair<std::string, std::int64_t>> out;
-        while (q->step()) out.emplace_back(q->text(0) + "/" + q->text(1), q->integer(2));
-        return out;
-    });
-}
-
-std::int64_t SqliteStore::add_api_key(engine::ApiKeyRecord const& k) {
-    return impl_->guard("add_api_key", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        auto& db = *impl_->writer;
-        db.statement(R"(INSERT INTO api_keys (name, prefix, hash, scopes, created_ms, revoked_ms)
-                        VALUES (?, ?, ?, ?, ?, ?))")
-            .bind(k.name, k.prefix, k.hash, k.scopes, k.created_ms, k.revoked_ms)
-            .run();
-        return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.handle()));
-    });
-}
-
-std::optional<engine::ApiKeyRecord> SqliteStore::find_api_key(std::string const& hash) {
-    return impl_->guard("find_api_key", [&]() -> std::optional<engine::ApiKeyRecord> {
-        Impl::Reader db(*impl_);
-        Resetting q(db.statement(select(api_key_columns, "FROM api_keys WHERE hash = ?")));
-        q->bind(hash);
-        if (!q->step()) return std::nullopt;
-        return api_key_from(*q);
-    });
-}
-
-void SqliteStore::add_signing_token(engine::SigningTokenRecord const& t) {
-    impl_->guard("add_signing_token", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        impl_->writer
-            ->statement(R"(INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms)
-                           VALUES (?, ?, ?, ?, ?))")
-            .bind(t.hash, t.envelope, t.role, t.purpose, t.created_ms)
-            .run();
-    });
-}
-
-std::optional<engine::SigningTokenRecord> SqliteStore::find_signing_token(std::string const& hash) {
-    return impl_->guard("find_signing_token", [&]() -> std::optional<engine::SigningTokenRecord> {
-        Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT hash, envelope, role, purpose, created_ms FROM signing_tokens WHERE hash = ?"));
-        q->bind(hash);
-        if (!q->step()) return std::nullopt;
-        return engine::SigningTokenRecord{q->text(0), q->integer(1), q->text(2), q->text(3), q->integer(4)};
-    });
-}
-
-std::vector<engine::ApiKeyRecord> SqliteStore::api_keys() {
-    return impl_->guard("api_keys", [&] {
-        Impl::Reader db(*impl_);
-        Resetting q(db.statement(select(api_key_columns, "FROM api_keys ORDER BY id")));
-        std::vector<engine::ApiKeyRecord> out;
-        while (q->step()) out.push_back(api_key_from(*q));
-        return out;
-    });
-}
-
-bool SqliteStore::revoke_api_key(std::int64_t id, std::int64_t at_ms) {
-    return impl_->guard("revoke_api_key", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        Statement& u = impl_->writer->statement("UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms = 0");
-        u.bind(at_ms, id).run();
-        return u.changes() > 0;
-    });
-}
-
-void SqliteStore::record_security_event(engine::SecurityEventRecord const& e) {
-    impl_->guard("record_security_event", [&] {
-        std::lock_guard lock(impl_->write_mutex);
-        impl_->writer
-            ->statement("INSERT INTO security_events (at_ms, kind, source, ip, detail) VALUES (?, ?, ?, ?, ?)")
-            .bind(e.at_ms, e.kind, e.source, e.ip, e.detail)
-            .run();
-    });
-}
-
-std::vector<engine::SecurityEventRecord> SqliteStore::security_events(int limit) {
-    if (limit <= 0) return {};
-    return impl_->guard("security_events", [&] {
-        Impl::Reader db(*impl_);
-        Resetting q(db.statement(
-            "SELECT at_ms, kind, source, ip, detail FROM security_events ORDER BY seq DESC LIMIT ?"));
-        q->bind(std::int64_t{limit});
-        std::vector<engine::SecurityEventRecord> out;
-        while (q->step()) out.push_back({q->integer(0), q->text(1), q->text(2), q->text(3), q->text(4)});
-        return out;
-    });
-}
-
-void SqliteStore::scan_envelopes(
-    engine::EnvelopeScan const& scan,
-    std::function<void(engine::InstanceRecord&&, std::vector<engine::AuditRecord>&&)> const& sink) {
-    impl_->guard("scan_envelopes", [&] {
-        Impl::Reader db(*impl_);
-        // One pass over both tables in envelope order: the audit rows of the
-        // envelopes in range, merged with the envelopes (no query per envelope).
-        Resetting envelopes(db.statement(select(
-            instance_columns,
-            "FROM instances WHERE created_ms >= ?1 AND created_ms < ?2 AND (?3 = '' OR workflow = ?3) ORDER BY id")));
-        envelopes->bind(scan.from_ms, scan.to_ms, scan.workflow);
-        Resetting trail(db.statement(R"(SELECT a.envelope, a.seq, a.at_ms, a.kind, a.hash, a.entry
-            FROM audit a JOIN instances i ON i.id = a.envelope
-            WHERE i.created_ms >= ?1 AND i.created_ms < ?2 AND (?3 = '' OR i.workflow = ?3)
-            ORDER BY a.envelope, a.seq)"));
-        trail->bind(scan.from_ms, scan.to_ms, scan.workflow);
-        bool more = trail->step();
-        while (envelopes->step()) {
-            engine::InstanceRecord r = instance_from(*envelopes);
-            std::vector<AuditRecord> entries;
-            while (more && trail->integer(0) < r.id) more = trail->step();
-            while (more && trail->integer(0) == r.id) {
-                entries.push_back({trail->integer(0), trail->integer(1), trail->integer(2), trail->text(3),
-                                   trail->text(4), trail->text(5)});
-                more = trail->step();
-            }
-            sink(std::move(r), std::move(entries));
-        }
     });
 }
 

@@ -53,12 +53,12 @@ bool token_shaped(std::string_view token) {
     return true;
 }
 
-Links::Links(engine::Store& store, std::string base, LinkLifetimes lifetimes)
+Links::Links(storage::AccessStore& store, std::string base, LinkLifetimes lifetimes)
     : store_(store), lifetimes_(lifetimes) {
     set_base(std::move(base));
 }
 
-bool Links::expired(engine::SigningTokenRecord const& link, std::int64_t now_ms) const {
+bool Links::expired(storage::SigningTokenRecord const& link, std::int64_t now_ms) const {
     std::int64_t days = link.purpose == "download" ? lifetimes_.download_days : lifetimes_.sign_days;
     return now_ms - link.created_ms > days * std::int64_t{86'400'000};
 }
@@ -81,7 +81,7 @@ std::string Links::mint(std::int64_t envelope, std::string const& role, std::str
     unsigned char random[token_bytes];
     if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a signing link");
     std::string token = base64url(random, sizeof random);
-    engine::SigningTokenRecord record;
+    storage::SigningTokenRecord record;
     record.hash = token_hash(token);
     record.envelope = envelope;
     record.role = role;
@@ -102,7 +102,7 @@ std::string Links::mint(std::int64_t envelope, std::string const& role, std::str
     return base + "/sign/" + token;
 }
 
-std::optional<engine::SigningTokenRecord> Links::resolve(std::string const& token) {
+std::optional<storage::SigningTokenRecord> Links::resolve(std::string const& token) {
     if (!token_shaped(token)) return std::nullopt;
     return store_.find_signing_token(token_hash(token));
 }

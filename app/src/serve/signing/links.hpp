@@ -9,7 +9,7 @@
 // old mailbox or a forwarded mail stops working. Every message (a request,
 // each reminder, the signed copy) carries a new link, and an operator can
 // make one (POST /v1/instances/{id}/signers/{role}/link).
-#include "signflow/engine/store.hpp"
+#include "signflow/storage/access_store.hpp"
 
 #include <condition_variable>
 #include <cstdint>
@@ -30,7 +30,7 @@ public:
     // `base`: where signers reach the daemon, e.g. "https://sign.acme.example"
     // (no trailing slash needed). Empty: set later with set_base (the
     // daemon's own address, once it listens); mint waits for it.
-    Links(engine::Store& store, std::string base, LinkLifetimes lifetimes = {});
+    Links(storage::AccessStore& store, std::string base, LinkLifetimes lifetimes = {});
     void set_base(std::string base);
 
     // A new token for `role` of envelope `envelope`; purpose "sign" or
@@ -38,15 +38,15 @@ public:
     std::string mint(std::int64_t envelope, std::string const& role, std::string const& purpose);
     // The token's record; nullopt for a token that was never minted (or is
     // not even shaped like one).
-    std::optional<engine::SigningTokenRecord> resolve(std::string const& token);
+    std::optional<storage::SigningTokenRecord> resolve(std::string const& token);
     // Whether `link` has outlived its purpose's lifetime at `now_ms`.
-    bool expired(engine::SigningTokenRecord const& link, std::int64_t now_ms) const;
+    bool expired(storage::SigningTokenRecord const& link, std::int64_t now_ms) const;
     LinkLifetimes const& lifetimes() const { return lifetimes_; }
 
     std::string base() const;
 
 private:
-    engine::Store& store_;
+    storage::AccessStore& store_;
     mutable std::mutex mutex_;
     std::condition_variable known_;
     std::string base_;

@@ -116,7 +116,7 @@ std::string notice_for(Text const& t, std::string const& n, http::Request const&
 struct Visit {
     std::string token;
     std::string base;  // /sign/TOKEN
-    engine::SigningTokenRecord link;
+    storage::SigningTokenRecord link;
     json view;
     Text const* text = nullptr;
     std::string rest;  // the path after the token: "", "consent", "pages/1.png", …

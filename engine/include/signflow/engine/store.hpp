@@ -3,10 +3,15 @@
 // their IR hash), instances (envelopes), their journal, pending timers, the
 // outbox, idempotency keys and quota counters.
 //
-// The engine sees storage only through this interface. SQLite is the
-// embedded default (storage/sqlite); a PostgreSQL backend for several daemons
-// will follow, so the interface speaks in records, not SQL, and the SQL
-// behind it stays portable.
+// The engine sees storage only through this interface, and this interface
+// holds only what the engine (and the reads it answers) needs. The daemon's
+// own stores sit beside it, with their owners: API keys, signing links and
+// refused requests (signflow/storage/access_store.hpp), bulk sends
+// (signflow/storage/batch_store.hpp), analytics scans
+// (signflow/analytics/envelope_source.hpp). SQLite is the embedded default
+// (storage/sqlite) and implements all four; a PostgreSQL backend for several
+// daemons will follow, so the interfaces speak in records, not SQL, and the
+// SQL behind them stays portable.
 //
 // Writing is batched: the engine's group committer hands `commit` several
 // Changes (one per event) and they land in ONE transaction, so one fsync
@@ -174,63 +179,6 @@ struct Change {
     std::vector<QuotaIncrement> quotas;
 };
 
-// A bulk send: one file of rows, each starting an envelope of `workflow`.
-struct BatchRecord {
-    std::int64_t id = 0;     // assigned by create_batch
-    std::string workflow;
-    std::string status;      // receiving | accepted (every row read) | failed (the file could not be read)
-    std::int64_t rows = 0;       // rows read so far
-    std::int64_t accepted = 0;   // envelopes started (durable)
-    std::int64_t rejected = 0;   // rows refused
-    std::string rejections;  // JSON array text: [{"line": n, "error": "…"}], the first 1,000
-    std::string note;        // e.g. what the quota allowed
-    std::int64_t created_ms = 0;
-    std::int64_t finished_ms = 0;
-};
-
-// An operator's API key. Only the SHA-256 of the token is kept; `prefix` (the
-// token's first characters) lets a person tell keys apart in a listing.
-struct ApiKeyRecord {
-    std::int64_t id = 0;     // assigned by add_api_key
-    std::string name;
-    std::string prefix;
-    std::string hash;        // hex SHA-256 of the whole token
-    std::string scopes;      // space-separated: "send", "admin"
-    std::int64_t created_ms = 0;
-    std::int64_t revoked_ms = 0;  // 0: in use
-};
-
-// A link a signer received: the token's SHA-256 (the token itself is only
-// in the message), bound to one signer of one envelope. `purpose` is "sign"
-// (the signing page) or "download" (the signed copy, sent on completion).
-// A token is as valid as its envelope: the page checks the envelope's state
-// on every use, so it expires with it and cannot act after its signer has
-// signed or declined.
-struct SigningTokenRecord {
-    std::string hash;        // hex SHA-256 of the token
-    std::int64_t envelope = 0;
-    std::string role;
-    std::string purpose;
-    std::int64_t created_ms = 0;
-};
-
-// A request refused for security reasons (a bad webhook signature, a stale
-// timestamp, an unknown API key): kept so an operator can see who knocked.
-struct SecurityEventRecord {
-    std::int64_t at_ms = 0;
-    std::string kind;    // webhook_rejected | api_key_rejected | …
-    std::string source;  // the webhook source or the route
-    std::string ip;
-    std::string detail;  // JSON text
-};
-
-// Which envelopes an analytics scan reads: created in [from_ms, to_ms).
-struct EnvelopeScan {
-    std::string workflow;  // empty: every workflow
-    std::int64_t from_ms = 0;
-    std::int64_t to_ms = INT64_MAX;
-};
-
 struct InstanceFilter {
     std::string workflow;  // empty: any
     std::string state;     // empty: any
@@ -291,31 +239,6 @@ public:
     // row is in no queue, so nothing else updates it meanwhile). Null when
     // no dead delivery has that key.
     virtual std::optional<OutboxRecord> revive_outbox(std::string const& key, std::int64_t now_ms) = 0;
-
-    // Bulk sends (written at once, outside the group commit).
-    virtual std::int64_t create_batch(BatchRecord const& b) = 0;
-    virtual void update_batch(BatchRecord const& b) = 0;
-    virtual std::optional<BatchRecord> find_batch(std::int64_t id) = 0;
-    // The batch's envelopes counted by (status, state).
-    virtual std::vector<std::pair<std::string, std::int64_t>> batch_progress(std::int64_t batch) = 0;
-
-    // API keys.
-    virtual std::int64_t add_api_key(ApiKeyRecord const& k) = 0;
-    virtual std::optional<ApiKeyRecord> find_api_key(std::string const& hash) = 0;
-    virtual std::vector<ApiKeyRecord> api_keys() = 0;
-    virtual bool revoke_api_key(std::int64_t id, std::int64_t at_ms) = 0;  // false: no such key in use
-
-    // Signing links (written at once, outside the group commit).
-    virtual void add_signing_token(SigningTokenRecord const& t) = 0;
-    virtual std::optional<SigningTokenRecord> find_signing_token(std::string const& hash) = 0;
-
-    virtual void record_security_event(SecurityEventRecord const& e) = 0;
-    virtual std::vector<SecurityEventRecord> security_events(int limit) = 0;  // newest first
-
-    // Analytics: every envelope the scan selects, in id order, with its
-    // whole audit trail.
-    virtual void scan_envelopes(EnvelopeScan const& scan,
-                                std::function<void(InstanceRecord&&, std::vector<AuditRecord>&&)> const& sink) = 0;
 };
 
 }  // namespace signflow::engine

@@ -23,7 +23,10 @@
 //
 // Call migrate() once after opening (the daemon does at start); the other
 // calls expect the schema to exist.
+#include "signflow/analytics/envelope_source.hpp"
 #include "signflow/engine/store.hpp"
+#include "signflow/storage/access_store.hpp"
+#include "signflow/storage/batch_store.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -42,7 +45,12 @@ struct SqliteOptions {
     std::size_t idle_readers = 4;
 };
 
-class SqliteStore final : public engine::Store {
+// Implements every store interface: the engine's durable state, and the
+// daemon's own (access, bulk sends, analytics scans), in one database.
+class SqliteStore final : public engine::Store,
+                          public AccessStore,
+                          public BatchStore,
+                          public analytics::EnvelopeSource {
 public:
     // Opens or creates the file. Throws when the directory is missing, the
     // file is read-only or not an SQLite database.
@@ -86,19 +94,19 @@ public:
     std::string secret(std::string const& name) override;
 
     std::optional<engine::OutboxRecord> revive_outbox(std::string const& key, std::int64_t now_ms) override;
-    std::int64_t create_batch(engine::BatchRecord const& b) override;
-    void update_batch(engine::BatchRecord const& b) override;
-    std::optional<engine::BatchRecord> find_batch(std::int64_t id) override;
+    std::int64_t create_batch(BatchRecord const& b) override;
+    void update_batch(BatchRecord const& b) override;
+    std::optional<BatchRecord> find_batch(std::int64_t id) override;
     std::vector<std::pair<std::string, std::int64_t>> batch_progress(std::int64_t batch) override;
-    std::int64_t add_api_key(engine::ApiKeyRecord const& k) override;
-    std::optional<engine::ApiKeyRecord> find_api_key(std::string const& hash) override;
-    std::vector<engine::ApiKeyRecord> api_keys() override;
-    void add_signing_token(engine::SigningTokenRecord const& t) override;
-    std::optional<engine::SigningTokenRecord> find_signing_token(std::string const& hash) override;
+    std::int64_t add_api_key(ApiKeyRecord const& k) override;
+    std::optional<ApiKeyRecord> find_api_key(std::string const& hash) override;
+    std::vector<ApiKeyRecord> api_keys() override;
+    void add_signing_token(SigningTokenRecord const& t) override;
+    std::optional<SigningTokenRecord> find_signing_token(std::string const& hash) override;
     bool revoke_api_key(std::int64_t id, std::int64_t at_ms) override;
-    void record_security_event(engine::SecurityEventRecord const& e) override;
-    std::vector<engine::SecurityEventRecord> security_events(int limit) override;
-    void scan_envelopes(engine::EnvelopeScan const& scan,
+    void record_security_event(SecurityEventRecord const& e) override;
+    std::vector<SecurityEventRecord> security_events(int limit) override;
+    void scan_envelopes(analytics::EnvelopeScan const& scan,
                         std::function<void(engine::InstanceRecord&&, std::vector<engine::AuditRecord>&&)> const& sink)
         override;
 
