@@ -7,6 +7,7 @@
 #include "files.hpp"
 #include "serve/auth.hpp"
 
+#include "signflow/base/text.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/storage/sqlite_store.hpp"
 
@@ -46,10 +47,7 @@ std::unique_ptr<storage::SqliteStore> open_store(std::string const& db, bool cre
 
 std::string when(std::int64_t ms) { return ms ? engine::utc_text(engine::from_millis(ms)) : std::string("-"); }
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using base::now_ms;
 
 int create_key(ApiKeyOptions const& o) {
     if (o.name.empty()) throw InputError("api-key create: --name must not be empty");

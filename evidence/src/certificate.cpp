@@ -1,5 +1,6 @@
 // The certificate of completion (certificate.hpp): the chain, checked, read
 // as a list of events per signer.
+#include "signflow/base/text.hpp"
 #include "signflow/evidence/certificate.hpp"
 
 #include <chrono>
@@ -62,9 +63,7 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
     }
 
     auto now = generated_at_ms ? *generated_at_ms
-                               : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+                               : base::now_ms();
     return {
         {"format", "signflow-certificate/1"},
         {"envelope", envelope},

@@ -1,5 +1,6 @@
 // HOTP/TOTP and the life of an issued code (otp.hpp says why it is built
 // this way; docs/audit.md gives the derivations byte for byte).
+#include "signflow/base/text.hpp"
 #include "signflow/evidence/otp.hpp"
 
 #include "signflow/evidence/digest.hpp"
@@ -34,16 +35,7 @@ std::string hmac(HashAlgorithm algorithm, std::string_view key, std::string_view
     return {reinterpret_cast<char const*>(out.data()), length};
 }
 
-std::string to_hex(std::string_view bytes) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * bytes.size());
-    for (unsigned char c : bytes) {
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-    }
-    return out;
-}
+std::string to_hex(std::string_view bytes) { return base::hex(bytes); }
 
 // The per-signer HOTP key: HMAC-SHA256(secret, "signflow-otp-key/1\n" + binding).
 std::string code_key(std::string_view secret, std::string_view binding) {

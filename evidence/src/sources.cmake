@@ -1,6 +1,5 @@
 # Sources of signflow_evidence.
 target_sources(signflow_evidence PRIVATE
-  src/audit.cpp
   src/chain_verify.cpp
   src/certificate.cpp
   src/otp.cpp

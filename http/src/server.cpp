@@ -13,6 +13,7 @@
 //   it from the registry; the last one gone after stop() triggers `done`.
 // - All of a connection's state is touched on its strand only. The registry
 //   and the stop/accept flags are under Impl::mutex.
+#include "signflow/base/text.hpp"
 #include "signflow/http/server.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -63,10 +64,7 @@ std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
+using signflow::base::iequals;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -2,6 +2,7 @@
 
 #include "api_util.hpp"
 
+#include "signflow/base/text.hpp"
 #include "signflow/analytics/analytics.hpp"
 #include "signflow/engine/time.hpp"
 
@@ -17,10 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using base::now_ms;
 
 // "2026-11-01" (midnight UTC) or an RFC 3339 time in UTC.
 std::optional<std::int64_t> parse_time(std::string const& text) {

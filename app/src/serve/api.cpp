@@ -5,6 +5,7 @@
 #include "file_work.hpp"
 #include "log_text.hpp"
 
+#include "signflow/base/text.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
@@ -246,9 +247,7 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                         } catch (documents::DocumentError const& e) {
                             return respond(error(422, e.what()));
                         }
-                        file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count();
+                        file.created_ms = base::now_ms();
                         runtime.upload_attachment(std::move(file), acting, answer);
                     });
                 }

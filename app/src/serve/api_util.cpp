@@ -2,6 +2,8 @@
 // body and header checks, ids, where a request came from.
 #include "api_util.hpp"
 
+#include "signflow/base/digest.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -114,16 +116,7 @@ bool idempotency_key(http::Request const& req, std::string& key, http::Response&
 }
 
 std::string request_fingerprint(http::Request const& req) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (EVP_Digest(req.body.data(), req.body.size(), digest, &n, EVP_sha256(), nullptr) != 1) n = 0;
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out = req.method + " " + req.path + " ";
-    for (unsigned i = 0; i < n; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
+    return req.method + " " + req.path + " " + base::sha256_hex(req.body);
 }
 
 // Who sent a request, for the audit trail: the peer's address (without the

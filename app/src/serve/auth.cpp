@@ -3,7 +3,10 @@
 #include "auth.hpp"
 #include "api_util.hpp"
 #include "../secret_files.hpp"
+#include "log_text.hpp"
 
+#include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/engine/time.hpp"
 
 #include <openssl/crypto.h>
@@ -27,10 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using base::now_ms;
 
 // RFC 4648 §5, without padding.
 std::string base64url(unsigned char const* data, std::size_t n) {
@@ -60,11 +60,7 @@ std::string base64url(unsigned char const* data, std::size_t n) {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using signflow::base::iequals;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -98,19 +94,7 @@ IssuedKey new_api_key(std::string name, std::vector<std::string> const& scopes, 
     return k;
 }
 
-std::string token_hash(std::string_view token) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (EVP_Digest(token.data(), token.size(), digest, &n, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
-}
+std::string token_hash(std::string_view token) { return signflow::base::sha256_hex(token); }
 
 // ---- what a request needs
 
@@ -199,17 +183,7 @@ void SecurityEvents::record(std::string kind, std::string source, std::string ip
                                   detail.dump(-1, ' ', false, json::error_handler_t::replace)};
     // The source is a path or name from the request, percent-decoded: its
     // control characters are escaped so that it cannot forge log lines.
-    std::string shown;
-    for (unsigned char c : e.source) {
-        if (c < 0x20 || c == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
-            shown += "\\x";
-            shown += hex[c >> 4];
-            shown += hex[c & 15];
-        } else {
-            shown += static_cast<char>(c);
-        }
-    }
+    std::string shown = log_escape(e.source);
     if (log_)
         log_(engine::LogLevel::warn, "refused: " + e.kind + " " + shown + " from " + e.ip + " " + e.detail +
                                          (suppressed ? " (and " + std::to_string(suppressed) + " more from " +
@@ -241,7 +215,7 @@ public:
         auto key = store_.find_api_key(hash);  // outside the lock: a read from the pool
         // The lookup is by equality in SQLite; compare again in constant
         // time, so no timing of ours depends on how much of a hash matched.
-        if (key && (key->hash.size() != hash.size() || CRYPTO_memcmp(key->hash.data(), hash.data(), hash.size()) != 0))
+        if (key && !signflow::base::equal_constant_time(key->hash, hash))
             key.reset();
         std::lock_guard lock(mutex_);
         if (entries_.size() >= max_entries) {

@@ -3,6 +3,7 @@
 #include "api_util.hpp"
 #include "csv_rows.hpp"
 
+#include "signflow/base/text.hpp"
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/time.hpp"
 
@@ -38,10 +39,7 @@ constexpr std::size_t kept_rejections = 1000;
 // Uploads being sent at once; one more is answered 429.
 constexpr std::size_t max_feeders = 4;
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using base::now_ms;
 
 std::string utc_of(std::int64_t ms) { return engine::utc_text(engine::Instant(std::chrono::milliseconds(ms))); }
 

@@ -1,5 +1,7 @@
 #include "client_address.hpp"
 
+#include "signflow/base/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -61,11 +63,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using signflow::base::iequals;
 
 std::string text_of(ip::address const& a) {
     return a.is_v6() ? "[" + a.to_string() + "]:0" : a.to_string() + ":0";

@@ -4,6 +4,8 @@
 
 #include "files.hpp"
 #include "secret_files.hpp"
+#include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/completion.hpp"
 #include "signflow/documents/error.hpp"
@@ -28,10 +30,7 @@ using nlohmann::json;
 
 namespace {
 
-std::int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using base::now_ms;
 
 std::string base64_decode(std::string const& text) {
     std::string out(text.size() / 4 * 3 + 3, '\0');
@@ -268,11 +267,7 @@ std::string load_code_secret(fs::path const& db) {
         if (text.size() < 32) throw InputError(file.string() + ": the one-time-code key is too short");
         return text;
     }
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1) throw InputError("no random bytes for the one-time-code key");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string key;
-    for (unsigned char b : raw) key.push_back(hex[b >> 4]), key.push_back(hex[b & 15]);
+    std::string key = signflow::base::random_hex(32);
     write_secret_file(file, key + "\n");
     return key;
 }

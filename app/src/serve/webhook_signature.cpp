@@ -1,9 +1,7 @@
 // The inbound webhook signature check (webhook_signature.hpp).
 #include "webhook_signature.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "signflow/base/digest.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,24 +12,12 @@ namespace signflow::app {
 
 namespace {
 
-// HMAC-SHA256(key, t + "." + body) as lowercase hex; empty if OpenSSL fails.
+// HMAC-SHA256(key, t + "." + body) as lowercase hex.
 std::string hmac_hex(std::string_view key, std::string_view t, std::string_view body) {
     std::string message;
     message.reserve(t.size() + 1 + body.size());
     message.append(t).append(".").append(body);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    static char const empty_key = 0;  // HMAC() wants a non-null key even when it is empty
-    if (!HMAC(EVP_sha256(), key.empty() ? &empty_key : key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<unsigned char const*>(message.data()), message.size(), mac, &n))
-        return {};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out += hex[mac[i] >> 4];
-        out += hex[mac[i] & 15];
-    }
-    return out;
+    return base::hmac_sha256_hex(key, message);
 }
 
 std::string_view trim(std::string_view s) {
@@ -98,7 +84,7 @@ SignatureCheck verify_signature(std::string const* header, std::string_view body
     // depends on how many were sent, not on what they hold.
     std::string const* match = nullptr;
     for (auto const& c : candidates)
-        if (expected.size() == c.size() && CRYPTO_memcmp(expected.data(), c.data(), c.size()) == 0) match = &c;
+        if (base::equal_constant_time(expected, c)) match = &c;
     if (!match)
         return refused("mismatch", "signature does not match: v1 must be HMAC-SHA256(secret, t + \".\" + body), "
                                    "computed over the body exactly as sent");

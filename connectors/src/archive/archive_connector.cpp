@@ -4,6 +4,8 @@
 // the document was not sealed yet) writes the same bytes to the same names,
 // because the folder comes from the envelope's creation time, not the clock.
 #include "archive/atomic_file.hpp"
+
+#include "signflow/base/digest.hpp"
 #include "archive/layout.hpp"
 #include "builtin.hpp"
 
@@ -16,15 +18,7 @@ namespace signflow::connectors {
 namespace {
 namespace fs = std::filesystem;
 
-std::string sha256_hex(std::string const& bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < size; ++i) out += hex[digest[i] >> 4], out += hex[digest[i] & 15];
-    return out;
-}
+using signflow::base::sha256_hex;
 
 class ArchiveConnector final : public engine::Connector {
 public:

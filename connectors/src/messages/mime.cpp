@@ -3,6 +3,8 @@
 // HTML, and a multipart/mixed around it when there are attachments (base64,
 // RFC 2231 file names). Lines end in CRLF; no line exceeds 998 bytes.
 #include "messages/encoding.hpp"
+#include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/connectors/messages.hpp"
 
 #include <openssl/rand.h>
@@ -43,14 +45,7 @@ std::string messages_detail::base64(std::string_view bytes, std::size_t line) {
 namespace {
 using messages_detail::base64;
 
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) out += hex[c >> 4], out += hex[c & 15];
-    return out;
-}
+using signflow::base::random_hex;
 
 // One encoded word holds at most 75 characters: 45 bytes of UTF-8 (60 of
 // base64) each, never splitting a character; the words are folded onto
@@ -248,9 +243,7 @@ std::string to_mime(MailMessage const& message, MimeOptions const& options) {
     std::string head;
     std::int64_t date = message.date_ms
                             ? message.date_ms
-                            : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+                            : base::now_ms();
     head += "Date: " + date_header(date) + "\r\n";
     head += "From: " + mailbox(message.from) + "\r\n";
     head += "To: ";

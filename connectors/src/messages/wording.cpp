@@ -4,6 +4,8 @@
 // of its own becomes a button-like anchor.
 #include "messages/wording.hpp"
 
+#include "signflow/base/text.hpp"
+
 #include "http/template.hpp"
 
 #include <algorithm>
@@ -155,21 +157,7 @@ std::string html_of(std::string const& text, std::string const& subject, std::st
 
 }  // namespace
 
-std::string html_escape(std::string const& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+std::string html_escape(std::string const& text) { return signflow::base::html_escape(text); }
 
 std::string language_of(std::string const& tag) {
     std::string t = tag;

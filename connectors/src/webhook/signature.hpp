@@ -8,14 +8,16 @@
 // Each attempt is signed afresh with the time it is sent, so a retry hours
 // later still falls inside a receiver's window; the body, and its `id` (the
 // idempotency key), stay the same.
+#include "signflow/base/digest.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace signflow::connectors::webhook {
 
-// HMAC-SHA256 as 64 lowercase hex digits.
-std::string hmac_sha256_hex(std::string_view key, std::string_view message);
+// HMAC-SHA256 as 64 lowercase hex digits (signflow/base/digest.hpp).
+using base::hmac_sha256_hex;
 
 // "t=<unix seconds>,v1=<hex>", the header's value.
 std::string signature(std::string_view secret, std::int64_t unix_seconds, std::string_view body);

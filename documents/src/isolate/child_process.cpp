@@ -78,15 +78,6 @@ std::vector<std::string> child_environment() {
     return env;
 }
 
-char const* kind_name(ParseJob::Kind k) {
-    switch (k) {
-        case ParseJob::Kind::upload: return "upload";
-        case ParseJob::Kind::signature_image: return "signature image";
-        case ParseJob::Kind::verify: return "verify";
-    }
-    return "upload";
-}
-
 std::string signal_name(int sig) {
     char const* abbrev = ::sigabbrev_np(sig);
     return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);

@@ -9,6 +9,7 @@
 namespace signflow::documents {
 
 std::string job_line(ParseJob const& job);       // ends with '\n'
+char const* kind_name(ParseJob::Kind kind);      // "upload", "signature_image", "verify"
 ParseJob parse_job_line(std::string_view line);  // DocumentError when it is not one
 
 }  // namespace signflow::documents

@@ -44,20 +44,6 @@ std::string answer(json head, std::string_view payload = {}) {
     return out;
 }
 
-json verdict_json(SignatureVerdict const& v) {
-    return {{"field", v.field},
-            {"signer", v.signer},
-            {"sub_filter", v.sub_filter},
-            {"signed_at", v.signed_at},
-            {"digest_ok", v.digest_ok},
-            {"signature_ok", v.signature_ok},
-            {"certificate_v2", v.certificate_v2},
-            {"timestamped", v.timestamped},
-            {"covers_whole_document", v.covers_whole_document},
-            {"timestamp_time", v.timestamp_time},
-            {"problem", v.problem}};
-}
-
 // The answer's head (its first line) and its payload; DocumentError for a
 // refusal, and for anything that is not an answer.
 std::pair<json, std::string_view> split_answer(std::string_view text) {
@@ -84,15 +70,6 @@ json limits_json(ParseJob const& job) {
             {"image_box_height", job.image.box_height}};
 }
 
-char const* kind_name(ParseJob::Kind k) {
-    switch (k) {
-        case ParseJob::Kind::upload: return "upload";
-        case ParseJob::Kind::signature_image: return "signature_image";
-        case ParseJob::Kind::verify: return "verify";
-    }
-    return "upload";
-}
-
 void limit(int resource, rlim_t value) {
     rlimit r{value, value};
     if (resource == RLIMIT_CPU) r.rlim_max = value + 1;  // SIGXCPU first, SIGKILL a second later
@@ -103,6 +80,17 @@ void limit(int resource, rlim_t value) {
 }
 
 }  // namespace
+
+char const* kind_name(ParseJob::Kind k) {
+    switch (k) {
+        case ParseJob::Kind::upload: return "upload";
+        case ParseJob::Kind::signature_image: return "signature_image";
+        case ParseJob::Kind::verify: return "verify";
+    }
+    return "upload";
+}
+
+bool address_space_limited() { return !sanitized; }
 
 std::string job_line(ParseJob const& job) {
     json line = {{"kind", kind_name(job.kind)}, {"filename", job.filename}, {"limits", limits_json(job)}};
@@ -195,21 +183,7 @@ std::vector<SignatureVerdict> verify_answer(std::string_view text) {
     json const list = head.value("verdicts", json());
     if (!list.is_array()) throw DocumentError("the file's reader gave an answer that is not one");
     std::vector<SignatureVerdict> out;
-    for (json const& v : list) {
-        SignatureVerdict s;
-        s.field = v.value("field", "");
-        s.signer = v.value("signer", "");
-        s.sub_filter = v.value("sub_filter", "");
-        s.signed_at = v.value("signed_at", "");
-        s.digest_ok = v.value("digest_ok", false);
-        s.signature_ok = v.value("signature_ok", false);
-        s.certificate_v2 = v.value("certificate_v2", false);
-        s.timestamped = v.value("timestamped", false);
-        s.covers_whole_document = v.value("covers_whole_document", false);
-        s.timestamp_time = v.value("timestamp_time", "");
-        s.problem = v.value("problem", "");
-        out.push_back(std::move(s));
-    }
+    for (json const& v : list) out.push_back(verdict_from_json(v));
     return out;
 }
 
@@ -240,7 +214,7 @@ int parse_child_main(int argc, char** argv, JobRunner run) {
     limit(RLIMIT_FSIZE, 0);
     limit(RLIMIT_CPU, cpu);
     limit(RLIMIT_NOFILE, files);
-    if (!sanitized) limit(RLIMIT_AS, address_space);
+    if (address_space_limited()) limit(RLIMIT_AS, address_space);
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     silence_library_logging();
 

@@ -267,4 +267,36 @@ std::vector<SignatureVerdict> verify(std::string_view pdf) {
     return verdicts;
 }
 
+nlohmann::json verdict_json(SignatureVerdict const& v) {
+    return {{"field", v.field},
+            {"signer", v.signer},
+            {"sub_filter", v.sub_filter},
+            {"signed_at", v.signed_at},
+            {"valid", v.valid()},
+            {"digest_ok", v.digest_ok},
+            {"signature_ok", v.signature_ok},
+            {"certificate_v2", v.certificate_v2},
+            {"timestamped", v.timestamped},
+            {"timestamp_time", v.timestamp_time},
+            {"covers_whole_document", v.covers_whole_document},
+            {"problem", v.problem}};
+}
+
+SignatureVerdict verdict_from_json(nlohmann::json const& j) {
+    SignatureVerdict v;
+    if (!j.is_object()) return v;
+    v.field = j.value("field", "");
+    v.signer = j.value("signer", "");
+    v.sub_filter = j.value("sub_filter", "");
+    v.signed_at = j.value("signed_at", "");
+    v.digest_ok = j.value("digest_ok", false);
+    v.signature_ok = j.value("signature_ok", false);
+    v.certificate_v2 = j.value("certificate_v2", false);
+    v.timestamped = j.value("timestamped", false);
+    v.timestamp_time = j.value("timestamp_time", "");
+    v.covers_whole_document = j.value("covers_whole_document", false);
+    v.problem = j.value("problem", "");
+    return v;
+}
+
 }  // namespace signflow::documents

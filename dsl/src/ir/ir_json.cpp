@@ -21,6 +21,7 @@
 //    expected a string, got number"). An unknown member is most likely a typo
 //    or IR from a newer build, and silently dropping it would load something
 //    other than what the file (and its hash) says.
+#include "signflow/base/digest.hpp"
 #include "signflow/dsl/ir_io.hpp"
 
 #include <openssl/evp.h>
@@ -515,20 +516,7 @@ std::string content_hash(Workflow const& w) {
     // on invalid UTF-8, which the parser never lets through (and lowering
     // keeps out of names taken from file names); hashing a lossy
     // replacement instead could give two different workflows one version id.
-    std::string const text = to_json(w).dump();
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("ir: SHA-256 failed");
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * length);
-    for (unsigned int i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0x0F];
-    }
-    return out;
+    return base::sha256_hex(to_json(w).dump());
 }
 
 }  // namespace signflow::ir

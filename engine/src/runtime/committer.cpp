@@ -1,5 +1,7 @@
 #include "committer.hpp"
 
+#include "signflow/base/text.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <unordered_map>
@@ -83,9 +85,7 @@ void Committer::run() {
         for (auto& e : batch) changes.push_back(std::move(e.change));
         // Each ticket's answer is settled now that all its parts are in; a
         // retry with the same key will get exactly this answer.
-        auto const now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+        auto const now_ms = base::now_ms();
         for (auto& e : batch) {
             Ticket* t = e.ticket.get();
             if (!t || t->answer == nullptr) continue;

@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include "signflow/base/text.hpp"
+
 #include <chrono>
 #include <span>
 #include <stdexcept>
@@ -229,10 +231,7 @@ constexpr Migration migrations[] = {
     {5, migration_5},
 };
 
-std::int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+using base::now_ms;
 
 }  // namespace
 

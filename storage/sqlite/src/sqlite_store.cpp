@@ -1,3 +1,4 @@
+#include "signflow/base/digest.hpp"
 #include "signflow/storage/sqlite_store.hpp"
 
 #include "schema.hpp"
@@ -548,11 +549,7 @@ std::string SqliteStore::secret(std::string const& name) {
             q->bind(name);
             if (q->step()) return q->text(0);
         }
-        unsigned char raw[32];
-        if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no random bytes (OpenSSL RAND_bytes)");
-        static constexpr char hex[] = "0123456789abcdef";
-        std::string value;
-        for (unsigned char b : raw) value.push_back(hex[b >> 4]), value.push_back(hex[b & 15]);
+        std::string value = signflow::base::random_hex(32);
         db.statement("INSERT INTO secrets (name, value) VALUES (?, ?)").bind(name, value).run();
         return value;
     });

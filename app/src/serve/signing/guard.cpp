@@ -1,5 +1,7 @@
 #include "guard.hpp"
 
+#include "signflow/base/digest.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -41,15 +43,7 @@ std::string csrf_cookie(http::Request const& req) {
 }
 
 std::string new_csrf_token() {
-    unsigned char random[16];
-    if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a CSRF token");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : random) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
+    return base::random_hex(16);
 }
 
 std::string csrf_set_cookie(std::string const& token) {
@@ -57,7 +51,7 @@ std::string csrf_set_cookie(std::string const& token) {
 }
 
 bool same_secret(std::string const& a, std::string const& b) {
-    return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    return !a.empty() && base::equal_constant_time(a, b);
 }
 
 bool same_origin(http::Request const& req, std::string const& link_base) {

@@ -1,23 +1,11 @@
 #include "html.hpp"
 
+#include "signflow/base/text.hpp"
+
 namespace signflow::app::signing {
 using nlohmann::json;
 
-std::string escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+std::string escape(std::string_view s) { return signflow::base::html_escape(s); }
 
 namespace {
 

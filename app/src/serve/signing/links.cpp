@@ -1,8 +1,9 @@
 #include "links.hpp"
 
-#include <openssl/evp.h>
+#include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
+
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -32,18 +33,6 @@ std::string base64url(unsigned char const* data, std::size_t n) {
 }
 
 }  // namespace
-
-std::string token_hash(std::string const& token) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<unsigned char const*>(token.data()), token.size(), digest);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : digest) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
-}
 
 bool token_shaped(std::string_view token) {
     if (token.size() != token_chars) return false;
@@ -82,13 +71,11 @@ std::string Links::mint(std::int64_t envelope, std::string const& role, std::str
     if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a signing link");
     std::string token = base64url(random, sizeof random);
     storage::SigningTokenRecord record;
-    record.hash = token_hash(token);
+    record.hash = signflow::base::sha256_hex(token);  // only the hash is stored
     record.envelope = envelope;
     record.role = role;
     record.purpose = purpose;
-    record.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    record.created_ms = base::now_ms();
     std::string base;
     {
         // Messages may be sent before the daemon listens (it resumes its
@@ -104,7 +91,7 @@ std::string Links::mint(std::int64_t envelope, std::string const& role, std::str
 
 std::optional<storage::SigningTokenRecord> Links::resolve(std::string const& token) {
     if (!token_shaped(token)) return std::nullopt;
-    return store_.find_signing_token(token_hash(token));
+    return store_.find_signing_token(signflow::base::sha256_hex(token));
 }
 
 }  // namespace signflow::app::signing

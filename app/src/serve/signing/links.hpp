@@ -53,8 +53,6 @@ private:
     LinkLifetimes lifetimes_;
 };
 
-// Hex SHA-256 of a token, as stored.
-std::string token_hash(std::string const& token);
 // 43 characters of base64url.
 bool token_shaped(std::string_view token);
 

@@ -5,6 +5,7 @@
 #include "guard.hpp"
 #include "html.hpp"
 
+#include "signflow/base/text.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
@@ -326,9 +327,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
             } catch (documents::DocumentError const& e) {
                 return respond(error(422, e.what()));
             }
-            file.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+            file.created_ms = base::now_ms();
             shp->s.runtime.upload_attachment(std::move(file), origin, [respond](engine::Reply r) {
                 respond(reply_json(r.status, r.body));
             });
@@ -437,9 +436,7 @@ Routes make_signing_routes(PageServices services) {
         }
         // A link past its lifetime: 410, and how to get a new one. Nothing
         // of the envelope is shown (the link may sit in an old mailbox).
-        if (sh->s.links.expired(*link, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count())) {
+        if (sh->s.links.expired(*link, base::now_ms())) {
             respond(plain_page(410, guess, guess.link_expired_title, guess.link_expired_body));
             return true;
         }

@@ -40,6 +40,11 @@ struct ChildLimits {
     int concurrent = 4;                                // children at once; more callers wait their turn
 };
 
+// Whether this build's children limit their address space (RLIMIT_AS). Not
+// in sanitizer builds: ASan and friends reserve terabytes of address space
+// for their shadow memory before main, which the limit would refuse.
+bool address_space_limited();
+
 // One job for the child: its kind, and what it needs besides the bytes.
 struct ParseJob {
     enum class Kind { upload, signature_image, verify };

@@ -5,6 +5,8 @@
 // ByteRange skips), its ByteRange checked, the digest recomputed and the CMS
 // verified. Certificate trust (chains to a root, revocation) is not judged
 // here: `signer` names who signed, the operator decides whether to trust it.
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +33,11 @@ struct SignatureVerdict {
 // when the bytes are not a PDF at all; a PDF without signatures gives an
 // empty vector.
 std::vector<SignatureVerdict> verify(std::string_view pdf);
+
+// A verdict as JSON, `valid` included: what `signflow verify --format json`
+// prints, POST /v1/verify answers and a signflow-parse child hands back
+// (isolated.hpp). verdict_from_json reads it back (`valid` is derived).
+nlohmann::json verdict_json(SignatureVerdict const& v);
+SignatureVerdict verdict_from_json(nlohmann::json const& j);
 
 }  // namespace signflow::documents

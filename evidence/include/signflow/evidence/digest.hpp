@@ -1,16 +1,13 @@
 #pragma once
 // Hashing helpers shared by the audit chain, the one-time codes and the
-// documents library (a document's hash is the one the trail records).
-#include <string>
-#include <string_view>
+// documents library (a document's hash is the one the trail records):
+// SHA-256 of bytes as 64 lowercase hex digits, and a comparison in time that
+// depends on the length only. Written once, in signflow/base/digest.hpp.
+#include "signflow/base/digest.hpp"
 
 namespace signflow::evidence {
 
-// SHA-256 of bytes as 64 lowercase hex digits.
-std::string sha256_hex(std::string_view bytes);
-
-// Compares two strings in time that depends on their length only, never on
-// where they first differ (CRYPTO_memcmp).
-bool equal_constant_time(std::string_view a, std::string_view b);
+using base::equal_constant_time;
+using base::sha256_hex;
 
 }  // namespace signflow::evidence
