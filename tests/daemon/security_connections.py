@@ -2,7 +2,7 @@
 keep-alives closed sooner when the daemon is crowded, and a new client
 served even at the cap (docs/http-api.md, Limits; docs/security.md). The
 connection's age limit is checked by the server's own tests
-(tests/engine/http_server_test.cpp).
+(tests/http/server_test.cpp).
 
 Regression for the finding "anyone can use up every connection": 1,024
 keep-alive connections, each sending one GET /healthz now and then, shut

@@ -2,7 +2,7 @@
 daemon at once, what was answered is on disk, and the spool file the upload
 left is removed at the next start (docs/operations.md, "Stopping";
 docs/http-api.md, Limits). The upload's minimum rate and deadline are
-checked by the server's own tests (tests/engine/http_server_test.cpp).
+checked by the server's own tests (tests/http/server_test.cpp).
 
 Regression for the finding: each piece of a trickled upload restarted the
 read timer, a graceful stop waited for it 40 s, and a second SIGTERM or a

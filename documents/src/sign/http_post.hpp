@@ -2,7 +2,8 @@
 // A small blocking HTTP/1.1 client, just enough to ask an RFC 3161
 // timestamp authority: one POST over plain TCP (no TLS: TSAs answer over
 // http, and a token is signed, so the channel needs no secrecy), a deadline
-// on the whole exchange, `Connection: close`, a body read by Content-Length,
+// on the connection and the exchange (not on resolving the name, which
+// getaddrinfo does without one), `Connection: close`, a body read by Content-Length,
 // chunked encoding, or to the end of the stream.
 #include <chrono>
 #include <string>

@@ -121,7 +121,7 @@ private:
         for (auto const& item : file.items) {
             if (auto const* w = std::get_if<ast::WorkflowDecl>(&item)) {
                 if (workflow_decl) {
-                    auto& d = diags.report(Code::duplicate_workflow, w->span, "a second `workflow` declaration",
+                    auto& d = diags.report(Code::duplicate_declaration, w->span, "a second `workflow` declaration",
                                            "second declaration");
                     d.secondary.push_back({workflow_decl->span, "first declared here"});
                     d.help.push_back("a file holds one workflow");
@@ -130,7 +130,7 @@ private:
                 }
             } else if (auto const* z = std::get_if<ast::TimezoneDecl>(&item)) {
                 if (timezone_decl) {
-                    auto& d = diags.report(Code::duplicate_workflow, z->span, "a second `timezone` declaration",
+                    auto& d = diags.report(Code::duplicate_declaration, z->span, "a second `timezone` declaration",
                                            "second declaration");
                     d.secondary.push_back({timezone_decl->span, "first declared here"});
                 } else {

@@ -2,8 +2,9 @@
 //
 // all_codes() is the single table that ties each `Code` to its stable id
 // ("E0202", "W1003"), its severity and a few words of summary; tests compare
-// it against the enum, the golden cases and docs/errors.md, so a new code is
-// added here in the same change as in the header. The ids are written out as
+// it against the enum, the golden cases and docs/errors.md. The table is
+// generated from the X-macro list in the header: a code is added there, in
+// one place, with its golden case and its docs/errors.md entry. The ids are written out as
 // literals (rather than formatted from the value) so that grepping the source
 // for an id finds its definition.
 //

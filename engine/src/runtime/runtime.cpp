@@ -452,7 +452,7 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
     Shard& sh = m.shard_of(id);
     std::string event = what + "(" + role + ")";
     asio::post(sh.strand(), [&sh, id, event, shared, origin = std::move(origin), ticket = ticket, part = part] {
-        sh.signer(id, event, shared, origin, ticket, part);
+        sh.apply_signer_event(id, event, shared, origin, ticket, part);
     });
 }
 
@@ -475,7 +475,7 @@ void Runtime::submit_code(std::int64_t id, std::string const& role, std::string 
     auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
     Shard& sh = m.shard_of(id);
     asio::post(sh.strand(), [&sh, id, role, code, origin = std::move(origin), ticket = ticket, part = part] {
-        sh.code(id, role, code, origin, ticket, part);
+        sh.check_code(id, role, code, origin, ticket, part);
     });
 }
 

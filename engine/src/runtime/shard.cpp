@@ -403,8 +403,8 @@ void Shard::not_running(std::int64_t id, Part& part) {
                     : json{{"error", "no envelope with this id"}, {"id", id}};
 }
 
-void Shard::signer(std::int64_t id, std::string const& event, std::shared_ptr<json const> data,
-                   Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::shared_ptr<json const> data,
+                               Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);
@@ -673,8 +673,8 @@ void Shard::record_fact(std::int64_t id, std::string const& role, AuditFact fact
     ctx_.committer.submit(std::move(entry));
 }
 
-void Shard::code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
-                 std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
+void Shard::check_code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
+                       std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);

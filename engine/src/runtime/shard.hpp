@@ -52,8 +52,10 @@ public:
                std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part, std::int64_t batch = 0);
     void correlate(std::string const& event, std::shared_ptr<nlohmann::json const> data,
                    std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
-    void signer(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
-                Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    // A signer's act that moves the machine (signed, declined, verified, …);
+    // Runtime::signer, by contrast, returns a signer's view.
+    void apply_signer_event(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
+                            Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
                 std::shared_ptr<Part> part);
     // A delivery that ended (see Outcome): its row, its audit entry and, for
@@ -62,8 +64,8 @@ public:
     // Evidence without a state change (viewed, consent_given).
     void record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
                      std::shared_ptr<Part> part);
-    void code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
-              std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void check_code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
+                    std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void attachment(AttachmentRecord file, Origin const& origin, std::shared_ptr<Ticket> ticket,
                     std::shared_ptr<Part> part);
     // A new one-time code for a signer being verified (the last one expired
@@ -128,8 +130,8 @@ private:
     };
     std::unordered_map<std::int64_t, Ended> ended_;
     std::deque<std::int64_t> ended_order_;
-    std::int64_t overdue_ = 0;
-    std::string code_secret_;  // the one-time-code key (RuntimeOptions, else the store's), read once  // this shard's share of Metrics::timers_overdue
+    std::int64_t overdue_ = 0;    // this shard's share of Metrics::timers_overdue
+    std::string code_secret_;     // the one-time-code key (RuntimeOptions, else the store's), read once
     bool stopped_ = false;
 };
 

@@ -48,7 +48,7 @@ enum class Severity { error, warning };
     X(unknown_outcome, 211, error, "E0211", "unknown outcome") \
     X(unknown_verification_method, 212, error, "E0212", "unknown verification method") \
     X(unknown_time_zone, 213, error, "E0213", "unknown time zone") \
-    X(duplicate_workflow, 214, error, "E0214", "duplicate workflow") \
+    X(duplicate_declaration, 214, error, "E0214", "duplicate declaration") \
     X(no_trigger, 215, error, "E0215", "workflow without a trigger") \
     X(reserved_event, 216, error, "E0216", "reserved event name") \
     X(unknown_quota_period, 217, error, "E0217", "unknown quota period") \

@@ -36,7 +36,9 @@ struct Instance {
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
     // {"event": the trigger's data, "envelope": {id, workflow, created_at, …the trigger's top-level fields},
-    //  "roles": {name: {email, name, phone, timezone, language}}}
+    //  "roles": {name: {email, name, phone, timezone, language}},
+    //  "codes": {role: one-time-code state}, "resent": {role: new codes sent}} (the last two
+    //  written by the runtime's shards for `verify … by sms|email`)
     std::string data;
 };
 

@@ -2,8 +2,9 @@
 // Everything the machine does, as it does it (the Boost.SML idea of a logging
 // policy): the event received, each guard and its result, the transition,
 // each action requested, the state change, timers armed, cancelled and fired.
-// The trace printer, the journal (audit trail), the metrics and `simulate` all
-// hang on this interface, and tests assert exact traces instead of poking at
+// The trace printer and `simulate` hang on this interface (the daemon's
+// journal, audit trail and metrics are written by the runtime's shards, not
+// through it), and tests assert exact traces instead of poking at
 // internals. Every method has an empty default, so an observer implements only
 // what it needs; the machine calls them synchronously, in order.
 #include "signflow/engine/instance.hpp"

@@ -47,7 +47,7 @@ struct InstanceRecord {
     std::string status;  // running | finished | cancelled
     std::string data;
     // The machine's bookkeeping, JSON text the store does not look inside:
-    // {"trigger", "entered_by", "signed", "seq"}.
+    // {"trigger", "entered_by", "signed", "seq", "documents", "sent"}.
     std::string progress;
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
