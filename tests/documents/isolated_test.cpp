@@ -18,7 +18,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -149,6 +151,29 @@ TEST_CASE("isolated: a reader that crashes, loops, hangs or floods ends alone", 
         std::string said = refusal(parser, "files.pdf", pdf);
         // 16 descriptors, 3 of them standard: at most 13 more.
         CHECK_THAT(said, Catch::Matches("opened (1[0-3]|[1-9]) files"));
+    }
+    SECTION("the hash and size that reach the audit trail are the daemon's, not the child's word") {
+        UploadInfo lied = parser.inspect_upload(pdf, "lie.pdf");
+        CHECK(lied.sha256 == sha256_hex(pdf));
+        CHECK(lied.size == pdf.size());
+        CHECK_THAT(refusal(parser, "html.pdf", pdf), Catch::Contains("an answer that is not one"));
+    }
+    SECTION("a grandchild holding the pipes is stopped with its parent's group") {
+        CHECK_THAT(refusal(parser, "orphan.pdf", pdf), Catch::Contains("longer than 3 s"));
+        REQUIRE(reported.size() == 1);
+        auto at = reported[0].find("orphan ");
+        REQUIRE(at != std::string::npos);
+        int grandchild = std::stoi(reported[0].substr(at + 7));
+        REQUIRE(grandchild > 0);
+        // Gone, or a zombie waiting for whoever adopted it to reap it.
+        auto stopped = [&] {
+            std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
+            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+            auto close = text.rfind(')');
+            return !stat || text.empty() || (close != std::string::npos && text.substr(close + 2, 1) == "Z");
+        };
+        for (int i = 0; i < 500 && !stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        CHECK(stopped());
     }
     if (!sanitized) {
         SECTION("memory: 2 GiB asked under a 512 MiB address space") {

@@ -10,6 +10,10 @@
 //   flood.*      writes answers without end (the parent's output cap)
 //   allocate.*   asks for 4 GiB (the address-space limit: bad_alloc)
 //   files.*      opens files until RLIMIT_NOFILE refuses; answers how many
+//   lie.*        answers an upload with a wrong hash and size
+//   html.*       answers that the upload is text/html
+//   orphan.*     starts a grandchild that keeps the pipes open and sleeps,
+//                names it on stderr, and exits
 //   anything else: the real job (run_parse_job)
 #include "signflow/documents/isolated.hpp"
 
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -50,6 +55,19 @@ std::string misbehave(ParseJob const& job, std::string_view bytes) {
         } catch (std::bad_alloc const&) {
             return "{\"error\":\"bad_alloc\"}\n";
         }
+    } else if (name.starts_with("lie")) {
+        return "{\"upload\":{\"media_type\":\"application/pdf\",\"sha256\":\"" + std::string(64, '0') +
+               "\",\"size\":1,\"pages\":1}}\n";
+    } else if (name.starts_with("html")) {
+        return "{\"upload\":{\"media_type\":\"text/html\",\"sha256\":\"\",\"size\":1}}\n";
+    } else if (name.starts_with("orphan")) {
+        pid_t grandchild = ::fork();
+        if (grandchild == 0) {
+            for (;;) ::pause();
+        }
+        std::string said = "orphan " + std::to_string(grandchild) + "\n";
+        if (::write(2, said.data(), said.size()) < 0) return {};
+        std::_Exit(0);
     } else if (name.starts_with("files")) {
         int opened = 0;
         while (::open("/dev/null", O_RDONLY) >= 0) ++opened;

@@ -238,8 +238,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     // Read in a signflow-parse child (isolated.hpp), on the
                     // file threads: no request thread waits for it.
                     file.bytes = std::move(req.body);
-                    return options.work->post([&runtime, files = options.files, file = std::move(file), acting,
-                                               answer, respond]() mutable {
+                    bool queued = options.work->post([&runtime, files = options.files, file = std::move(file),
+                                                      acting, answer, respond]() mutable {
                         try {
                             auto info = files->inspect_upload(file.bytes, file.file_name);
                             file.media_type = info.media_type;
@@ -250,6 +250,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                         file.created_ms = base::now_ms();
                         runtime.upload_attachment(std::move(file), acting, answer);
                     });
+                    if (!queued) respond(error(503, "the daemon is busy reading other files; try again in a minute", {{"retry_after_seconds", 60}}));
+                    return;
                 }
                 if (parts.size() == 7 && what == "code" && parts[6] == "resend") {
                     if (auto r = reason_refused()) return respond(std::move(*r));

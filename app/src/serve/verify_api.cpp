@@ -18,7 +18,7 @@ Routes make_verify_routes(documents::IsolatedParser const& files, FileWork& work
             respond(error(400, "send the PDF as the request's body (Content-Type: application/pdf)"));
             return true;
         }
-        work.post([&files, body = std::move(req.body), respond]() {
+        bool queued = work.post([&files, body = std::move(req.body), respond]() {
             try {
                 auto verdicts = files.verify(body);
                 nlohmann::json out = verdict_report(verdicts);
@@ -28,6 +28,8 @@ Routes make_verify_routes(documents::IsolatedParser const& files, FileWork& work
                 respond(error(422, e.what()));
             }
         });
+        if (!queued)
+            respond(error(503, "the daemon is busy reading other files; try again in a minute", {{"retry_after_seconds", 60}}));
         return true;
     };
 }

@@ -135,14 +135,33 @@ std::string IsolatedParser::run(ParseJob const& job, std::string_view bytes) con
     posix_spawn_file_actions_adddup2(&actions, out_write.fd, 1);
     posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    // A process group of its own: whatever it starts is stopped with it.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
     pid_t pid = 0;
-    int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, const_cast<char* const*>(argv),
+    int spawned = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, const_cast<char* const*>(argv),
                                 const_cast<char* const*>(envp.data()));
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     if (spawned != 0) {
         errno = spawned;
         cannot("starting " + program);
     }
+    // Whatever happens from here on (an exception included), the child's
+    // group is stopped and the child reaped before this function returns.
+    struct Reaper {
+        pid_t pid;
+        bool reaped = false;
+        ~Reaper() {
+            if (reaped) return;
+            ::kill(-pid, SIGKILL);
+            int ignored = 0;
+            while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+            }
+        }
+    } child{pid};
     out_write.reset();
     err_write.reset();
     in.reset();
@@ -150,7 +169,7 @@ std::string IsolatedParser::run(ParseJob const& job, std::string_view bytes) con
 
     std::string answer, said;  // its standard output, and the end of its standard error
     std::string stopped;       // why the parent stopped the child, if it did
-    bool out_done = false, err_done = false, gone = exited.fd < 0;  // without a pidfd: waitpid below
+    bool out_done = false, err_done = false, gone = exited.fd < 0;  // without a pidfd: waited for below
     auto deadline = std::chrono::steady_clock::now() + limits_.wall;
     auto drain = [](int fd, std::string& into, bool& done) {
         char buffer[65536];
@@ -187,9 +206,35 @@ std::string IsolatedParser::run(ParseJob const& job, std::string_view bytes) con
             }
         }
     }
-    if (!stopped.empty()) ::kill(pid, SIGKILL);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (stopped.empty() && exited.fd < 0) {
+        // No pidfd (a kernel before 5.3): the exit against the same deadline.
+        while (!child.reaped) {
+            pid_t done = ::waitpid(pid, &status, WNOHANG);
+            if (done == pid) {
+                child.reaped = true;
+            } else if (done < 0 && errno != EINTR) {
+                stopped = std::string("waitpid: ") + std::strerror(errno);
+                break;
+            } else if (std::chrono::steady_clock::now() >= deadline) {
+                stopped = "reading it took longer than " + std::to_string(limits_.wall.count() / 1000) + " s";
+                break;
+            } else {
+                ::usleep(1000);
+            }
+        }
+    }
+    if (!child.reaped) {
+        // The child has exited (its pidfd said so) or is being stopped; its
+        // group goes too: anything it started, still holding the pipes.
+        ::kill(-pid, SIGKILL);
+        for (;;) {
+            if (::waitpid(pid, &status, 0) == pid) break;
+            if (errno == EINTR) continue;
+            if (stopped.empty()) stopped = std::string("waitpid: ") + std::strerror(errno);
+            break;
+        }
+        child.reaped = true;
     }
     std::string why;  // for the caller; empty when the child answered
     if (!stopped.empty())
@@ -217,7 +262,14 @@ UploadInfo IsolatedParser::inspect_upload(std::string_view bytes, std::string co
     job.kind = ParseJob::Kind::upload;
     job.filename = filename;
     job.upload = limits;
-    return upload_answer(run(job, bytes));
+    UploadInfo info = upload_answer(run(job, bytes));
+    // What goes into the audit trail comes from these bytes, not from the
+    // child's word: a parser a hostile file took over could answer anything.
+    if (info.media_type != "application/pdf" && info.media_type != "image/png" && info.media_type != "image/jpeg")
+        throw DocumentError("the file's reader gave an answer that is not one");
+    info.sha256 = sha256_hex(bytes);
+    info.size = bytes.size();
+    return info;
 }
 
 std::string IsolatedParser::fit_signature_image(std::string_view bytes, SignatureImageLimits const& limits) const {

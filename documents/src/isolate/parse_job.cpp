@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -46,6 +47,19 @@ std::string answer(json head, std::string_view payload = {}) {
 
 // The answer's head (its first line) and its payload; DocumentError for a
 // refusal, and for anything that is not an answer.
+std::pair<json, std::string_view> split_answer(std::string_view text);
+
+// A decoder's work, with a wrong JSON type in the answer (a string where a
+// number belongs) a DocumentError like any other answer that is not one.
+template <class F>
+auto decoding(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (json::exception const&) {
+        throw DocumentError("the file's reader gave an answer that is not one");
+    }
+}
+
 std::pair<json, std::string_view> split_answer(std::string_view text) {
     auto newline = text.find('\n');
     if (newline == std::string_view::npos) throw DocumentError("the file's reader gave no answer");
@@ -73,6 +87,13 @@ json limits_json(ParseJob const& job) {
 void limit(int resource, rlim_t value) {
     rlimit r{value, value};
     if (resource == RLIMIT_CPU) r.rlim_max = value + 1;  // SIGXCPU first, SIGKILL a second later
+    // Never above what this process may have (a daemon started with lower
+    // hard limits passes them on): lowering is always allowed.
+    rlimit current{};
+    if (::getrlimit(resource, &current) == 0 && current.rlim_max != RLIM_INFINITY) {
+        r.rlim_max = std::min(r.rlim_max, current.rlim_max);
+        r.rlim_cur = std::min(r.rlim_cur, r.rlim_max);
+    }
     if (::setrlimit(resource, &r) != 0) {
         std::fprintf(stderr, "signflow-parse: setrlimit(%d): %s\n", resource, std::strerror(errno));
         std::_Exit(3);
@@ -158,33 +179,39 @@ std::string run_parse_job(ParseJob const& job, std::string_view bytes) {
 }
 
 UploadInfo upload_answer(std::string_view text) {
-    auto [head, payload] = split_answer(text);
-    json const u = head.value("upload", json());
-    if (!u.is_object()) throw DocumentError("the file's reader gave an answer that is not one");
-    UploadInfo info;
-    info.media_type = u.value("media_type", "");
-    info.sha256 = u.value("sha256", "");
-    info.size = u.value("size", std::size_t{0});
-    info.pages = u.value("pages", 0);
-    info.width = u.value("width", 0);
-    info.height = u.value("height", 0);
-    return info;
+    return decoding([&] {
+        auto [head, payload] = split_answer(text);
+        json const u = head.value("upload", json());
+        if (!u.is_object()) throw DocumentError("the file's reader gave an answer that is not one");
+        UploadInfo info;
+        info.media_type = u.value("media_type", "");
+        info.sha256 = u.value("sha256", "");
+        info.size = u.value("size", std::size_t{0});
+        info.pages = u.value("pages", 0);
+        info.width = u.value("width", 0);
+        info.height = u.value("height", 0);
+        return info;
+    });
 }
 
 std::string signature_image_answer(std::string_view text) {
-    auto [head, payload] = split_answer(text);
-    if (!head.value("image", false) || payload.empty())
-        throw DocumentError("the file's reader gave an answer that is not one");
-    return std::string(payload);
+    return decoding([&] {
+        auto [head, payload] = split_answer(text);
+        if (!head.value("image", false) || payload.empty())
+            throw DocumentError("the file's reader gave an answer that is not one");
+        return std::string(payload);
+    });
 }
 
 std::vector<SignatureVerdict> verify_answer(std::string_view text) {
-    auto [head, payload] = split_answer(text);
-    json const list = head.value("verdicts", json());
-    if (!list.is_array()) throw DocumentError("the file's reader gave an answer that is not one");
-    std::vector<SignatureVerdict> out;
-    for (json const& v : list) out.push_back(verdict_from_json(v));
-    return out;
+    return decoding([&] {
+        auto [head, payload] = split_answer(text);
+        json const list = head.value("verdicts", json());
+        if (!list.is_array()) throw DocumentError("the file's reader gave an answer that is not one");
+        std::vector<SignatureVerdict> out;
+        for (json const& v : list) out.push_back(verdict_from_json(v));
+        return out;
+    });
 }
 
 // signflow-parse --address-space BYTES --cpu SECONDS --files N

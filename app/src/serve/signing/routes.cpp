@@ -319,7 +319,12 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         file.bytes = std::move(req.body);
         // Read in a signflow-parse child (isolated.hpp), on the file threads:
         // no request thread waits for it.
-        return sh.s.work.post([shp, file = std::move(file), origin, respond]() mutable {
+        bool queued = sh.s.work.post([shp, file = std::move(file), origin, respond, text = v.text]() mutable {
+            // The signer may have signed or declined while the file waited:
+            // the step is checked again before anything is stored.
+            engine::Reply now = shp->s.runtime.signer(file.envelope, file.role);
+            if (now.status != 200 || now.body.value("step", "") != "sign" || !now.body.value("consented", false))
+                return respond(error(409, text->not_now));
             try {
                 auto info = shp->s.files.inspect_upload(file.bytes, file.file_name);
                 file.media_type = info.media_type;
@@ -332,6 +337,8 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
                 respond(reply_json(r.status, r.body));
             });
         });
+        if (!queued) return respond(error(503, "the daemon is busy reading other files; try again in a minute", {{"retry_after_seconds", 60}}));
+        return;
     }
 
     std::string problem;
@@ -456,18 +463,25 @@ Routes make_signing_routes(PageServices services) {
             handle_post(sh, v, req, respond);
         } else if (req.method != "GET" && req.method != "HEAD") {
             respond(method_not_allowed("GET, POST"));
-        } else if (v.rest.empty() || (v.rest.starts_with("pages/") && parts.size() == 4)) {
-            // The page and its images need the document's pages drawn
-            // (pdftoppm, seconds for a long PDF): on the file threads, so
-            // that no request thread waits for a drawing.
+        } else if ((v.rest.empty() || (v.rest.starts_with("pages/") && parts.size() == 4)) &&
+                   v.view.value("step", "") == "sign" && v.view.value("consented", false) && v.link.purpose == "sign") {
+            // The signing step's page and its images need the document's
+            // pages drawn (pdftoppm, seconds for a long PDF): on the file
+            // threads, so that no request thread waits for a drawing. Every
+            // other page (consent, code, wait, ended) draws nothing.
             std::string image = parts.size() == 4 ? std::string(parts[3]) : std::string();
             auto held = std::make_shared<http::Request>(std::move(req));
-            sh->s.work.post([sh, v = std::move(v), held, image, respond]() mutable {
+            bool queued = sh->s.work.post([sh, v, held, image, respond]() mutable {
                 if (image.empty())
                     serve_page(*sh, v, *held, respond);
                 else
                     serve_page_image(*sh, v, image, respond);
             });
+            if (!queued) respond(error(503, "the daemon is busy reading other files; try again in a minute", {{"retry_after_seconds", 60}}));
+        } else if (v.rest.empty()) {
+            serve_page(*sh, v, req, respond);
+        } else if (v.rest.starts_with("pages/") && parts.size() == 4) {
+            serve_page_image(*sh, v, parts[3], respond);
         } else if (v.rest == "document") {
             serve_pdf(*sh, v, respond);
         } else {
