@@ -1,9 +1,9 @@
 #pragma once
 // The syntax tree of one `.flow` file, exactly as written: names are not yet
 // resolved and nothing is checked. Every node carries the span it was parsed
-// from, so the checker can point at it. Plain C++ types only: the X3 grammar
-// builds these through semantic actions, so no other translation unit needs
-// Spirit's headers (see src/syntax/grammar_def.hpp).
+// from, so the checker can point at it. Plain C++ types only (no TU but the grammar's sees Spirit); built
+// by semantic actions (src/syntax/grammar_def.hpp), not fusion adaptation (which could stay as private),
+// because `Step` is one wide struct for every step kind, whose fields each step's rule fills in part.
 #include "signflow/dsl/source.hpp"
 
 #include <cstdint>
