@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 
 using namespace signflow;
 
@@ -50,7 +51,7 @@ TEST_CASE("ir: the design card line means what it says", "[ir]") {
     auto completed = std::find_if(w.states.begin(), w.states.end(), [](auto& s) { return s.name == "completed"; });
     REQUIRE(completed != w.states.end());
     REQUIRE(completed->entry.size() == 1);
-    CHECK(completed->entry[0].kind == "invoke");
+    CHECK(completed->entry[0].kind == ir::ActionKind::invoke);
     CHECK(completed->entry[0].target == "billing");
 }
 
@@ -87,8 +88,8 @@ TEST_CASE("ir: effects ride on the transition into the next state", "[ir]") {
     REQUIRE(done != w.transitions.end());
     CHECK(done->to == "awaiting(a)");
     REQUIRE(done->actions.size() == 2);
-    CHECK(done->actions[0].kind == "notify");
-    CHECK(done->actions[1].kind == "invoke");
+    CHECK(done->actions[0].kind == ir::ActionKind::notify);
+    CHECK(done->actions[1].kind == ir::ActionKind::invoke);
     CHECK(done->actions[1].operation == "create");
 }
 
@@ -120,4 +121,56 @@ TEST_CASE("ir: whitespace and comments never change the hash, content does", "[i
     CHECK(ir::content_hash(a) == ir::content_hash(b));
     CHECK(ir::content_hash(a) != ir::content_hash(c));
     CHECK(ir::content_hash(a).size() == 64);
+}
+
+TEST_CASE("ir: every action kind has one name, read back by that name", "[ir]") {
+    using K = ir::ActionKind;
+    for (K k : {K::fill, K::request_signature, K::remind, K::warn_expiry, K::send_code, K::notify, K::invoke,
+                K::archive})
+        CHECK(ir::action_kind_from(ir::action_kind_name(k)) == k);
+    CHECK(ir::action_kind_name(K::request_signature) == "request_signature");
+    CHECK_FALSE(ir::action_kind_from("webhook").has_value());
+    CHECK_FALSE(ir::action_kind_from("").has_value());
+}
+
+TEST_CASE("ir: route_of says who delivers each action", "[ir]") {
+    auto w = compile_ok(
+        "on form_submitted -> fill nda -> notify client -> notify sales\n"
+        "  -> sign [client] remind every 1d -> invoke billing.create -> archive to vault -> archive\n");
+    std::map<std::string, ir::Route> routes;
+    auto visit = [&](std::vector<ir::Action> const& actions) {
+        for (auto const& a : actions) {
+            std::string name(ir::action_kind_name(a.kind));
+            routes[name + " " + a.target] = ir::route_of(a, w);
+        }
+    };
+    for (auto const& s : w.states) visit(s.entry);
+    for (auto const& t : w.transitions) visit(t.actions);
+    using L = ir::Lane;
+    CHECK(routes.at("fill nda") == ir::Route{L::documents, "documents"});
+    CHECK(routes.at("notify client") == ir::Route{L::messages, "messages"});  // a role
+    CHECK(routes.at("notify sales") == ir::Route{L::connector, "sales"});     // not a role
+    CHECK(routes.at("request_signature client") == ir::Route{L::messages, "messages"});
+    CHECK(routes.at("remind client") == ir::Route{L::messages, "messages"});
+    CHECK(routes.at("invoke billing") == ir::Route{L::connector, "billing"});
+    CHECK(routes.at("archive vault") == ir::Route{L::connector, "vault"});
+    CHECK(routes.at("archive ") == ir::Route{L::log, ""});
+    // The checker asks the same question of a step it has not lowered yet.
+    CHECK(ir::lane_of(ir::ActionKind::notify, true, true) == L::messages);
+    CHECK(ir::lane_of(ir::ActionKind::notify, false, true) == L::connector);
+}
+
+TEST_CASE("ir: an IR file with an unknown action kind is refused where it says so", "[ir]") {
+    auto w = compile_ok("on e -> invoke billing\n");
+    std::string text = ir::to_json(w).dump();
+    auto at = text.find("\"invoke\"");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 8, "\"invoice\"");
+    try {
+        (void)ir::from_json(nlohmann::json::parse(text));
+        FAIL("an unknown action kind was read");
+    } catch (std::exception const& e) {
+        CHECK_THAT(e.what(), Catch::Contains("unknown action kind `invoice`"));
+        CHECK_THAT(e.what(), Catch::Contains(".kind"));
+    }
 }

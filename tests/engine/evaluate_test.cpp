@@ -32,10 +32,10 @@ ir::Expr value_expr(std::string const& text) {
     REQUIRE(result.workflow);
     for (auto const& s : result.workflow->states)
         for (auto const& a : s.entry)
-            if (a.kind == "notify" && a.data) return *a.data;
+            if (a.kind == ir::ActionKind::notify && a.data) return *a.data;
     for (auto const& t : result.workflow->transitions)
         for (auto const& a : t.actions)
-            if (a.kind == "notify" && a.data) return *a.data;
+            if (a.kind == ir::ActionKind::notify && a.data) return *a.data;
     FAIL("no notify action with data");
     return {};
 }

@@ -3,12 +3,15 @@
 #include "signflow/storage/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <map>
 #include <sqlite3.h>  // to set up files the store must refuse
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -138,6 +141,44 @@ TEST_CASE("store: migrate twice is harmless, also from a second opening", "[stor
     CHECK(again.find_instance(1).has_value());
     CHECK(again.load_definitions().size() == 2);
     CHECK(SqliteStore::latest_schema_version() >= 1);
+}
+
+TEST_CASE("store: outbox rows written before routes were stored get the connector they were sent to", "[store]") {
+    TempDir dir;
+    open_store(dir.file()).reset();
+    // A database as schema version 5 left it: no connector column.
+    raw_exec(dir.file(), "ALTER TABLE outbox DROP COLUMN connector");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version = 6");
+    auto row = [](std::string const& key, std::string const& kind, std::string const& target,
+                  std::string const& payload) {
+        return "INSERT INTO outbox (key, instance, kind, target, payload, attempts, next_attempt_ms, status, "
+               "last_error, created_ms) VALUES ('" + key + "', 1, '" + kind + "', '" + target + "', '" + payload +
+               "', 0, 0, 'pending', '', 0)";
+    };
+    raw_exec(dir.file(), row("fill", "fill", "nda", R"({"workflow":"w"})").c_str());
+    raw_exec(dir.file(), row("seal", "seal", "documents", "{}").c_str());
+    raw_exec(dir.file(), row("ask", "request_signature", "client", R"({"to":{"role":"client"}})").c_str());
+    raw_exec(dir.file(), row("warn", "warn_expiry", "", R"({"to":[]})").c_str());
+    raw_exec(dir.file(), row("tell", "notify", "client", R"({"to":{"role":"client"}})").c_str());
+    raw_exec(dir.file(), row("crm", "notify", "crm", R"({"data":{"note":"\"to\":"}})").c_str());
+    raw_exec(dir.file(), row("bill", "invoke", "billing", "{}").c_str());
+    raw_exec(dir.file(), row("keep", "archive", "", "{}").c_str());
+    raw_exec(dir.file(), row("hook", "webhook", "ops", "{}").c_str());
+
+    SqliteStore store(dir.file());
+    store.migrate();
+    std::map<std::string, std::string> connector;
+    for (auto const& o : store.list_outbox("pending", 100)) connector[o.key] = o.connector;
+    CHECK(connector == std::map<std::string, std::string>{{"fill", "documents"},
+                                                          {"seal", "documents"},
+                                                          {"ask", "messages"},
+                                                          {"warn", "messages"},
+                                                          {"tell", "messages"},
+                                                          // "to": inside the data is not a recipient
+                                                          {"crm", "crm"},
+                                                          {"bill", "billing"},
+                                                          {"keep", ""},
+                                                          {"hook", "ops"}});
 }
 
 TEST_CASE("store: a database of a newer schema version is refused", "[store]") {

@@ -108,18 +108,15 @@ json sample_event(ir::Workflow const& w) {
     return sample;
 }
 
-// Which connector names a workflow uses (invoke/archive targets, notify
-// targets that are not roles).
+// Which connector names a workflow uses (its actions routed to a named
+// connector: invoke and archive targets, notify targets that are not roles).
 std::vector<std::string> connectors_used(ir::Workflow const& w) {
     std::vector<std::string> out;
-    auto is_role = [&](std::string const& n) {
-        return std::any_of(w.roles.begin(), w.roles.end(), [&](auto const& r) { return r.name == n; });
-    };
     auto visit = [&](std::vector<ir::Action> const& actions) {
         for (auto const& a : actions) {
-            bool connector = a.kind == "invoke" || (a.kind == "archive" && !a.target.empty()) ||
-                             (a.kind == "notify" && !is_role(a.target));
-            if (connector && std::find(out.begin(), out.end(), a.target) == out.end()) out.push_back(a.target);
+            ir::Route route = ir::route_of(a, w);
+            if (route.lane == ir::Lane::connector && std::find(out.begin(), out.end(), route.connector) == out.end())
+                out.push_back(route.connector);
         }
     };
     for (auto const& s : w.states) visit(s.entry);

@@ -401,7 +401,8 @@ private:
             break;
         }
         case ast::StepKind::notify:
-            if (is_role(s.target.name))
+            // The same decision the engine routes by (ir::route_of).
+            if (ir::lane_of(ir::ActionKind::notify, is_role(s.target.name), true) == ir::Lane::messages)
                 used_roles.insert(s.target.name);
             else
                 connector(s.target);

@@ -25,7 +25,7 @@ std::vector<std::string> action_kinds(std::vector<Action> const& actions) {
     kinds.reserve(actions.size());
     // "invoke billing.create", "notify sales": what and to whom, not the data.
     for (auto const& a : actions) {
-        std::string text = a.kind;
+        std::string text(action_kind_name(a.kind));
         if (!a.target.empty()) text += " " + a.target;
         if (!a.operation.empty()) text += "." + a.operation;
         kinds.push_back(std::move(text));

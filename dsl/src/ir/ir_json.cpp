@@ -97,7 +97,7 @@ json expr_json(Expr const& e) {
 
 json action_json(Action const& a) {
     json j = json::object();
-    put(j, "kind", a.kind);
+    j["kind"] = std::string(action_kind_name(a.kind));
     put(j, "target", a.target);
     put(j, "operation", a.operation);
     put(j, "method", a.method);
@@ -346,7 +346,10 @@ Action read_action(json const& j, std::string const& where) {
     Obj const o(j, where,
                 {"kind", "target", "operation", "method", "attempts", "data", "only_on_event", "only_for_trigger"});
     Action a;
-    o.get("kind", a.kind);
+    std::string kind;
+    o.get_required("kind", kind);
+    if (auto k = action_kind_from(kind)) a.kind = *k;
+    else fail(o.at("kind"), "unknown action kind `" + kind + "`");
     o.get("target", a.target);
     o.get("operation", a.operation);
     o.get("method", a.method);

@@ -193,7 +193,7 @@ using dsl::lexical::join;
 
 // kind target[.operation] [by method] [attempts N] [with EXPR] [only on EVENT] [only for trigger N]
 std::string action_text(Action const& a) {
-    std::string out = a.kind;
+    std::string out(action_kind_name(a.kind));
     if (!a.target.empty() || !a.operation.empty()) {
         out += ' ';
         out += a.target;

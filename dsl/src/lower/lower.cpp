@@ -297,7 +297,9 @@ private:
 
     ir::Action effect(ast::Step const& s) const {
         ir::Action a;
-        a.kind = s.kind == ast::StepKind::notify ? "notify" : s.kind == ast::StepKind::invoke ? "invoke" : "archive";
+        a.kind = s.kind == ast::StepKind::notify   ? ir::ActionKind::notify
+                 : s.kind == ast::StepKind::invoke ? ir::ActionKind::invoke
+                                                   : ir::ActionKind::archive;
         a.target = s.target.name;
         if (s.operation) a.operation = s.operation->name;
         if (s.data) a.data = expr(*s.data);
@@ -315,7 +317,7 @@ private:
             use_template(s.target.name);
             std::string name = names_.at(&s)[0];
             ir::Action fill;
-            fill.kind = "fill";
+            fill.kind = ir::ActionKind::fill;
             fill.target = s.target.name;
             if (s.data) fill.data = expr(*s.data);
             add_state(name, "fill").entry.push_back(std::move(fill));
@@ -327,7 +329,7 @@ private:
             std::string const& who = s.target.name;
             std::string name = names_.at(&s)[0];
             ir::Action code;
-            code.kind = "send_code";
+            code.kind = ir::ActionKind::send_code;
             code.target = who;
             code.method = s.method.name;
             code.attempts = s.attempts.value_or(3);
@@ -418,7 +420,7 @@ private:
             state.timers = step_timers;
             for (auto const& n : who) {
                 ir::Action request;
-                request.kind = "request_signature";
+                request.kind = ir::ActionKind::request_signature;
                 request.target = n;
                 state.entry.push_back(std::move(request));
             }
@@ -435,7 +437,7 @@ private:
                     timer.cancel_on = "signed(" + n + ")";
                     state.timers.push_back(timer.id);
                     ir::Action remind;
-                    remind.kind = "remind";
+                    remind.kind = ir::ActionKind::remind;
                     remind.target = n;
                     transition(name, "timer(" + timer.id + ")", {name, {}}, std::nullopt, {remind});
                     // (a signer appears once per step and a step has one
@@ -453,7 +455,7 @@ private:
                 transition(name, "timer(" + expire_id + ")", {final_state("expired"), {}});
                 if (!warn_id.empty()) {
                     ir::Action warn;
-                    warn.kind = "warn_expiry";
+                    warn.kind = ir::ActionKind::warn_expiry;
                     transition(name, "timer(" + warn_id + ")", {name, {}}, std::nullopt, {warn});
                 }
             }

@@ -96,7 +96,7 @@ Definition::Definition(ir::Workflow workflow, std::string version)
         std::uint64_t own = 0;
         for (auto r : states_[s].signers) own |= std::uint64_t{1} << r;
         for (auto const& a : ir_.states[s].entry)
-            if (a.kind == "send_code" || a.kind == "request_signature")
+            if (a.kind == ir::ActionKind::send_code || a.kind == ir::ActionKind::request_signature)
                 if (auto r = find_role(a.target)) own |= std::uint64_t{1} << *r;
         bool choice = states_[s].kind == StateKind::choice;
         std::uint64_t after = choice ? ~std::uint64_t{0} : 0;

@@ -106,8 +106,9 @@ private:
     // (one needed only on some paths). Required roles are never null, and
     // checking only the optional ones keeps the common path free of parsing.
     bool addressed_to_role(ir::Action const& a) {
-        bool message = a.kind == "request_signature" || a.kind == "remind" || a.kind == "send_code" ||
-                       a.kind == "notify";
+        using K = ir::ActionKind;
+        bool message = a.kind == K::request_signature || a.kind == K::remind || a.kind == K::send_code ||
+                       a.kind == K::notify;
         if (!message) return false;
         auto r = def_.find_role(a.target);
         return r && inst_.trigger >= 0 && !(def_.required_roles(inst_.trigger) & (std::uint64_t{1} << *r));
@@ -209,7 +210,7 @@ private:
                     e.error = x.what();
                 }
             }
-            if (e.error.empty() && a.kind == "fill") fill_data(a, e);
+            if (e.error.empty() && a.kind == ir::ActionKind::fill) fill_data(a, e);
             if (e.error.empty() && addressed_to_role(a)) {
                 json const* who = member(member(&data(), "roles"), a.target.c_str());
                 if (!who || who->is_null())

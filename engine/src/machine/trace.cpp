@@ -6,14 +6,14 @@ namespace signflow::engine {
 
 std::string describe(Effect const& e) {
     ir::Action const& a = *e.action;
-    std::string s = a.kind;
+    std::string s(ir::action_kind_name(a.kind));
     if (!a.target.empty()) s += " " + a.target;
     if (!a.operation.empty()) s += "." + a.operation;
     if (!a.method.empty()) s += " by " + a.method;
     if (!e.error.empty()) return s + " (failed: " + e.error + ")";
     // A fill's data is the whole template's values (the journal would hold
     // every field twice); the trace names the template, the outbox has them.
-    if (!e.data.is_null() && a.kind != "fill") s += " " + e.data.dump();
+    if (!e.data.is_null() && a.kind != ir::ActionKind::fill) s += " " + e.data.dump();
     return s;
 }
 

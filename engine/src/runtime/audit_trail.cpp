@@ -100,7 +100,7 @@ std::vector<AuditFact> facts_of(Definition const& d, Instance const& inst, std::
         out.push_back(event_fact(d, event, event_data, origin));
     for (auto const& e : step.effects) {
         ir::Action const& a = *e.action;
-        if (a.kind == "request_signature")
+        if (a.kind == ir::ActionKind::request_signature)
             out.push_back({"sent", "system", {{"role", a.target}, {"outbox", e.key}}, {}});
     }
     if (inst.status == Status::finished && d.state_name(inst.state) == "completed")

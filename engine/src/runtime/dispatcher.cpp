@@ -85,19 +85,13 @@ std::vector<std::pair<std::string, std::size_t>> Dispatcher::backlogs() const {
 }
 
 Dispatcher::Lane& Dispatcher::lane_for(OutboxRecord const& r) {
-    // Documents (fill, sign, seal) go to the `documents` connector; without
-    // one a fill is answered at once and the envelope has no document.
-    if (r.kind == "fill" || r.kind == "sign" || r.kind == "seal") {
-        auto it = connectors_.find("documents");
-        return *lanes_.at(it != connectors_.end() ? it->second.get() : nullptr);
-    }
-    // invoke/archive/notify/webhook name a connector; signer messages go to
-    // the `messages` connector (email and SMS come with the signing-page work).
-    bool named = r.kind == "invoke" || r.kind == "archive" || r.kind == "notify" || r.kind == "webhook";
-    std::string name = named ? r.target : "messages";
-    if (r.kind == "notify" && r.payload.find("\"to\":") != std::string::npos) name = "messages";
-    auto it = connectors_.find(name);
-    return *lanes_.at(it != connectors_.end() ? it->second.get() : default_.get());
+    // The row names who delivers it (ir::route_of, when it was written).
+    // Without a `documents` connector a fill is answered at once and the
+    // envelope has no document; any other name not configured goes to the
+    // default connector.
+    auto it = connectors_.find(r.connector);
+    if (it != connectors_.end()) return *lanes_.at(it->second.get());
+    return *lanes_.at(r.connector == "documents" ? nullptr : default_.get());
 }
 
 void Dispatcher::issue_code(OutboxRecord const& r, Delivery& d, nlohmann::json& detail) {

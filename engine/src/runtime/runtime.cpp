@@ -660,6 +660,7 @@ Reply Runtime::outbox(std::string const& status, int limit, std::string const& c
         json j = {{"key", o.key},           {"instance", o.instance}, {"kind", o.kind},
                   {"target", o.target},     {"status", o.status},     {"attempts", o.attempts},
                   {"created_at", utc_text(from_millis(o.created_ms))}};
+        if (!o.connector.empty()) j["connector"] = o.connector;
         if (!o.last_error.empty()) j["last_error"] = o.last_error;
         if (o.status == "pending") j["next_attempt_at"] = utc_text(from_millis(o.next_attempt_ms));
         list.push_back(std::move(j));

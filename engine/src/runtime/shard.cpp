@@ -27,8 +27,20 @@ constexpr std::size_t ended_heads = 65536;
 // their phone or mailbox: a cap keeps the link from being used to flood it).
 constexpr int max_resends = 5;
 
-bool is_message(std::string const& kind) {
-    return kind == "request_signature" || kind == "remind" || kind == "send_code" || kind == "warn_expiry";
+// Every outbox row a shard writes: pending and due now. `connector` is who
+// delivers it (ir::route_of for an action's row).
+OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view kind, std::string target,
+                        std::string connector, std::string payload, Instant now) {
+    OutboxRecord o;
+    o.key = std::move(key);
+    o.instance = instance;
+    o.kind = kind;
+    o.target = std::move(target);
+    o.connector = std::move(connector);
+    o.payload = std::move(payload);
+    o.status = "pending";
+    o.next_attempt_ms = o.created_ms = to_millis(now);
+    return o;
 }
 
 std::string progress_of(Instance const& inst) {
@@ -241,21 +253,16 @@ void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& 
     Definition const& d = *inst.definition;
     for (auto const& e : step.effects) {
         ir::Action const& a = *e.action;
-        OutboxRecord o;
-        o.key = e.key;
-        o.instance = inst.id;
-        o.kind = a.kind;
-        o.target = a.target;
+        ir::Route route = ir::route_of(a, d.ir());
         json payload = json::object();
         payload["workflow"] = d.name();
         if (!a.operation.empty()) payload["operation"] = a.operation;
         if (!a.method.empty()) payload["method"] = a.method, payload["attempts"] = a.attempts;
         if (!e.data.is_null()) payload["data"] = e.data;
-        bool to_role = is_message(a.kind) || (a.kind == "notify" && d.find_role(a.target));
-        if (to_role || a.kind == "warn_expiry") {
+        if (route.lane == ir::Lane::messages) {
             if (!data) data = json::parse(inst.data);
             json const& roles = (*data)["roles"];
-            if (a.kind == "warn_expiry") {
+            if (a.kind == ir::ActionKind::warn_expiry) {
                 // The pending signers of the current routing group.
                 json to = json::array();
                 for (auto r : d.state(inst.state).signers)
@@ -271,12 +278,13 @@ void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& 
                 payload["to"] = std::move(who);
             }
         }
-        o.payload = payload.dump();
-        o.status = e.error.empty() ? "pending" : "dead";
-        o.last_error = e.error;
-        o.next_attempt_ms = to_millis(now);
-        o.created_ms = to_millis(now);
-        if (!e.error.empty()) ++ctx_.metrics.dead;
+        OutboxRecord o = outbox_row(e.key, inst.id, ir::action_kind_name(a.kind), a.target,
+                                    std::move(route.connector), payload.dump(), now);
+        if (!e.error.empty()) {
+            o.status = "dead";
+            o.last_error = e.error;
+            ++ctx_.metrics.dead;
+        }
         change.outbox_added.push_back(std::move(o));
     }
 }
@@ -539,17 +547,12 @@ void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, In
                 if (fact.detail.is_object() && fact.detail.value("role", json()).is_string()) role = fact.detail["role"];
                 payload["role"] = role;
             }
-            OutboxRecord o;
-            o.key = std::to_string(inst.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector;
-            o.instance = inst.id;
-            o.kind = "webhook";
-            o.target = sub.connector;
             // Event data may hold text a signer typed: invalid UTF-8 is
             // replaced, never thrown on (a throw here ends the process).
-            o.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-            o.status = "pending";
-            o.next_attempt_ms = o.created_ms = to_millis(now);
-            change.outbox_added.push_back(std::move(o));
+            change.outbox_added.push_back(
+                outbox_row(std::to_string(inst.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector,
+                           inst.id, "webhook", sub.connector, sub.connector,
+                           payload.dump(-1, ' ', false, json::error_handler_t::replace), now));
         }
     }
 }
@@ -559,17 +562,10 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
     if (!inst.documents) return;
     Definition const& d = *inst.definition;
     auto add = [&](char const* kind, json payload) {
-        OutboxRecord o;
-        o.key = std::to_string(inst.id) + "." + std::to_string(inst.seq) + "." + kind;
-        o.instance = inst.id;
-        o.kind = kind;
-        o.target = "documents";
         payload["workflow"] = d.name();
         payload["revision"] = ++inst.documents;
-        o.payload = payload.dump();
-        o.status = "pending";
-        o.next_attempt_ms = o.created_ms = to_millis(now);
-        change.outbox_added.push_back(std::move(o));
+        change.outbox_added.push_back(outbox_row(std::to_string(inst.id) + "." + std::to_string(inst.seq) + "." + kind,
+                                                 inst.id, kind, "documents", "documents", payload.dump(), now));
     };
     if (event.starts_with("signed(") && event.ends_with(")")) {
         std::string role(event.substr(7, event.size() - 8));
@@ -787,7 +783,7 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
     ir::Action const* send = nullptr;
     if (d.state(inst.state).kind == StateKind::verifying)
         for (auto const& a : d.ir().states[inst.state].entry)
-            if (a.kind == "send_code" && a.target == role) send = &a;
+            if (a.kind == ir::ActionKind::send_code && a.target == role) send = &a;
     json data = json::parse(inst.data);
     int resent = data["resent"].is_object() ? data["resent"].value(role, 0) : 0;
     if (!send) {
@@ -802,18 +798,13 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
     } else {
         data["resent"][role] = resent + 1;
         inst.data = data.dump();
-        OutboxRecord o;
-        o.key = std::to_string(id) + "." + std::to_string(inst.seq) + ".code" + std::to_string(resent + 1);
-        o.instance = id;
-        o.kind = "send_code";
-        o.target = role;
         json who = data["roles"].is_object() ? data["roles"].value(role, json::object()) : json::object();
         who["role"] = role;
-        o.payload = json{{"workflow", d.name()}, {"method", send->method}, {"attempts", send->attempts}, {"to", who}}
-                        .dump();
-        o.status = "pending";
-        o.next_attempt_ms = o.created_ms = to_millis(now);
-        entry.change.outbox_added.push_back(std::move(o));
+        entry.change.outbox_added.push_back(outbox_row(
+            std::to_string(id) + "." + std::to_string(inst.seq) + ".code" + std::to_string(resent + 1), id,
+            "send_code", role, ir::route_of(*send, d.ir()).connector,
+            json{{"workflow", d.name()}, {"method", send->method}, {"attempts", send->attempts}, {"to", who}}.dump(),
+            now));
         audit(id, &inst, {"code_requested", role, {{"method", send->method}, {"resend", resent + 1}}, origin}, now,
               entry.change);
         entry.change.instances.push_back(to_record(inst));

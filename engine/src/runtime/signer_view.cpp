@@ -117,13 +117,13 @@ json signer_view(Definition const& d, InstanceRecord const& r, std::vector<Audit
     } else if (state && d.state(*state).kind == StateKind::verifying) {
         bool mine = false;
         for (auto const& a : d.ir().states[*state].entry)
-            if (a.kind == "send_code" && a.target == role) mine = true, view["method"] = a.method;
+            if (a.kind == ir::ActionKind::send_code && a.target == role) mine = true, view["method"] = a.method;
         if (mine) {
             step = "verify";
         } else {
             step = "wait";
             for (auto const& a : d.ir().states[*state].entry)
-                if (a.kind == "send_code") waiting.push_back(who(roles, a.target));
+                if (a.kind == ir::ActionKind::send_code) waiting.push_back(who(roles, a.target));
             for (auto g : groups_before(d, *state, *role_id))
                 for (auto s : d.state(g).signers)
                     if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));

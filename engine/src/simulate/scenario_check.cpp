@@ -41,8 +41,9 @@ struct Names {
         std::sort(triggers.begin(), triggers.end());
         auto add = [&](std::vector<ir::Action> const& actions) {
             for (auto const& a : actions) {
-                targets[a.kind].insert(a.target);
-                if (!a.operation.empty()) targets[a.kind].insert(a.target + "." + a.operation);
+                auto& of_kind = targets[std::string(ir::action_kind_name(a.kind))];
+                of_kind.insert(a.target);
+                if (!a.operation.empty()) of_kind.insert(a.target + "." + a.operation);
             }
         };
         for (auto const& s : w.states) add(s.entry);

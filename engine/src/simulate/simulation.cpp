@@ -299,7 +299,7 @@ private:
                 pending_.erase(op.timer);
         }
         for (auto const& e : step.effects)
-            if (e.action->kind == "fill") {
+            if (e.action->kind == ir::ActionKind::fill) {
                 answers_.push_back({e.action->target, fail_next_fill_ ? "error" : "done"});
                 fail_next_fill_ = false;
             }
@@ -417,12 +417,13 @@ private:
         tracer_.action(i, e);
         trace();
         ir::Action const& a = *e.action;
-        Happening h{now_, a.kind, a.target, a.operation, e.data, {}};
-        std::string text = happening_text(a.kind, a.target, a.operation);
-        if (a.kind == "request_signature" || a.kind == "remind" || a.kind == "send_code" ||
-            (a.kind == "notify" && def_.find_role(a.target))) {
+        std::string kind(ir::action_kind_name(a.kind));
+        Happening h{now_, kind, a.target, a.operation, e.data, {}};
+        std::string text = happening_text(kind, a.target, a.operation);
+        bool message = ir::route_of(a, def_.ir()).lane == ir::Lane::messages;
+        if (message && a.kind != ir::ActionKind::warn_expiry) {
             h.local = role_local(i, a.target, now_);
-        } else if (a.kind == "warn_expiry") {
+        } else if (a.kind == ir::ActionKind::warn_expiry) {
             // The warning names no one: it is for the signers still to sign.
             StateInfo const& st = def_.state(i.state);
             std::vector<std::string> waiting;
@@ -433,14 +434,15 @@ private:
             if (!names.empty()) text += " (waiting for " + names + ")";
             if (waiting.size() == 1) h.local = role_local(i, waiting.front(), now_);
         }
-        if (a.kind == "send_code") text += " by " + a.method + " (" + std::to_string(a.attempts) + " attempts)";
+        if (a.kind == ir::ActionKind::send_code)
+            text += " by " + a.method + " (" + std::to_string(a.attempts) + " attempts)";
         if (!e.error.empty()) {
             text += " (failed: " + e.error + ")";
         } else if (!e.data.is_null()) {
             text += " " + shown(e.data);
         }
         add(e.error.empty() ? TimelineEntry::Kind::consequence : TimelineEntry::Kind::effect_error, text, h.local, 0);
-        out_.effects.push_back({now_, a.kind, a.target, a.operation, a.method, e.data, e.error});
+        out_.effects.push_back({now_, std::move(kind), a.target, a.operation, a.method, e.data, e.error});
         happenings_.push_back(std::move(h));
     }
     void state_changed(Instance const& i, std::string_view from, std::string_view to) override {

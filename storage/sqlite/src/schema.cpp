@@ -222,6 +222,19 @@ constexpr char const* migration_5[] = {
     "ALTER TABLE idempotency ADD COLUMN request TEXT NOT NULL DEFAULT ''",
 };
 
+// Who delivers each outbox row, decided once when the row is written
+// (ir::route_of). Rows written before carry none: they get it from their
+// kind, target and payload (a notify with recipients, `to`, is a message).
+constexpr char const* migration_6[] = {
+    "ALTER TABLE outbox ADD COLUMN connector TEXT NOT NULL DEFAULT ''",
+    R"(UPDATE outbox SET connector = CASE
+        WHEN kind IN ('fill', 'sign', 'seal') THEN 'documents'
+        WHEN kind IN ('invoke', 'archive', 'webhook') THEN target
+        WHEN kind = 'notify' AND (CASE WHEN json_valid(payload) THEN json_type(payload, '$.to') END) IS NULL
+            THEN target
+        ELSE 'messages' END)",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -229,6 +242,7 @@ constexpr Migration migrations[] = {
     {3, migration_3},
     {4, migration_4},
     {5, migration_5},
+    {6, migration_6},
 };
 
 using base::now_ms;

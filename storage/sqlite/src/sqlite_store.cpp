@@ -115,7 +115,7 @@ char const* const instance_columns =
     "id, workflow, version, state, status, data, progress, created_ms, updated_ms, batch";
 constexpr char const* timer_columns = "instance, timer, due_ms, zone, fired";
 char const* const outbox_columns =
-    "id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms";
+    "id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms, connector";
 
 InstanceRecord instance_from(Statement const& s) {
     InstanceRecord r;
@@ -155,6 +155,7 @@ OutboxRecord outbox_from(Statement const& s) {
     r.status = s.text(8);
     r.last_error = s.text(9);
     r.created_ms = s.integer(10);
+    r.connector = s.text(11);
     return r;
 }
 
@@ -185,11 +186,13 @@ struct detail::WriteStatements {
               ON CONFLICT (instance, timer) DO UPDATE SET
                 due_ms = excluded.due_ms, zone = excluded.zone, fired = excluded.fired)"),
           add_outbox(db, R"(INSERT INTO outbox
-              (key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"),
-          add_outbox_with_id(db, R"(INSERT INTO outbox
-              (id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms)
+              (key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms,
+               connector)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"),
+          add_outbox_with_id(db, R"(INSERT INTO outbox
+              (id, key, instance, kind, target, payload, attempts, next_attempt_ms, status, last_error, created_ms,
+               connector)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))"),
           update_outbox(db, R"(UPDATE outbox SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?
               WHERE key = ?)"),
           add_journal(db, "INSERT INTO journal (instance, at_ms, kind, detail) VALUES (?, ?, ?, ?)"),
@@ -230,12 +233,12 @@ struct detail::WriteStatements {
         for (auto const& o : c.outbox_added) {
             if (o.id == 0)
                 add_outbox.bind(o.key, o.instance, o.kind, o.target, o.payload, o.attempts, o.next_attempt_ms,
-                                o.status, o.last_error, o.created_ms)
+                                o.status, o.last_error, o.created_ms, o.connector)
                     .run();
             else
                 add_outbox_with_id
                     .bind(o.id, o.key, o.instance, o.kind, o.target, o.payload, o.attempts, o.next_attempt_ms,
-                          o.status, o.last_error, o.created_ms)
+                          o.status, o.last_error, o.created_ms, o.connector)
                     .run();
         }
         for (auto const& u : c.outbox_updated) {

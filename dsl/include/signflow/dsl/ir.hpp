@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace signflow::ir {
@@ -120,10 +121,25 @@ struct Quota {
     bool operator==(Quota const&) const = default;
 };
 
-// A request for an effect. `kind`: fill, request_signature, remind,
-// warn_expiry, send_code, notify, invoke, archive.
+// What an action asks for. The IR's JSON and text name each kind by the
+// word action_kind_name gives it.
+enum class ActionKind : std::uint8_t {
+    fill,               // fill a template (target: the template)
+    request_signature,  // ask a role to sign (target: the role)
+    remind,             // remind a role that has not signed
+    warn_expiry,        // tell the pending signers the envelope expires soon
+    send_code,          // send a role a one-time code (method: sms | email)
+    notify,             // a message to a role, or a call to a connector
+    invoke,             // a connector's operation
+    archive,            // hand the envelope to an archive connector
+};
+
+std::string_view action_kind_name(ActionKind);
+std::optional<ActionKind> action_kind_from(std::string_view);
+
+// A request for an effect.
 struct Action {
-    std::string kind;
+    ActionKind kind = ActionKind::notify;
     std::string target;     // template, role or connector
     std::string operation;  // invoke: the connector's operation, if named
     std::string method;     // send_code: sms | email
@@ -202,5 +218,27 @@ struct Workflow {
     std::vector<Timer> timers;
     bool operator==(Workflow const&) const = default;
 };
+
+// Where an action is delivered: the one place this is decided. The engine
+// stores the answer on the action's outbox row (its route), the dispatcher
+// reads it there, the daemon accepts rules by the connectors it names, the
+// simulator shows messages in the recipient's time, and the checker asks
+// the same question of a step before lowering (lane_of).
+enum class Lane : std::uint8_t {
+    documents,  // fill: the `documents` connector
+    messages,   // a message to one or more roles: the `messages` connector
+    connector,  // a named connector (invoke, archive to a name, notify a non-role)
+    log,        // archive without a name: the daemon's default connector
+};
+
+struct Route {
+    Lane lane = Lane::log;
+    std::string connector;  // the connector that delivers (empty: log)
+    bool operator==(Route const&) const = default;
+};
+
+// `target_is_role`: the action's target names one of the workflow's roles.
+Lane lane_of(ActionKind kind, bool target_is_role, bool has_target);
+Route route_of(Action const& action, Workflow const& workflow);
 
 }  // namespace signflow::ir

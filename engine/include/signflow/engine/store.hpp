@@ -71,6 +71,9 @@ struct OutboxRecord {
     std::int64_t instance = 0;
     std::string kind;        // the action kind: invoke, notify, fill, …
     std::string target;      // connector, role or template
+    std::string connector;   // who delivers it, decided once (ir::route_of):
+                             // documents, messages or a connector's name;
+                             // empty: the default connector (log)
     std::string payload;     // JSON text
     std::int64_t attempts = 0;
     std::int64_t next_attempt_ms = 0;
