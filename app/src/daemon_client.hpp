@@ -1,8 +1,8 @@
 #pragma once
-// The command line's way to a running daemon: one HTTP/1.1 request over a
-// plain TCP connection (the daemon listens on a local or private address;
-// put TLS in front of it with a proxy). Used by the commands that act on the
-// daemon rather than on files: `signflow deliveries`.
+// The command line's way to a running daemon: one HTTP/1.1 request through
+// signflow::net (http to the daemon's own address, or https to a proxy in
+// front of it), under one 60-second deadline. Used by the commands that act
+// on the daemon rather than on files: `signflow deliveries`.
 #include <string>
 #include <vector>
 

@@ -10,6 +10,8 @@
 #include "commands.hpp"
 #include "files.hpp"
 
+#include "signflow/net/url.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -36,10 +38,10 @@ namespace signflow::app {
 
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -56,29 +58,15 @@ struct Endpoint {
     std::string host, port;
 };
 
-Endpoint parse_url(std::string const& url) {
-    std::string rest = url;
-    if (rest.rfind("http://", 0) == 0)
-        rest = rest.substr(7);
-    else if (rest.find("://") != std::string::npos)
-        throw InputError("--url: only http:// is supported (the daemon listens on plain HTTP), got " + url);
-    rest = rest.substr(0, rest.find('/'));
-    Endpoint e;
-    auto colon = rest.rfind(':');
-    if (!rest.empty() && rest.front() == '[') {  // [::1]:8080
-        auto close = rest.find(']');
-        if (close == std::string::npos) throw InputError("--url: unclosed [ in " + url);
-        e.host = rest.substr(1, close - 1);
-        e.port = close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : "80";
-    } else if (colon != std::string::npos) {
-        e.host = rest.substr(0, colon);
-        e.port = rest.substr(colon + 1);
-    } else {
-        e.host = rest;
-        e.port = "80";
-    }
-    if (e.host.empty()) throw InputError("--url: no host in " + url);
-    return e;
+// The daemon's address. `send` streams a file over one kept-alive plain
+// connection (its own Beast stream, for the progress bar): http only.
+Endpoint endpoint_of(std::string const& text) {
+    std::string error;
+    auto url = net::parse_url(text.find("://") == std::string::npos ? "http://" + text : text, error);
+    if (!url) throw InputError("--url: `" + text + "`: " + error);
+    if (url->https())
+        throw InputError("--url: `signflow send` speaks plain http to the daemon's own address, got " + text);
+    return {url->host, url->port};
 }
 
 std::string percent_encode(std::string const& s) {
@@ -181,7 +169,7 @@ private:
         return res;
     }
 
-    net::io_context io_;
+    asio::io_context io_;
     Endpoint endpoint_;
     std::string key_;
     std::unique_ptr<beast::tcp_stream> stream_;
@@ -238,7 +226,7 @@ int send_bulk(SendOptions const& o) {
     if (key.empty())
         if (char const* env = std::getenv("SIGNFLOW_API_KEY")) key = env;
 
-    Client client(parse_url(o.url), key);
+    Client client(endpoint_of(o.url), key);
     Progress bar(o.quiet);
     bhttp::response<bhttp::string_body> res;
     try {

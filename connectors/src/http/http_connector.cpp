@@ -18,7 +18,7 @@
 // A template sees {envelope: {id, workflow}, data: the `with` object,
 // operation, key: the idempotency key}.
 #include "builtin.hpp"
-#include "http/client.hpp"
+#include "signflow/net/client.hpp"
 #include "http/outcome.hpp"
 #include "http/settings.hpp"
 #include "http/template.hpp"
@@ -59,12 +59,12 @@ public:
             for (auto const& [name, value] : h.items()) {
                 if (!value.is_string()) s.fail("headers." + name, "expected a string");
                 if (auto bad = http::check_template(value)) s.fail("headers." + name, *bad);
-                if (!http::valid_header_value(value.get<std::string>())) s.fail("headers." + name, "holds a line break");
+                if (!net::valid_header_value(value.get<std::string>())) s.fail("headers." + name, "holds a line break");
                 headers_.emplace_back(name, value.get<std::string>());
             }
         }
         token_ = s.string("token", "");
-        if (!http::valid_header_value(token_)) s.fail("token", "holds a line break");
+        if (!net::valid_header_value(token_)) s.fail("token", "holds a line break");
         idempotency_header_ = s.string("idempotency_header", "");
         timeout_ = s.duration("timeout", std::chrono::seconds(10));
         ca_file_ = s.ca_file();
@@ -77,7 +77,7 @@ public:
             for (auto const& [op, table] : ops.items()) operations_[op] = read_call(s, "operations." + op, table, false);
         }
         std::string error;
-        auto url = http::parse_url(http::with_stand_ins(base_.url), error);
+        auto url = net::parse_url(http::with_stand_ins(base_.url), error);
         if (url && !url->https() && !token_.empty() && !loopback(url->host) && services.warn)
             services.warn("connector " + name_ + " sends its token over plain http to " + url->host +
                           ": use https");
@@ -104,7 +104,7 @@ public:
                         {"data", data},
                         {"operation", d.operation},
                         {"key", d.key}};
-        http::Request request;
+        net::Request request;
         request.method = call->method;
         request.timeout = timeout_;
         request.ca_file = ca_file_;
@@ -131,14 +131,14 @@ public:
             for (auto const& [name, value] : headers_)
                 request.headers.emplace_back(name, http::interpolate(value, context));
             for (auto const& [name, value] : request.headers)
-                if (!http::valid_header_value(value))
+                if (!net::valid_header_value(value))
                     return {false, true, "connector " + name_ + ": header " + name + " would hold a line break", {}};
         } catch (http::TemplateError const& e) {
             // The delivery lacks what the templates need: the same request
             // would fail again, so it is a dead letter with the reason.
             return {false, true, "connector " + name_ + ": " + e.what(), {}};
         }
-        return http::outcome(http::send(request), call->method + " " + host_of(request.url));
+        return http::outcome(net::send(request), call->method + " " + host_of(request.url));
     }
 
 private:
@@ -186,7 +186,7 @@ private:
 
     static std::string host_of(std::string const& url) {
         std::string error;
-        auto parsed = http::parse_url(url, error);
+        auto parsed = net::parse_url(url, error);
         return parsed ? parsed->authority() : "(bad url)";
     }
 
@@ -199,7 +199,7 @@ private:
     std::string name_;
     Call base_;
     std::map<std::string, Call> operations_;
-    http::Headers headers_;  // values are templates
+    net::Headers headers_;  // values are templates
     std::string token_;
     std::string idempotency_header_;
     std::chrono::milliseconds timeout_{10000};

@@ -33,7 +33,7 @@ bool worth_retrying(int status) {
     return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500 || status < 200;
 }
 
-engine::DeliveryResult outcome(Response const& response, std::string const& what) {
+engine::DeliveryResult outcome(net::Response const& response, std::string const& what) {
     engine::DeliveryResult result;
     if (!response.answered) {
         result.error = what + ": " + response.error;

@@ -1,6 +1,6 @@
 #include "http/settings.hpp"
 
-#include "http/client.hpp"
+#include "signflow/net/client.hpp"
 #include "http/template.hpp"
 
 #include <algorithm>
@@ -88,7 +88,7 @@ std::string Settings::url(std::string const& key, nlohmann::json const& value) c
     auto text = value.get<std::string>();
     if (auto bad = check_template(value)) fail(key, *bad);
     std::string error;
-    if (!parse_url(with_stand_ins(text), error)) fail(key, error);
+    if (!net::parse_url(with_stand_ins(text), error)) fail(key, error);
     return text;
 }
 

@@ -14,7 +14,7 @@
 // 2xx: sent; 429 and 5xx (and no answer): retried; any other status: the
 // gateway refused the message (a bad number, bad credentials): permanent.
 #include "builtin.hpp"
-#include "http/client.hpp"
+#include "signflow/net/client.hpp"
 #include "http/settings.hpp"
 #include "http/template.hpp"
 #include "messages/encoding.hpp"
@@ -35,7 +35,7 @@ public:
     explicit GatewayTransport(Gateway g) : g_(std::move(g)) {}
 
     SendOutcome send(SmsMessage const& message) override {
-        http::Request req;
+        net::Request req;
         req.method = "POST";
         req.url = g_.url;
         req.timeout = g_.timeout;
@@ -46,9 +46,9 @@ public:
         std::string const from = message.from.empty() ? g_.from : message.from;
         req.body = "To=" + http::percent_encode(message.to, true) + "&From=" + http::percent_encode(from, true) +
                    "&Body=" + http::percent_encode(message.text, true);
-        http::Response res = http::send(req);
+        net::Response res = net::send(req);
         std::string where;
-        if (std::string error; auto url = http::parse_url(g_.url, error)) where = url->authority();
+        if (std::string error; auto url = net::parse_url(g_.url, error)) where = url->authority();
         SendOutcome out;
         if (!res.answered) {
             out.error = "sms gateway " + where + ": " + res.error;

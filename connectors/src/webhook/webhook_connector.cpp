@@ -20,7 +20,7 @@
 // Idempotency-Key) since a delivery may arrive more than once.
 #include "signflow/engine/time.hpp"
 #include "builtin.hpp"
-#include "http/client.hpp"
+#include "signflow/net/client.hpp"
 #include "http/outcome.hpp"
 #include "http/settings.hpp"
 #include "http/template.hpp"
@@ -71,7 +71,7 @@ public:
             if (!h.is_object()) s.fail("headers", "expected a table of header names and values");
             for (auto const& [name, value] : h.items()) {
                 if (!value.is_string()) s.fail("headers." + name, "expected a string");
-                if (!http::valid_header_value(value.get<std::string>())) s.fail("headers." + name, "holds a line break");
+                if (!net::valid_header_value(value.get<std::string>())) s.fail("headers." + name, "holds a line break");
                 headers_.emplace_back(name, value.get<std::string>());
             }
         }
@@ -79,7 +79,7 @@ public:
         ca_file_ = s.ca_file();
         retry_ = *s.retry(12, 5min, 12h);
         std::string error;
-        auto url = http::parse_url(url_, error);
+        auto url = net::parse_url(url_, error);
         if (url && !url->https() && url->host != "localhost" && url->host.rfind("127.", 0) != 0 &&
             url->host != "::1" && services.warn)
             services.warn("webhook connector " + name_ + " posts to plain http at " + url->host +
@@ -124,7 +124,7 @@ public:
             body["data"] = data;
         }
 
-        http::Request request;
+        net::Request request;
         request.method = "POST";
         request.url = url_;
         request.timeout = timeout_;
@@ -136,7 +136,7 @@ public:
                            {"Idempotency-Key", d.key},
                            {"Signflow-Event", event}};
         for (auto const& h : headers_) request.headers.push_back(h);
-        auto result = http::outcome(http::send(request), "webhook POST " + authority());
+        auto result = http::outcome(net::send(request), "webhook POST " + authority());
         if (result.ok) result.detail["event"] = event;
         return result;
     }
@@ -148,7 +148,7 @@ private:
 
     std::string authority() const {
         std::string error;
-        auto url = http::parse_url(url_, error);
+        auto url = net::parse_url(url_, error);
         return url ? url->authority() : "(bad url)";
     }
 
@@ -158,7 +158,7 @@ private:
     std::vector<std::string> events_;
     std::vector<std::string> workflows_;
     std::string signature_header_;
-    http::Headers headers_;
+    net::Headers headers_;
     std::chrono::milliseconds timeout_{10000};
     std::string ca_file_;
     engine::RetryPolicy retry_;

@@ -1,6 +1,6 @@
 #include "sign/cades.hpp"
 
-#include "sign/http_post.hpp"
+#include "signflow/net/client.hpp"
 #include "sign/openssl_util.hpp"
 
 #include <openssl/rand.h>
@@ -100,6 +100,22 @@ std::string cades_detached(std::string_view content, Credentials const& credenti
     return der<CMS_ContentInfo, i2d_CMS_ContentInfo>(cms.get());
 }
 
+// One POST of a DER TimeStampReq. Plain http is the rule for TSAs (the
+// token is signed, so the channel needs no secrecy); https works as well.
+net::Response ask_tsa(std::string const& url, std::string const& query) {
+    std::string error;
+    if (!net::parse_url(url, error)) throw DocumentError("TSA URL " + url + ": " + error);
+    net::Request request;
+    request.url = url;
+    request.headers = {{"Content-Type", "application/timestamp-query"}};
+    request.body = query;
+    request.timeout = std::chrono::seconds(10);
+    auto answer = net::send(request);
+    if (!answer.answered) throw DocumentError("TSA " + url + " is not reachable: " + answer.error);
+    if (answer.truncated) throw DocumentError("TSA " + url + ": the answer is larger than 1 MB");
+    return answer;
+}
+
 std::string timestamp_token(std::string const& url, std::string_view data) {
     ERR_clear_error();
     auto digest = sha256(data);
@@ -125,7 +141,7 @@ std::string timestamp_token(std::string const& url, std::string_view data) {
     if (!ok) fail("cannot build the timestamp request");
 
     auto query = der<TS_REQ, i2d_TS_REQ>(request.get());
-    auto answer = http_post(url, "application/timestamp-query", query);
+    auto answer = ask_tsa(url, query);
     if (answer.status != 200)
         throw DocumentError("TSA " + url + " answered HTTP " + std::to_string(answer.status) +
                             " to a timestamp request");

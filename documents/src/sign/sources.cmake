@@ -1,8 +1,7 @@
 # The sign part of signflow_documents: keys, PAdES signing (PoDoFo +
-# OpenSSL CMS), RFC 3161 timestamps over a small HTTP client, verification.
+# OpenSSL CMS), RFC 3161 timestamps (over signflow::net), verification.
 target_sources(signflow_documents PRIVATE
   src/sign/keys.cpp
-  src/sign/http_post.cpp
   src/sign/cades.cpp
   src/sign/appearance.cpp
   src/sign/signature_image.cpp

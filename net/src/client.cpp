@@ -1,8 +1,10 @@
-// The connectors' HTTP client: Beast over a tcp_stream (and OpenSSL for
-// https), driven one asynchronous step at a time on a private io_context so
-// that every step honours the call's single deadline. The only translation
-// unit of the connectors that includes Beast.
-#include "http/client.hpp"
+// The HTTP client: Beast over a tcp_stream (and OpenSSL for https), driven
+// one asynchronous step at a time on a private io_context so that every
+// step honours the call's single deadline. The only translation unit of
+// signflow's outgoing calls that includes Beast.
+#include "signflow/net/client.hpp"
+
+#include "signflow/base/text.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -29,7 +31,7 @@
 #define SIGNFLOW_VERSION "dev"
 #endif
 
-namespace signflow::connectors::http {
+namespace signflow::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -37,12 +39,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // Runs one asynchronous operation to its end: the operation's own deadline
 // (tcp_stream's expiry) ends it, so run() always returns.
@@ -163,9 +159,7 @@ private:
             req.method(verb);
         req.target(url_.target);
         req.version(11);
-        bool default_port = url_.port == (url_.https() ? "443" : "80");
-        std::string host = url_.host.find(':') != std::string::npos ? "[" + url_.host + "]" : url_.host;
-        req.set(bhttp::field::host, default_port ? host : host + ":" + url_.port);
+        req.set(bhttp::field::host, url_.host_header());
         req.set(bhttp::field::connection, "close");
         req.set(bhttp::field::user_agent, user_agent());
         for (auto const& [name, value] : request_.headers) req.set(name, value);
@@ -179,7 +173,7 @@ private:
         beast::flat_buffer buffer;
         bhttp::response_parser<bhttp::string_body> parser;
         parser.header_limit(64 * 1024);
-        parser.body_limit(max_response_body);
+        parser.body_limit(request_.max_body);
         auto ec = step(ioc_, [&](auto h) { bhttp::async_read(stream, buffer, parser, h); });
         bool cut = ec == bhttp::error::body_limit && parser.is_header_done();
         if (ec && !cut) {
@@ -194,7 +188,7 @@ private:
         for (auto const& field : res) out_.headers.emplace_back(field.name_string(), field.value());
         out_.truncated = cut;
         out_.body = std::move(res.body());
-        if (out_.body.size() > max_response_body) out_.body.resize(max_response_body);
+        if (out_.body.size() > request_.max_body) out_.body.resize(request_.max_body);
     }
 
     Request const& request_;
@@ -212,77 +206,9 @@ bool valid_header_value(std::string const& value) {
 
 std::string user_agent() { return "signflow/" SIGNFLOW_VERSION; }
 
-std::string Url::authority() const {
-    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + port;
-}
-
-std::optional<Url> parse_url(std::string const& text, std::string& error) {
-    Url url;
-    auto colon = text.find("://");
-    if (colon == std::string::npos) {
-        error = "not an absolute URL (expected http:// or https://)";
-        return std::nullopt;
-    }
-    url.scheme = text.substr(0, colon);
-    std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (url.scheme != "http" && url.scheme != "https") {
-        error = "unsupported scheme `" + url.scheme + "` (expected http or https)";
-        return std::nullopt;
-    }
-    auto rest = text.substr(colon + 3);
-    auto slash = rest.find_first_of("/?#");
-    std::string authority = rest.substr(0, slash);
-    std::string target = slash == std::string::npos ? "/" : rest.substr(slash);
-    if (auto hash = target.find('#'); hash != std::string::npos) target.resize(hash);
-    if (target.empty() || target[0] == '?') target = "/" + target;
-    if (authority.find('@') != std::string::npos) {
-        error = "credentials in the URL are not supported (use `token` or `headers`)";
-        return std::nullopt;
-    }
-    if (!authority.empty() && authority[0] == '[') {
-        auto close = authority.find(']');
-        if (close == std::string::npos) {
-            error = "unclosed `[` in the host";
-            return std::nullopt;
-        }
-        url.host = authority.substr(1, close - 1);
-        auto after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after[0] != ':') {
-                error = "unexpected text after the host";
-                return std::nullopt;
-            }
-            url.port = after.substr(1);
-        }
-    } else {
-        auto c = authority.rfind(':');
-        url.host = authority.substr(0, c);
-        if (c != std::string::npos) url.port = authority.substr(c + 1);
-    }
-    if (url.host.empty()) {
-        error = "no host";
-        return std::nullopt;
-    }
-    for (char c : url.host + target)
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-            error = "spaces or control characters (percent-encode them)";
-            return std::nullopt;
-        }
-    if (url.port.empty()) url.port = url.https() ? "443" : "80";
-    if (url.port.size() > 5 || !std::all_of(url.port.begin(), url.port.end(), [](unsigned char c) {
-            return std::isdigit(c);
-        }) || std::stoi(url.port) == 0 || std::stoi(url.port) > 65535) {
-        error = "bad port `" + url.port + "`";
-        return std::nullopt;
-    }
-    url.target = target;
-    return url;
-}
-
 std::string const* Response::header(std::string const& name) const {
     for (auto const& [n, v] : headers)
-        if (iequals(n, name)) return &v;
+        if (base::iequals(n, name)) return &v;
     return nullptr;
 }
 
@@ -297,4 +223,4 @@ Response send(Request const& request) {
     return Call(request, std::move(*url)).run();
 }
 
-}  // namespace signflow::connectors::http
+}  // namespace signflow::net
