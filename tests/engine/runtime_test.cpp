@@ -112,24 +112,24 @@ TEST_CASE("an envelope runs from its trigger to completion and its history is ke
     test::write(dir.path / "rules/card.flow", card);
     Daemon d(dir);
     Reply r = d.event("form_submitted", card_event());
-    REQUIRE(r.status == 202);
+    REQUIRE(r.outcome == engine::Outcome::accepted);
     REQUIRE(r.body["started"].size() == 1);
     std::int64_t id = r.body["started"][0]["id"];
     REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
 
     Reply early = d.signer(id, "manager");
-    CHECK(early.status == 409);
+    CHECK(early.outcome == engine::Outcome::conflict);
     CHECK(early.body["error"].get<std::string>().find("waiting for client") != std::string::npos);
 
-    CHECK(d.signer(id, "client").status == 202);
+    CHECK(d.signer(id, "client").outcome == engine::Outcome::accepted);
     Reply last = d.signer(id, "manager");
-    CHECK(last.status == 202);
+    CHECK(last.outcome == engine::Outcome::accepted);
     CHECK(last.body["state"] == "completed");
     CHECK(last.body["status"] == "finished");
-    CHECK(d.signer(id, "manager").status == 409);  // the envelope has ended
+    CHECK(d.signer(id, "manager").outcome == engine::Outcome::ended);
 
     Reply got = d.runtime.instance(id);
-    REQUIRE(got.status == 200);
+    REQUIRE(got.outcome == engine::Outcome::ok);
     CHECK(got.body["roles"]["client"]["email"] == "c@example.com");
     CHECK(got.body["envelope"]["id"] == id);
     std::vector<std::string> events;
@@ -142,17 +142,17 @@ TEST_CASE("unknown events, missing roles and retries with the same key", "[runti
     test::write(dir.path / "rules/card.flow", card);
     Daemon d(dir);
     Reply unknown = d.event("form_submited", card_event());
-    CHECK(unknown.status == 404);
+    CHECK(unknown.outcome == engine::Outcome::not_found);
     CHECK(unknown.body["known_events"] == json::array({"form_submitted"}));
 
     Reply missing = d.event("form_submitted", {{"signers", {{"client", "c@example.com"}}}});
-    CHECK(missing.status == 422);
+    CHECK(missing.outcome == engine::Outcome::invalid);
     CHECK(missing.body["error"].get<std::string>().find("role `manager`") != std::string::npos);
 
     Reply first = d.event("form_submitted", card_event(), "order-17");
     Reply again = d.event("form_submitted", card_event(), "order-17");
-    REQUIRE(first.status == 202);
-    CHECK(again.status == 202);
+    REQUIRE(first.outcome == engine::Outcome::accepted);
+    CHECK(again.outcome == engine::Outcome::accepted);
     CHECK(again.body["started"] == first.body["started"]);
     CHECK(again.body["replayed"] == true);
     engine::InstanceFilter all;
@@ -167,11 +167,11 @@ TEST_CASE("a restarted runtime resumes its envelopes where they were", "[runtime
         Daemon d(dir);
         id = d.event("form_submitted", card_event()).body["started"][0]["id"];
         REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
-        REQUIRE(d.signer(id, "client").status == 202);
+        REQUIRE(d.signer(id, "client").outcome == engine::Outcome::accepted);
     }
     Daemon d(dir);
     Reply next = d.signer(id, "manager");
-    CHECK(next.status == 202);
+    CHECK(next.outcome == engine::Outcome::accepted);
     CHECK(next.body["state"] == "completed");
     // A second envelope gets a new id, not a reused one.
     std::int64_t other = d.event("form_submitted", card_event()).body["started"][0]["id"];
@@ -192,17 +192,17 @@ TEST_CASE("a rule file that stops compiling leaves its previous version serving"
 
     test::write(dir.path / "rules/card.flow", "on form_submitted -> fill nad\n");
     Reply reload = d.runtime.reload();
-    CHECK(reload.status == 422);
+    CHECK(reload.outcome == engine::Outcome::invalid);
     json file = d.runtime.rules().body["files"][0];
     CHECK(file["status"] == "failed");
     CHECK(file["serving_previous_version"] == true);
     CHECK(file["version"] == old_version);
     CHECK(file["diagnostics"].get<std::string>().find("card.flow:1:") != std::string::npos);
-    CHECK(d.event("form_submitted", card_event()).status == 202);
+    CHECK(d.event("form_submitted", card_event()).outcome == engine::Outcome::accepted);
 
     test::write(dir.path / "rules/card.flow",
                 "on form_submitted -> fill nda -> sign [client] -> on completed invoke billing\n");
-    CHECK(d.runtime.reload().status == 200);
+    CHECK(d.runtime.reload().outcome == engine::Outcome::ok);
     Reply fresh = d.event("form_submitted", card_event());
     CHECK(fresh.body["started"][0]["version"] != old_version);
     // The envelope from before still needs both signatures: it runs its version.
@@ -211,7 +211,7 @@ TEST_CASE("a rule file that stops compiling leaves its previous version serving"
 
     fs::remove(dir.path / "rules/card.flow");
     d.runtime.reload();
-    CHECK(d.event("form_submitted", card_event()).status == 404);
+    CHECK(d.event("form_submitted", card_event()).outcome == engine::Outcome::not_found);
     CHECK(d.signer(old_id, "manager").body["state"] == "completed");
 }
 
@@ -290,7 +290,7 @@ TEST_CASE("group commit never splits the parts of one event", "[runtime][commit]
 
     auto ticket = std::make_shared<engine::detail::Ticket>(3);
     ticket->idempotency_key = "k1";
-    ticket->answer = [] { return Reply{202, {{"ok", true}}}; };
+    ticket->answer = [] { return Reply{engine::Outcome::accepted, {{"ok", true}}}; };
     ticket->reply = [&](Reply r) { answered.push_back(r.body.dump()); };
     auto part = [&](std::int64_t id) {
         engine::detail::Entry e;
@@ -322,7 +322,7 @@ TEST_CASE("group commit never splits the parts of one event", "[runtime][commit]
     CHECK(batches.front() == 4);
     CHECK(answered == std::vector<std::string>{"{\"ok\":true}"});
     REQUIRE(store.find_idempotency("k1"));
-    CHECK(store.find_idempotency("k1")->status == 202);
+    CHECK(store.find_idempotency("k1")->outcome == "accepted");
     CHECK(store.find_instance(3));
 }
 
@@ -334,14 +334,14 @@ TEST_CASE("roles needed only on a branch may be missing when the envelope starts
     Daemon d(dir);
     json adult = {{"age", 30}, {"signers", {{"member", "m@example.com"}}}};
     Reply started = d.event("joined", adult);
-    REQUIRE(started.status == 202);
+    REQUIRE(started.outcome == engine::Outcome::accepted);
     std::int64_t id = started.body["started"][0]["id"];
     CHECK(d.signer(id, "member").body["state"] == "completed");
 
     // A minor without a guardian starts too, but the request to the
     // guardian cannot be sent: it is a dead letter that says why.
     json minor = {{"age", 15}, {"signers", {{"member", "k@example.com"}}}};
-    REQUIRE(d.event("joined", minor).status == 202);
+    REQUIRE(d.event("joined", minor).outcome == engine::Outcome::accepted);
     bool reported = false;
     for (auto const& o : d.store.list_outbox("dead", 10))
         if (o.target == "guardian" && o.last_error.find("role `guardian` has no value") != std::string::npos)
@@ -350,7 +350,7 @@ TEST_CASE("roles needed only on a branch may be missing when the envelope starts
 
     // The member is on every path: without one, nothing starts.
     Reply refused = d.event("joined", json{{"age", 30}});
-    CHECK(refused.status == 422);
+    CHECK(refused.outcome == engine::Outcome::invalid);
     CHECK(refused.body["error"].get<std::string>().find("role `member`") != std::string::npos);
 }
 
@@ -412,8 +412,8 @@ TEST_CASE("a connector that blocks holds up only its own deliveries", "[runtime]
         r.add_connector(std::move(slow));
         r.add_connector(std::move(crm));
     });
-    REQUIRE(d.event("ordered", json::object()).status == 202);
-    REQUIRE(d.event("ordered", json::object()).status == 202);
+    REQUIRE(d.event("ordered", json::object()).outcome == engine::Outcome::accepted);
+    REQUIRE(d.event("ordered", json::object()).outcome == engine::Outcome::accepted);
     // The CRM gets both of its calls while the slow connector is stuck.
     CHECK(c->wait_for(2) == 2);
     CHECK(c->got[0].operation == "update");
@@ -439,7 +439,7 @@ TEST_CASE("lifecycle events go to the webhook connectors that subscribe to them"
         [&](engine::Runtime& r) { r.add_connector(std::move(hooks)); });
     std::int64_t id = d.event("form_submitted", card_event()).body["started"][0]["id"];
     REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
-    REQUIRE(d.signer(id, "client").status == 202);
+    REQUIRE(d.signer(id, "client").outcome == engine::Outcome::accepted);
     REQUIRE(d.signer(id, "manager").body["state"] == "completed");
     REQUIRE(h->wait_for(4) == 4);
     std::vector<std::string> events;
@@ -471,13 +471,13 @@ TEST_CASE("an envelope started for a bulk send carries its batch", "[runtime][bu
         return p.get_future().get();
     };
     Reply r = start("card", card_event(), "bulk:42:2");
-    REQUIRE(r.status == 202);
+    REQUIRE(r.outcome == engine::Outcome::accepted);
     std::int64_t id = r.body["started"][0]["id"];
     CHECK(d.store.find_instance(id)->batch == 42);
     CHECK(start("card", card_event(), "bulk:42:2").body["replayed"] == true);
-    CHECK(start("nope", card_event()).status == 404);
+    CHECK(start("nope", card_event()).outcome == engine::Outcome::not_found);
     Reply missing = start("card", {{"signers", {{"client", "c@example.com"}}}});
-    CHECK(missing.status == 422);
+    CHECK(missing.outcome == engine::Outcome::invalid);
     CHECK(missing.body.dump().find("manager") != std::string::npos);
     CHECK(d.store.batch_progress(42).size() == 1);
 }
@@ -489,7 +489,7 @@ TEST_CASE("an operator's retry delivers a dead letter again", "[runtime][connect
     Recorder* c = crm.get();
     c->fail = true;
     Daemon d(dir, {}, [&](engine::Runtime& r) { r.add_connector(std::move(crm)); });
-    REQUIRE(d.event("ordered", json::object()).status == 202);
+    REQUIRE(d.event("ordered", json::object()).outcome == engine::Outcome::accepted);
     REQUIRE(c->wait_for(1) == 1);
     std::string key;
     for (int i = 0; i < 500 && key.empty(); ++i) {
@@ -498,9 +498,9 @@ TEST_CASE("an operator's retry delivers a dead letter again", "[runtime][connect
         else std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     REQUIRE_FALSE(key.empty());
-    CHECK(d.runtime.retry_delivery("no-such-key").status == 404);
+    CHECK(d.runtime.retry_delivery("no-such-key").outcome == engine::Outcome::not_found);
     c->fail = false;
-    CHECK(d.runtime.retry_delivery(key).status == 202);
+    CHECK(d.runtime.retry_delivery(key).outcome == engine::Outcome::accepted);
     CHECK(c->wait_for(2) == 2);
     std::string status;
     for (int i = 0; i < 500 && status != "delivered"; ++i) {
@@ -509,5 +509,5 @@ TEST_CASE("an operator's retry delivers a dead letter again", "[runtime][connect
         if (status != "delivered") std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     CHECK(status == "delivered");
-    CHECK(d.runtime.retry_delivery(key).status == 404);  // delivered: not again
+    CHECK(d.runtime.retry_delivery(key).outcome == engine::Outcome::not_found);  // delivered: not again
 }

@@ -146,9 +146,11 @@ TEST_CASE("store: migrate twice is harmless, also from a second opening", "[stor
 TEST_CASE("store: outbox rows written before routes were stored get the connector they were sent to", "[store]") {
     TempDir dir;
     open_store(dir.file()).reset();
-    // A database as schema version 5 left it: no connector column.
+    // A database as schema version 5 left it: no connector column (nor
+    // what later versions added).
     raw_exec(dir.file(), "ALTER TABLE outbox DROP COLUMN connector");
-    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version = 6");
+    raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 6");
     auto row = [](std::string const& key, std::string const& kind, std::string const& target,
                   std::string const& payload) {
         return "INSERT INTO outbox (key, instance, kind, target, payload, attempts, next_attempt_ms, status, "
@@ -179,6 +181,29 @@ TEST_CASE("store: outbox rows written before routes were stored get the connecto
                                                           {"bill", "billing"},
                                                           {"keep", ""},
                                                           {"hook", "ops"}});
+}
+
+TEST_CASE("store: idempotency answers kept as statuses become outcomes", "[store]") {
+    TempDir dir;
+    open_store(dir.file()).reset();
+    raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version = 7");
+    for (auto const& [key, status] : std::map<std::string, int>{{"a", 202}, {"b", 404}, {"c", 409}, {"d", 429},
+                                                                  {"e", 403}, {"f", 410}, {"g", 422}})
+        raw_exec(dir.file(), ("INSERT INTO idempotency (key, status, response, created_ms, request) VALUES ('" + key +
+                              "', " + std::to_string(status) + ", '{}', 1, '')")
+                                 .c_str());
+    SqliteStore store(dir.file());
+    store.migrate();
+    std::map<std::string, std::string> outcome;
+    for (char const* key : {"a", "b", "c", "d", "e", "f", "g"}) outcome[key] = store.find_idempotency(key)->outcome;
+    CHECK(outcome == std::map<std::string, std::string>{{"a", "accepted"},
+                                                        {"b", "not_found"},
+                                                        {"c", "conflict"},
+                                                        {"d", "over_limit"},
+                                                        {"e", "wrong_code"},
+                                                        {"f", "code_expired"},
+                                                        {"g", "invalid"}});
 }
 
 TEST_CASE("store: a database of a newer schema version is refused", "[store]") {
@@ -212,7 +237,7 @@ TEST_CASE("store: a batch commits all its changes", "[store]") {
         c.quotas.push_back({"nda#0|acme", 0, 1});
         batch.push_back(std::move(c));
     }
-    batch[2].idempotency = IdempotencyRecord{"req-3", 201, R"({"id":3})", 7, {}};
+    batch[2].idempotency = IdempotencyRecord{"req-3", "created", R"({"id":3})", 7, {}};
     store->commit(batch);
 
     CHECK(store->max_instance_id() == 3);
@@ -290,7 +315,7 @@ TEST_CASE("store: reopening the file sees everything", "[store]") {
         c.timers_armed.push_back({7, "deadline", 123, "America/New_York", 2});
         c.outbox_added.push_back(outbox("k7", 7));
         c.journal.push_back({7, 99, "state", R"({"to":"signing"})"});
-        c.idempotency = IdempotencyRecord{"req", 202, "accepted", 3, {}};
+        c.idempotency = IdempotencyRecord{"req", "accepted", "accepted", 3, {}};
         c.quotas.push_back({"nda#0|acme", 86'400'000, 4});
         commit(*store, {c});
     }
@@ -337,7 +362,7 @@ TEST_CASE("store: reopening the file sees everything", "[store]") {
 
     auto const answer = store.find_idempotency("req");
     REQUIRE(answer.has_value());
-    CHECK(answer->status == 202);
+    CHECK(answer->outcome == "accepted");
     CHECK(answer->response == "accepted");
     CHECK(answer->created_ms == 3);
 
@@ -482,16 +507,16 @@ TEST_CASE("store: idempotency keys are found, and the first answer stays", "[sto
     CHECK_FALSE(store->find_idempotency("k").has_value());
 
     Change first;
-    first.idempotency = IdempotencyRecord{"k", 201, R"({"id":1})", 10, "POST /v1/events/x 9f86d0"};
+    first.idempotency = IdempotencyRecord{"k", "created", R"({"id":1})", 10, "POST /v1/events/x 9f86d0"};
     commit(*store, {first});
     Change second;
-    second.idempotency = IdempotencyRecord{"k", 409, "conflict", 20, "POST /v1/other 000000"};
+    second.idempotency = IdempotencyRecord{"k", "conflict", "conflict", 20, "POST /v1/other 000000"};
     commit(*store, {second});
 
     auto const answer = store->find_idempotency("k");
     REQUIRE(answer.has_value());
     CHECK(answer->key == "k");
-    CHECK(answer->status == 201);
+    CHECK(answer->outcome == "created");
     CHECK(answer->response == R"({"id":1})");
     CHECK(answer->created_ms == 10);
     CHECK(answer->request == "POST /v1/events/x 9f86d0");  // what the key was first used for

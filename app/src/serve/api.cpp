@@ -1,5 +1,6 @@
 #include "api.hpp"
 #include "api_util.hpp"
+#include "outcomes.hpp"
 
 #include "certificate.hpp"
 #include "file_work.hpp"
@@ -36,7 +37,7 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
         }
         auto const& log = options.log;
         if (log.debug) log.debug(req.method + " " + loggable_target(req.target) + " from " + req.remote);
-        auto answer = [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); };
+        auto answer = [respond](engine::Reply const& r) { respond(reply_of(r)); };
         auto parts = segments(req.path);
         bool get = req.method == "GET", post = req.method == "POST";
 
@@ -227,11 +228,15 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     // this file first: nothing parses a caller's bytes
                     // (PoDoFo on a PDF) for an upload that would be refused.
                     if (auto r = reason_refused()) return respond(std::move(*r));
-                    engine::Reply view = runtime.signer(id, role);
-                    if (view.status != 200) return respond(reply_json(view.status, view.body));
-                    auto const& asked = view.body.value("attachments", json::array());
+                    auto view = runtime.signer(id, role);
+                    if (view.outcome != engine::Outcome::ok)
+                        return respond(error(http_status(view.outcome), view.outcome == engine::Outcome::not_found
+                                                                            ? "no envelope with this id"
+                                                                            : "the envelope's workflow version is not loaded",
+                                             {{"id", id}}));
+                    auto const& asked = view.value.attachments;
                     if (std::none_of(asked.begin(), asked.end(),
-                                     [&](json const& a) { return a.value("name", std::string()) == file.name; }))
+                                     [&](engine::AttachmentState const& a) { return a.name == file.name; }))
                         return respond(error(404, "the workflow asks " + role + " for no attachment `" + file.name +
                                                       "`",
                                              {{"id", id}}));

@@ -288,7 +288,7 @@ struct Batch : std::enable_shared_from_this<Batch> {
                                [self = shared_from_this(), line](engine::Reply r) {
                                    std::lock_guard lock(self->mutex);
                                    --self->in_flight;
-                                   if (r.status == 202) {
+                                   if (r.outcome == engine::Outcome::accepted) {
                                        ++self->answered;
                                        ++self->record.accepted;
                                        if (r.body.is_object() && r.body.value("replayed", false)) ++self->replayed;

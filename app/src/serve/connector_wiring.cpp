@@ -3,6 +3,7 @@
 #include "../files.hpp"
 #include "certificate.hpp"
 
+#include "signflow/engine/progress.hpp"
 #include "signflow/connectors/messages.hpp"
 #include "signflow/connectors/registry.hpp"
 
@@ -47,8 +48,7 @@ connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store
     }
     b.workflow = envelope->workflow;
     b.created_ms = envelope->created_ms;
-    json progress = json::parse(envelope->progress.empty() ? "{}" : envelope->progress, nullptr, false);
-    bool has_document = progress.is_object() && progress.value("documents", 0) > 0;
+    bool has_document = engine::Progress::parse(envelope->progress).documents > 0;
     if (has_document) {
         auto latest = store.document(id, 0);
         if (!latest || latest->kind != "sealed") {
@@ -58,7 +58,7 @@ connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store
         b.pdf = std::move(latest->pdf);
     }
     auto audit = runtime.audit(id);
-    if (audit.status != 200) {
+    if (audit.outcome != engine::Outcome::ok) {
         b.why = "the audit trail of envelope " + std::to_string(id) + " cannot be read";
         return b;
     }

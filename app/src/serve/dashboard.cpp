@@ -2,6 +2,7 @@
 #include "dashboard.hpp"
 
 #include "api_util.hpp"
+#include "outcomes.hpp"
 
 #include "signflow/web/assets.hpp"
 
@@ -117,7 +118,7 @@ Routes make_quota_routes(engine::Runtime& runtime) {
             return true;
         }
         auto reply = runtime.quotas();
-        respond(reply_json(reply.status, reply.body));
+        respond(reply_of(reply));
         return true;
     };
 }

@@ -2,6 +2,7 @@
 // check is in webhook_signature.cpp.
 #include "inbound_webhooks.hpp"
 #include "api_util.hpp"
+#include "outcomes.hpp"
 #include "auth.hpp"
 
 #include <openssl/rand.h>
@@ -166,7 +167,7 @@ Routes make_inbound_webhook_routes(engine::Runtime& runtime, std::shared_ptr<Sec
             return true;
         }
         runtime.post_event(event, std::move(data), key,
-                           [respond](engine::Reply r) { respond(reply_json(r.status, r.body)); });
+                           [respond](engine::Reply const& r) { respond(reply_of(r)); });
         return true;
     };
 }

@@ -254,10 +254,17 @@ int run_serve(ServeOptions const& o) {
                                   // through the link sent with their code.
                                   if (purpose == "sign" || purpose == "request") {
                                       auto view = runtime.signer(id, role);
-                                      std::string step = view.body.value("step", "");
-                                      if (view.status != 200 || (step != "sign" && step != "verify" && step != "wait"))
-                                          return {};
-                                      if (purpose == "request" && view.body.value("verified", false)) return {};
+                                      if (view.outcome != engine::Outcome::ok) return {};
+                                      switch (view.value.step) {
+                                          case engine::SignerStep::sign:
+                                          case engine::SignerStep::verify:
+                                          case engine::SignerStep::wait: break;
+                                          case engine::SignerStep::unknown:
+                                          case engine::SignerStep::ended:
+                                          case engine::SignerStep::signed_:
+                                          case engine::SignerStep::declined: return {};
+                                      }
+                                      if (purpose == "request" && view.value.verified) return {};
                                   }
                                   return links.mint(id, role, purpose == "download" ? "download" : "sign");
                               });
@@ -331,10 +338,9 @@ int run_serve(ServeOptions const& o) {
     server.start();
 
     // Where to send a first event.
-    auto rules_reply = runtime.rules();
     std::size_t loaded = 0;
-    for (auto const& f : rules_reply.body["files"])
-        if (f["status"] == "loaded") ++loaded;
+    for (auto const& f : runtime.snapshot()->files)
+        if (f.loaded) ++loaded;
     std::string base = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                        std::to_string(server.port());
     if (links.base().empty()) links.set_base(base);

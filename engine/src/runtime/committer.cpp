@@ -94,7 +94,7 @@ void Committer::run() {
             if (!t->idempotency_key.empty()) {
                 Change c;
                 c.idempotency = IdempotencyRecord{
-                    t->idempotency_key, t->result.status,
+                    t->idempotency_key, std::string(outcome_name(t->result.outcome)),
                     t->result.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now_ms,
                     t->idempotency_request};
                 changes.push_back(std::move(c));

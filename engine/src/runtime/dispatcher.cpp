@@ -147,7 +147,7 @@ void Dispatcher::run(Lane& lane) {
         }
 
         Entry entry;
-        std::vector<Outcome> outcomes(round.size());
+        std::vector<DeliveryEnd> outcomes(round.size());
         std::vector<Connector*> used;
         std::vector<std::pair<std::size_t, Connector*>> oks;  // (index in round, connector)
         std::vector<OutboxRecord> retry;
@@ -157,7 +157,7 @@ void Dispatcher::run(Lane& lane) {
             u.key = r.key;
             u.attempts = ++r.attempts;
             DeliveryResult result;
-            Outcome& out = outcomes[i];
+            DeliveryEnd& out = outcomes[i];
             out.kind = r.kind;
             out.target = r.target;
             out.payload = nlohmann::json::parse(r.payload, nullptr, false);
@@ -226,7 +226,7 @@ void Dispatcher::run(Lane& lane) {
                 retry.push_back(round[i]);
             }
         }
-        // Ended deliveries go to their envelope's shard (see Outcome); retries
+        // Ended deliveries go to their envelope's shard (see DeliveryEnd); retries
         // are recorded here.
         {
             std::vector<OutboxUpdate> pending;

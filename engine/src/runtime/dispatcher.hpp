@@ -31,7 +31,7 @@ namespace signflow::engine::detail {
 // Committed apart, a crash between the two commits would leave the row
 // delivered and the envelope waiting forever for an event that never comes
 // again, or the trail missing a call that happened.
-struct Outcome {
+struct DeliveryEnd {
     OutboxUpdate update;
     std::string kind, target, operation, connector;
     nlohmann::json payload;  // the row's payload (parsed)
@@ -40,7 +40,7 @@ struct Outcome {
 
 class Dispatcher {
 public:
-    using Answer = std::function<void(std::int64_t instance, Outcome outcome)>;
+    using Answer = std::function<void(std::int64_t instance, DeliveryEnd outcome)>;
 
     Dispatcher(Context& ctx, Answer answer);
     ~Dispatcher();

@@ -8,6 +8,7 @@
 #include "quota.hpp"
 #include "shard.hpp"
 #include "signer_view.hpp"
+#include "signflow/engine/progress.hpp"
 #include "watcher.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
@@ -35,7 +36,7 @@ struct Runtime::Impl {
           committer(store, this->options.max_batch, [this](std::vector<Entry>& b) { committed(b); },
                     [this](std::string const& why, std::vector<Entry>& b) { failed(why, b); }),
           quotas(store), ctx{store, rules, machine, committer, quotas, this->options, this->log, metrics},
-          dispatcher(ctx, [this](std::int64_t id, Outcome outcome) { delivered(id, std::move(outcome)); }) {
+          dispatcher(ctx, [this](std::int64_t id, DeliveryEnd outcome) { delivered(id, std::move(outcome)); }) {
         unsigned n = this->options.shards ? this->options.shards : std::max(1u, std::thread::hardware_concurrency());
         for (unsigned i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io, ctx, i));
     }
@@ -86,7 +87,7 @@ struct Runtime::Impl {
         log(LogLevel::error, "the store failed to commit " + std::to_string(batch.size()) +
                                  " changes: " + why + "; stopping (what was answered before is on disk)");
         accepting = false;
-        Reply r{503, {{"error", "the daemon could not store the event; nothing was changed"}, {"detail", why}}};
+        Reply r{Outcome::unavailable, {{"error", "the daemon could not store the event; nothing was changed"}, {"detail", why}}};
         for (auto& e : batch)
             if (e.ticket && e.ticket->reply) {
                 auto reply = std::move(e.ticket->reply);
@@ -118,7 +119,7 @@ struct Runtime::Impl {
         // "METHOD PATH BODY_SHA256": the route, then the body's hash.
         auto route = [](std::string const& r) { return r.substr(0, r.rfind(' ')); };
         bool same_route = route(first) == route(now);
-        return Reply{422,
+        return Reply{Outcome::invalid,
                      {{"error", same_route ? "this Idempotency-Key was used for `" + route(first) +
                                                  "` with another body; a retry must send the same body, and a "
                                                  "new request needs a new key"
@@ -150,7 +151,7 @@ struct Runtime::Impl {
                 reply(*refused);
                 return true;
             }
-            Reply r{rec->status, json::parse(rec->response, nullptr, false)};
+            Reply r{outcome_from_name(rec->outcome).value_or(Outcome::failed), json::parse(rec->response, nullptr, false)};
             if (r.body.is_object()) r.body["replayed"] = true;
             reply(r);
             return true;
@@ -179,11 +180,11 @@ struct Runtime::Impl {
         ticket->idempotency_request = key.request;
         ticket->reply = std::move(reply);
         auto part = std::make_shared<Part>();
-        ticket->answer = [part] { return Reply{part->status, part->body}; };
+        ticket->answer = [part] { return Reply{part->outcome, part->body}; };
         return {ticket, part};
     }
 
-    void delivered(std::int64_t id, Outcome outcome) {
+    void delivered(std::int64_t id, DeliveryEnd outcome) {
         Shard& s = shard_of(id);
         asio::post(s.strand(), [&s, id, outcome = std::move(outcome)]() mutable { s.delivered(id, std::move(outcome)); });
     }
@@ -199,12 +200,12 @@ struct Runtime::Impl {
         r.body = {{"event", event}, {"started", started}, {"correlated", correlated}};
         if (!refused.empty()) r.body["refused"] = refused;
         if (!started.empty() || !correlated.empty()) {
-            r.status = 202;
+            r.outcome = Outcome::accepted;
         } else if (!refused.empty()) {
-            r.status = refused[0]["status"].get<int>();
+            r.outcome = outcome_from_name(refused[0].value("outcome", "")).value_or(Outcome::failed);
             r.body["error"] = refused[0]["reason"];
         } else {
-            r.status = 202;
+            r.outcome = Outcome::accepted;
             r.body["note"] = "no trigger's condition held and no envelope was waiting for this event";
         }
         return r;
@@ -267,15 +268,13 @@ void Runtime::start() {
         }
         inst.state = *state;
         inst.status = Status::running;
-        json p = json::parse(r.progress.empty() ? "{}" : r.progress, nullptr, false);
-        if (p.is_object()) {
-            inst.trigger = static_cast<std::int16_t>(p.value("trigger", -1));
-            inst.entered_by = def->find_event(p.value("entered_by", std::string())).value_or(0);
-            inst.signed_mask = p.value("signed", std::uint64_t{0});
-            inst.seq = p.value("seq", std::uint32_t{1});
-            inst.documents = p.value("documents", std::uint16_t{0});
-            inst.sent = p.value("sent", false);
-        }
+        Progress p = Progress::parse(r.progress);
+        inst.trigger = p.trigger;
+        inst.entered_by = def->find_event(p.entered_by).value_or(0);
+        inst.signed_mask = p.signed_mask;
+        inst.seq = p.seq;
+        inst.documents = p.documents;
+        inst.sent = p.sent;
         inst.data = std::move(r.data);
         inst.created_ms = r.created_ms;
         inst.updated_ms = r.updated_ms;
@@ -332,7 +331,7 @@ void Runtime::stop(std::function<void()> done) {
 
 void Runtime::post_event(std::string const& name, json data, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto snap = m.rules.snapshot();
     std::vector<std::pair<DefinitionPtr, int>> starts;
     Instant now = now_instant();
@@ -344,7 +343,7 @@ void Runtime::post_event(std::string const& name, json data, IdempotencyKey cons
     if (!known) {
         json events = json::array();
         for (auto const& e : m.rules.known_events()) events.push_back(e);
-        return reply({404, {{"error", "no loaded workflow starts with or waits for the event `" + name + "`"},
+        return reply({Outcome::not_found, {{"error", "no loaded workflow starts with or waits for the event `" + name + "`"},
                             {"known_events", events}}});
     }
     if (m.replay(key, reply)) return;
@@ -395,11 +394,11 @@ void Runtime::post_event(std::string const& name, json data, IdempotencyKey cons
 void Runtime::start_envelope(std::string const& workflow, json data, IdempotencyKey const& key, std::int64_t batch,
                              ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto snap = m.rules.snapshot();
     auto found = snap->current.find(workflow);
     if (found == snap->current.end())
-        return reply({404, {{"error", "no loaded workflow is named `" + workflow + "`"}}});
+        return reply({Outcome::not_found, {{"error", "no loaded workflow is named `" + workflow + "`"}}});
     DefinitionPtr def = found->second;
     Instant now = now_instant();
     int trigger = -1;
@@ -407,7 +406,7 @@ void Runtime::start_envelope(std::string const& workflow, json data, Idempotency
     for (std::size_t i = 0; i < triggers.size() && trigger < 0; ++i)
         if (auto k = m.machine.match_trigger(*def, triggers[i].event, data, now)) trigger = *k;
     if (trigger < 0)
-        return reply({422, {{"error", "no trigger of `" + workflow + "` holds for this data"}}});
+        return reply({Outcome::invalid, {{"error", "no trigger of `" + workflow + "` holds for this data"}}});
     if (m.replay(key, reply)) return;
     ++m.in_flight;
     auto ticket = std::make_shared<Ticket>(1);
@@ -442,9 +441,9 @@ std::string const signer_events[] = {"signed", "declined", "verified", "verifica
 void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
                            IdempotencyKey const& key, ReplyFn reply, Origin origin) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
-        return reply({404, {{"error", "unknown signer event `" + what + "`"},
+        return reply({Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
                             {"known", {"signed", "declined", "verified", "verification_failed"}}}});
     auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
     if (!ticket) return;
@@ -459,7 +458,7 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
 void Runtime::signer_record(std::int64_t id, std::string const& role, std::string const& kind, json detail,
                             Origin origin, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
     Shard& sh = m.shard_of(id);
     AuditFact fact{kind, role, detail.is_object() ? std::move(detail) : json::object(), std::move(origin)};
@@ -471,7 +470,7 @@ void Runtime::signer_record(std::int64_t id, std::string const& role, std::strin
 void Runtime::submit_code(std::int64_t id, std::string const& role, std::string const& code, Origin origin,
                           ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
     Shard& sh = m.shard_of(id);
     asio::post(sh.strand(), [&sh, id, role, code, origin = std::move(origin), ticket = ticket, part = part] {
@@ -481,7 +480,7 @@ void Runtime::submit_code(std::int64_t id, std::string const& role, std::string 
 
 void Runtime::resend_code(std::int64_t id, std::string const& role, Origin origin, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
     Shard& sh = m.shard_of(id);
     asio::post(sh.strand(), [&sh, id, role, origin = std::move(origin), ticket = ticket, part = part] {
@@ -491,7 +490,7 @@ void Runtime::resend_code(std::int64_t id, std::string const& role, Origin origi
 
 void Runtime::upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
     Shard& sh = m.shard_of(file.envelope);
     asio::post(sh.strand(), [&sh, file = std::move(file), origin = std::move(origin), ticket = ticket,
@@ -502,7 +501,7 @@ Reply Runtime::audit(std::int64_t id) {
     Impl& m = *impl_;
     auto records = m.store.audit(id);
     if (records.empty()) {
-        if (!m.store.find_instance(id)) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+        if (!m.store.find_instance(id)) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
     }
     std::vector<evidence::AuditEntry> entries;
     entries.reserve(records.size());
@@ -513,7 +512,7 @@ Reply Runtime::audit(std::int64_t id) {
     if (!verdict.ok)
         out["verdict"].update({{"first_bad", verdict.first_bad}, {"problem", verdict.problem},
                                {"explanation", verdict.explanation}});
-    return {200, std::move(out)};
+    return {Outcome::ok, std::move(out)};
 }
 
 std::optional<DocumentRecord> Runtime::document(std::int64_t id, std::int64_t revision) {
@@ -523,17 +522,17 @@ std::optional<DocumentRecord> Runtime::document(std::int64_t id, std::int64_t re
 Reply Runtime::documents(std::int64_t id) {
     Impl& m = *impl_;
     auto docs = m.store.documents(id);
-    if (docs.empty() && !m.store.find_instance(id)) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    if (docs.empty() && !m.store.find_instance(id)) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
     json list = json::array();
     for (auto const& d : docs)
         list.push_back({{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256},
                         {"created_at", utc_text(from_millis(d.created_ms))}});
-    return {200, {{"id", id}, {"documents", std::move(list)}}};
+    return {Outcome::ok, {{"id", id}, {"documents", std::move(list)}}};
 }
 
 void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({503, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
     if (!ticket) return;
     Shard& sh = m.shard_of(id);
@@ -563,19 +562,19 @@ json instance_json(InstanceRecord const& r, bool with_data) {
 
 }  // namespace
 
-Reply Runtime::signer(std::int64_t id, std::string const& role) {
+Result<SignerView> Runtime::signer(std::int64_t id, std::string const& role) {
     Impl& m = *impl_;
     auto r = m.store.find_instance(id);
-    if (!r) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    if (!r) return {Outcome::not_found, {}};
     auto definition = m.rules.version(r->version);
-    if (!definition) return {500, {{"error", "the envelope's workflow version is not loaded"}, {"id", id}}};
-    return {200, detail::signer_view(*definition, *r, m.store.audit(id), role)};
+    if (!definition) return {Outcome::failed, {}};
+    return {Outcome::ok, detail::signer_view(*definition, *r, m.store.audit(id), role)};
 }
 
 Reply Runtime::instance(std::int64_t id) {
     Impl& m = *impl_;
     auto r = m.store.find_instance(id);
-    if (!r) return {404, {{"error", "no envelope with this id"}, {"id", id}}};
+    if (!r) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
     json j = instance_json(*r, true);
     json history = json::array();
     for (auto const& h : m.store.journal(id)) {
@@ -585,7 +584,7 @@ Reply Runtime::instance(std::int64_t id) {
         history.push_back(std::move(line));
     }
     j["history"] = std::move(history);
-    return {200, std::move(j)};
+    return {Outcome::ok, std::move(j)};
 }
 
 Reply Runtime::instances(InstanceFilter const& filter) {
@@ -594,7 +593,7 @@ Reply Runtime::instances(InstanceFilter const& filter) {
     for (auto const& r : rows) list.push_back(instance_json(r, false));
     json body = {{"instances", list}};
     if (static_cast<int>(rows.size()) == filter.limit && !rows.empty()) body["next_after_id"] = rows.back().id;
-    return {200, std::move(body)};
+    return {Outcome::ok, std::move(body)};
 }
 
 Reply Runtime::rules() {
@@ -611,7 +610,7 @@ Reply Runtime::rules() {
     }
     json events = json::array();
     for (auto const& e : impl_->rules.known_events()) events.push_back(e);
-    return {200, {{"generation", snap->generation}, {"files", files}, {"events", events}}};
+    return {Outcome::ok, {{"generation", snap->generation}, {"files", files}, {"events", events}}};
 }
 
 Reply Runtime::quotas() {
@@ -625,7 +624,7 @@ Reply Runtime::quotas() {
     for (auto const& name : names)
         for (auto& q : m.quotas.usage(*snap->current.at(name), now, m.options.default_zone))
             list.push_back(std::move(q));
-    return {200, {{"quotas", std::move(list)}}};
+    return {Outcome::ok, {{"quotas", std::move(list)}}};
 }
 
 Reply Runtime::reload() {
@@ -641,7 +640,7 @@ Reply Runtime::reload() {
         for (auto const& v : report.new_versions) m.log(LogLevel::info, "loaded " + v);
         json failures = json::array();
         for (auto const& f : report.failures) failures.push_back({{"path", f.path}, {"diagnostics", f.diagnostics}});
-        return {report.failed ? 422 : 200,
+        return {report.failed ? Outcome::invalid : Outcome::ok,
                 {{"files", report.files},
                  {"loaded", report.loaded},
                  {"failed", report.failed},
@@ -650,7 +649,7 @@ Reply Runtime::reload() {
     } catch (std::exception const& e) {
         ++m.metrics.reload_failures;
         m.log(LogLevel::error, std::string("reload failed: ") + e.what());
-        return {500, {{"error", e.what()}}};
+        return {Outcome::failed, {{"error", e.what()}}};
     }
 }
 
@@ -665,19 +664,19 @@ Reply Runtime::outbox(std::string const& status, int limit, std::string const& c
         if (o.status == "pending") j["next_attempt_at"] = utc_text(from_millis(o.next_attempt_ms));
         list.push_back(std::move(j));
     }
-    return {200, {{"deliveries", list}}};
+    return {Outcome::ok, {{"deliveries", list}}};
 }
 
 Reply Runtime::retry_delivery(std::string const& key) {
     Impl& m = *impl_;
     auto row = m.store.revive_outbox(key, to_millis(now_instant()));
     if (!row)
-        return {404, {{"error", "no dead delivery has the key `" + key +
+        return {Outcome::not_found, {{"error", "no dead delivery has the key `" + key +
                                     "` (delivered and pending ones are not retried; one-time codes are never sent "
                                     "again from the dead letters: the signer asks for a new one)"}}};
     m.dispatcher.enqueue(*row);
     m.log(LogLevel::info, "outbox " + key + " (" + row->kind + " " + row->target + ") retried by the operator");
-    return {202, {{"key", key}, {"status", "pending"}, {"target", row->target}}};
+    return {Outcome::accepted, {{"key", key}, {"status", "pending"}, {"target", row->target}}};
 }
 
 std::string Runtime::metrics() {

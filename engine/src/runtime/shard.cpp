@@ -1,5 +1,6 @@
 #include "shard.hpp"
 
+#include "signflow/engine/progress.hpp"
 #include "signflow/engine/trace.hpp"
 #include "signflow/evidence/audit.hpp"
 #include "signflow/evidence/otp.hpp"
@@ -44,13 +45,14 @@ OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view
 }
 
 std::string progress_of(Instance const& inst) {
-    return json{{"trigger", inst.trigger},
-                {"entered_by", inst.definition->event_name(inst.entered_by)},
-                {"signed", inst.signed_mask},
-                {"seq", inst.seq},
-                {"documents", inst.documents},
-                {"sent", inst.sent}}
-        .dump();
+    Progress p;
+    p.trigger = inst.trigger;
+    p.entered_by = inst.definition->event_name(inst.entered_by);
+    p.signed_mask = inst.signed_mask;
+    p.seq = inst.seq;
+    p.documents = inst.documents;
+    p.sent = inst.sent;
+    return p.to_json();
 }
 
 }  // namespace
@@ -341,8 +343,10 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     std::vector<QuotaIncrement> taken;
     if (auto full = ctx_.quotas.take(*def, *data, now, ctx_.options.default_zone, taken)) {
         ++ctx_.metrics.quota_refused;
-        part->refused.push_back(
-            {{"workflow", def->name()}, {"status", 429}, {"reason", full->message}, {"quota", full->detail}});
+        part->refused.push_back({{"workflow", def->name()},
+                                 {"outcome", outcome_name(Outcome::over_limit)},
+                                 {"reason", full->message},
+                                 {"quota", full->detail}});
         ctx_.committer.submit(std::move(entry));
         return;
     }
@@ -356,7 +360,8 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     } catch (std::exception const& e) {  // StartError, or an IR the machine cannot run
         ctx_.quotas.give_back(taken);
         ++ctx_.metrics.start_refused;
-        part->refused.push_back({{"workflow", def->name()}, {"status", 422}, {"reason", e.what()}});
+        part->refused.push_back(
+            {{"workflow", def->name()}, {"outcome", outcome_name(Outcome::invalid)}, {"reason", e.what()}});
         ctx_.committer.submit(std::move(entry));
         return;
     }
@@ -402,11 +407,11 @@ void Shard::correlate(std::string const& event, std::shared_ptr<json const> data
     ctx_.committer.submit(std::move(entry));
 }
 
-// The answer about an envelope this shard does not run: it has ended (409),
-// or there is no such envelope (404).
+// The answer about an envelope this shard does not run: it has ended, or
+// there is no such envelope.
 void Shard::not_running(std::int64_t id, Part& part) {
     auto rec = ctx_.store.find_instance(id);
-    part.status = rec ? 409 : 404;
+    part.outcome = rec ? Outcome::ended : Outcome::not_found;
     part.body = rec ? json{{"error", "the envelope has ended"}, {"id", id}, {"state", rec->state}, {"status", rec->status}}
                     : json{{"error", "no envelope with this id"}, {"id", id}};
 }
@@ -423,10 +428,10 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
         std::string refusal;
         if (apply(it->second, Event{event, data.get()}, now, entry.change, &refusal, origin)) {
             auto const& rec = entry.change.instances.back();
-            part->status = 202;
+            part->outcome = Outcome::accepted;
             part->body = {{"id", rec.id}, {"workflow", rec.workflow}, {"state", rec.state}, {"status", rec.status}};
         } else {
-            part->status = 409;
+            part->outcome = Outcome::conflict;
             part->body = {{"error", refusal}, {"id", id}, {"event", event}};
         }
     }
@@ -452,7 +457,7 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
         entry.change.instances.push_back(to_record(inst));
         entry.change.journal.push_back({id, to_millis(now), "cancelled", json{{"reason", reason}}.dump()});
         audit(id, &inst, {"cancelled", "operator", {{"reason", reason}}, {}}, now, entry.change);
-        part->status = 202;
+        part->outcome = Outcome::accepted;
         part->body = summary(inst);
         forget(inst);
     }
@@ -586,7 +591,7 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
     if (inst.status == Status::finished && d.state_name(inst.state) == "completed") add("seal", json::object());
 }
 
-void Shard::delivered(std::int64_t id, Outcome o) {
+void Shard::delivered(std::int64_t id, DeliveryEnd o) {
     Instant now = now_instant();
     Entry entry;
     entry.change.outbox_updated.push_back(o.update);
@@ -658,12 +663,12 @@ void Shard::record_fact(std::int64_t id, std::string const& role, AuditFact fact
     if (it == instances_.end()) {
         not_running(id, *part);
     } else if (!it->second.definition->find_role(role)) {
-        part->status = 404;
+        part->outcome = Outcome::not_found;
         part->body = {{"error", "no role `" + role + "` in workflow " + it->second.definition->name()}, {"id", id}};
     } else {
         fact.actor = role;
         audit(id, &it->second, std::move(fact), now_instant(), entry.change);
-        part->status = 202;
+        part->outcome = Outcome::accepted;
         part->body = {{"id", id}, {"recorded", entry.change.audit.back().kind}, {"seq", entry.change.audit.back().seq}};
     }
     ctx_.committer.submit(std::move(entry));
@@ -684,7 +689,7 @@ void Shard::check_code(std::int64_t id, std::string const& role, std::string con
     json data = json::parse(inst.data);
     json* stored = data.contains("codes") && data["codes"].contains(role) ? &data["codes"][role] : nullptr;
     if (!stored) {
-        part->status = 409;
+        part->outcome = Outcome::conflict;
         part->body = {{"error", "no code has been sent to `" + role + "` in this envelope"}, {"id", id}};
         ctx_.committer.submit(std::move(entry));
         return;
@@ -702,13 +707,13 @@ void Shard::check_code(std::int64_t id, std::string const& role, std::string con
         std::string refusal;
         std::string const event = "verified(" + role + ")";
         if (apply(inst, Event{event}, now, entry.change, &refusal, origin)) {
-            part->status = 202;
+            part->outcome = Outcome::accepted;
             part->body = {{"id", id}, {"verified", true}, {"state", entry.change.instances.back().state}};
         } else {
             // The envelope was not waiting for this role's verification: the
             // code matched, and the trail says so, but nothing moves.
             entry.change.instances.push_back(to_record(inst));
-            part->status = 409;
+            part->outcome = Outcome::conflict;
             part->body = {{"error", refusal}, {"id", id}, {"verified", true}};
         }
     } else {
@@ -720,7 +725,9 @@ void Shard::check_code(std::int64_t id, std::string const& role, std::string con
         if (!locked || !apply(inst, Event{event}, now, entry.change, nullptr, origin))
             entry.change.instances.push_back(to_record(inst));
         bool used = result == evidence::CodeCheck::used;
-        part->status = result == evidence::CodeCheck::expired ? 410 : used ? 409 : 403;
+        part->outcome = result == evidence::CodeCheck::expired ? Outcome::code_expired
+                        : used                                 ? Outcome::code_used
+                                                               : Outcome::wrong_code;
         part->body = {{"error", result == evidence::CodeCheck::expired ? "the code has expired"
                                 : used   ? "this code has been used already"
                                 : locked ? "wrong code; no attempts left: the verification has failed"
@@ -750,7 +757,7 @@ void Shard::attachment(AttachmentRecord file, Origin const& origin, std::shared_
         for (auto const& a : t.attachments)
             if (a.name == file.name && a.from == file.role) requested = true;
     if (!requested) {
-        part->status = 404;
+        part->outcome = Outcome::not_found;
         part->body = {{"error", "the workflow asks `" + file.role + "` for no attachment named `" + file.name + "`"},
                       {"id", id}};
         ctx_.committer.submit(std::move(entry));
@@ -761,7 +768,7 @@ void Shard::attachment(AttachmentRecord file, Origin const& origin, std::shared_
     std::string role = file.role;
     entry.change.attachments.push_back(std::move(file));
     audit(id, &it->second, {"attachment_uploaded", role, std::move(detail), origin}, now_instant(), entry.change);
-    part->status = 201;
+    part->outcome = Outcome::created;
     part->body = {{"id", id}, {"attachment", entry.change.attachments.back().name},
                   {"sha256", entry.change.attachments.back().sha256}};
     ctx_.committer.submit(std::move(entry));
@@ -787,11 +794,11 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
     json data = json::parse(inst.data);
     int resent = data["resent"].is_object() ? data["resent"].value(role, 0) : 0;
     if (!send) {
-        part->status = 409;
+        part->outcome = Outcome::conflict;
         part->body = {{"error", "`" + role + "` is not being verified now"}, {"id", id},
                       {"state", d.state_name(inst.state)}};
     } else if (resent >= max_resends) {
-        part->status = 429;
+        part->outcome = Outcome::over_limit;
         part->body = {{"error", "no more new codes for `" + role + "` in this envelope (" +
                                     std::to_string(max_resends) + " were sent)"},
                       {"id", id}};
@@ -808,7 +815,7 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
         audit(id, &inst, {"code_requested", role, {{"method", send->method}, {"resend", resent + 1}}, origin}, now,
               entry.change);
         entry.change.instances.push_back(to_record(inst));
-        part->status = 202;
+        part->outcome = Outcome::accepted;
         part->body = {{"id", id}, {"resend", resent + 1}, {"left", max_resends - resent - 1}};
     }
     ctx_.committer.submit(std::move(entry));

@@ -31,7 +31,7 @@ struct Part {
     nlohmann::json started = nlohmann::json::array();
     nlohmann::json correlated = nlohmann::json::array();
     nlohmann::json refused = nlohmann::json::array();
-    int status = 0;  // for single-envelope requests: the status to answer
+    Outcome outcome = Outcome::ok;  // for single-envelope requests: the answer's outcome
     nlohmann::json body;
 };
 
@@ -58,9 +58,9 @@ public:
                             Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
                 std::shared_ptr<Part> part);
-    // A delivery that ended (see Outcome): its row, its audit entry and, for
+    // A delivery that ended (see DeliveryEnd): its row, its audit entry and, for
     // a fill, the `done` it answers, in one change. No answer.
-    void delivered(std::int64_t id, Outcome outcome);
+    void delivered(std::int64_t id, DeliveryEnd outcome);
     // Evidence without a state change (viewed, consent_given).
     void record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
                      std::shared_ptr<Part> part);

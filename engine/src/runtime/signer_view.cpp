@@ -1,8 +1,31 @@
 #include "signer_view.hpp"
 
+#include "signflow/engine/progress.hpp"
 #include "signflow/evidence/audit.hpp"
 
 #include <set>
+
+namespace signflow::engine {
+
+std::string_view step_name(SignerStep step) {
+    switch (step) {
+        case SignerStep::unknown: return "unknown";
+        case SignerStep::ended: return "ended";
+        case SignerStep::signed_: return "signed";
+        case SignerStep::declined: return "declined";
+        case SignerStep::verify: return "verify";
+        case SignerStep::sign: return "sign";
+        case SignerStep::wait: return "wait";
+    }
+    return "unknown";
+}
+
+std::string SignerView::name() const {
+    return signer.is_object() && signer.value("name", nlohmann::json()).is_string() ? signer["name"].get<std::string>()
+                                                                                   : std::string();
+}
+
+}  // namespace signflow::engine
 
 namespace signflow::engine::detail {
 using nlohmann::json;
@@ -10,10 +33,10 @@ using nlohmann::json;
 namespace {
 
 // The role as the page may show it: a name, never another signer's address.
-json who(json const& roles, std::string const& role) {
+OtherSigner who(json const& roles, std::string const& role) {
     json r = roles.is_object() ? roles.value(role, json()) : json();
-    json out = {{"role", role}};
-    if (r.is_object() && r.value("name", json()).is_string()) out["name"] = r["name"];
+    OtherSigner out{role, std::nullopt};
+    if (r.is_object() && r.value("name", json()).is_string()) out.name = r["name"].get<std::string>();
     return out;
 }
 
@@ -54,104 +77,91 @@ std::vector<StateId> groups_before(Definition const& d, StateId from, std::uint8
 
 }  // namespace
 
-json signer_view(Definition const& d, InstanceRecord const& r, std::vector<AuditRecord> const& trail,
-                 std::string const& role) {
+SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector<AuditRecord> const& trail,
+                       std::string const& role) {
     json data = json::parse(r.data, nullptr, false);
-    json progress = json::parse(r.progress, nullptr, false);
+    Progress progress = Progress::parse(r.progress);
     json const roles = data.is_object() ? data.value("roles", json::object()) : json::object();
-    std::uint64_t signed_mask = progress.is_object() ? progress.value("signed", std::uint64_t{0}) : 0;
 
-    json view = {{"envelope", r.id},
-                 {"workflow", r.workflow},
-                 {"status", r.status},
-                 {"state", r.state},
-                 {"role", role},
-                 {"documents", progress.is_object() ? progress.value("documents", 0) : 0}};
+    SignerView view;
+    view.envelope = r.id;
+    view.workflow = r.workflow;
+    view.status = r.status;
+    view.state = r.state;
+    view.role = role;
+    view.documents = progress.documents;
     json self = roles.is_object() ? roles.value(role, json()) : json();
     if (self.is_string()) self = json{{"email", self}};
-    view["signer"] = self.is_object() ? self : json::object();
+    if (self.is_object()) view.signer = std::move(self);
 
     // What this signer has done, from the trail.
-    bool consented = false, viewed = false, signed_ = false, declined = false, verified = false;
     std::set<std::string> uploaded;
     for (auto const& a : trail) {
         json e = json::parse(a.entry, nullptr, false);
         if (!e.is_object() || evidence::subject_of(e) != role) continue;
-        if (a.kind == "consent_given") consented = true;
-        else if (a.kind == "viewed") viewed = true;
-        else if (a.kind == "signed") signed_ = true;
-        else if (a.kind == "declined") declined = true;
-        else if (a.kind == "code_verified" || a.kind == "identity_verified") verified = true;
+        if (a.kind == "consent_given") view.consented = true;
+        else if (a.kind == "viewed") view.viewed = true;
+        else if (a.kind == "signed") view.signed_ = true;
+        else if (a.kind == "declined") view.declined = true;
+        else if (a.kind == "code_verified" || a.kind == "identity_verified") view.verified = true;
         else if (a.kind == "attachment_uploaded") {
             json const& detail = e.value("detail", json::object());
             if (detail.is_object() && detail.value("name", json()).is_string())
                 uploaded.insert(detail["name"].get<std::string>());
         }
     }
-    view["consented"] = consented;
-    view["viewed"] = viewed;
-    view["signed"] = signed_;
-    view["declined"] = declined;
-    view["verified"] = verified;
-
-    json attachments = json::array();
     for (auto const& t : d.ir().templates)
         for (auto const& at : t.attachments)
-            if (at.from == role)
-                attachments.push_back(
-                    {{"name", at.name}, {"required", at.required}, {"uploaded", uploaded.count(at.name) > 0}});
-    view["attachments"] = std::move(attachments);
+            if (at.from == role) view.attachments.push_back({at.name, at.required, uploaded.count(at.name) > 0});
 
     auto role_id = d.find_role(role);
     auto state = d.find_state(r.state);
-    json waiting = json::array();
-    std::string step;
+    std::uint64_t const signed_mask = progress.signed_mask;
+    std::vector<OtherSigner> waiting;
+    auto pending_before = [&](StateId from) {
+        for (auto g : groups_before(d, from, *role_id))
+            for (auto s : d.state(g).signers)
+                if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));
+    };
     if (!role_id) {
-        step = "unknown";
+        view.step = SignerStep::unknown;
     } else if (r.status != "running") {
-        step = "ended";
-    } else if (signed_ || (signed_mask & (std::uint64_t{1} << *role_id))) {
-        step = "signed";
-    } else if (declined) {
-        step = "declined";
+        view.step = SignerStep::ended;
+    } else if (view.signed_ || (signed_mask & (std::uint64_t{1} << *role_id))) {
+        view.step = SignerStep::signed_;
+    } else if (view.declined) {
+        view.step = SignerStep::declined;
     } else if (state && d.state(*state).kind == StateKind::verifying) {
         bool mine = false;
         for (auto const& a : d.ir().states[*state].entry)
-            if (a.kind == ir::ActionKind::send_code && a.target == role) mine = true, view["method"] = a.method;
+            if (a.kind == ir::ActionKind::send_code && a.target == role) mine = true, view.method = a.method;
         if (mine) {
-            step = "verify";
+            view.step = SignerStep::verify;
         } else {
-            step = "wait";
+            view.step = SignerStep::wait;
             for (auto const& a : d.ir().states[*state].entry)
                 if (a.kind == ir::ActionKind::send_code) waiting.push_back(who(roles, a.target));
-            for (auto g : groups_before(d, *state, *role_id))
-                for (auto s : d.state(g).signers)
-                    if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));
+            pending_before(*state);
         }
     } else if (state && d.state(*state).kind == StateKind::signing) {
         bool mine = false;
         for (auto s : d.state(*state).signers)
             if (s == *role_id) mine = true;
         if (mine) {
-            step = "sign";
+            view.step = SignerStep::sign;
         } else {
-            step = "wait";
             // Everyone who must sign first: this group's pending signers,
             // then the groups between it and this signer's.
-            for (auto g : groups_before(d, *state, *role_id))
-                for (auto s : d.state(g).signers)
-                    if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));
+            view.step = SignerStep::wait;
+            pending_before(*state);
         }
     } else {
-        step = "wait";  // the document is being prepared, or the envelope waits for something else
+        view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
     }
-    view["step"] = step;
     // Each signer once (a signer verified before signing is in both lists).
-    json unique = json::array();
     std::set<std::string> listed;
     for (auto& w : waiting)
-        if (listed.insert(w.value("role", "")).second) unique.push_back(std::move(w));
-    view["waiting_for"] = std::move(unique);
+        if (listed.insert(w.role).second) view.waiting_for.push_back(std::move(w));
     return view;
 }
 

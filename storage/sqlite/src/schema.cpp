@@ -235,6 +235,20 @@ constexpr char const* migration_6[] = {
         ELSE 'messages' END)",
 };
 
+// The engine answers in outcomes, not HTTP statuses (engine/outcome.hpp):
+// an idempotency record keeps the outcome's name. Records written before
+// kept the status the daemon answered with; each becomes its outcome (409
+// was an ended envelope or a refusal: both are answered 409 again). The
+// status column stays, 0 in new records.
+constexpr char const* migration_7[] = {
+    "ALTER TABLE idempotency ADD COLUMN outcome TEXT NOT NULL DEFAULT ''",
+    R"(UPDATE idempotency SET outcome = CASE status
+        WHEN 200 THEN 'ok' WHEN 201 THEN 'created' WHEN 202 THEN 'accepted' WHEN 403 THEN 'wrong_code'
+        WHEN 404 THEN 'not_found' WHEN 409 THEN 'conflict' WHEN 410 THEN 'code_expired'
+        WHEN 422 THEN 'invalid' WHEN 429 THEN 'over_limit' WHEN 503 THEN 'unavailable'
+        ELSE 'failed' END)",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -243,6 +257,7 @@ constexpr Migration migrations[] = {
     {4, migration_4},
     {5, migration_5},
     {6, migration_6},
+    {7, migration_7},
 };
 
 using base::now_ms;

@@ -198,8 +198,8 @@ struct detail::WriteStatements {
           add_journal(db, "INSERT INTO journal (instance, at_ms, kind, detail) VALUES (?, ?, ?, ?)"),
           // The first answer stays: a retry must get the answer the first
           // request got, whatever a racing duplicate produced.
-          add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms, request)
-              VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
+          add_idempotency(db, R"(INSERT INTO idempotency (key, status, response, created_ms, request, outcome)
+              VALUES (?, 0, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING)"),
           add_audit(db, "INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry) VALUES (?, ?, ?, ?, ?, ?)"),
           put_attachment(db, R"(INSERT INTO attachments
               (envelope, name, role, file_name, media_type, sha256, bytes, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -255,7 +255,7 @@ struct detail::WriteStatements {
                 .bind(a.envelope, a.name, a.role, a.file_name, a.media_type, a.sha256, Blob{a.bytes}, a.created_ms)
                 .run();
         if (auto const& i = c.idempotency)
-            add_idempotency.bind(i->key, std::int64_t{i->status}, i->response, i->created_ms, i->request).run();
+            add_idempotency.bind(i->key, i->response, i->created_ms, i->request, i->outcome).run();
         for (auto const& q : c.quotas) add_quota.bind(q.quota, q.period_start_ms, q.delta).run();
     }
 };
@@ -439,10 +439,10 @@ std::vector<OutboxRecord> SqliteStore::list_outbox(std::string const& status, in
 std::optional<IdempotencyRecord> SqliteStore::find_idempotency(std::string const& key) {
     return impl_->guard("find_idempotency", [&]() -> std::optional<IdempotencyRecord> {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT key, status, response, created_ms, request FROM idempotency WHERE key = ?"));
+        Resetting q(db.statement("SELECT key, outcome, response, created_ms, request FROM idempotency WHERE key = ?"));
         q->bind(key);
         if (!q->step()) return std::nullopt;
-        return IdempotencyRecord{q->text(0), static_cast<int>(q->integer(1)), q->text(2), q->integer(3), q->text(4)};
+        return IdempotencyRecord{q->text(0), q->text(1), q->text(2), q->integer(3), q->text(4)};
     });
 }
 

@@ -87,17 +87,18 @@ std::string document_section(Text const& t, std::string const& base, std::size_t
     return h;
 }
 
-std::string attachments_section(Text const& t, std::string const& base, json const& attachments) {
-    if (!attachments.is_array() || attachments.empty()) return {};
+std::string attachments_section(Text const& t, std::string const& base,
+                                std::vector<engine::AttachmentState> const& attachments) {
+    if (attachments.empty()) return {};
     std::string h = "<section aria-labelledby=\"att-h\"><h2 id=\"att-h\">" + escape(t.attachments_title) +
                     "</h2><ul class=\"attachments\">";
     for (auto const& a : attachments) {
-        std::string name = a.value("name", "");
+        std::string const& name = a.name;
         std::string id = "file-" + name;
         h += "<li data-attachment=\"" + escape(name) + "\"><label for=\"" + escape(id) + "\">" + escape(name);
-        if (a.value("required", false)) h += " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>";
+        if (a.required) h += " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>";
         h += "</label>";
-        if (a.value("uploaded", false))
+        if (a.uploaded)
             h += " <span class=\"ok\">" + escape(t.attachment_received) + "</span>";
         h += "<input type=\"file\" id=\"" + escape(id) + "\" data-upload=\"" + escape(base) + "/attachments/" +
              escape(name) + "\" accept=\"application/pdf,image/png,image/jpeg\"></li>";
@@ -132,12 +133,12 @@ std::string decline_section(Text const& t, std::string const& base, std::string 
            "</button></form></details></section>";
 }
 
-std::string waiting_section(Text const& t, json const& waiting_for) {
-    if (!waiting_for.is_array() || waiting_for.empty()) return paragraph(t.wait_preparing, "waiting");
+std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for) {
+    if (waiting_for.empty()) return paragraph(t.wait_preparing, "waiting");
     std::string h = "<section id=\"waiting\"><p>" + escape(t.wait_body) + "</p><ul class=\"waiting\">";
     for (auto const& w : waiting_for) {
-        std::string role = w.value("role", "");
-        std::string name = w.value("name", "");
+        std::string const& role = w.role;
+        std::string name = w.name.value_or("");
         h += "<li data-role=\"" + escape(role) + "\">" + escape(name.empty() ? role : name + " (" + role + ")") +
              "</li>";
     }

@@ -5,10 +5,13 @@
 // them): behaviour is in /assets/sign.js, looks in /assets/sign.css.
 #include "text.hpp"
 
+#include "signflow/engine/signer_view.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace signflow::app::signing {
 
@@ -30,10 +33,11 @@ std::string render(Frame const& f);
 std::string consent_section(Text const& t, std::string const& base, std::string const& csrf);
 std::string code_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& method);
 std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision);
-std::string attachments_section(Text const& t, std::string const& base, nlohmann::json const& attachments);
+std::string attachments_section(Text const& t, std::string const& base,
+                                std::vector<engine::AttachmentState> const& attachments);
 std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name);
 std::string decline_section(Text const& t, std::string const& base, std::string const& csrf);
-std::string waiting_section(Text const& t, nlohmann::json const& waiting_for);
+std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for);
 std::string signed_section(Text const& t, std::string const& base, bool complete);
 std::string paragraph(std::string_view text, char const* id = nullptr);
 

@@ -1,5 +1,8 @@
 #include "routes.hpp"
 
+#include "code_answer.hpp"
+#include "../outcomes.hpp"
+
 #include "../api_util.hpp"
 #include "form.hpp"
 #include "guard.hpp"
@@ -103,6 +106,8 @@ std::string notice_for(Text const& t, std::string const& n, http::Request const&
         if (auto const* left = req.param("left"); left && left->size() < 4) text += " (" + *left + ")";
         return text;
     }
+    if (n == "code_expired") return t.code_expired;
+    if (n == "code_used") return t.code_used;
     if (n == "resent") return t.code_sent_again;
     if (n == "many") return t.too_many;
     if (n == "expired") return t.form_expired;
@@ -118,12 +123,22 @@ struct Visit {
     std::string token;
     std::string base;  // /sign/TOKEN
     storage::SigningTokenRecord link;
-    json view;
+    engine::SignerView view;
     Text const* text = nullptr;
     std::string rest;  // the path after the token: "", "consent", "pages/1.png", …
 };
 
-bool ended_completed(json const& view) { return view.value("status", "") == "finished" && view.value("state", "") == "completed"; }
+// The signer is on the signing step, has agreed to sign electronically,
+// through a signing link: the document and its pages may be read.
+bool reading_document(Visit const& v) {
+    return v.view.step == engine::SignerStep::sign && v.view.consented && v.link.purpose == "sign";
+}
+
+// The engine took the act (recorded, or answered already for this key).
+bool done(engine::Reply const& r) {
+    return r.outcome == engine::Outcome::accepted || r.outcome == engine::Outcome::created ||
+           r.outcome == engine::Outcome::ok;
+}
 
 // The signed copy is the sealed document: until the seal is applied (just
 // after completion, on the documents lane) there is nothing to download.
@@ -132,11 +147,10 @@ bool sealed(engine::Runtime& runtime, std::int64_t id) {
     return doc && doc->kind == "sealed";
 }
 
-http::Response ended_page(Text const& t, Frame f, json const& view) {
-    std::string state = view.value("state", "");
-    std::string status = view.value("status", "");
+http::Response ended_page(Text const& t, Frame f, engine::SignerView const& view) {
+    std::string const& state = view.state;
     char const* title = t.failed_title;
-    if (status == "cancelled") title = t.cancelled_title;
+    if (view.status == "cancelled") title = t.cancelled_title;
     else if (state == "completed") title = t.completed_title;
     else if (state == "declined") title = t.declined_envelope_title;
     else if (state == "expired") title = t.expired_title;
@@ -147,12 +161,10 @@ http::Response ended_page(Text const& t, Frame f, json const& view) {
 
 void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Respond& respond) {
     Text const& t = *v.text;
-    json const& view = v.view;
-    std::string step = view.value("step", "");
+    engine::SignerView const& view = v.view;
     Frame f;
     f.text = &t;
-    f.subtitle = std::string(t.envelope) + " " + std::to_string(view.value("envelope", std::int64_t{0})) + " · " +
-                 view.value("workflow", "");
+    f.subtitle = std::string(t.envelope) + " " + std::to_string(view.envelope) + " · " + view.workflow;
     std::string cookie = csrf_cookie(req);
     std::string fresh;
     if (cookie.size() != 32) cookie = fresh = new_csrf_token();
@@ -170,7 +182,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     };
 
     if (v.link.purpose == "download") {
-        if (!ended_completed(view) || !sealed(sh.s.runtime, v.link.envelope)) {
+        if (!view.completed() || !sealed(sh.s.runtime, v.link.envelope)) {
             f.title = t.signed_title;
             f.body = paragraph(t.signed_pending, "signed");
             return respond(html(200, f, fresh));
@@ -179,8 +191,13 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.body = signed_section(t, v.base, true);
         return respond(html(200, f, fresh));
     }
-    if (step == "ended") {
-        if (ended_completed(view) && view.value("signed", false)) {
+    using Step = engine::SignerStep;
+    switch (view.step) {
+        case Step::unknown: return respond(plain_page(404, t, t.invalid_title, t.invalid_body));
+        case Step::ended:
+            // A signer of a completed envelope gets the signed copy (once
+            // sealed); anyone else learns how it ended.
+            if (!view.completed() || !view.signed_) return respond(ended_page(t, f, view));
             if (!sealed(sh.s.runtime, v.link.envelope)) {
                 f.title = t.signed_title;
                 f.body = paragraph(t.signed_pending, "signed");
@@ -189,40 +206,36 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
             f.title = t.completed_title;
             f.body = signed_section(t, v.base, true);
             return respond(html(200, f, fresh));
-        }
-        return respond(ended_page(t, f, view));
+        case Step::signed_:
+            record_view("signed");
+            f.title = t.signed_title;
+            f.body = signed_section(t, v.base, false);
+            return respond(html(200, f, fresh));
+        case Step::declined:
+            f.title = t.you_declined_title;
+            f.body = paragraph(t.you_declined_body, "declined");
+            return respond(html(200, f, fresh));
+        case Step::wait:
+            record_view("waiting");
+            f.title = t.wait_title;
+            f.body = waiting_section(t, view.waiting_for);
+            return respond(html(200, f, fresh));
+        case Step::verify:
+        case Step::sign: break;
     }
-    if (step == "signed") {
-        record_view("signed");
-        f.title = t.signed_title;
-        f.body = signed_section(t, v.base, false);
-        return respond(html(200, f, fresh));
-    }
-    if (step == "declined") {
-        f.title = t.you_declined_title;
-        f.body = paragraph(t.you_declined_body, "declined");
-        return respond(html(200, f, fresh));
-    }
-    if (step == "wait") {
-        record_view("waiting");
-        f.title = t.wait_title;
-        f.body = waiting_section(t, view.value("waiting_for", json::array()));
-        return respond(html(200, f, fresh));
-    }
-    if (step != "verify" && step != "sign") return respond(plain_page(404, t, t.invalid_title, t.invalid_body));
 
-    if (!view.value("consented", false)) {
+    if (!view.consented) {
         record_view("consent");
         f.title = t.consent_title;
-        f.body = consent_section(t, v.base, cookie) + (step == "sign" ? decline_section(t, v.base, cookie) : "");
+        f.body = consent_section(t, v.base, cookie) + (view.step == Step::sign ? decline_section(t, v.base, cookie) : "");
         return respond(html(200, f, fresh));
     }
-    if (step == "verify") {
+    if (view.step == Step::verify) {
         record_view("code");
         f.title = t.code_title;
         // A signer declines from the signing step: a workflow's verification
         // step has no decline (it ends by a code or by running out of tries).
-        f.body = code_section(t, v.base, cookie, view.value("method", "sms"));
+        f.body = code_section(t, v.base, cookie, view.method.empty() ? "sms" : view.method);
         return respond(html(200, f, fresh));
     }
     // step == sign: the document, the files asked for, the signature.
@@ -238,19 +251,16 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     }
     record_view("document");
     f.title = t.sign_title;
-    std::string name = view.value("signer", json::object()).value("name", json()).is_string()
-                           ? view["signer"]["name"].get<std::string>()
-                           : std::string();
     f.body = (doc ? document_section(t, v.base, pages, revision) : std::string()) +
-             attachments_section(t, v.base, view.value("attachments", json::array())) +
-             sign_section(t, v.base, cookie, name) + decline_section(t, v.base, cookie);
+             attachments_section(t, v.base, view.attachments) + sign_section(t, v.base, cookie, view.name()) +
+             decline_section(t, v.base, cookie);
     return respond(html(200, f, fresh));
 }
 
 void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
-    json const& view = v.view;
-    bool reading = view.value("step", "") == "sign" && view.value("consented", false) && v.link.purpose == "sign";
-    bool final_copy = ended_completed(view) && (v.link.purpose == "download" || view.value("signed", false));
+    engine::SignerView const& view = v.view;
+    bool reading = reading_document(v);
+    bool final_copy = view.completed() && (v.link.purpose == "download" || view.signed_);
     if (!reading && !final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     auto doc = sh.s.runtime.document(v.link.envelope, 0);
     if (!doc || (final_copy && doc->kind != "sealed"))
@@ -267,9 +277,7 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
 }
 
 void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::Respond& respond) {
-    json const& view = v.view;
-    if (view.value("step", "") != "sign" || !view.value("consented", false) || v.link.purpose != "sign")
-        return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    if (!reading_document(v)) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     std::int64_t n = 0;
     if (!file.ends_with(".png") || !parse_id(file.substr(0, file.size() - 4), n))
         return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
@@ -288,9 +296,9 @@ void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::R
 // A form post: checked (same origin, CSRF, allowed now), then handed to the runtime.
 void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Request& req, http::Respond& respond) {
     Shared& sh = *shp;
-    json const& view = v.view;
-    std::string step = view.value("step", "");
-    bool consented = view.value("consented", false);
+    engine::SignerView const& view = v.view;
+    using Step = engine::SignerStep;
+    bool consented = view.consented;
     std::string const& base = v.base;
     engine::Origin origin = origin_of(req);
     std::int64_t id = v.link.envelope;
@@ -306,14 +314,14 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         auto const* header = req.header("x-csrf-token");
         if (!header || !same_secret(*header, csrf_cookie(req)))
             return respond(error(403, v.text->form_expired));
-        if (step != "sign" || !consented) return respond(error(409, v.text->not_now));
+        if (view.step != Step::sign || !consented) return respond(error(409, v.text->not_now));
         engine::AttachmentRecord file;
         file.envelope = id;
         file.role = role;
         file.name = v.rest.substr(std::string("attachments/").size());
         bool known = false;
-        for (auto const& a : view.value("attachments", json::array()))
-            if (a.value("name", "") == file.name) known = true;
+        for (auto const& a : view.attachments)
+            if (a.name == file.name) known = true;
         if (!known) return respond(error(404, "no file named `" + file.name + "` is requested from you"));
         if (auto const* n = req.param("filename")) file.file_name = *n;
         file.bytes = std::move(req.body);
@@ -322,8 +330,8 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         bool queued = sh.s.work.post([shp, file = std::move(file), origin, respond, text = v.text]() mutable {
             // The signer may have signed or declined while the file waited:
             // the step is checked again before anything is stored.
-            engine::Reply now = shp->s.runtime.signer(file.envelope, file.role);
-            if (now.status != 200 || now.body.value("step", "") != "sign" || !now.body.value("consented", false))
+            auto now = shp->s.runtime.signer(file.envelope, file.role);
+            if (now.outcome != engine::Outcome::ok || now.value.step != Step::sign || !now.value.consented)
                 return respond(error(409, text->not_now));
             try {
                 auto info = shp->s.files.inspect_upload(file.bytes, file.file_name);
@@ -334,7 +342,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
             }
             file.created_ms = base::now_ms();
             shp->s.runtime.upload_attachment(std::move(file), origin, [respond](engine::Reply r) {
-                respond(reply_json(r.status, r.body));
+                respond(reply_of(r));
             });
         });
         if (!queued) return respond(error(503, "the daemon is busy reading other files; try again in a minute", {{"retry_after_seconds", 60}}));
@@ -349,50 +357,47 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     auto back = [respond, base](std::string const& notice) {
         respond(see_other(notice.empty() ? base : base + "?n=" + notice));
     };
-    bool may_act = step == "sign" || step == "verify";
+    bool may_act = view.step == Step::sign || view.step == Step::verify;
 
     if (v.rest == "consent") {
         if (!may_act) return back("notnow");
         if (!form->get("agree") || *form->get("agree") != "yes") return back("agree");
         json detail = {{"text", v.text->consent_text}, {"language", v.text->lang}};
         return sh.s.runtime.signer_record(id, role, "consent_given", std::move(detail), origin,
-                                          [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); });
+                                          [back](engine::Reply const& r) { back(done(r) ? "" : "notnow"); });
     }
     if (v.rest == "decline") {
-        if (step != "sign") return back("notnow");
+        if (view.step != Step::sign) return back("notnow");
         std::string reason = form->get("reason") ? clip(*form->get("reason"), 1000) : std::string();
         return sh.s.runtime.signer_event(id, role, "declined", {{"reason", reason}}, {},
-                                         [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
+                                         [back](engine::Reply const& r) { back(done(r) ? "" : "notnow"); }, origin);
     }
     if (!consented) return back("notnow");
     if (v.rest == "code") {
-        if (step != "verify") return back("notnow");
+        if (view.step != Step::verify) return back("notnow");
         if (!sh.codes.allow(v.link.hash)) return back("many");
         auto const* code = form->get("code");
         std::string typed = code ? code->substr(0, 16) : std::string();
-        return sh.s.runtime.submit_code(id, role, typed, origin, [respond, base](engine::Reply r) {
-            if (r.status < 300) return respond(see_other(base));
-            if (r.status == 403 && r.body.value("attempts_left", 0) > 0)
-                return respond(see_other(base + "?n=wrong&left=" + std::to_string(r.body.value("attempts_left", 0))));
-            respond(see_other(r.status == 403 ? base : base + "?n=wrong"));
+        return sh.s.runtime.submit_code(id, role, typed, origin, [respond, base](engine::Reply const& r) {
+            respond(see_other(base + after_code(r)));
         });
     }
     if (v.rest == "code/resend") {
-        if (step != "verify") return back("notnow");
-        return sh.s.runtime.resend_code(id, role, origin, [back](engine::Reply r) {
-            back(r.status < 300 ? "resent" : r.status == 429 ? "many" : "notnow");
+        if (view.step != Step::verify) return back("notnow");
+        return sh.s.runtime.resend_code(id, role, origin, [back](engine::Reply const& r) {
+            back(done(r) ? "resent" : r.outcome == engine::Outcome::over_limit ? "many" : "notnow");
         });
     }
     if (v.rest == "sign") {
-        if (step != "sign") return back("notnow");
+        if (view.step != Step::sign) return back("notnow");
         auto const* name = form->get("name");
         std::string typed = name ? *name : std::string();
         while (!typed.empty() && typed.back() == ' ') typed.pop_back();
         while (!typed.empty() && typed.front() == ' ') typed.erase(typed.begin());
         if (typed.empty() || code_points(typed) > 200) return back("name");
         if (!form->get("agree") || *form->get("agree") != "yes") return back("agree");
-        for (auto const& a : view.value("attachments", json::array()))
-            if (a.value("required", false) && !a.value("uploaded", false)) return back("files");
+        for (auto const& a : view.attachments)
+            if (a.required && !a.uploaded) return back("files");
         json data = {{"name", typed}, {"method", "signing page"}};
         if (auto const* image = form->get("image"); image && !image->empty()) {
             constexpr std::string_view prefix = "data:image/png;base64,";
@@ -402,7 +407,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         // One signature per link: a double click or a resent form changes nothing.
         std::string key = "page:" + v.link.hash.substr(0, 32) + ":signed";
         return sh.s.runtime.signer_event(id, role, "signed", std::move(data), key,
-                                         [back](engine::Reply r) { back(r.status < 300 ? "" : "notnow"); }, origin);
+                                         [back](engine::Reply const& r) { back(done(r) ? "" : "notnow"); }, origin);
     }
     respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
 }
@@ -449,13 +454,13 @@ Routes make_signing_routes(PageServices services) {
         }
         v.link = *link;
         for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
-        engine::Reply r = sh->s.runtime.signer(link->envelope, link->role);
-        if (r.status != 200 || r.body.value("step", "") == "unknown") {
+        auto r = sh->s.runtime.signer(link->envelope, link->role);
+        if (r.outcome != engine::Outcome::ok || r.value.step == engine::SignerStep::unknown) {
             respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
             return true;
         }
-        v.view = std::move(r.body);
-        json signer = v.view.value("signer", json::object());
+        v.view = std::move(r.value);
+        json const& signer = v.view.signer;
         std::string language = signer.value("language", json()).is_string() ? signer["language"].get<std::string>() : "";
         v.text = &text_for(language, accept_language(req));
 
@@ -463,8 +468,7 @@ Routes make_signing_routes(PageServices services) {
             handle_post(sh, v, req, respond);
         } else if (req.method != "GET" && req.method != "HEAD") {
             respond(method_not_allowed("GET, POST"));
-        } else if ((v.rest.empty() || (v.rest.starts_with("pages/") && parts.size() == 4)) &&
-                   v.view.value("step", "") == "sign" && v.view.value("consented", false) && v.link.purpose == "sign") {
+        } else if ((v.rest.empty() || (v.rest.starts_with("pages/") && parts.size() == 4)) && reading_document(v)) {
             // The signing step's page and its images need the document's
             // pages drawn (pdftoppm, seconds for a long PDF): on the file
             // threads, so that no request thread waits for a drawing. Every
@@ -518,19 +522,22 @@ Routes make_signing_link_routes(engine::Runtime& runtime, Links& links) {
             return true;
         }
         std::string role(parts[4]);
-        engine::Reply view = runtime.signer(id, role);
-        if (view.status != 200) {
-            respond(reply_json(view.status, view.body));
+        auto view = runtime.signer(id, role);
+        if (view.outcome != engine::Outcome::ok) {
+            respond(error(http_status(view.outcome), view.outcome == engine::Outcome::not_found
+                                                         ? "no envelope with this id"
+                                                         : "the envelope's workflow version is not loaded",
+                          {{"id", id}}));
             return true;
         }
-        if (view.body.value("step", "") == "unknown") {
+        if (view.value.step == engine::SignerStep::unknown) {
             respond(error(404, "the envelope's workflow has no role `" + role + "`", {{"id", id}}));
             return true;
         }
         try {
             std::string url = links.mint(id, role, purpose);
             respond(reply_json(201, {{"id", id}, {"role", role}, {"purpose", purpose}, {"url", url},
-                                     {"step", view.body.value("step", "")}}));
+                                     {"step", engine::step_name(view.value.step)}}));
         } catch (std::exception const& e) {
             respond(error(500, std::string("the link could not be made: ") + e.what()));
         }

@@ -84,6 +84,8 @@ Text const en{
     "Upload the required files first.",
     "This link has expired",
     "Links work for a limited time. Ask the sender for a new link; a reminder from the sender also brings a new one.",
+    "This code has expired. Ask for a new code below.",
+    "This code has been used already. Ask for a new code below.",
 };
 
 Text const zh{
@@ -145,6 +147,8 @@ Text const zh{
     "请先上传必需的文件。",
     "此链接已过期",
     "链接仅在有限时间内有效。请向发送方索取新的链接；发送方的提醒邮件也会附上新的链接。",
+    "此验证码已过期。请在下方获取新的验证码。",
+    "此验证码已被使用。请在下方获取新的验证码。",
 };
 
 bool chinese_tag(std::string_view tag) {

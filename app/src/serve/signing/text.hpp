@@ -67,6 +67,8 @@ struct Text {
     char const* missing_attachments;
     char const* link_expired_title;
     char const* link_expired_body;  // the sender, or a reminder, brings a new link
+    char const* code_expired;       // a code typed after its lifetime
+    char const* code_used;          // a code that verified once already
 };
 
 Text const& english();

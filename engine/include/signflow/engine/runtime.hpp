@@ -14,7 +14,7 @@
 // events) and only then answers the senders and hands the new outbox rows to
 // the dispatcher. An answered event is on disk. If a commit fails, the
 // process cannot know what the disk holds: the runtime reports it through
-// on_fatal, answers 503 and the daemon exits, to restart from what is
+// on_fatal, answers `unavailable` and the daemon exits, to restart from what is
 // committed (crash-only).
 //
 // Effects are never performed inside a transition: they are outbox rows,
@@ -24,6 +24,8 @@
 #include "signflow/dsl/catalog.hpp"
 #include "signflow/dsl/ir.hpp"
 #include "signflow/engine/connector.hpp"
+#include "signflow/engine/outcome.hpp"
+#include "signflow/engine/signer_view.hpp"
 #include "signflow/engine/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -95,7 +97,7 @@ struct Origin {
 // `request` says what the request was (method, path and the body's SHA-256,
 // "POST /v1/instances/7/cancel 3b1f…"). A retry with the same key and
 // request gets the first answer; the same key with another request is
-// answered 422, saying whether the route or the body differs. An empty
+// answered `invalid`, saying whether the route or the body differs. An empty
 // `request` is not compared (the engine's own callers: pages, bulk rows).
 struct IdempotencyKey {
     std::string key;
@@ -105,12 +107,6 @@ struct IdempotencyKey {
     IdempotencyKey(char const* k) : key(k) {}             // NOLINT(google-explicit-constructor)
     IdempotencyKey(std::string k, std::string r) : key(std::move(k)), request(std::move(r)) {}
 };
-
-struct Reply {
-    int status = 200;
-    nlohmann::json body;
-};
-using ReplyFn = std::function<void(Reply)>;
 
 class Runtime {
 public:
@@ -136,21 +132,22 @@ public:
     // drains nothing more from the outbox, then calls `done`.
     void stop(std::function<void()> done);
 
-    // POST /v1/events/{name}: starts envelopes and/or moves the ones awaiting
+    // An event: starts envelopes and/or moves the ones awaiting
     // it. `idempotency_key` (may be empty) makes a retry return the first
     // answer and change nothing.
     void post_event(std::string const& name, nlohmann::json data, IdempotencyKey const& idempotency_key, ReplyFn reply);
     // Starts one envelope of `workflow` (its current version) from `data`, by
     // the first trigger whose condition holds, as part of bulk send `batch`
-    // (0: none). 202 with {"started": [summary]}; 404 unknown workflow; 422
-    // no trigger holds or a role is missing; 429 over a quota.
+    // (0: none). accepted with {"started": [summary]}; not_found: unknown
+    // workflow; invalid: no trigger holds or a role is missing; over_limit:
+    // a quota is used up.
     void start_envelope(std::string const& workflow, nlohmann::json data, IdempotencyKey const& idempotency_key,
                         std::int64_t batch, ReplyFn reply);
     // What the workflow's quotas without a key (`quota 500 envelopes per
     // day`) still allow now: how many envelopes, and a sentence naming the
     // tightest quota. Nullopt when none limits it or no such workflow is
     // loaded. Quotas per key (per event.customer) depend on each start's
-    // data: they refuse individual starts (429) instead. For bulk send,
+    // data: they refuse individual starts (over_limit) instead. For bulk send,
     // which says up front how many rows can start.
     struct QuotaRoom {
         std::int64_t envelopes = 0;
@@ -184,16 +181,14 @@ public:
     Reply documents(std::int64_t id);
     void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply);
 
-    // One signer's view of envelope `id`, for their signing page: status,
-    // state, their own role data, what they have done (consented, viewed,
-    // verified, signed, declined, attachments uploaded) and `step`: verify
-    // (with `method`, sms or email), sign, wait (with `waiting_for`: who signs before them), signed,
-    // declined or ended. 404 when there is no such envelope.
-    Reply signer(std::int64_t id, std::string const& role);
+    // One signer's view of envelope `id`, for their signing page (see
+    // signer_view.hpp). not_found when there is no such envelope; failed
+    // when its workflow version is not loaded.
+    Result<SignerView> signer(std::int64_t id, std::string const& role);
     Reply instance(std::int64_t id);
     Reply instances(InstanceFilter const& filter);
     Reply rules();
-    // GET /v1/quotas: every loaded workflow's quotas, each {workflow, limit,
+    // Every loaded workflow's quotas, each {workflow, limit,
     // period, key (the expression, or absent), period_start, resets_at} and,
     // without a key, `used` this period; with a key, `keys`: {key, used} of
     // the keys counted this period since the daemon started, most used first.
@@ -201,8 +196,8 @@ public:
     Reply reload();  // compiles the rules folder now
     Reply outbox(std::string const& status, int limit, std::string const& connector = {});
     // An operator retries a dead letter: pending again, attempts from zero,
-    // delivered by its connector's lane now. 404 when no dead delivery has
-    // that key.
+    // delivered by its connector's lane now. not_found when no dead delivery
+    // has that key.
     Reply retry_delivery(std::string const& key);
     std::string metrics();  // Prometheus text format
     bool accepting() const;

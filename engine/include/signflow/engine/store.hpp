@@ -95,7 +95,7 @@ struct JournalRecord {
 // retry gets the same answer and changes nothing.
 struct IdempotencyRecord {
     std::string key;
-    int status = 0;
+    std::string outcome;   // the answer's outcome (engine/outcome.hpp: "accepted", …)
     std::string response;  // the response body
     std::int64_t created_ms = 0;
     std::string request;   // what the request was (IdempotencyKey::request); "" when not given
