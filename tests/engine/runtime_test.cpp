@@ -94,7 +94,8 @@ struct Daemon {
     std::string wait_state(std::int64_t id, std::string const& state) {
         std::string now;
         for (int i = 0; i < 500; ++i) {
-            now = runtime.instance(id).body.value("state", std::string());
+            auto found = runtime.instance(id);
+            now = found.outcome == engine::Outcome::ok ? found.value.record.state : std::string();
             if (now == state) break;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
@@ -128,12 +129,14 @@ TEST_CASE("an envelope runs from its trigger to completion and its history is ke
     CHECK(last.body["status"] == "finished");
     CHECK(d.signer(id, "manager").outcome == engine::Outcome::ended);
 
-    Reply got = d.runtime.instance(id);
+    auto got = d.runtime.instance(id);
     REQUIRE(got.outcome == engine::Outcome::ok);
-    CHECK(got.body["roles"]["client"]["email"] == "c@example.com");
-    CHECK(got.body["envelope"]["id"] == id);
+    json data = json::parse(got.value.record.data);
+    CHECK(data["roles"]["client"]["email"] == "c@example.com");
+    CHECK(data["envelope"]["id"] == id);
     std::vector<std::string> events;
-    for (auto const& h : got.body["history"]) events.push_back(h.value("event", std::string()));
+    for (auto const& h : got.value.history)
+        if (h.kind == "event") events.push_back(json::parse(h.detail).value("event", std::string()));
     CHECK(events == std::vector<std::string>{"form_submitted", "done", "signed(client)", "signed(manager)"});
 }
 
@@ -156,7 +159,7 @@ TEST_CASE("unknown events, missing roles and retries with the same key", "[runti
     CHECK(again.body["started"] == first.body["started"]);
     CHECK(again.body["replayed"] == true);
     engine::InstanceFilter all;
-    CHECK(d.runtime.instances(all).body["instances"].size() == 1);
+    CHECK(d.runtime.instances(all).instances.size() == 1);
 }
 
 TEST_CASE("a restarted runtime resumes its envelopes where they were", "[runtime]") {
@@ -188,16 +191,16 @@ TEST_CASE("a rule file that stops compiling leaves its previous version serving"
     test::write(dir.path / "rules/card.flow", card);
     Daemon d(dir);
     std::int64_t old_id = d.event("form_submitted", card_event()).body["started"][0]["id"];
-    std::string old_version = d.runtime.instance(old_id).body["version"];
+    std::string old_version = d.runtime.instance(old_id).value.record.version;
 
     test::write(dir.path / "rules/card.flow", "on form_submitted -> fill nad\n");
-    Reply reload = d.runtime.reload();
+    auto reload = d.runtime.reload();
     CHECK(reload.outcome == engine::Outcome::invalid);
-    json file = d.runtime.rules().body["files"][0];
-    CHECK(file["status"] == "failed");
-    CHECK(file["serving_previous_version"] == true);
-    CHECK(file["version"] == old_version);
-    CHECK(file["diagnostics"].get<std::string>().find("card.flow:1:") != std::string::npos);
+    CHECK(reload.value.failed == 1);
+    auto const file = d.runtime.snapshot()->files.at(0);
+    CHECK_FALSE(file.loaded);                // failed, and its previous version serves
+    CHECK(file.version == old_version);
+    CHECK(file.diagnostics.find("card.flow:1:") != std::string::npos);
     CHECK(d.event("form_submitted", card_event()).outcome == engine::Outcome::accepted);
 
     test::write(dir.path / "rules/card.flow",

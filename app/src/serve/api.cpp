@@ -1,6 +1,7 @@
 #include "api.hpp"
 #include "api_util.hpp"
 #include "outcomes.hpp"
+#include "views.hpp"
 
 #include "certificate.hpp"
 #include "file_work.hpp"
@@ -87,17 +88,27 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
         if (parts[1] == "rules") {
             if (parts.size() == 2) {
                 if (!get) return respond(method_not_allowed("GET"));
-                return answer(runtime.rules());
+                return respond(reply_json(200, rules_json(*runtime.snapshot(), runtime.known_events())));
             }
             if (parts.size() == 3 && parts[2] == "reload") {
                 if (!post) return respond(method_not_allowed("POST"));
-                return answer(runtime.reload());
+                auto reloaded = runtime.reload();
+                if (reloaded.outcome == engine::Outcome::failed) return respond(error(500, reloaded.error));
+                return respond(reply_json(http_status(reloaded.outcome), reload_json(reloaded.value)));
             }
         }
         // /v1/deliveries/{key}/retry: a dead letter delivered again
         if (parts[1] == "deliveries" && parts.size() == 4 && parts[3] == "retry") {
             if (!post) return respond(method_not_allowed("POST"));
-            return answer(runtime.retry_delivery(std::string(parts[2])));
+            std::string delivery(parts[2]);
+            auto retried = runtime.retry_delivery(delivery);
+            if (retried.outcome != engine::Outcome::accepted)
+                return respond(error(http_status(retried.outcome),
+                                     "no dead delivery has the key `" + delivery +
+                                         "` (delivered and pending ones are not retried; one-time codes are never "
+                                         "sent again from the dead letters: the signer asks for a new one)"));
+            return respond(reply_json(http_status(retried.outcome),
+                                      {{"key", delivery}, {"status", "pending"}, {"target", retried.value.target}}));
         }
         // /v1/outbox?status=, /v1/deliveries?status=&connector= (the same list;
         // deliveries lists every status unless one is asked for)
@@ -114,7 +125,7 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 if (!parse_id(*l, v) || v > 1000) return respond(error(400, "limit must be 1 to 1000"));
                 limit = static_cast<int>(v);
             }
-            return answer(runtime.outbox(status, limit, connector));
+            return respond(reply_json(200, outbox_json(runtime.outbox(status, limit, connector))));
         }
         // /v1/instances…
         if (parts[1] == "instances") {
@@ -132,14 +143,17 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     if (!parse_id(*l, v) || v > 1000) return respond(error(400, "limit must be 1 to 1000"));
                     f.limit = static_cast<int>(v);
                 }
-                return answer(runtime.instances(f));
+                return respond(reply_json(200, instances_json(runtime.instances(f))));
             }
             std::int64_t id = 0;
             if (!parse_id(parts[2], id))
                 return respond(error(404, "`" + std::string(parts[2]) + "` is not an envelope id (a positive number)"));
             if (parts.size() == 3) {
                 if (!get) return respond(method_not_allowed("GET"));
-                return answer(runtime.instance(id));
+                auto found = runtime.instance(id);
+                if (found.outcome != engine::Outcome::ok)
+                    return respond(error(http_status(found.outcome), "no envelope with this id", {{"id", id}}));
+                return respond(reply_json(200, instance_json(found.value)));
             }
             if (parts.size() == 4 && parts[3] == "cancel") {
                 if (!post) return respond(method_not_allowed("POST"));
@@ -150,7 +164,10 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             }
             if (parts.size() == 4 && parts[3] == "audit") {
                 if (!get) return respond(method_not_allowed("GET"));
-                return answer(runtime.audit(id));
+                auto trail = runtime.audit(id);
+                if (trail.outcome != engine::Outcome::ok)
+                    return respond(error(http_status(trail.outcome), "no envelope with this id", {{"id", id}}));
+                return respond(reply_json(200, audit_json(trail.value)));
             }
             if (parts.size() == 4 && parts[3] == "certificate") {
                 if (!get) return respond(method_not_allowed("GET"));
@@ -170,7 +187,10 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             }
             if (parts.size() == 4 && parts[3] == "documents") {
                 if (!get) return respond(method_not_allowed("GET"));
-                return answer(runtime.documents(id));
+                auto docs = runtime.documents(id);
+                if (docs.outcome != engine::Outcome::ok)
+                    return respond(error(http_status(docs.outcome), "no envelope with this id", {{"id", id}}));
+                return respond(reply_json(200, documents_json(id, docs.value)));
             }
             // /v1/instances/{id}/document[?revision=N]: the PDF (the latest by default)
             if (parts.size() == 4 && parts[3] == "document") {

@@ -2,6 +2,7 @@
 
 #include "../files.hpp"
 #include "certificate.hpp"
+#include "views.hpp"
 
 #include "signflow/engine/progress.hpp"
 #include "signflow/connectors/messages.hpp"
@@ -62,7 +63,7 @@ connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store
         b.why = "the audit trail of envelope " + std::to_string(id) + " cannot be read";
         return b;
     }
-    b.audit = std::move(audit.body);
+    b.audit = audit_json(audit.value);
     if (auto certificate = envelope_certificate(store, id)) b.certificate = std::move(*certificate);
     b.ready = true;
     return b;

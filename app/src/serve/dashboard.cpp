@@ -2,7 +2,7 @@
 #include "dashboard.hpp"
 
 #include "api_util.hpp"
-#include "outcomes.hpp"
+#include "views.hpp"
 
 #include "signflow/web/assets.hpp"
 
@@ -117,8 +117,7 @@ Routes make_quota_routes(engine::Runtime& runtime) {
             respond(method_not_allowed("GET"));
             return true;
         }
-        auto reply = runtime.quotas();
-        respond(reply_of(reply));
+        respond(reply_json(200, quotas_json(runtime.quotas())));
         return true;
     };
 }

@@ -108,40 +108,39 @@ std::optional<std::pair<std::int64_t, std::string>> QuotaBook::room(Definition c
     return tightest;
 }
 
-nlohmann::json QuotaBook::usage(Definition const& d, Instant now, std::string const& default_zone) {
+std::vector<QuotaUsage> QuotaBook::usage(Definition const& d, Instant now, std::string const& default_zone) {
     auto const& quotas = d.ir().quotas;
     std::string zone = d.ir().timezone.empty() ? default_zone : d.ir().timezone;
-    nlohmann::json out = nlohmann::json::array();
+    std::vector<QuotaUsage> out;
     std::lock_guard lock(mutex_);
     for (std::size_t k = 0; k < quotas.size(); ++k) {
         auto const& q = quotas[k];
         auto [begin, end] = quota_period(q.period, now, zone);
         std::string prefix = d.name() + "#" + std::to_string(k) + "|";
-        nlohmann::json j = {{"workflow", d.name()},           {"limit", q.limit},
-                            {"period", q.period},             {"period_start", utc_text(begin)},
-                            {"resets_at", utc_text(end)}};
+        QuotaUsage u;
+        u.workflow = d.name();
+        u.limit = q.limit;
+        u.period = q.period;
+        u.period_start_ms = to_millis(begin);
+        u.resets_ms = to_millis(end);
         if (!q.key) {
             auto slot = std::make_pair(prefix, to_millis(begin));
             auto it = counts_.find(slot);
             if (it == counts_.end()) it = counts_.emplace(slot, store_.quota_count(prefix, to_millis(begin))).first;
-            j["used"] = it->second;
+            u.used = it->second;
         } else {
             // Only the keys this daemon has counted: the store keeps no list
             // of a period's keys, and their counts, once loaded, are exact.
-            j["key"] = ir::to_text(*q.key);
-            std::vector<std::pair<std::int64_t, std::string>> keys;
+            u.key = ir::to_text(*q.key);
             for (auto it = counts_.lower_bound({prefix, std::int64_t{0}});
                  it != counts_.end() && it->first.first.compare(0, prefix.size(), prefix) == 0; ++it)
                 if (it->first.second == to_millis(begin) && it->second > 0)
-                    keys.emplace_back(it->second, it->first.first.substr(prefix.size()));
-            std::sort(keys.begin(), keys.end(), [](auto const& a, auto const& b) {
-                return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    u.keys.emplace_back(it->first.first.substr(prefix.size()), it->second);
+            std::sort(u.keys.begin(), u.keys.end(), [](auto const& x, auto const& y) {
+                return x.second != y.second ? x.second > y.second : x.first < y.first;
             });
-            nlohmann::json list = nlohmann::json::array();
-            for (auto const& [used, key] : keys) list.push_back({{"key", key}, {"used", used}});
-            j["keys"] = std::move(list);
         }
-        out.push_back(std::move(j));
+        out.push_back(std::move(u));
     }
     return out;
 }

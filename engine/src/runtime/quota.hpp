@@ -6,6 +6,7 @@
 // committed with the envelope it counts.
 #include "signflow/engine/definition.hpp"
 #include "signflow/engine/evaluate.hpp"
+#include "signflow/engine/runtime.hpp"
 #include "signflow/engine/store.hpp"
 #include "signflow/engine/time.hpp"
 
@@ -37,8 +38,8 @@ public:
     // when no such quota exists. Keyed quotas depend on each start's data.
     std::optional<std::pair<std::int64_t, std::string>> room(Definition const& d, Instant now,
                                                              std::string const& default_zone);
-    // The workflow's quotas as GET /v1/quotas shows them (Runtime::quotas).
-    nlohmann::json usage(Definition const& d, Instant now, std::string const& default_zone);
+    // The workflow's quotas this period (Runtime::quotas).
+    std::vector<QuotaUsage> usage(Definition const& d, Instant now, std::string const& default_zone);
 
 private:
     Store& store_;

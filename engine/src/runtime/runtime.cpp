@@ -497,37 +497,22 @@ void Runtime::upload_attachment(AttachmentRecord file, Origin origin, ReplyFn re
                              part = part]() mutable { sh.attachment(std::move(file), origin, ticket, part); });
 }
 
-Reply Runtime::audit(std::int64_t id) {
+Result<std::vector<AuditRecord>> Runtime::audit(std::int64_t id) {
     Impl& m = *impl_;
     auto records = m.store.audit(id);
-    if (records.empty()) {
-        if (!m.store.find_instance(id)) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
-    }
-    std::vector<evidence::AuditEntry> entries;
-    entries.reserve(records.size());
-    for (auto const& r : records) entries.push_back(evidence::entry_from_json(json::parse(r.entry)));
-    json out = evidence::export_chain(entries);
-    auto verdict = evidence::verify_chain(entries);
-    out["verdict"] = {{"ok", verdict.ok}, {"entries", verdict.entries}, {"head", verdict.head}};
-    if (!verdict.ok)
-        out["verdict"].update({{"first_bad", verdict.first_bad}, {"problem", verdict.problem},
-                               {"explanation", verdict.explanation}});
-    return {Outcome::ok, std::move(out)};
+    if (records.empty() && !m.store.find_instance(id)) return {Outcome::not_found, {}, {}};
+    return {Outcome::ok, std::move(records), {}};
 }
 
 std::optional<DocumentRecord> Runtime::document(std::int64_t id, std::int64_t revision) {
     return impl_->store.document(id, revision);
 }
 
-Reply Runtime::documents(std::int64_t id) {
+Result<std::vector<DocumentRecord>> Runtime::documents(std::int64_t id) {
     Impl& m = *impl_;
     auto docs = m.store.documents(id);
-    if (docs.empty() && !m.store.find_instance(id)) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
-    json list = json::array();
-    for (auto const& d : docs)
-        list.push_back({{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256},
-                        {"created_at", utc_text(from_millis(d.created_ms))}});
-    return {Outcome::ok, {{"id", id}, {"documents", std::move(list)}}};
+    if (docs.empty() && !m.store.find_instance(id)) return {Outcome::not_found, {}, {}};
+    return {Outcome::ok, std::move(docs), {}};
 }
 
 void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply) {
@@ -539,95 +524,46 @@ void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey 
     asio::post(sh.strand(), [&sh, id, reason, ticket = ticket, part = part] { sh.cancel(id, reason, ticket, part); });
 }
 
-namespace {
-
-json instance_json(InstanceRecord const& r, bool with_data) {
-    json j = {{"id", r.id},
-              {"workflow", r.workflow},
-              {"version", r.version},
-              {"state", r.state},
-              {"status", r.status},
-              {"created_at", utc_text(from_millis(r.created_ms))},
-              {"updated_at", utc_text(from_millis(r.updated_ms))}};
-    if (with_data) {
-        json d = json::parse(r.data, nullptr, false);
-        if (d.is_object()) {
-            j["data"] = d.value("event", json());
-            j["envelope"] = d.value("envelope", json());
-            j["roles"] = d.value("roles", json());
-        }
-    }
-    return j;
-}
-
-}  // namespace
-
 Result<SignerView> Runtime::signer(std::int64_t id, std::string const& role) {
     Impl& m = *impl_;
     auto r = m.store.find_instance(id);
-    if (!r) return {Outcome::not_found, {}};
+    if (!r) return {Outcome::not_found, {}, {}};
     auto definition = m.rules.version(r->version);
-    if (!definition) return {Outcome::failed, {}};
-    return {Outcome::ok, detail::signer_view(*definition, *r, m.store.audit(id), role)};
+    if (!definition) return {Outcome::failed, {}, "the envelope's workflow version is not loaded"};
+    return {Outcome::ok, detail::signer_view(*definition, *r, m.store.audit(id), role), {}};
 }
 
-Reply Runtime::instance(std::int64_t id) {
+Result<InstanceDetail> Runtime::instance(std::int64_t id) {
     Impl& m = *impl_;
     auto r = m.store.find_instance(id);
-    if (!r) return {Outcome::not_found, {{"error", "no envelope with this id"}, {"id", id}}};
-    json j = instance_json(*r, true);
-    json history = json::array();
-    for (auto const& h : m.store.journal(id)) {
-        json line = {{"at", utc_text(from_millis(h.at_ms))}, {"kind", h.kind}};
-        json detail = json::parse(h.detail, nullptr, false);
-        if (detail.is_object()) line.update(detail);
-        history.push_back(std::move(line));
-    }
-    j["history"] = std::move(history);
-    return {Outcome::ok, std::move(j)};
+    if (!r) return {Outcome::not_found, {}, {}};
+    return {Outcome::ok, {std::move(*r), m.store.journal(id)}, {}};
 }
 
-Reply Runtime::instances(InstanceFilter const& filter) {
-    json list = json::array();
-    auto rows = impl_->store.list_instances(filter);
-    for (auto const& r : rows) list.push_back(instance_json(r, false));
-    json body = {{"instances", list}};
-    if (static_cast<int>(rows.size()) == filter.limit && !rows.empty()) body["next_after_id"] = rows.back().id;
-    return {Outcome::ok, std::move(body)};
+InstancePage Runtime::instances(InstanceFilter const& filter) {
+    InstancePage page;
+    page.instances = impl_->store.list_instances(filter);
+    if (static_cast<int>(page.instances.size()) == filter.limit && !page.instances.empty())
+        page.next_after_id = page.instances.back().id;
+    return page;
 }
 
-Reply Runtime::rules() {
-    auto snap = impl_->rules.snapshot();
-    json files = json::array();
-    for (auto const& f : snap->files) {
-        json j = {{"path", f.path}, {"status", f.loaded ? "loaded" : "failed"}};
-        if (!f.workflow.empty()) j["workflow"] = f.workflow;
-        if (!f.version.empty()) j["version"] = f.version;
-        if (!f.loaded && !f.version.empty()) j["serving_previous_version"] = true;
-        if (!f.diagnostics.empty()) j["diagnostics"] = f.diagnostics;
-        if (f.loaded_ms) j["loaded_at"] = utc_text(from_millis(f.loaded_ms));
-        files.push_back(std::move(j));
-    }
-    json events = json::array();
-    for (auto const& e : impl_->rules.known_events()) events.push_back(e);
-    return {Outcome::ok, {{"generation", snap->generation}, {"files", files}, {"events", events}}};
-}
+std::vector<std::string> Runtime::known_events() const { return impl_->rules.known_events(); }
 
-Reply Runtime::quotas() {
+std::vector<QuotaUsage> Runtime::quotas() {
     Impl& m = *impl_;
     auto snap = m.rules.snapshot();
     auto now = now_instant();
     std::vector<std::string> names;  // by name: the answer does not change order between calls
     for (auto const& [name, def] : snap->current) names.push_back(name);
     std::sort(names.begin(), names.end());
-    json list = json::array();
+    std::vector<QuotaUsage> out;
     for (auto const& name : names)
-        for (auto& q : m.quotas.usage(*snap->current.at(name), now, m.options.default_zone))
-            list.push_back(std::move(q));
-    return {Outcome::ok, {{"quotas", std::move(list)}}};
+        for (auto& q : m.quotas.usage(*snap->current.at(name), now, m.options.default_zone)) out.push_back(std::move(q));
+    return out;
 }
 
-Reply Runtime::reload() {
+Result<ReloadReport> Runtime::reload() {
     Impl& m = *impl_;
     try {
         auto report = m.rules.reload(to_millis(now_instant()));
@@ -638,45 +574,26 @@ Reply Runtime::reload() {
                                        (f.version.empty() ? "" : " (the previous version keeps serving)") + ":\n" +
                                        f.diagnostics);
         for (auto const& v : report.new_versions) m.log(LogLevel::info, "loaded " + v);
-        json failures = json::array();
-        for (auto const& f : report.failures) failures.push_back({{"path", f.path}, {"diagnostics", f.diagnostics}});
-        return {report.failed ? Outcome::invalid : Outcome::ok,
-                {{"files", report.files},
-                 {"loaded", report.loaded},
-                 {"failed", report.failed},
-                 {"new_versions", report.new_versions},
-                 {"failures", failures}}};
+        Outcome outcome = report.failed ? Outcome::invalid : Outcome::ok;
+        return {outcome, std::move(report), {}};
     } catch (std::exception const& e) {
         ++m.metrics.reload_failures;
         m.log(LogLevel::error, std::string("reload failed: ") + e.what());
-        return {Outcome::failed, {{"error", e.what()}}};
+        return {Outcome::failed, {}, e.what()};
     }
 }
 
-Reply Runtime::outbox(std::string const& status, int limit, std::string const& connector) {
-    json list = json::array();
-    for (auto const& o : impl_->store.list_outbox(status, limit, connector)) {
-        json j = {{"key", o.key},           {"instance", o.instance}, {"kind", o.kind},
-                  {"target", o.target},     {"status", o.status},     {"attempts", o.attempts},
-                  {"created_at", utc_text(from_millis(o.created_ms))}};
-        if (!o.connector.empty()) j["connector"] = o.connector;
-        if (!o.last_error.empty()) j["last_error"] = o.last_error;
-        if (o.status == "pending") j["next_attempt_at"] = utc_text(from_millis(o.next_attempt_ms));
-        list.push_back(std::move(j));
-    }
-    return {Outcome::ok, {{"deliveries", list}}};
+std::vector<OutboxRecord> Runtime::outbox(std::string const& status, int limit, std::string const& connector) {
+    return impl_->store.list_outbox(status, limit, connector);
 }
 
-Reply Runtime::retry_delivery(std::string const& key) {
+Result<OutboxRecord> Runtime::retry_delivery(std::string const& key) {
     Impl& m = *impl_;
     auto row = m.store.revive_outbox(key, to_millis(now_instant()));
-    if (!row)
-        return {Outcome::not_found, {{"error", "no dead delivery has the key `" + key +
-                                    "` (delivered and pending ones are not retried; one-time codes are never sent "
-                                    "again from the dead letters: the signer asks for a new one)"}}};
+    if (!row) return {Outcome::not_found, {}, {}};
     m.dispatcher.enqueue(*row);
     m.log(LogLevel::info, "outbox " + key + " (" + row->kind + " " + row->target + ") retried by the operator");
-    return {Outcome::accepted, {{"key", key}, {"status", "pending"}, {"target", row->target}}};
+    return {Outcome::accepted, std::move(*row), {}};
 }
 
 std::string Runtime::metrics() {

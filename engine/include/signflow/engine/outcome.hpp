@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace signflow::engine {
@@ -44,6 +45,7 @@ template <class T>
 struct Result {
     Outcome outcome = Outcome::ok;
     T value{};
+    std::string error;  // failed: why
 };
 
 }  // namespace signflow::engine

@@ -25,6 +25,7 @@
 #include "signflow/dsl/ir.hpp"
 #include "signflow/engine/connector.hpp"
 #include "signflow/engine/outcome.hpp"
+#include "signflow/engine/rules.hpp"
 #include "signflow/engine/signer_view.hpp"
 #include "signflow/engine/store.hpp"
 
@@ -108,6 +109,33 @@ struct IdempotencyKey {
     IdempotencyKey(std::string k, std::string r) : key(std::move(k)), request(std::move(r)) {}
 };
 
+// An envelope as GET /v1/instances/{id} shows it: its record and history.
+struct InstanceDetail {
+    InstanceRecord record;
+    std::vector<JournalRecord> history;
+};
+
+// A page of envelopes; `next_after_id` when more may follow (pass it as
+// InstanceFilter::after_id).
+struct InstancePage {
+    std::vector<InstanceRecord> instances;
+    std::optional<std::int64_t> next_after_id;
+};
+
+// One quota of a loaded workflow this period.
+struct QuotaUsage {
+    std::string workflow;
+    std::int64_t limit = 0;
+    std::string period;  // day | week | month | year
+    std::int64_t period_start_ms = 0;
+    std::int64_t resets_ms = 0;
+    std::string key;        // the key expression (`event.customer`); empty: one count for all
+    std::int64_t used = 0;  // without a key
+    // With a key: the keys this daemon counted this period since it started,
+    // most used first.
+    std::vector<std::pair<std::string, std::int64_t>> keys;
+};
+
 class Runtime {
 public:
     Runtime(boost::asio::io_context& io, Store& store, dsl::Catalog const& catalog, RuntimeOptions options,
@@ -174,35 +202,39 @@ public:
     // audit entry.
     void upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply);
 
-    // The audit trail (export format of evidence/audit.hpp, with the chain's
-    // verdict), a document version (0: the latest) and the documents list.
-    Reply audit(std::int64_t id);
+    // Reads for the operator API; the daemon presents them
+    // (app/src/serve/views.cpp). not_found: no such envelope.
+    // The audit trail's entries in order, a document version (0: the
+    // latest) and the documents list (without their bytes).
+    Result<std::vector<AuditRecord>> audit(std::int64_t id);
     std::optional<DocumentRecord> document(std::int64_t id, std::int64_t revision);
-    Reply documents(std::int64_t id);
+    Result<std::vector<DocumentRecord>> documents(std::int64_t id);
     void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply);
 
     // One signer's view of envelope `id`, for their signing page (see
     // signer_view.hpp). not_found when there is no such envelope; failed
     // when its workflow version is not loaded.
     Result<SignerView> signer(std::int64_t id, std::string const& role);
-    Reply instance(std::int64_t id);
-    Reply instances(InstanceFilter const& filter);
-    Reply rules();
-    // Every loaded workflow's quotas, each {workflow, limit,
-    // period, key (the expression, or absent), period_start, resets_at} and,
-    // without a key, `used` this period; with a key, `keys`: {key, used} of
-    // the keys counted this period since the daemon started, most used first.
-    Reply quotas();
-    Reply reload();  // compiles the rules folder now
-    Reply outbox(std::string const& status, int limit, std::string const& connector = {});
+    Result<InstanceDetail> instance(std::int64_t id);
+    InstancePage instances(InstanceFilter const& filter);
+    // Every event a loaded workflow starts with or waits for (the rules
+    // themselves: snapshot()).
+    std::vector<std::string> known_events() const;
+    // Every loaded workflow's quotas this period, by workflow name.
+    std::vector<QuotaUsage> quotas();
+    // Compiles the rules folder now: invalid when a file failed (the report
+    // says which; its previous version keeps serving), failed when the
+    // folder could not be read.
+    Result<ReloadReport> reload();
+    std::vector<OutboxRecord> outbox(std::string const& status, int limit, std::string const& connector = {});
     // An operator retries a dead letter: pending again, attempts from zero,
-    // delivered by its connector's lane now. not_found when no dead delivery
-    // has that key.
-    Reply retry_delivery(std::string const& key);
+    // delivered by its connector's lane now (the row as it is now).
+    // not_found when no dead delivery has that key.
+    Result<OutboxRecord> retry_delivery(std::string const& key);
     std::string metrics();  // Prometheus text format
     bool accepting() const;
     // The rules now serving (see rules.hpp).
-    std::shared_ptr<struct Snapshot const> snapshot() const;
+    std::shared_ptr<Snapshot const> snapshot() const;
 
 private:
     struct Impl;
