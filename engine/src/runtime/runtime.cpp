@@ -169,6 +169,20 @@ struct Runtime::Impl {
         return false;
     }
 
+    // A request about envelope `id`, run on its shard as `fn(shard, ticket,
+    // part)`: `unavailable` while the daemon stops, and a retry of a keyed
+    // request is answered from before without reaching the shard.
+    template <class Fn>
+    void post_to_shard(std::int64_t id, IdempotencyKey const& key, ReplyFn reply, Fn fn) {
+        if (!accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
+        auto [ticket, part] = one_envelope_request(key, std::move(reply));
+        if (!ticket) return;
+        Shard& sh = shard_of(id);
+        asio::post(sh.strand(), [&sh, ticket = ticket, part = part, fn = std::move(fn)]() mutable {
+            fn(sh, std::move(ticket), std::move(part));
+        });
+    }
+
     // A request about one envelope (a signer's act, a cancel): one part, whose
     // answer is the ticket's. Null when the request is a retry, answered already.
     std::pair<std::shared_ptr<Ticket>, std::shared_ptr<Part>> one_envelope_request(IdempotencyKey const& key,
@@ -440,61 +454,47 @@ std::string const signer_events[] = {"signed", "declined", "verified", "verifica
 
 void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
                            IdempotencyKey const& key, ReplyFn reply, Origin origin) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
         return reply({Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
-                            {"known", {"signed", "declined", "verified", "verification_failed"}}}});
-    auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
-    if (!ticket) return;
+                                           {"known", {"signed", "declined", "verified", "verification_failed"}}}});
     auto shared = std::make_shared<json const>(std::move(data));
-    Shard& sh = m.shard_of(id);
     std::string event = what + "(" + role + ")";
-    asio::post(sh.strand(), [&sh, id, event, shared, origin = std::move(origin), ticket = ticket, part = part] {
-        sh.apply_signer_event(id, event, shared, origin, ticket, part);
-    });
+    impl_->post_to_shard(id, key, std::move(reply),
+                         [id, event, shared, origin = std::move(origin)](Shard& sh, auto ticket, auto part) {
+                             sh.apply_signer_event(id, event, shared, origin, ticket, part);
+                         });
 }
 
 void Runtime::signer_record(std::int64_t id, std::string const& role, std::string const& kind, json detail,
                             Origin origin, ReplyFn reply) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
-    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
-    Shard& sh = m.shard_of(id);
     AuditFact fact{kind, role, detail.is_object() ? std::move(detail) : json::object(), std::move(origin)};
-    asio::post(sh.strand(), [&sh, id, role, fact = std::move(fact), ticket = ticket, part = part]() mutable {
+    impl_->post_to_shard(id, {}, std::move(reply), [id, role, fact = std::move(fact)](Shard& sh, auto ticket,
+                                                                                      auto part) mutable {
         sh.record_fact(id, role, std::move(fact), ticket, part);
     });
 }
 
 void Runtime::submit_code(std::int64_t id, std::string const& role, std::string const& code, Origin origin,
                           ReplyFn reply) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
-    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
-    Shard& sh = m.shard_of(id);
-    asio::post(sh.strand(), [&sh, id, role, code, origin = std::move(origin), ticket = ticket, part = part] {
-        sh.check_code(id, role, code, origin, ticket, part);
-    });
+    impl_->post_to_shard(id, {}, std::move(reply),
+                         [id, role, code, origin = std::move(origin)](Shard& sh, auto ticket, auto part) {
+                             sh.check_code(id, role, code, origin, ticket, part);
+                         });
 }
 
 void Runtime::resend_code(std::int64_t id, std::string const& role, Origin origin, ReplyFn reply) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
-    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
-    Shard& sh = m.shard_of(id);
-    asio::post(sh.strand(), [&sh, id, role, origin = std::move(origin), ticket = ticket, part = part] {
+    impl_->post_to_shard(id, {}, std::move(reply), [id, role, origin = std::move(origin)](Shard& sh, auto ticket,
+                                                                                          auto part) {
         sh.resend_code(id, role, origin, ticket, part);
     });
 }
 
 void Runtime::upload_attachment(AttachmentRecord file, Origin origin, ReplyFn reply) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
-    auto [ticket, part] = m.one_envelope_request({}, std::move(reply));
-    Shard& sh = m.shard_of(file.envelope);
-    asio::post(sh.strand(), [&sh, file = std::move(file), origin = std::move(origin), ticket = ticket,
-                             part = part]() mutable { sh.attachment(std::move(file), origin, ticket, part); });
+    std::int64_t id = file.envelope;
+    impl_->post_to_shard(id, {}, std::move(reply), [file = std::move(file), origin = std::move(origin)](
+                                                       Shard& sh, auto ticket, auto part) mutable {
+        sh.attachment(std::move(file), origin, ticket, part);
+    });
 }
 
 Result<std::vector<AuditRecord>> Runtime::audit(std::int64_t id) {
@@ -516,12 +516,9 @@ Result<std::vector<DocumentRecord>> Runtime::documents(std::int64_t id) {
 }
 
 void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply) {
-    Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
-    auto [ticket, part] = m.one_envelope_request(key, std::move(reply));
-    if (!ticket) return;
-    Shard& sh = m.shard_of(id);
-    asio::post(sh.strand(), [&sh, id, reason, ticket = ticket, part = part] { sh.cancel(id, reason, ticket, part); });
+    impl_->post_to_shard(id, key, std::move(reply), [id, reason](Shard& sh, auto ticket, auto part) {
+        sh.cancel(id, reason, ticket, part);
+    });
 }
 
 Result<SignerView> Runtime::signer(std::int64_t id, std::string const& role) {

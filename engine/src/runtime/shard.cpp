@@ -24,9 +24,18 @@ constexpr std::size_t timers_per_turn = 512;
 // How many ended envelopes' audit heads a shard keeps (see Shard::ended_).
 constexpr std::size_t ended_heads = 65536;
 
-// New codes a signer may ask for in one verification (each is a message to
-// their phone or mailbox: a cap keeps the link from being used to flood it).
-constexpr int max_resends = 5;
+std::string progress_of(Instance const& inst) {
+    Progress p;
+    p.trigger = inst.trigger;
+    p.entered_by = inst.definition->event_name(inst.entered_by);
+    p.signed_mask = inst.signed_mask;
+    p.seq = inst.seq;
+    p.documents = inst.documents;
+    p.sent = inst.sent;
+    return p.to_json();
+}
+
+}  // namespace
 
 // Every outbox row a shard writes: pending and due now. `connector` is who
 // delivers it (ir::route_of for an action's row).
@@ -43,19 +52,6 @@ OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view
     o.next_attempt_ms = o.created_ms = to_millis(now);
     return o;
 }
-
-std::string progress_of(Instance const& inst) {
-    Progress p;
-    p.trigger = inst.trigger;
-    p.entered_by = inst.definition->event_name(inst.entered_by);
-    p.signed_mask = inst.signed_mask;
-    p.seq = inst.seq;
-    p.documents = inst.documents;
-    p.sent = inst.sent;
-    return p.to_json();
-}
-
-}  // namespace
 
 Shard::Shard(asio::io_context& io, Context& ctx, unsigned /*index*/)
     : ctx_(ctx), strand_(asio::make_strand(io)), wake_(strand_) {}
@@ -105,8 +101,7 @@ void Shard::resume() {
     asio::post(strand_, [this] {
         // Timers that came due while the daemon was down (for the metrics:
         // signflow_timers_overdue, until they have fired).
-        auto now = to_millis(now_instant());
-        for (auto it = queue_.begin(); it != queue_.end() && std::get<0>(*it) <= now; ++it) ++overdue_;
+        overdue_ += static_cast<std::int64_t>(pending_.count_due(to_millis(now_instant())));
         ctx_.metrics.timers_overdue += overdue_;
         schedule();
     });
@@ -122,33 +117,21 @@ void Shard::stop() {
 // ---- timers
 
 void Shard::arm(std::int64_t instance, TimerId timer, std::int64_t due_ms, std::int64_t fired) {
-    disarm(instance, timer);
-    timers_[instance].push_back({timer, {due_ms, fired}});
-    queue_.emplace(due_ms, instance, timer);
-    ++ctx_.metrics.timers_pending;
+    ctx_.metrics.timers_pending += pending_.arm(instance, timer, due_ms, fired);
 }
 
 void Shard::disarm(std::int64_t instance, TimerId timer) {
-    auto it = timers_.find(instance);
-    if (it == timers_.end()) return;
-    auto& list = it->second;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-        if (list[i].first != timer) continue;
-        queue_.erase({list[i].second.due_ms, instance, timer});
-        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
-        --ctx_.metrics.timers_pending;
-        break;
-    }
-    if (list.empty()) timers_.erase(it);
+    if (pending_.disarm(instance, timer)) --ctx_.metrics.timers_pending;
 }
 
 void Shard::schedule() {
     if (stopped_) return;
-    if (queue_.empty()) {
+    auto next = pending_.next_due();
+    if (!next) {
         if (wake_at_) wake_.cancel(), wake_at_ = 0;
         return;
     }
-    std::int64_t due = std::get<0>(*queue_.begin());
+    std::int64_t due = *next;
     if (wake_at_ == due) return;
     wake_at_ = due;
     wake_.expires_at(std::chrono::system_clock::time_point(std::chrono::milliseconds(due)));
@@ -164,26 +147,23 @@ void Shard::fire_due() {
     Instant now = now_instant();
     Entry entry;
     std::size_t fired = 0;
-    while (!queue_.empty() && fired < timers_per_turn) {
-        auto [due, id, timer] = *queue_.begin();
-        if (due > to_millis(now)) break;
-        std::int64_t count = 0;
-        if (auto t = timers_.find(id); t != timers_.end())
-            for (auto const& [tid, p] : t->second)
-                if (tid == timer) count = p.fired;
-        disarm(id, timer);
+    while (fired < timers_per_turn) {
+        auto due = pending_.pop_due(to_millis(now));
+        if (!due) break;
+        --ctx_.metrics.timers_pending;
         ++fired;
-        auto it = instances_.find(id);
+        auto it = instances_.find(due->instance);
         if (it == instances_.end()) continue;
         ++ctx_.metrics.timers_fired;
-        if (to_millis(now) - due > 60'000) ++ctx_.metrics.timers_late;
-        std::string name = "timer(" + it->second.definition->timer(timer).id + ")";
-        Event e{name, nullptr, from_millis(due), count};
+        if (to_millis(now) - due->due_ms > 60'000) ++ctx_.metrics.timers_late;
+        std::string name = "timer(" + it->second.definition->timer(due->timer).id + ")";
+        Event e{name, nullptr, from_millis(due->due_ms), due->fired};
         apply(it->second, e, now, entry.change, nullptr);
     }
     if (fired) ctx_.committer.submit(std::move(entry));
     // The backlog counted by resume() shrinks as it is worked through.
-    bool more = !queue_.empty() && std::get<0>(*queue_.begin()) <= to_millis(now);
+    auto next = pending_.next_due();
+    bool more = next && *next <= to_millis(now);
     std::int64_t overdue = more ? std::max<std::int64_t>(0, overdue_ - static_cast<std::int64_t>(fired)) : 0;
     ctx_.metrics.timers_overdue += overdue - overdue_;
     overdue_ = overdue;
@@ -237,8 +217,8 @@ void Shard::timers(Instance const& inst, Step const& step, Change& change) {
     // the shard may sleep for none): wake up for the earliest. Without this
     // a timer armed while the daemon runs fired only at the next restart.
     // (fire_due schedules once it is done.)
-    if (!firing_ && !last.empty() && !queue_.empty() && (wake_at_ == 0 || std::get<0>(*queue_.begin()) < wake_at_))
-        schedule();
+    auto next = pending_.next_due();
+    if (!firing_ && !last.empty() && next && (wake_at_ == 0 || *next < wake_at_)) schedule();
 }
 
 void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& trace, Instant now, Change& change,
@@ -328,10 +308,7 @@ void Shard::forget(Instance const& inst) {
     Definition const& d = *inst.definition;
     if (d.state(state).kind == StateKind::awaiting_event)
         for (auto& [ev, ids] : awaiting_) ids.erase(id);
-    if (auto t = timers_.find(id); t != timers_.end()) {
-        for (auto const& [timer, p] : t->second) queue_.erase({p.due_ms, id, timer}), --ctx_.metrics.timers_pending;
-        timers_.erase(t);
-    }
+    ctx_.metrics.timers_pending -= static_cast<std::int64_t>(pending_.disarm_all(id).size());
     instances_.erase(id);
 }
 
@@ -416,17 +393,21 @@ void Shard::not_running(std::int64_t id, Part& part) {
                     : json{{"error", "no envelope with this id"}, {"id", id}};
 }
 
+Instance* Shard::running(std::int64_t id, Part& part) {
+    auto it = instances_.find(id);
+    if (it != instances_.end()) return &it->second;
+    not_running(id, part);
+    return nullptr;
+}
+
 void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::shared_ptr<json const> data,
                                Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-    } else {
+    if (Instance* inst = running(id, *part)) {
         std::string refusal;
-        if (apply(it->second, Event{event, data.get()}, now, entry.change, &refusal, origin)) {
+        if (apply(*inst, Event{event, data.get()}, now, entry.change, &refusal, origin)) {
             auto const& rec = entry.change.instances.back();
             part->outcome = Outcome::accepted;
             part->body = {{"id", rec.id}, {"workflow", rec.workflow}, {"state", rec.state}, {"status", rec.status}};
@@ -443,17 +424,13 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
     Instant now = now_instant();
     Entry entry;
     entry.ticket = std::move(ticket);
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-    } else {
-        Instance& inst = it->second;
+    if (Instance* found = running(id, *part)) {
+        Instance& inst = *found;
         inst.status = Status::cancelled;
         inst.updated_ms = to_millis(now);
         ++inst.seq;
-        if (auto t = timers_.find(id); t != timers_.end())
-            for (auto const& [timer, p] : t->second)
-                entry.change.timers_cancelled.emplace_back(id, inst.definition->timer(timer).id);
+        for (auto timer : pending_.armed(id))
+            entry.change.timers_cancelled.emplace_back(id, inst.definition->timer(timer).id);
         entry.change.instances.push_back(to_record(inst));
         entry.change.journal.push_back({id, to_millis(now), "cancelled", json{{"reason", reason}}.dump()});
         audit(id, &inst, {"cancelled", "operator", {{"reason", reason}}, {}}, now, entry.change);
@@ -464,103 +441,7 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
     ctx_.committer.submit(std::move(entry));
 }
 
-// ---- the audit trail and documents
-
-void Shard::adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash) {
-    if (auto it = instances_.find(id); it != instances_.end()) {
-        it->second.audit_seq = static_cast<std::uint32_t>(seq);
-        it->second.audit_head = std::move(hash);
-    }
-}
-
-void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, Change& change) {
-    if (inst) {
-        AuditHead head{inst->audit_seq, inst->audit_head};
-        std::string zone = zone_of(*inst->definition, *inst, fact.actor, ctx_.options.default_zone);
-        if (!ctx_.options.subscriptions.empty()) announce(*inst, fact, head.seq + 1, now, change);
-        append_audit(head, id, std::move(fact), now, zone, change);
-        inst->audit_seq = static_cast<std::uint32_t>(head.seq);
-        inst->audit_head = std::move(head.hash);
-        return;
-    }
-    auto it = ended_.find(id);
-    if (it == ended_.end()) {
-        Ended e;
-        e.zone = ctx_.options.default_zone;
-        if (auto rec = ctx_.store.audit_head(id)) {
-            e.head.seq = rec->seq;
-            e.head.hash = rec->hash;
-            json entry = json::parse(rec->entry, nullptr, false);
-            if (entry.is_object() && entry.value("zone", json()).is_string()) e.zone = entry["zone"];
-        }
-        it = ended_.emplace(id, std::move(e)).first;
-        ended_order_.push_back(id);
-    }
-    append_audit(it->second.head, id, std::move(fact), now, it->second.zone, change);
-}
-
-namespace {
-
-// The lifecycle events (webhooks out) an audit fact stands for.
-std::vector<std::string> lifecycle_events(Instance const& inst, AuditFact const& fact) {
-    std::string const& k = fact.kind;
-    bool ended = inst.status != Status::running;
-    if (k == "created") return {"envelope.created"};
-    if (k == "sent") return inst.sent ? std::vector<std::string>{"recipient.sent"}
-                                      : std::vector<std::string>{"envelope.sent", "recipient.sent"};
-    if (k == "viewed") return {"recipient.viewed"};
-    if (k == "signed") return {"recipient.signed"};
-    if (k == "declined") return ended ? std::vector<std::string>{"recipient.declined", "envelope.declined"}
-                                      : std::vector<std::string>{"recipient.declined"};
-    if (k == "verification_failed") return {"recipient.authentication_failed"};
-    if (k == "completed") return {"envelope.completed"};
-    if (k == "expired") return {"envelope.expired"};
-    if (k == "cancelled") return {"envelope.cancelled"};
-    if (k == "document_failed") return {"envelope.failed"};
-    return {};
-}
-
-bool listed(std::vector<std::string> const& list, std::string const& x) {
-    return list.empty() || std::find(list.begin(), list.end(), x) != list.end();
-}
-
-}  // namespace
-
-void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, Instant now, Change& change) {
-    auto events = lifecycle_events(inst, fact);
-    if (fact.kind == "sent") inst.sent = true;
-    if (events.empty()) return;
-    Definition const& d = *inst.definition;
-    for (auto const& sub : ctx_.options.subscriptions) {
-        if (!listed(sub.workflows, d.name())) continue;
-        for (auto const& event : events) {
-            if (!listed(sub.events, event)) continue;
-            json payload = {{"event", event},
-                            {"envelope", inst.id},
-                            {"workflow", d.name()},
-                            {"version", d.version()},
-                            {"state", d.state_name(inst.state)},
-                            {"status", status_name(inst.status)},
-                            {"occurred_at", utc_text(now)},
-                            {"detail", fact.detail}};
-            // An operator's API key that acted in the signer's name.
-            if (auto const& k = fact.origin.acting)
-                payload["acted_by"] = {{"api_key", {{"id", k->key_id}, {"name", k->key_name}}},
-                                       {"operator_reason", k->reason}};
-            if (event.starts_with("recipient.")) {
-                std::string role = fact.actor;
-                if (fact.detail.is_object() && fact.detail.value("role", json()).is_string()) role = fact.detail["role"];
-                payload["role"] = role;
-            }
-            // Event data may hold text a signer typed: invalid UTF-8 is
-            // replaced, never thrown on (a throw here ends the process).
-            change.outbox_added.push_back(
-                outbox_row(std::to_string(inst.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector,
-                           inst.id, "webhook", sub.connector, sub.connector,
-                           payload.dump(-1, ' ', false, json::error_handler_t::replace), now));
-        }
-    }
-}
+// ---- documents
 
 void Shard::document_work(Instance& inst, std::string_view event, json const* event_data, Origin const& origin,
                           Instant now, Change& change) {
@@ -651,172 +532,6 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
         if (!o.operation.empty()) detail["operation"] = o.operation;
         if (o.detail.is_object()) detail["result"] = o.detail;
         audit(id, inst, {"connector_called", "system", std::move(detail), {}}, now, entry.change);
-    }
-    ctx_.committer.submit(std::move(entry));
-}
-
-void Shard::record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
-                        std::shared_ptr<Part> part) {
-    Entry entry;
-    entry.ticket = std::move(ticket);
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-    } else if (!it->second.definition->find_role(role)) {
-        part->outcome = Outcome::not_found;
-        part->body = {{"error", "no role `" + role + "` in workflow " + it->second.definition->name()}, {"id", id}};
-    } else {
-        fact.actor = role;
-        audit(id, &it->second, std::move(fact), now_instant(), entry.change);
-        part->outcome = Outcome::accepted;
-        part->body = {{"id", id}, {"recorded", entry.change.audit.back().kind}, {"seq", entry.change.audit.back().seq}};
-    }
-    ctx_.committer.submit(std::move(entry));
-}
-
-void Shard::check_code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,
-                       std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
-    Instant now = now_instant();
-    Entry entry;
-    entry.ticket = std::move(ticket);
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-        ctx_.committer.submit(std::move(entry));
-        return;
-    }
-    Instance& inst = it->second;
-    json data = json::parse(inst.data);
-    json* stored = data.contains("codes") && data["codes"].contains(role) ? &data["codes"][role] : nullptr;
-    if (!stored) {
-        part->outcome = Outcome::conflict;
-        part->body = {{"error", "no code has been sent to `" + role + "` in this envelope"}, {"id", id}};
-        ctx_.committer.submit(std::move(entry));
-        return;
-    }
-    auto record = evidence::code_record_from_json(*stored);
-    if (code_secret_.empty())
-        code_secret_ = ctx_.options.code_secret.empty() ? ctx_.store.secret("one-time-codes") : ctx_.options.code_secret;
-    std::string const& secret = code_secret_;
-    auto result = evidence::check_code(record, secret, std::to_string(id) + "/" + role, attempt, to_millis(now));
-    *stored = evidence::to_json(record);
-    inst.data = data.dump();
-    json detail = {{"attempt", record.attempts}, {"max_attempts", record.max_attempts}};
-    if (result == evidence::CodeCheck::verified) {
-        audit(id, &inst, {"code_verified", role, std::move(detail), origin}, now, entry.change);
-        std::string refusal;
-        std::string const event = "verified(" + role + ")";
-        if (apply(inst, Event{event}, now, entry.change, &refusal, origin)) {
-            part->outcome = Outcome::accepted;
-            part->body = {{"id", id}, {"verified", true}, {"state", entry.change.instances.back().state}};
-        } else {
-            // The envelope was not waiting for this role's verification: the
-            // code matched, and the trail says so, but nothing moves.
-            entry.change.instances.push_back(to_record(inst));
-            part->outcome = Outcome::conflict;
-            part->body = {{"error", refusal}, {"id", id}, {"verified", true}};
-        }
-    } else {
-        detail["result"] = std::string(evidence::to_string(result));
-        audit(id, &inst, {"code_failed", role, detail, origin}, now, entry.change);
-        bool locked = result == evidence::CodeCheck::locked ||
-                      (result == evidence::CodeCheck::wrong && record.attempts >= record.max_attempts);
-        std::string const event = "verification_failed(" + role + ")";
-        if (!locked || !apply(inst, Event{event}, now, entry.change, nullptr, origin))
-            entry.change.instances.push_back(to_record(inst));
-        bool used = result == evidence::CodeCheck::used;
-        part->outcome = result == evidence::CodeCheck::expired ? Outcome::code_expired
-                        : used                                 ? Outcome::code_used
-                                                               : Outcome::wrong_code;
-        part->body = {{"error", result == evidence::CodeCheck::expired ? "the code has expired"
-                                : used   ? "this code has been used already"
-                                : locked ? "wrong code; no attempts left: the verification has failed"
-                                         : "wrong code"},
-                      {"id", id},
-                      {"result", evidence::to_string(result)},
-                      {"attempts_left", std::max(0, record.max_attempts - record.attempts)}};
-    }
-    ctx_.committer.submit(std::move(entry));
-}
-
-void Shard::attachment(AttachmentRecord file, Origin const& origin, std::shared_ptr<Ticket> ticket,
-                       std::shared_ptr<Part> part) {
-    Entry entry;
-    entry.ticket = std::move(ticket);
-    std::int64_t id = file.envelope;
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-        ctx_.committer.submit(std::move(entry));
-        return;
-    }
-    // The request must exist: `attach NAME from ROLE` in one of the
-    // workflow's templates, for this role.
-    bool requested = false;
-    for (auto const& t : it->second.definition->ir().templates)
-        for (auto const& a : t.attachments)
-            if (a.name == file.name && a.from == file.role) requested = true;
-    if (!requested) {
-        part->outcome = Outcome::not_found;
-        part->body = {{"error", "the workflow asks `" + file.role + "` for no attachment named `" + file.name + "`"},
-                      {"id", id}};
-        ctx_.committer.submit(std::move(entry));
-        return;
-    }
-    json detail = {{"name", file.name},           {"file_name", file.file_name}, {"media_type", file.media_type},
-                   {"sha256", file.sha256},       {"bytes", file.bytes.size()}};
-    std::string role = file.role;
-    entry.change.attachments.push_back(std::move(file));
-    audit(id, &it->second, {"attachment_uploaded", role, std::move(detail), origin}, now_instant(), entry.change);
-    part->outcome = Outcome::created;
-    part->body = {{"id", id}, {"attachment", entry.change.attachments.back().name},
-                  {"sha256", entry.change.attachments.back().sha256}};
-    ctx_.committer.submit(std::move(entry));
-}
-
-void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& origin,
-                        std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part) {
-    Instant now = now_instant();
-    Entry entry;
-    entry.ticket = std::move(ticket);
-    auto it = instances_.find(id);
-    if (it == instances_.end()) {
-        not_running(id, *part);
-        ctx_.committer.submit(std::move(entry));
-        return;
-    }
-    Instance& inst = it->second;
-    Definition const& d = *inst.definition;
-    ir::Action const* send = nullptr;
-    if (d.state(inst.state).kind == StateKind::verifying)
-        for (auto const& a : d.ir().states[inst.state].entry)
-            if (a.kind == ir::ActionKind::send_code && a.target == role) send = &a;
-    json data = json::parse(inst.data);
-    int resent = data["resent"].is_object() ? data["resent"].value(role, 0) : 0;
-    if (!send) {
-        part->outcome = Outcome::conflict;
-        part->body = {{"error", "`" + role + "` is not being verified now"}, {"id", id},
-                      {"state", d.state_name(inst.state)}};
-    } else if (resent >= max_resends) {
-        part->outcome = Outcome::over_limit;
-        part->body = {{"error", "no more new codes for `" + role + "` in this envelope (" +
-                                    std::to_string(max_resends) + " were sent)"},
-                      {"id", id}};
-    } else {
-        data["resent"][role] = resent + 1;
-        inst.data = data.dump();
-        json who = data["roles"].is_object() ? data["roles"].value(role, json::object()) : json::object();
-        who["role"] = role;
-        entry.change.outbox_added.push_back(outbox_row(
-            std::to_string(id) + "." + std::to_string(inst.seq) + ".code" + std::to_string(resent + 1), id,
-            "send_code", role, ir::route_of(*send, d.ir()).connector,
-            json{{"workflow", d.name()}, {"method", send->method}, {"attempts", send->attempts}, {"to", who}}.dump(),
-            now));
-        audit(id, &inst, {"code_requested", role, {{"method", send->method}, {"resend", resent + 1}}, origin}, now,
-              entry.change);
-        entry.change.instances.push_back(to_record(inst));
-        part->outcome = Outcome::accepted;
-        part->body = {{"id", id}, {"resend", resent + 1}, {"left", max_resends - resent - 1}};
     }
     ctx_.committer.submit(std::move(entry));
 }

@@ -4,11 +4,12 @@
 // them await which external event. Everything here runs on the shard's
 // strand, so an envelope sees one event at a time, in order, without locks.
 //
-// Timers: an ordered set by due time (arm and cancel in O(log n)) and one
-// Asio timer set to the earliest; nothing scans the pending timers.
+// Timers: a TimerQueue (timer_queue.hpp: by due time, arm and cancel in
+// O(log n)) and one Asio timer set to the earliest.
 #include "audit_trail.hpp"
 #include "context.hpp"
 #include "dispatcher.hpp"
+#include "timer_queue.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -35,6 +36,14 @@ struct Part {
     nlohmann::json body;
 };
 
+// Every outbox row a shard writes: pending and due now. `connector` is who
+// delivers it (ir::route_of for an action's row).
+OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view kind, std::string target,
+                        std::string connector, std::string payload, Instant now);
+
+// Its methods live in three files along its seams: shard.cpp (applying and
+// recording events, timers, documents), shard_audit.cpp (the audit chain and
+// lifecycle webhooks) and signer_acts.cpp (codes, uploads, evidence).
 class Shard {
 public:
     Shard(boost::asio::io_context& io, Context& ctx, unsigned index);
@@ -80,12 +89,6 @@ public:
     std::size_t size() const { return instances_.size(); }
 
 private:
-    struct Pending {
-        std::int64_t due_ms;
-        std::int64_t fired;
-    };
-    using Key = std::tuple<std::int64_t, std::int64_t, TimerId>;  // due, instance, timer
-
     // Applies one event and adds what it changed to `change`.
     bool apply(Instance& inst, Event const& e, Instant now, Change& change, std::string* refusal,
                Origin const& origin = {});
@@ -105,6 +108,9 @@ private:
     void awaiting(Instance const& inst, StateId from);
     void forget(Instance const& inst);
     void not_running(std::int64_t id, Part& part);
+    // The running envelope `id`; null once `part` says it has ended or does
+    // not exist (the caller still submits its entry).
+    Instance* running(std::int64_t id, Part& part);
     void arm(std::int64_t instance, TimerId timer, std::int64_t due_ms, std::int64_t fired);
     void disarm(std::int64_t instance, TimerId timer);
     void schedule();
@@ -118,8 +124,7 @@ private:
     bool firing_ = false;  // in fire_due: it schedules the next wake itself
     std::int64_t wake_at_ = 0;  // when wake_ is set to fire (ms since epoch); 0: not set
     std::unordered_map<std::int64_t, Instance> instances_;
-    std::set<Key> queue_;
-    std::unordered_map<std::int64_t, std::vector<std::pair<TimerId, Pending>>> timers_;
+    TimerQueue pending_;  // the envelopes' armed timers
     std::unordered_map<std::string, std::unordered_set<std::int64_t>> awaiting_;
     // Audit heads of envelopes that ended, for the entries that come after
     // (connector calls, the seal); bounded, oldest forgotten first. A head
