@@ -2,6 +2,8 @@
 // Verification is in chain_verify.cpp.
 #include "signflow/evidence/audit.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 #include "signflow/evidence/digest.hpp"
 
 #include <chrono>
@@ -49,23 +51,7 @@ bool is_local_timestamp(std::string_view s) {
 }
 
 // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
-bool is_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) { ++i; continue; }
-        std::size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-        if (length == 0 || c > 0xf4 || c == 0xc0 || c == 0xc1 || i + length > text.size()) return false;
-        auto next = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-        for (std::size_t k = 1; k < length; ++k)
-            if ((next(k) & 0xc0) != 0x80) return false;
-        if ((c == 0xe0 && next(1) < 0xa0) || (c == 0xed && next(1) > 0x9f) || (c == 0xf0 && next(1) < 0x90) ||
-            (c == 0xf4 && next(1) > 0x8f))
-            return false;
-        i += length;
-    }
-    return true;
-}
+bool is_utf8(std::string_view text) { return base::utf8_valid(text); }
 
 bool is_utf8_json(json const& value) {
     if (value.is_string()) return is_utf8(std::string_view(value.get_ref<std::string const&>()));

@@ -1,5 +1,7 @@
 #include "csv_rows.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -10,26 +12,7 @@ namespace {
 using traits = std::char_traits<char>;
 
 // Where a utf-8 check failed, or npos.
-std::size_t invalid_utf8(std::string const& s) {
-    std::size_t i = 0, n = s.size();
-    while (i < n) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        if (len == 0 || i + len > n) return i;
-        if (len == 2 && c < 0xC2) return i;  // overlong
-        for (std::size_t k = 1; k < len; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-        if (len == 3) {
-            auto c1 = static_cast<unsigned char>(s[i + 1]);
-            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return i;  // overlong, surrogate
-        } else if (len == 4) {
-            auto c1 = static_cast<unsigned char>(s[i + 1]);
-            if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return i;
-        }
-        i += len;
-    }
-    return std::string::npos;
-}
+std::size_t invalid_utf8(std::string const& s) { return base::utf8_invalid_at(s); }
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

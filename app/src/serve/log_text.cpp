@@ -1,27 +1,8 @@
 #include "log_text.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 namespace signflow::app {
-
-namespace {
-
-// The length of the UTF-8 sequence at s[i], or 0 when it is not one
-// (overlong forms, surrogates and code points past U+10FFFF included).
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char c = byte(i);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    if (n == 2 && c < 0xC2) return 0;                                     // overlong
-    if (n == 3 && c == 0xE0 && byte(i + 1) < 0xA0) return 0;              // overlong
-    if (n == 3 && c == 0xED && byte(i + 1) >= 0xA0) return 0;             // a surrogate
-    if (n == 4 && c == 0xF0 && byte(i + 1) < 0x90) return 0;              // overlong
-    if (n == 4 && (c > 0xF4 || (c == 0xF4 && byte(i + 1) >= 0x90))) return 0;  // past U+10FFFF
-    return n;
-}
-
-}  // namespace
 
 std::string log_escape(std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
@@ -29,7 +10,7 @@ std::string log_escape(std::string_view text) {
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
         auto c = static_cast<unsigned char>(text[i]);
-        std::size_t n = utf8_length(text, i);
+        std::size_t n = base::utf8_length(text, i);
         if (n == 1 && c >= 0x20 && c != 0x7f) {
             out += static_cast<char>(c);
         } else if (n == 1) {

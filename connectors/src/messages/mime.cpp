@@ -3,6 +3,8 @@
 // HTML, and a multipart/mixed around it when there are attachments (base64,
 // RFC 2231 file names). Lines end in CRLF; no line exceeds 998 bytes.
 #include "messages/encoding.hpp"
+
+#include "signflow/base/utf8.hpp"
 #include "signflow/base/digest.hpp"
 #include "signflow/base/text.hpp"
 #include "signflow/connectors/messages.hpp"
@@ -55,7 +57,7 @@ std::string encoded_words(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
         std::size_t end = std::min(text.size(), i + 45);
-        while (end < text.size() && end > i && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+        while (end < text.size() && end > i && base::utf8_continuation(static_cast<unsigned char>(text[end]))) --end;
         if (!out.empty()) out += "\r\n ";
         out += "=?UTF-8?B?" + base64(text.substr(i, end - i), 0) + "?=";
         i = end;

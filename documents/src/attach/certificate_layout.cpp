@@ -1,5 +1,7 @@
 #include "attach/certificate_layout.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 #include "signflow/documents/error.hpp"
 
 namespace signflow::documents::attach {
@@ -21,22 +23,14 @@ constexpr double kLineFactor = 1.35;  // line height ÷ font size
 std::u32string decode(std::string const& s) {
     std::u32string out;
     for (std::size_t i = 0; i < s.size();) {
-        auto b = static_cast<unsigned char>(s[i]);
-        int n = b < 0x80 ? 0 : (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
-        if (n < 0 || i + static_cast<std::size_t>(n) >= s.size()) {  // bad lead byte, or cut short
+        auto d = base::utf8_decode(s, i);
+        if (!d) {  // a byte that starts no character, or one cut short
             out.push_back(U'\uFFFD');
             ++i;
             continue;
         }
-        char32_t c = n == 0 ? b : b & (0x3F >> n);
-        bool ok = true;
-        for (int k = 1; k <= n; ++k) {
-            auto cont = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-            if ((cont & 0xC0) != 0x80) { ok = false; break; }
-            c = (c << 6) | (cont & 0x3F);
-        }
-        if (!ok) { out.push_back(U'\uFFFD'); ++i; continue; }
-        i += static_cast<std::size_t>(n) + 1;
+        char32_t c = d->value;
+        i += d->length;
         // Control characters would be drawn as boxes; PoDoFo 0.9.8's
         // Identity-H encoding covers the Basic Multilingual Plane only.
         if (c < 0x20 || c == 0x7F) c = U' ';
@@ -48,17 +42,7 @@ std::u32string decode(std::string const& s) {
 
 std::string encode(std::u32string_view text) {
     std::string out;
-    for (char32_t c : text) {
-        if (c < 0x80) out.push_back(static_cast<char>(c));
-        else if (c < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        }
-    }
+    for (char32_t c : text) base::utf8_append(out, c);
     return out;
 }
 

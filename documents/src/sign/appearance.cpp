@@ -1,5 +1,7 @@
 #include "sign/appearance.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 #include "signflow/documents/error.hpp"
 
 #include <algorithm>
@@ -20,16 +22,16 @@ constexpr char const* cjk_font = "/usr/share/fonts/truetype/droid/DroidSansFallb
 // Fallback has: CJK ideographs, kana, hangul, CJK punctuation and
 // full-width forms (U+2E80 and up, below the surrogates/private use).
 bool needs_cjk_font(std::string_view text) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0xe0) continue;
-        // A 3-byte UTF-8 sequence: U+0800..U+FFFF.
-        if (i + 2 < text.size() && c < 0xf0) {
-            unsigned code = ((c & 0x0fu) << 12) | ((static_cast<unsigned char>(text[i + 1]) & 0x3fu) << 6) |
-                            (static_cast<unsigned char>(text[i + 2]) & 0x3fu);
-            if (code >= 0x2e80 && code < 0xd800) return true;
-            if (code >= 0xff00 && code < 0xfff0) return true;
+    for (std::size_t i = 0; i < text.size();) {
+        auto d = base::utf8_decode(text, i);
+        if (!d) {
+            ++i;
+            continue;
         }
+        char32_t code = d->value;
+        if (code >= 0x2e80 && code < 0xd800) return true;
+        if (code >= 0xff00 && code < 0xfff0) return true;
+        i += d->length;
     }
     return false;
 }

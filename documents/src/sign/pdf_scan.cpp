@@ -1,5 +1,7 @@
 #include "sign/pdf_scan.hpp"
 
+#include "signflow/base/utf8.hpp"
+
 #include <charconv>
 #include <cstring>
 
@@ -305,33 +307,14 @@ std::string text_string_utf8(std::string const& bytes) {
                     i += 2;
                 }
             }
-            if (code < 0x80) {
-                out.push_back(static_cast<char>(code));
-            } else if (code < 0x800) {
-                out.push_back(static_cast<char>(0xc0 | (code >> 6)));
-                out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-            } else if (code < 0x10000) {
-                out.push_back(static_cast<char>(0xe0 | (code >> 12)));
-                out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-                out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-            } else {
-                out.push_back(static_cast<char>(0xf0 | (code >> 18)));
-                out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3f)));
-                out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3f)));
-                out.push_back(static_cast<char>(0x80 | (code & 0x3f)));
-            }
+            base::utf8_append(out, code);
         }
         return out;
     }
     // PDFDocEncoding agrees with Latin-1 where names are concerned.
     std::string out;
     for (unsigned char c : bytes) {
-        if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-        }
+        base::utf8_append(out, c);
     }
     return out;
 }

@@ -13,6 +13,7 @@
 // Damerau-Levenshtein distance, at most 1 for names under 3 characters and
 // at most 2 otherwise), which catches the usual typos - one wrong, missing,
 // extra or swapped letter - without suggesting unrelated short names.
+#include "signflow/base/utf8.hpp"
 #include "signflow/dsl/diagnostic.hpp"
 
 #include <algorithm>
@@ -81,37 +82,13 @@ std::u32string code_points(std::string_view s) {
     out.reserve(s.size());
     std::size_t i = 0;
     while (i < s.size()) {
-        auto const lead = static_cast<unsigned char>(s[i]);
-        std::size_t extra = 0;
-        char32_t cp = lead;
-        if (lead >= 0xF0 && lead <= 0xF7) {
-            extra = 3;
-            cp = lead & 0x07U;
-        } else if (lead >= 0xE0) {
-            extra = 2;
-            cp = lead & 0x0FU;
-        } else if (lead >= 0xC0) {
-            extra = 1;
-            cp = lead & 0x1FU;
+        if (auto d = base::utf8_decode(s, i)) {
+            out.push_back(d->value);
+            i += d->length;
+        } else {
+            out.push_back(static_cast<unsigned char>(s[i]));  // a stray byte stands for itself
+            ++i;
         }
-        if (extra > 0 && i + extra < s.size()) {
-            bool ok = true;
-            for (std::size_t k = 1; k <= extra; ++k) {
-                auto const b = static_cast<unsigned char>(s[i + k]);
-                if ((b & 0xC0U) != 0x80U) {
-                    ok = false;
-                    break;
-                }
-                cp = (cp << 6) | (b & 0x3FU);
-            }
-            if (ok) {
-                out.push_back(cp);
-                i += extra + 1;
-                continue;
-            }
-        }
-        out.push_back(lead);
-        ++i;
     }
     return out;
 }

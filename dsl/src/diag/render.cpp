@@ -17,6 +17,7 @@
 // does. The `line:column` in the header and in the JSON counts code points,
 // as editors do; the underline is placed by display width, so it stays under
 // its text on lines with wide (CJK) characters.
+#include "signflow/base/utf8.hpp"
 #include "signflow/dsl/render.hpp"
 
 #include <nlohmann/json.hpp>
@@ -44,13 +45,10 @@ std::uint32_t columns_of(char32_t c) {
 std::uint32_t display_width(std::string_view s) {
     std::uint32_t n = 0;
     for (std::size_t i = 0; i < s.size();) {
-        auto const b = static_cast<unsigned char>(s[i]);
-        std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-        char32_t c = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
-        for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
-            c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        n += columns_of(c);
-        i += len;
+        // A byte that starts no character counts as one column.
+        auto d = base::utf8_decode(s, i);
+        n += columns_of(d ? d->value : static_cast<unsigned char>(s[i]));
+        i += d ? d->length : 1;
     }
     return n;
 }
@@ -179,11 +177,7 @@ void render_one(std::string& out, SourceFile const& file, Diagnostic const& d) {
         // and marks beyond the cut point at it.
         constexpr std::size_t max_shown = 400;
         bool cut = text.size() > max_shown;
-        if (cut) {
-            std::size_t n = max_shown;
-            while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-            text = text.substr(0, n);
-        }
+        if (cut) text = base::utf8_clip(text, max_shown);
         if (!text.empty()) {  // no trailing space after the bar on empty lines
             out += ' ';
             out += printable(text);

@@ -12,6 +12,7 @@
 // Where the grammar commits: after a keyword that can only start one thing,
 // the rest is an expectation (`>`), so an error says what was expected right
 // there instead of backtracking to the start of the declaration.
+#include "signflow/base/utf8.hpp"
 #include "syntax/grammar.hpp"
 #include "syntax/prescan.hpp"
 
@@ -377,7 +378,7 @@ auto const string_lit_def =
             default: {
                 // Keep a multi-byte character whole, so the string stays UTF-8.
                 char const* q = p + 1;
-                while (q != r.end() && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) ++q;
+                while (q != r.end() && base::utf8_continuation(static_cast<unsigned char>(*q))) ++q;
                 auto& d = state_of(ctx).diags->report(Code::invalid_escape,
                                                       Span{offset_of(ctx, p - 1), offset_of(ctx, q)},
                                                       "unknown escape in a string", "not an escape");

@@ -3,6 +3,7 @@
 // the grammar one top-level item at a time. After a syntax error it reports
 // what was expected and what was found, and resumes at the next line that
 // starts a declaration or trigger, so independent errors are all reported.
+#include "signflow/base/utf8.hpp"
 #include "signflow/dsl/parse.hpp"
 
 #include "syntax/grammar_def.hpp"
@@ -46,7 +47,7 @@ std::pair<std::string, char const*> describe_token(char const* p, char const* en
     if (*p == '"') return {"a string", p + 1};
     if (static_cast<unsigned char>(*p) >= 0x80) {
         ++q;
-        while (q < end && (static_cast<unsigned char>(*q) & 0xC0) == 0x80) ++q;
+        while (q < end && base::utf8_continuation(static_cast<unsigned char>(*q))) ++q;
         return {"`" + std::string(p, q) + "`", q};
     }
     static constexpr std::array<std::string_view, 7> pairs{"->", "==", "!=", "<=", ">=", "..", "//"};

@@ -4,33 +4,12 @@
 #include "syntax/prescan.hpp"
 
 #include "signflow/dsl/parse.hpp"
+#include "signflow/base/utf8.hpp"
 
 #include <string>
 
 namespace signflow::dsl::syntax {
 namespace {
-
-// Length of the valid UTF-8 sequence at `p` (1-4), or 0 if it is invalid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-std::size_t utf8_length(unsigned char const* p, unsigned char const* end) {
-    unsigned char c = p[0];
-    if (c < 0x80) return 1;
-    auto cont = [&](std::size_t i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2)) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0;  // overlong
-        if (c == 0xED && p[1] >= 0xA0) return 0;  // UTF-16 surrogates
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3)) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;  // overlong
-        if (c == 0xF4 && p[1] >= 0x90) return 0;  // above U+10FFFF
-        return 4;
-    }
-    return 0;
-}
 
 std::string hex_byte(unsigned char c) {
     static char const digits[] = "0123456789ABCDEF";
@@ -55,7 +34,7 @@ bool prescan(SourceFile const& source, Diagnostics& diags, std::vector<ast::Comm
 
     // One pass for encoding: everything else reads UTF-8 with confidence.
     for (auto const* p = bytes; p < end;) {
-        std::size_t n = utf8_length(p, end);
+        std::size_t n = base::utf8_length(std::string_view(reinterpret_cast<char const*>(p), static_cast<std::size_t>(end - p)), 0);
         if (n == 0) {
             auto& d = diags.report(Code::invalid_utf8, Span{offset(p), offset(p) + 1},
                                    "the file is not valid UTF-8 (byte " + hex_byte(*p) + ")", "invalid byte here");

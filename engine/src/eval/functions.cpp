@@ -7,6 +7,7 @@
 // one to one and leave every other character as it is: no locale, no ICU,
 // the same result on every machine. Dates are the Gregorian calendar of
 // Howard Hinnant's date library; month and day names are English.
+#include "signflow/base/utf8.hpp"
 #include "evaluator.hpp"
 
 #include <date/date.h>
@@ -39,39 +40,12 @@ struct Decoded {
     bool valid;
 };
 
-bool continuation(std::string_view s, std::size_t i) {
-    return i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80;
-}
-
 Decoded decode(std::string_view s, std::size_t i) {
-    auto const b = static_cast<unsigned char>(s[i]);
-    auto const c = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F); };
-    if (b < 0x80) return {b, 1, true};
-    if ((b >> 5) == 0x6 && continuation(s, i + 1)) return {(char32_t(b & 0x1F) << 6) | c(1), 2, true};
-    if ((b >> 4) == 0xE && continuation(s, i + 1) && continuation(s, i + 2))
-        return {(char32_t(b & 0x0F) << 12) | (c(1) << 6) | c(2), 3, true};
-    if ((b >> 3) == 0x1E && continuation(s, i + 1) && continuation(s, i + 2) && continuation(s, i + 3))
-        return {(char32_t(b & 0x07) << 18) | (c(1) << 12) | (c(2) << 6) | c(3), 4, true};
-    return {b, 1, false};
+    if (auto d = base::utf8_decode(s, i)) return {d->value, d->length, true};
+    return {static_cast<unsigned char>(s[i]), 1, false};
 }
 
-void encode(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
+void encode(char32_t cp, std::string& out) { base::utf8_append(out, cp); }
 
 bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
 
@@ -148,7 +122,7 @@ std::string trim(std::string const& s) {
     }
     while (e > b) {
         std::size_t j = e - 1;
-        while (j > b && continuation(s, j)) --j;
+        while (j > b && (j < s.size() && base::utf8_continuation(static_cast<unsigned char>(s[j])))) --j;
         Decoded const d = decode(s, j);
         if (!d.valid || j + d.len != e || !is_space(d.cp)) break;
         e = j;
@@ -157,9 +131,7 @@ std::string trim(std::string const& s) {
 }
 
 std::size_t code_points(std::string const& s) {
-    std::size_t n = 0;
-    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    return n;
+    return base::utf8_count(s);
 }
 
 // ---------------------------------------------------------------- dates

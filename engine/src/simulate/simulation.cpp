@@ -10,6 +10,7 @@
 // machine: each call becomes a timeline line (and a raw trace line, shown
 // with --trace), and what expectations ask about (reminders, connector calls,
 // the expiry, ignored events) is kept as a list of happenings.
+#include "signflow/base/utf8.hpp"
 #include "signflow/engine/machine.hpp"
 #include "signflow/engine/simulation.hpp"
 #include "signflow/engine/trace.hpp"
@@ -42,8 +43,7 @@ std::string clock_text(Instant t) {
 std::string shown(json const& data, std::size_t max = max_data_shown) {
     std::string s = data.dump(-1, ' ', false, json::error_handler_t::replace);
     if (s.size() > max) {
-        while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;  // not inside a UTF-8 character
-        s = s.substr(0, max) + "…";
+        s = std::string(base::utf8_clip(s, max)) + "…";  // not inside a UTF-8 character
     }
     return s;
 }

@@ -9,6 +9,7 @@
 #include "html.hpp"
 
 #include "signflow/base/text.hpp"
+#include "signflow/base/utf8.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
@@ -44,18 +45,13 @@ std::string clip(std::string const& s, std::size_t chars) {
     std::size_t i = 0, n = 0;
     while (i < s.size() && n < chars) {
         ++i;
-        while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+        while (i < s.size() && base::utf8_continuation(static_cast<unsigned char>(s[i]))) ++i;
         ++n;
     }
     return s.substr(0, i);
 }
 
-std::size_t code_points(std::string const& s) {
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        if ((c & 0xC0) != 0x80) ++n;
-    return n;
-}
+std::size_t code_points(std::string const& s) { return base::utf8_count(s); }
 
 void secure(http::Response& r) {
     r.headers.emplace_back("Content-Security-Policy", page_policy);
