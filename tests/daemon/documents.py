@@ -23,23 +23,12 @@ import re
 import shutil
 import subprocess
 import sys
-import zlib
-import struct
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, wait_until
 
 UA = {"User-Agent": "documents-test/1.0 (signflow e2e)"}
-
-
-def png(width=4, height=3):
-    def chunk(kind, data):
-        c = struct.pack(">I", len(data)) + kind + data
-        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def event(email):
@@ -148,7 +137,7 @@ def test(binary, source, workdir, daemons):
     check(r.status == 202, "consent: %r" % r)
     r = d.act("/v1/instances/%d/signers/prospect/consent" % env, {}, headers=UA)
     check(r.status == 400, "consent must be given explicitly: %r" % r)
-    scan = png()
+    scan = harness.png()
     r = d.act("/v1/instances/%d/signers/prospect/attachments/id_scan?filename=passport.png" % env,
                   body=scan, headers=dict(UA, **{"Content-Type": "image/png"}))
     check(r.status == 201, "the ID scan is stored: %r" % r)
@@ -163,7 +152,7 @@ def test(binary, source, workdir, daemons):
     r = d.act("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"}, headers=UA)
     check(r.status == 409, "counsel cannot sign before the prospect: %r" % r)
     r = d.act("/v1/instances/%d/signers/prospect/signed" % env,
-               {"name": "李伟 Li Wei", "image": base64.b64encode(png(60, 20)).decode()}, headers=UA)
+               {"name": "李伟 Li Wei", "image": base64.b64encode(harness.png(60, 20)).decode()}, headers=UA)
     check(r.status == 202, "the prospect signs: %r" % r)
     r = d.act("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"},
                headers={"User-Agent": "counsel-browser/2.0"})

@@ -14,25 +14,14 @@ import base64
 import os
 import shutil
 import stat
-import struct
 import subprocess
 import sys
-import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, wait_until
 
 UA = {"User-Agent": "security-parser-test/1.0"}
-
-
-def png(width=4, height=3):
-    def chunk(kind, data):
-        c = struct.pack(">I", len(data)) + kind + data
-        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def start(d, email):
@@ -82,7 +71,7 @@ def test(binary, source, work, daemons):
         check(r.status == 202, "consent for envelope %d: %r" % (env, r))
 
     # The reader crashes on this upload: a 422 for this file, naming it.
-    r = upload(d, first, "crash.png", png())
+    r = upload(d, first, "crash.png", harness.png())
     # (SIGSEGV; in a sanitizer build the sanitizer ends the child its own way)
     expected = "stopped on it (" if os.environ.get("SIGNFLOW_SANITIZED") else "stopped on it (SIGSEGV)"
     check(r.status == 422 and expected in r.json.get("error", ""),
@@ -93,7 +82,7 @@ def test(binary, source, work, daemons):
     check("signflow-parse (upload job, " in log, "the log names the reader and the job:\n%s" % log[-2000:])
     # The daemon goes on: health, the other envelope, the next upload.
     check(d.get("/healthz").status == 200, "the daemon is still up after its reader crashed")
-    scan = png(8, 6)
+    scan = harness.png(8, 6)
     r = upload(d, second, "passport.png", scan)
     check(r.status == 201 and r.json["sha256"] == __import__("hashlib").sha256(scan).hexdigest(),
           "another envelope's upload is read and stored: %r" % r)
@@ -108,7 +97,7 @@ def test(binary, source, work, daemons):
     # counsel's countersignature complete both envelopes.
     for env in (first, second):
         r = d.act("/v1/instances/%d/signers/prospect/signed" % env,
-                  {"name": "Li Wei", "image": base64.b64encode(png(60, 20)).decode()}, headers=UA)
+                  {"name": "Li Wei", "image": base64.b64encode(harness.png(60, 20)).decode()}, headers=UA)
         check(r.status == 202, "the prospect of envelope %d signs: %r" % (env, r))
         r = d.act("/v1/instances/%d/signers/counsel/signed" % env, {"name": "A. Counsel"}, headers=UA)
         check(r.status == 202, "counsel of envelope %d signs: %r" % (env, r))
