@@ -454,6 +454,9 @@ std::string const signer_events[] = {"signed", "declined", "verified", "verifica
 
 void Runtime::signer_event(std::int64_t id, std::string const& role, std::string const& what, json data,
                            IdempotencyKey const& key, ReplyFn reply, Origin origin) {
+    // While stopping, every act is refused alike (post_to_shard would say so
+    // only after the name is checked).
+    if (!impl_->accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
         return reply({Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
                                            {"known", {"signed", "declined", "verified", "verification_failed"}}}});
