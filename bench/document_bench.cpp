@@ -11,6 +11,7 @@
 // stream, ~256 KB that glibc hands back to the kernel on free and faults in
 // again on the next document. tune_malloc() stops that; the daemon must do
 // the same where it starts (see docs/signatures.md).
+#include "signflow/documents/completion.hpp"
 #include "signflow/documents/form.hpp"
 #include "signflow/documents/keys.hpp"
 #include "signflow/documents/signing.hpp"
@@ -18,6 +19,7 @@
 #include "signflow/stdlib/stock_documents.hpp"
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 #include <malloc.h>
 #include <podofo/podofo.h>
 
@@ -111,6 +113,42 @@ documents::FillRequest nda_values() {
     return r;
 }
 
+// A certificate of completion as the daemon draws it for a two-signer
+// envelope with 12 audit events; `client` is the first signer's name (a CJK
+// name makes the page embed a subset of the 4 MB fallback font).
+nlohmann::json certificate(std::string const& client) {
+    nlohmann::json events = nlohmann::json::array();
+    for (int i = 0; i < 12; ++i)
+        events.push_back({{"seq", i + 1},
+                          {"at", "2026-11-27T09:14:0" + std::to_string(i % 10) + ".120Z"},
+                          {"local", "2026-11-27 10:14 (Europe/Berlin)"},
+                          {"kind", i == 11 ? "completed" : i % 2 ? "viewed" : "signed"},
+                          {"actor", i % 2 ? "client" : "manager"},
+                          {"ip", "203.0.113." + std::to_string(i)},
+                          {"user_agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0"},
+                          {"method", "signing page"}});
+    return {{"envelope", 42},
+            {"workflow", "nda_onboarding"},
+            {"document_sha256", std::string(64, 'a')},
+            {"signers", nlohmann::json::array({{{"role", "client"}, {"name", client}, {"email", "c@example.com"},
+                                                {"zone", "Europe/Berlin"}, {"auth", "sms code"}},
+                                               {{"role", "manager"}, {"name", "Ana Müller"},
+                                                {"email", "ana@example.com"}, {"zone", "Europe/Berlin"}}})},
+            {"events", std::move(events)},
+            {"chain_head", std::string(64, 'c')},
+            {"entries", 12},
+            {"generated_at", "2026-11-27T09:20:00Z"}};
+}
+
+// The seal: the certificate page appended, then the operator's invisible
+// signature over everything.
+std::string seal(nlohmann::json const& certificate) {
+    auto pdf = documents::append_completion_page(fixture().signed_pdf, certificate);
+    auto request = signer_request();
+    request.appearance.visible = false;
+    return documents::sign(pdf, *fixture().credentials, request);
+}
+
 std::vector<Scenario> scenarios() {
     return {
         // A signer's act: typed name and date drawn with the embedded
@@ -135,6 +173,10 @@ std::vector<Scenario> scenarios() {
              request.appearance.field = "client";
              return documents::sign(filled.pdf, *fixture().credentials, request);
          }},
+        // The seal with its certificate of completion page: Latin names, and
+        // one CJK name (the fallback font's subset).
+        {"seal_certificate", [] { return seal(certificate("Ada Lovelace")); }},
+        {"seal_certificate_cjk", [] { return seal(certificate("王小明")); }},
         // The fill alone, with the payment section removed (a rewrite, not
         // an incremental update).
         {"fill_nda_section_removed",
