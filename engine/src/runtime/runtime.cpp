@@ -6,9 +6,9 @@
 #include "context.hpp"
 #include "dispatcher.hpp"
 #include "quota.hpp"
+#include "restore.hpp"
 #include "shard.hpp"
 #include "signer_view.hpp"
-#include "signflow/engine/progress.hpp"
 #include "watcher.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
@@ -263,44 +263,7 @@ void Runtime::start() {
     m.log(LogLevel::info, "rules: " + std::to_string(report.loaded) + " of " + std::to_string(report.files) +
                               " files loaded from " + m.rules.folder().string());
 
-    std::size_t restored = 0, lost = 0;
-    m.store.load_running_instances([&](InstanceRecord&& r) {
-        auto def = m.rules.version(r.version);
-        if (!def) {
-            ++lost;
-            m.log(LogLevel::error, "envelope " + std::to_string(r.id) + ": its version " + r.version +
-                                       " is not in the store; it stays where it is");
-            return;
-        }
-        Instance inst;
-        inst.id = r.id;
-        inst.definition = def;
-        auto state = def->find_state(r.state);
-        if (!state) {
-            ++lost;
-            return;
-        }
-        inst.state = *state;
-        inst.status = Status::running;
-        Progress p = Progress::parse(r.progress);
-        inst.trigger = p.trigger;
-        inst.entered_by = def->find_event(p.entered_by).value_or(0);
-        inst.signed_mask = p.signed_mask;
-        inst.seq = p.seq;
-        inst.documents = p.documents;
-        inst.sent = p.sent;
-        inst.data = std::move(r.data);
-        inst.created_ms = r.created_ms;
-        inst.updated_ms = r.updated_ms;
-        inst.batch = r.batch;
-        m.shard_of(inst.id).adopt(std::move(inst));
-        ++restored;
-    });
-    std::size_t timers = 0;
-    m.store.load_timers([&](TimerRecord&& t) {
-        m.shard_of(t.instance).adopt_timer(t);
-        ++timers;
-    });
+    auto [restored, lost, timers] = restore_shards(m.store, m.rules, m.shards, m.log);
     m.store.load_audit_heads(
         [&](AuditRecord&& a) { m.shard_of(a.envelope).adopt_audit_head(a.envelope, a.seq, std::move(a.hash)); });
     m.dispatcher.set_default(make_log_connector("log", m.options.connector_log));

@@ -203,7 +203,8 @@ public:
     // One transaction for the whole batch (see the header comment).
     virtual void commit(std::span<Change const> batch) = 0;
 
-    // Start-up: streams what a restarted daemon needs, in id order.
+    // Start-up: streams what a restarted daemon needs: the running
+    // instances and the pending outbox in id order, the timers in any order.
     virtual void load_running_instances(std::function<void(InstanceRecord&&)> const& sink) = 0;
     virtual void load_timers(std::function<void(TimerRecord&&)> const& sink) = 0;
     virtual void load_pending_outbox(std::function<void(OutboxRecord&&)> const& sink) = 0;
