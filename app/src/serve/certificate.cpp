@@ -1,5 +1,6 @@
 #include "certificate.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/evidence/audit.hpp"
 #include "signflow/evidence/certificate.hpp"
 
@@ -17,8 +18,8 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
     // were authenticated: a verified one-time code, or the signing link.
     json signers = json::array();
     json data = json::parse(inst->data, nullptr, false);
-    if (data.is_object() && data["roles"].is_object()) {
-        for (auto& [role, who] : data["roles"].items()) {
+    if (data.is_object() && data[engine::data_key::roles].is_object()) {
+        for (auto& [role, who] : data[engine::data_key::roles].items()) {
             bool acted = false, code = false;
             std::string operator_key;  // the API key that signed or declined in this signer's name
             for (auto const& e : chain) {

@@ -4,6 +4,7 @@
 #include "certificate.hpp"
 #include "views.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
 #include "signflow/connectors/messages.hpp"
 #include "signflow/connectors/registry.hpp"
@@ -99,7 +100,7 @@ void add_configured_connectors(engine::Runtime& runtime, engine::Store& store, c
     messages.roles = [&store](std::int64_t id) {
         auto r = store.find_instance(id);
         json data = r ? json::parse(r->data, nullptr, false) : json();
-        return data.is_object() ? data.value("roles", json::object()) : json::object();
+        return data.is_object() ? data.value(engine::data_key::roles, json::object()) : json::object();
     };
     messages.info = [log](std::string const& m) { log(engine::LogLevel::info, m); };
     fs::path folder = db.parent_path().empty() ? fs::current_path() : fs::absolute(db.parent_path());

@@ -1,5 +1,6 @@
 #include "views.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/evidence/audit.hpp"
@@ -26,13 +27,13 @@ json summary(engine::InstanceRecord const& r) {
 json instance_json(engine::InstanceDetail const& detail) {
     engine::InstanceRecord const& r = detail.record;
     json j = summary(r);
-    // The envelope's data as the engine keeps it (engine/instance.hpp): the
+    // The envelope's data as the engine keeps it (engine/data_keys.hpp): the
     // trigger's event, the envelope's fields, the roles.
     json d = json::parse(r.data, nullptr, false);
     if (d.is_object()) {
-        j["data"] = d.value("event", json());
-        j["envelope"] = d.value("envelope", json());
-        j["roles"] = d.value("roles", json());
+        j["data"] = d.value(engine::data_key::event, json());
+        j["envelope"] = d.value(engine::data_key::envelope, json());
+        j["roles"] = d.value(engine::data_key::roles, json());
     }
     json history = json::array();
     for (auto const& h : detail.history) {

@@ -6,6 +6,7 @@
 #include "signflow/engine/machine.hpp"
 
 #include "signflow/dsl/ir_io.hpp"
+#include "signflow/engine/data_keys.hpp"
 
 #include <algorithm>
 #include <set>
@@ -48,9 +49,9 @@ public:
     Scope scope() {
         json const& d = data();
         Scope s;
-        s.event = external_ ? external_ : member(&d, "event");
-        s.envelope = member(&d, "envelope");
-        s.roles = member(&d, "roles");
+        s.event = external_ ? external_ : member(&d, data_key::event);
+        s.envelope = member(&d, data_key::envelope);
+        s.roles = member(&d, data_key::roles);
         s.now = now_;
         return s;
     }
@@ -212,7 +213,7 @@ private:
             }
             if (e.error.empty() && a.kind == ir::ActionKind::fill) fill_data(a, e);
             if (e.error.empty() && addressed_to_role(a)) {
-                json const* who = member(member(&data(), "roles"), a.target.c_str());
+                json const* who = member(member(&data(), data_key::roles), a.target.c_str());
                 if (!who || who->is_null())
                     e.error = "role `" + a.target + "` has no value in this envelope (the event that started it "
                               "did not give one)";
@@ -351,7 +352,9 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
     inst.signed_mask = 0;
     inst.seq = 1;
     inst.created_ms = inst.updated_ms = to_millis(now);
-    inst.data = json{{"event", data}, {"envelope", std::move(envelope)}, {"roles", std::move(roles)}}.dump();
+    inst.data =
+        json{{data_key::event, data}, {data_key::envelope, std::move(envelope)}, {data_key::roles, std::move(roles)}}
+            .dump();
 
     std::uint32_t t = d.trigger_transition(trigger);
     auto event = d.find_event(d.ir().transitions[t].event);
@@ -418,7 +421,7 @@ std::string Machine::zone_for(Instance const& inst, ir::Timer const& timer) cons
     if (!timer.zone_of.empty()) {
         // Only this path parses the data: a reminder at a local time of day.
         json data = json::parse(inst.data, nullptr, false);
-        json const* role = member(member(&data, "roles"), timer.zone_of.c_str());
+        json const* role = member(member(&data, data_key::roles), timer.zone_of.c_str());
         if (json const* tz = member(role, "timezone"); tz && tz->is_string()) return tz->get<std::string>();
     }
     if (!d.ir().timezone.empty()) return d.ir().timezone;

@@ -1,5 +1,6 @@
 #include "audit_trail.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/evidence/audit.hpp"
 
@@ -112,7 +113,7 @@ std::string zone_of(Definition const& d, Instance const& inst, std::string const
     if (d.find_role(actor)) {
         json data = json::parse(inst.data, nullptr, false);
         if (data.is_object()) {
-            json const* roles = data.contains("roles") ? &data["roles"] : nullptr;
+            json const* roles = data.contains(data_key::roles) ? &data[data_key::roles] : nullptr;
             if (roles && roles->is_object() && roles->contains(actor)) {
                 json const& r = (*roles)[actor];
                 if (r.is_object() && r.value("timezone", json()).is_string()) {

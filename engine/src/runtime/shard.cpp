@@ -1,5 +1,6 @@
 #include "shard.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
 #include "signflow/engine/trace.hpp"
 #include "signflow/evidence/audit.hpp"
@@ -243,7 +244,7 @@ void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& 
         if (!e.data.is_null()) payload["data"] = e.data;
         if (route.lane == ir::Lane::messages) {
             if (!data) data = json::parse(inst.data);
-            json const& roles = (*data)["roles"];
+            json const& roles = (*data)[data_key::roles];
             if (a.kind == ir::ActionKind::warn_expiry) {
                 // The pending signers of the current routing group.
                 json to = json::array();
@@ -462,8 +463,11 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
         std::string name;
         if (event_data && event_data->is_object() && event_data->value("name", json()).is_string())
             name = (*event_data)["name"];
-        if (name.empty() && data.is_object() && data["roles"].is_object() && data["roles"][role].is_object())
-            name = data["roles"][role].value("name", data["roles"][role].value("email", role));
+        if (name.empty() && data.is_object() && data[data_key::roles].is_object() &&
+            data[data_key::roles][role].is_object()) {
+            json const& who = data[data_key::roles][role];
+            name = who.value("name", who.value("email", role));
+        }
         payload["name"] = name.empty() ? role : name;
         if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
             payload["image"] = (*event_data)["image"];
@@ -506,7 +510,7 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
         json detail = o.detail.is_object() ? o.detail : json::object();
         if (inst && detail.contains("record")) {
             json data = json::parse(inst->data);
-            data["codes"][detail.value("role", "")] = detail["record"];
+            data[data_key::codes][detail.value("role", "")] = detail["record"];
             inst->data = data.dump();
             entry.change.instances.push_back(to_record(*inst));
         }

@@ -2,6 +2,7 @@
 // (viewed, consent), one-time codes (checked, sent again) and uploads.
 #include "shard.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/evidence/audit.hpp"
 #include "signflow/evidence/otp.hpp"
 
@@ -44,7 +45,8 @@ void Shard::check_code(std::int64_t id, std::string const& role, std::string con
     if (!found) return ctx_.committer.submit(std::move(entry));
     Instance& inst = *found;
     json data = json::parse(inst.data);
-    json* stored = data.contains("codes") && data["codes"].contains(role) ? &data["codes"][role] : nullptr;
+    json* stored =
+        data.contains(data_key::codes) && data[data_key::codes].contains(role) ? &data[data_key::codes][role] : nullptr;
     if (!stored) {
         part->outcome = Outcome::conflict;
         part->body = {{"error", "no code has been sent to `" + role + "` in this envelope"}, {"id", id}};
@@ -141,7 +143,7 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
         for (auto const& a : d.ir().states[inst.state].entry)
             if (a.kind == ir::ActionKind::send_code && a.target == role) send = &a;
     json data = json::parse(inst.data);
-    int resent = data["resent"].is_object() ? data["resent"].value(role, 0) : 0;
+    int resent = data[data_key::resent].is_object() ? data[data_key::resent].value(role, 0) : 0;
     if (!send) {
         part->outcome = Outcome::conflict;
         part->body = {{"error", "`" + role + "` is not being verified now"}, {"id", id},
@@ -152,9 +154,9 @@ void Shard::resend_code(std::int64_t id, std::string const& role, Origin const& 
                                     std::to_string(max_resends) + " were sent)"},
                       {"id", id}};
     } else {
-        data["resent"][role] = resent + 1;
+        data[data_key::resent][role] = resent + 1;
         inst.data = data.dump();
-        json who = data["roles"].is_object() ? data["roles"].value(role, json::object()) : json::object();
+        json who = data[data_key::roles].is_object() ? data[data_key::roles].value(role, json::object()) : json::object();
         who["role"] = role;
         entry.change.outbox_added.push_back(outbox_row(
             std::to_string(id) + "." + std::to_string(inst.seq) + ".code" + std::to_string(resent + 1), id,

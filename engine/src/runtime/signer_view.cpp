@@ -1,5 +1,6 @@
 #include "signer_view.hpp"
 
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
 #include "signflow/evidence/audit.hpp"
 
@@ -81,7 +82,7 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
                        std::string const& role) {
     json data = json::parse(r.data, nullptr, false);
     Progress progress = Progress::parse(r.progress);
-    json const roles = data.is_object() ? data.value("roles", json::object()) : json::object();
+    json const roles = data.is_object() ? data.value(data_key::roles, json::object()) : json::object();
 
     SignerView view;
     view.envelope = r.id;

@@ -35,10 +35,7 @@ struct Instance {
     std::int64_t batch = 0;  // the bulk send that started it (0: none)
     std::int64_t created_ms = 0;
     std::int64_t updated_ms = 0;
-    // {"event": the trigger's data, "envelope": {id, workflow, created_at, …the trigger's top-level fields},
-    //  "roles": {name: {email, name, phone, timezone, language}},
-    //  "codes": {role: one-time-code state}, "resent": {role: new codes sent}} (the last two
-    //  written by the runtime's shards for `verify … by sms|email`)
+    // A JSON object; the engine's keys in it are in data_keys.hpp.
     std::string data;
 };
 

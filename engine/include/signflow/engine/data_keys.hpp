@@ -1,0 +1,20 @@
+#pragma once
+// The engine's keys in an envelope's `data` (Instance::data, stored as the
+// `data` column of its record): one home, so that the machine that writes
+// them, the shards, the signer's view and the audit trail that read them
+// cannot drift apart. The daemon and webhooks see the same object.
+//
+//   {"event":    the trigger's data, as it was received (expressions: event.…),
+//    "envelope": {id, workflow, created_at, …the trigger's top-level fields} (envelope.…),
+//    "roles":    {role: {email, name, phone, timezone, language}},
+//    "codes":    {role: that signer's one-time-code state},   written by `verify … by sms|email`
+//    "resent":   {role: how many new codes were sent}}        idem
+namespace signflow::engine::data_key {
+
+inline constexpr char event[] = "event";
+inline constexpr char envelope[] = "envelope";
+inline constexpr char roles[] = "roles";
+inline constexpr char codes[] = "codes";
+inline constexpr char resent[] = "resent";
+
+}  // namespace signflow::engine::data_key
