@@ -1,5 +1,7 @@
 #include "attach/certificate_layout.hpp"
 
+#include "font_files.hpp"
+
 #include "signflow/base/utf8.hpp"
 
 #include "signflow/documents/error.hpp"
@@ -9,9 +11,6 @@ namespace signflow::documents::attach {
 using namespace PoDoFo;
 
 namespace {
-
-constexpr char const* kMainFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-constexpr char const* kFallbackFont = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
 
 // A4 in points, and the margins of the certificate.
 constexpr double kPageWidth = 595.28, kPageHeight = 841.89;
@@ -51,29 +50,24 @@ PdfString unicode(std::u32string_view text) {
     return PdfString(reinterpret_cast<pdf_utf8 const*>(utf8.c_str()));
 }
 
-PdfFont* load_font(PdfMemDocument& document, char const* name, char const* file) {
-    PdfFont* font = nullptr;
-    try {
-        font = document.CreateFontSubset(name, false, false, false, PdfEncodingFactory::GlobalIdentityEncodingInstance(),
-                                         file);
-    } catch (PdfError const& e) {
-        throw DocumentError(std::string("the certificate's font ") + file + " cannot be loaded (" +
-                            PdfError::ErrorMessage(e.GetError()) + ")");
-    }
-    if (!font) throw DocumentError(std::string("the certificate's font ") + file + " cannot be loaded");
-    return font;
-}
-
 }  // namespace
 
 TextSetter::TextSetter(PdfMemDocument& document)
-    : document_(document), main_(load_font(document, "DejaVu Sans", kMainFont)) {}
+    : document_(document), library_(document.GetFontLibrary()),
+      main_(fonts::subset_font(document, library_, fonts::latin, "SFCRTL+", "certificate's")) {}
+
+TextSetter::~TextSetter() = default;
 
 PdfFont* TextSetter::font_for(char32_t c) {
-    if (c == U' ' || main_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return main_;
-    if (!fallback_) fallback_ = load_font(document_, "Droid Sans Fallback", kFallbackFont);
-    if (fallback_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return fallback_;
-    return main_;  // neither has it: DejaVu's "missing glyph" box
+    if (c == U' ' || main_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return main_.get();
+    if (!fallback_) fallback_ = fonts::subset_font(document_, library_, fonts::cjk, "SFCRTF+", "certificate's");
+    if (fallback_->GetFontMetrics()->GetGlyphId(static_cast<long>(c)) != 0) return fallback_.get();
+    return main_.get();  // neither has it: DejaVu's "missing glyph" box
+}
+
+void TextSetter::embed() {
+    for (auto* font : {main_.get(), fallback_.get()})
+        if (font && font->IsSubsetting()) font->EmbedSubsetFont();
 }
 
 double TextSetter::width(std::string const& utf8, double size) {

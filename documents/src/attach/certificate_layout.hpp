@@ -7,11 +7,13 @@
 // splitting a block (one event) across two pages when it fits on one.
 //
 // Fonts are Identity-H CID fonts, subset to the glyphs used: the fallback
-// font file is 4 MB, the glyphs of a few names are a few KB. PoDoFo writes a
+// font file is 4 MB, the glyphs of a few names are a few KB. The font files
+// are read once per thread (font_files.hpp), not for every certificate. PoDoFo writes a
 // ToUnicode map for them, which is what lets pdftotext and search read the
 // page.
 #include <podofo/podofo.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,9 @@ using Block = std::vector<Line>;
 class TextSetter {
 public:
     explicit TextSetter(PoDoFo::PdfMemDocument& document);
+    ~TextSetter();
+    TextSetter(TextSetter const&) = delete;
+    TextSetter& operator=(TextSetter const&) = delete;
 
     // Width of `utf8` at `size` points.
     double width(std::string const& utf8, double size);
@@ -39,12 +44,15 @@ public:
     // than a line, like a hash, is broken between characters).
     std::vector<Line> wrap(Line const& line, double width);
     void draw(PoDoFo::PdfPainter& painter, double x, double y, std::string const& utf8, double size);
+    // Writes the subsets of the fonts used into the document (before it is written).
+    void embed();
 
 private:
     PoDoFo::PdfFont* font_for(char32_t c);
     PoDoFo::PdfMemDocument& document_;
-    PoDoFo::PdfFont* main_;
-    PoDoFo::PdfFont* fallback_ = nullptr;  // created when a character needs it
+    FT_Library library_;  // the document's; the fonts' metrics keep a pointer to this member
+    std::unique_ptr<PoDoFo::PdfFont> main_;
+    std::unique_ptr<PoDoFo::PdfFont> fallback_;  // made when a character needs it
 };
 
 // Appends A4 pages to `document` holding `blocks`, wrapped and flowed, with

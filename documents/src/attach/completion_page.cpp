@@ -127,6 +127,7 @@ std::string append_completion_page(std::string_view pdf, json const& certificate
         attach::TextSetter setter(*document);
         attach::flow_onto_pages(*document, setter, blocks_of(certificate),
                                 "signflow certificate of completion · envelope " + text(certificate, "envelope"));
+        setter.embed();
     } catch (PoDoFo::PdfError const& e) {
         throw DocumentError("drawing the certificate of completion failed: " + attach::describe_pdf_error(e));
     }

@@ -4,6 +4,7 @@
 // the compressor's buffers were the largest single cost of a fill).
 #include "form/appearance.hpp"
 
+#include "font_files.hpp"
 #include "form/text.hpp"
 #include "signflow/documents/error.hpp"
 
@@ -11,9 +12,6 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
-#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -32,30 +30,9 @@ struct FontFile {
     char const* prefix;    // the subset tag of the embedded font's name
 };
 constexpr std::array<FontFile, 2> font_files{{
-    {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "SfDejaVu", "SGNFDV+"},
-    {"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "SfDroid", "SGNFDR+"},
+    {fonts::latin, "SfDejaVu", "SGNFDV+"},
+    {fonts::cjk, "SfDroid", "SGNFDR+"},
 }};
-
-// The bytes of a font file, read once per thread. PdfRefCountedBuffer's
-// count is not atomic, so each thread keeps its own copy rather than share
-// one; the metrics of every document then borrow it without copying.
-PdfRefCountedBuffer const* font_bytes(std::size_t which) {
-    thread_local std::array<std::optional<PdfRefCountedBuffer>, font_files.size()> cache;
-    thread_local std::array<bool, font_files.size()> tried{};
-    if (!tried[which]) {
-        tried[which] = true;
-        std::ifstream in(font_files[which].path, std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (in.good() || in.eof()) {
-            if (!bytes.empty()) {
-                PdfRefCountedBuffer buffer(bytes.size());
-                std::copy(bytes.begin(), bytes.end(), buffer.GetBuffer());
-                cache[which] = buffer;
-            }
-        }
-    }
-    return cache[which] ? &*cache[which] : nullptr;
-}
 
 std::string num(double v) {
     char buf[32];
@@ -187,7 +164,7 @@ struct AppearanceWriter::Impl {
 
     PdfFontMetricsFreetype* metrics_of(std::size_t which) {
         if (metrics[which] || missing[which]) return metrics[which];
-        PdfRefCountedBuffer const* bytes = font_bytes(which);
+        PdfRefCountedBuffer const* bytes = fonts::file_bytes(font_files[which].path);
         if (!bytes) {
             missing[which] = true;
             return nullptr;

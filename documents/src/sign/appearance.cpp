@@ -1,12 +1,12 @@
 #include "sign/appearance.hpp"
 
+#include "font_files.hpp"
+
 #include "signflow/base/utf8.hpp"
 
 #include "signflow/documents/error.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <map>
 #include <string_view>
 
 namespace signflow::documents::sign_detail {
@@ -14,9 +14,6 @@ namespace signflow::documents::sign_detail {
 using namespace PoDoFo;
 
 namespace {
-
-constexpr char const* latin_font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-constexpr char const* cjk_font = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
 
 // True when `text` has a code point DejaVu Sans lacks that Droid Sans
 // Fallback has: CJK ideographs, kana, hangul, CJK punctuation and
@@ -34,21 +31,6 @@ bool needs_cjk_font(std::string_view text) {
         i += d->length;
     }
     return false;
-}
-
-// The bytes of a font file, read once per thread.
-PdfRefCountedBuffer const& font_file(char const* path) {
-    thread_local std::map<std::string, PdfRefCountedBuffer> files;
-    auto it = files.find(path);
-    if (it != files.end()) return it->second;
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw DocumentError(std::string("cannot read the signature font ") + path);
-    auto size = static_cast<std::size_t>(in.tellg());
-    PdfRefCountedBuffer buffer(size);
-    in.seekg(0);
-    if (!in.read(buffer.GetBuffer(), static_cast<std::streamsize>(size)))
-        throw DocumentError(std::string("cannot read the signature font ") + path);
-    return files.emplace(path, buffer).first->second;
 }
 
 PdfString utf8(std::string const& text) { return PdfString(reinterpret_cast<pdf_utf8 const*>(text.c_str())); }
@@ -70,16 +52,9 @@ SignatureFonts::~SignatureFonts() = default;
 PdfFont* SignatureFonts::for_text(std::string_view text) {
     bool cjk = needs_cjk_font(text);
     auto& font = cjk ? cjk_ : latin_;
-    if (!font) {
-        // Metrics over the shared bytes (no copy); Identity-H so that any
-        // Unicode text maps to glyphs; embedded as a subset.
-        auto* metrics = new PdfFontMetricsFreetype(&library_, font_file(cjk ? cjk_font : latin_font), false,
-                                                   cjk ? "SFCJKA+" : "SFLATN+");
-        font.reset(PdfFontFactory::CreateFontObject(metrics, ePdfFont_Embedded | ePdfFont_Subsetting,
-                                                    PdfEncodingFactory::GlobalIdentityEncodingInstance(),
-                                                    &document_.GetObjects()));
-        if (!font) throw DocumentError(std::string("cannot load the signature font ") + (cjk ? cjk_font : latin_font));
-    }
+    if (!font)
+        font = fonts::subset_font(document_, library_, cjk ? fonts::cjk : fonts::latin, cjk ? "SFCJKA+" : "SFLATN+",
+                                  "signature");
     return font.get();
 }
 
