@@ -7,10 +7,12 @@
 //   build-bench/bench/document_bench                 # docs/s per scenario, 1 and 2 threads
 //   build-bench/bench/document_bench --benchmark_filter=sign_visible --benchmark_min_time=5
 //
-// The allocator trap (FACTS.md): PoDoFo starts a zlib compressor per
-// stream, ~256 KB that glibc hands back to the kernel on free and faults in
-// again on the next document. tune_malloc() stops that; the daemon must do
-// the same where it starts (see docs/signatures.md).
+// It runs on the daemon's allocator (signflow::allocator: mimalloc, printed
+// in the context lines). Built without it, the allocator trap (FACTS.md):
+// PoDoFo starts a zlib compressor per stream, ~256 KB that glibc hands back
+// to the kernel on free and faults in again on the next document;
+// tune_malloc() stops that, as the daemon does where it starts.
+#include "signflow/base/allocator.hpp"
 #include "signflow/documents/completion.hpp"
 #include "signflow/documents/form.hpp"
 #include "signflow/documents/keys.hpp"
@@ -36,7 +38,7 @@ namespace documents = signflow::documents;
 
 // SIGNFLOW_DEFAULT_MALLOC=1 leaves glibc's defaults, to see the trap.
 void tune_malloc() {
-    if (std::getenv("SIGNFLOW_DEFAULT_MALLOC")) return;
+    if (!signflow::base::allocator_is_glibc() || std::getenv("SIGNFLOW_DEFAULT_MALLOC")) return;
     mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);  // 256 KB zlib buffers come from the heap, not mmap
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);  // and freed memory stays for the next document
 }
@@ -214,6 +216,7 @@ int main(int argc, char** argv) {
     tune_malloc();
     fixture();  // key generation and the input PDF, outside the timings
     register_scenarios();
+    benchmark::AddCustomContext("allocator", signflow::base::allocator_name());
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

@@ -38,6 +38,7 @@
 // against the runtime's own gauges
 // (signflow_envelopes_running, signflow_timers_pending). Exits 1 when the
 // restore does not find every envelope and timer.
+#include "signflow/base/allocator.hpp"
 #include "signflow/dsl/compile.hpp"
 #include "signflow/dsl/ir_io.hpp"
 #include "signflow/dsl/render.hpp"
@@ -320,6 +321,7 @@ struct Result {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::printf("allocator: %s\n", signflow::base::allocator_name().c_str());
     if (argc == 3 && std::string(argv[1]) == "--restore") {
         // Only the measurement, on a folder kept by an earlier run (for a
         // profiler: perf record -g runtime_memory --restore DIR/C).

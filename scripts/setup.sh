@@ -11,6 +11,8 @@ packages=(
   # libraries (Debian's default Boost 1.74: Spirit X3 lives in libboost-dev)
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
+  # the daemon's allocator (CMakeLists.txt: SIGNFLOW_MIMALLOC)
+  libmimalloc-dev
   # documents: PoDoFo 0.9.8, a TrueType font with CJK glyphs for filled values
   libpodofo-dev libpng-dev fonts-dejavu-core fonts-droid-fallback openssl
   # tests, fuzzing and benchmarks

@@ -18,6 +18,7 @@
 #include "signing/routes.hpp"
 #include "documents/pdf_catalog.hpp"
 
+#include "signflow/base/allocator.hpp"
 #include "signflow/documents/error.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/engine/rules.hpp"
@@ -128,12 +129,15 @@ std::vector<std::string> connectors_used(ir::Workflow const& w) {
 }  // namespace
 
 int run_serve(ServeOptions const& o) {
-    // Filling and signing PDFs allocates ~256 KB per appearance stream (zlib)
-    // and frees it at once; with glibc's defaults that memory goes back to
-    // the kernel and faults in again each time, which halves document
-    // throughput (docs/development.md). Keep it in the heap.
-    ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    // Built with glibc's malloc (no mimalloc: sanitizers, SIGNFLOW_MIMALLOC=OFF):
+    // filling and signing PDFs allocates ~256 KB per appearance stream
+    // (zlib) and frees it at once; with glibc's defaults that memory goes
+    // back to the kernel and faults in again each time, which halves
+    // document throughput (docs/development.md). Keep it in the heap.
+    if (base::allocator_is_glibc()) {
+        ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
+        ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    }
     // PoDoFo writes its own warnings to the standard streams; our log says
     // what failed (DocumentError) instead.
     documents::silence_library_logging();
@@ -148,6 +152,7 @@ int run_serve(ServeOptions const& o) {
         ~LogShutdown() { spdlog::shutdown(); }
     } log_shutdown;
     engine::LogFn log = make_log(o.log_format == "json");
+    log(engine::LogLevel::info, "memory allocator: " + base::allocator_name());
 
     fs::path rules = o.rules;
     if (rules.empty()) rules = fs::is_directory("rules") ? "rules" : "examples";
