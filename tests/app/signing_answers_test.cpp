@@ -35,12 +35,19 @@ TEST_CASE("outcomes: names read back, unknown names are not outcomes", "[outcome
 }
 
 TEST_CASE("outcomes: each refused start gets its own status", "[outcomes]") {
-    engine::Reply r{Outcome::over_limit,
-                    {{"event", "ordered"},
-                     {"refused", json::array({{{"workflow", "a"}, {"outcome", "over_limit"}, {"reason", "quota"}},
-                                              {{"workflow", "b"}, {"outcome", "invalid"}, {"reason", "role"}},
-                                              // a record kept before outcomes: its status stays
-                                              {{"workflow", "c"}, {"status", 422}, {"reason", "old"}}})}}};
+    engine::Reply r = engine::make_reply(
+        Outcome::over_limit,
+        {{"event", "ordered"},
+         {"refused", json::array({{{"workflow", "a"}, {"outcome", "over_limit"}, {"reason", "quota"}},
+                                  {{"workflow", "b"}, {"outcome", "invalid"}, {"reason", "role"}},
+                                  // a record kept before outcomes: its status stays
+                                  {{"workflow", "c"}, {"status", 422}, {"reason", "old"}}})},
+         {"error", "quota"}});
+    REQUIRE(r.refused.size() == 3);
+    CHECK(r.refused[0] == Outcome::over_limit);
+    CHECK(r.refused[1] == Outcome::invalid);
+    CHECK_FALSE(r.refused[2].has_value());
+    CHECK(r.error == "quota");
     auto answer = app::reply_of(r);
     CHECK(answer.status == 429);
     json body = json::parse(answer.body);
@@ -52,13 +59,14 @@ TEST_CASE("outcomes: each refused start gets its own status", "[outcomes]") {
 
 TEST_CASE("signing page: where a typed code leads", "[outcomes][signing]") {
     using app::signing::after_code;
-    CHECK(after_code({Outcome::accepted, {{"verified", true}}}) == "");
-    CHECK(after_code({Outcome::wrong_code, {{"attempts_left", 2}}}) == "?n=wrong&left=2");
+    using engine::make_reply;
+    CHECK(after_code(make_reply(Outcome::accepted, {{"verified", true}})) == "");
+    CHECK(after_code(make_reply(Outcome::wrong_code, {{"attempts_left", 2}})) == "?n=wrong&left=2");
     // No attempt left: the page itself shows that the verification failed.
-    CHECK(after_code({Outcome::wrong_code, {{"attempts_left", 0}}}) == "");
-    CHECK(after_code({Outcome::code_expired, {{"attempts_left", 3}}}) == "?n=code_expired");
-    CHECK(after_code({Outcome::code_used, {}}) == "?n=code_used");
-    CHECK(after_code({Outcome::ended, {}}) == "?n=notnow");
-    CHECK(after_code({Outcome::conflict, {}}) == "?n=notnow");
-    CHECK(after_code({Outcome::unavailable, {}}) == "?n=notnow");
+    CHECK(after_code(make_reply(Outcome::wrong_code, {{"attempts_left", 0}})) == "");
+    CHECK(after_code(make_reply(Outcome::code_expired, {{"attempts_left", 3}})) == "?n=code_expired");
+    CHECK(after_code(make_reply(Outcome::code_used, json::object())) == "?n=code_used");
+    CHECK(after_code(make_reply(Outcome::ended, json::object())) == "?n=notnow");
+    CHECK(after_code(make_reply(Outcome::conflict, json::object())) == "?n=notnow");
+    CHECK(after_code(make_reply(Outcome::unavailable, json::object())) == "?n=notnow");
 }

@@ -151,6 +151,7 @@ TEST_CASE("unknown events, missing roles and retries with the same key", "[runti
     Reply missing = d.event("form_submitted", {{"signers", {{"client", "c@example.com"}}}});
     CHECK(missing.outcome == engine::Outcome::invalid);
     CHECK(missing.body["error"].get<std::string>().find("role `manager`") != std::string::npos);
+    CHECK(missing.error == missing.body["error"]);  // what the daemon reads, typed
 
     Reply first = d.event("form_submitted", card_event(), "order-17");
     Reply again = d.event("form_submitted", card_event(), "order-17");
@@ -158,6 +159,8 @@ TEST_CASE("unknown events, missing roles and retries with the same key", "[runti
     CHECK(again.outcome == engine::Outcome::accepted);
     CHECK(again.body["started"] == first.body["started"]);
     CHECK(again.body["replayed"] == true);
+    CHECK(again.replayed);
+    CHECK_FALSE(first.replayed);
     engine::InstanceFilter all;
     CHECK(d.runtime.instances(all).instances.size() == 1);
 }
@@ -293,7 +296,7 @@ TEST_CASE("group commit never splits the parts of one event", "[runtime][commit]
 
     auto ticket = std::make_shared<engine::detail::Ticket>(3);
     ticket->idempotency_key = "k1";
-    ticket->answer = [] { return Reply{engine::Outcome::accepted, {{"ok", true}}}; };
+    ticket->answer = [] { return engine::make_reply(engine::Outcome::accepted, {{"ok", true}}); };
     ticket->reply = [&](Reply r) { answered.push_back(r.body.dump()); };
     auto part = [&](std::int64_t id) {
         engine::detail::Entry e;

@@ -291,11 +291,9 @@ struct Batch : std::enable_shared_from_this<Batch> {
                                    if (r.outcome == engine::Outcome::accepted) {
                                        ++self->answered;
                                        ++self->record.accepted;
-                                       if (r.body.is_object() && r.body.value("replayed", false)) ++self->replayed;
+                                       if (r.replayed) ++self->replayed;
                                    } else {
-                                       auto const* e = r.body.is_object() ? &r.body["error"] : nullptr;
-                                       self->reject_locked(line, e && e->is_string() ? e->get<std::string>()
-                                                                                     : r.body.dump());
+                                       self->reject_locked(line, r.error.empty() ? r.body.dump() : r.error);
                                    }
                                    self->changed.notify_all();
                                });

@@ -25,15 +25,14 @@ int http_status(engine::Outcome outcome) {
 }
 
 http::Response reply_of(engine::Reply const& reply) {
-    bool refusals = reply.body.is_object() && reply.body.contains("refused") && reply.body["refused"].is_array();
-    if (!refusals) return reply_json(http_status(reply.outcome), reply.body);
-    // Each refused start names its outcome; the API says its status.
+    if (reply.refused.empty()) return reply_json(http_status(reply.outcome), reply.body);
+    // Each refused start has its outcome; the API says its status instead.
     nlohmann::json body = reply.body;
-    for (auto& item : body["refused"]) {
-        if (!item.is_object() || !item.contains("outcome")) continue;  // kept before outcomes: has its status
-        auto outcome = engine::outcome_from_name(item.value("outcome", ""));
-        item["status"] = http_status(outcome.value_or(engine::Outcome::failed));
-        item.erase("outcome");
+    auto& list = body["refused"];
+    for (std::size_t i = 0; i < reply.refused.size() && i < list.size(); ++i) {
+        if (!reply.refused[i] || !list[i].is_object()) continue;  // kept before outcomes: has its status
+        list[i]["status"] = http_status(*reply.refused[i]);
+        list[i].erase("outcome");
     }
     return reply_json(http_status(reply.outcome), body);
 }

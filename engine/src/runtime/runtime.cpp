@@ -69,6 +69,9 @@ struct Runtime::Impl {
     };
     std::unordered_map<std::string, InFlight> keys_in_flight;
 
+    // The answer to every request while the daemon stops.
+    static Reply stopping() { return make_reply(Outcome::unavailable, {{"error", "the daemon is stopping"}}); }
+
     Shard& shard_of(std::int64_t id) { return *shards[static_cast<std::size_t>(id) % shards.size()]; }
 
     void committed(std::vector<Entry>& batch) {
@@ -87,7 +90,8 @@ struct Runtime::Impl {
         log(LogLevel::error, "the store failed to commit " + std::to_string(batch.size()) +
                                  " changes: " + why + "; stopping (what was answered before is on disk)");
         accepting = false;
-        Reply r{Outcome::unavailable, {{"error", "the daemon could not store the event; nothing was changed"}, {"detail", why}}};
+        Reply r = make_reply(Outcome::unavailable,
+                             {{"error", "the daemon could not store the event; nothing was changed"}, {"detail", why}});
         for (auto& e : batch)
             if (e.ticket && e.ticket->reply) {
                 auto reply = std::move(e.ticket->reply);
@@ -119,14 +123,14 @@ struct Runtime::Impl {
         // "METHOD PATH BODY_SHA256": the route, then the body's hash.
         auto route = [](std::string const& r) { return r.substr(0, r.rfind(' ')); };
         bool same_route = route(first) == route(now);
-        return Reply{Outcome::invalid,
+        return make_reply(Outcome::invalid,
                      {{"error", same_route ? "this Idempotency-Key was used for `" + route(first) +
                                                  "` with another body; a retry must send the same body, and a "
                                                  "new request needs a new key"
                                            : "this Idempotency-Key was used for `" + route(first) +
                                                  "`, not `" + route(now) + "`; a new request needs a new key"},
                       {"difference", same_route ? "body" : "route"},
-                      {"first_request", route(first)}}};
+                      {"first_request", route(first)}});
     }
 
     // Returns true when the request is answered already (a retry, or a
@@ -151,9 +155,8 @@ struct Runtime::Impl {
                 reply(*refused);
                 return true;
             }
-            Reply r{outcome_from_name(rec->outcome).value_or(Outcome::failed), json::parse(rec->response, nullptr, false)};
-            if (r.body.is_object()) r.body["replayed"] = true;
-            reply(r);
+            reply(make_reply(outcome_from_name(rec->outcome).value_or(Outcome::failed),
+                             json::parse(rec->response, nullptr, false), true));
             return true;
         }
         std::lock_guard lock(keys_mutex);
@@ -174,7 +177,7 @@ struct Runtime::Impl {
     // request is answered from before without reaching the shard.
     template <class Fn>
     void post_to_shard(std::int64_t id, IdempotencyKey const& key, ReplyFn reply, Fn fn) {
-        if (!accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
+        if (!accepting) return reply(Impl::stopping());
         auto [ticket, part] = one_envelope_request(key, std::move(reply));
         if (!ticket) return;
         Shard& sh = shard_of(id);
@@ -194,7 +197,7 @@ struct Runtime::Impl {
         ticket->idempotency_request = key.request;
         ticket->reply = std::move(reply);
         auto part = std::make_shared<Part>();
-        ticket->answer = [part] { return Reply{part->outcome, part->body}; };
+        ticket->answer = [part] { return make_reply(part->outcome, part->body); };
         return {ticket, part};
     }
 
@@ -222,7 +225,7 @@ struct Runtime::Impl {
             r.outcome = Outcome::accepted;
             r.body["note"] = "no trigger's condition held and no envelope was waiting for this event";
         }
-        return r;
+        return make_reply(r.outcome, std::move(r.body));
     }
 };
 
@@ -308,7 +311,7 @@ void Runtime::stop(std::function<void()> done) {
 
 void Runtime::post_event(std::string const& name, json data, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply(Impl::stopping());
     auto snap = m.rules.snapshot();
     std::vector<std::pair<DefinitionPtr, int>> starts;
     Instant now = now_instant();
@@ -320,8 +323,9 @@ void Runtime::post_event(std::string const& name, json data, IdempotencyKey cons
     if (!known) {
         json events = json::array();
         for (auto const& e : m.rules.known_events()) events.push_back(e);
-        return reply({Outcome::not_found, {{"error", "no loaded workflow starts with or waits for the event `" + name + "`"},
-                            {"known_events", events}}});
+        return reply(make_reply(Outcome::not_found,
+                                {{"error", "no loaded workflow starts with or waits for the event `" + name + "`"},
+                                 {"known_events", events}}));
     }
     if (m.replay(key, reply)) return;
     ++m.in_flight;
@@ -371,11 +375,11 @@ void Runtime::post_event(std::string const& name, json data, IdempotencyKey cons
 void Runtime::start_envelope(std::string const& workflow, json data, IdempotencyKey const& key, std::int64_t batch,
                              ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
+    if (!m.accepting) return reply(Impl::stopping());
     auto snap = m.rules.snapshot();
     auto found = snap->current.find(workflow);
     if (found == snap->current.end())
-        return reply({Outcome::not_found, {{"error", "no loaded workflow is named `" + workflow + "`"}}});
+        return reply(make_reply(Outcome::not_found, {{"error", "no loaded workflow is named `" + workflow + "`"}}));
     DefinitionPtr def = found->second;
     Instant now = now_instant();
     int trigger = -1;
@@ -383,7 +387,7 @@ void Runtime::start_envelope(std::string const& workflow, json data, Idempotency
     for (std::size_t i = 0; i < triggers.size() && trigger < 0; ++i)
         if (auto k = m.machine.match_trigger(*def, triggers[i].event, data, now)) trigger = *k;
     if (trigger < 0)
-        return reply({Outcome::invalid, {{"error", "no trigger of `" + workflow + "` holds for this data"}}});
+        return reply(make_reply(Outcome::invalid, {{"error", "no trigger of `" + workflow + "` holds for this data"}}));
     if (m.replay(key, reply)) return;
     ++m.in_flight;
     auto ticket = std::make_shared<Ticket>(1);
@@ -419,10 +423,10 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
                            IdempotencyKey const& key, ReplyFn reply, Origin origin) {
     // While stopping, every act is refused alike (post_to_shard would say so
     // only after the name is checked).
-    if (!impl_->accepting) return reply({Outcome::unavailable, {{"error", "the daemon is stopping"}}});
+    if (!impl_->accepting) return reply(Impl::stopping());
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
-        return reply({Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
-                                           {"known", {"signed", "declined", "verified", "verification_failed"}}}});
+        return reply(make_reply(Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
+                                                     {"known", {"signed", "declined", "verified", "verification_failed"}}}));
     auto shared = std::make_shared<json const>(std::move(data));
     std::string event = what + "(" + role + ")";
     impl_->post_to_shard(id, key, std::move(reply),

@@ -4,9 +4,7 @@ namespace signflow::app::signing {
 
 std::string after_code(engine::Reply const& r) {
     using O = engine::Outcome;
-    int left = r.body.is_object() && r.body.value("attempts_left", nlohmann::json()).is_number_integer()
-                   ? r.body["attempts_left"].get<int>()
-                   : 0;
+    int left = r.attempts_left.value_or(0);
     switch (r.outcome) {
         case O::accepted: return "";
         // No attempt left: the verification has failed, and the page says so.

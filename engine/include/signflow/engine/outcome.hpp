@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace signflow::engine {
 
@@ -34,10 +35,23 @@ enum class Outcome : std::uint8_t {
 std::string_view outcome_name(Outcome);
 std::optional<Outcome> outcome_from_name(std::string_view);
 
+// The answer to a request that changes something (an event, a start, a
+// signer's act, a cancel). `body` is the answer's document: what the API
+// shows, and what an idempotency record keeps and replays (so it stays one
+// JSON document the engine writes). What the daemon acts on is typed beside
+// it, filled in once by make_reply where the engine makes the answer, so
+// that the daemon never decodes the body.
 struct Reply {
     Outcome outcome = Outcome::ok;
     nlohmann::json body;
+    std::string error;                 // why it was refused; empty when it was not
+    bool replayed = false;             // answered from an idempotency record, not done again
+    std::optional<int> attempts_left;  // wrong_code: how many tries are left
+    // An event's refused starts, in the order of the body's `refused`; none
+    // for an entry of a record kept before outcomes (it has its `status`).
+    std::vector<std::optional<Outcome>> refused;
 };
+Reply make_reply(Outcome outcome, nlohmann::json body, bool replayed = false);
 using ReplyFn = std::function<void(Reply)>;
 
 // A typed answer: `value` is meaningful when `outcome` is ok.
