@@ -36,7 +36,14 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
     }
 
     json events = json::array();
+    json documents = json::array();  // each document as filled, in the order they were
     for (auto const& e : chain) {
+        if (e.kind == kinds::document_filled) {
+            json d = {{"template", e.detail.value("template", json(""))},
+                      {"sha256", e.detail.value("document_sha256", json(""))}};
+            if (auto r = e.detail.find("revision"); r != e.detail.end() && r->is_number_integer()) d["revision"] = *r;
+            documents.push_back(std::move(d));
+        }
         std::string method;
         auto signer = by_role.find(subject_of(e));
         if (auto m = e.detail.find("method"); m != e.detail.end() && m->is_string())
@@ -69,6 +76,7 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
         {"envelope", envelope},
         {"workflow", workflow},
         {"document_sha256", document_sha256},
+        {"documents", std::move(documents)},
         {"signers", std::move(listed)},
         {"events", std::move(events)},
         {"chain_head", verdict.head},

@@ -95,6 +95,25 @@ TEST_CASE("completion: one page with everything, original bytes untouched", "[at
     CHECK_THAT(text, Contains("101. event1 by client"));                // numbered as in the chain
 }
 
+TEST_CASE("completion: an envelope of two documents lists each one's hash", "[attach]") {
+    json c = certificate(2);
+    std::string const agreement(64, 'a'), invoice(64, 'c');
+    c["document_sha256"] = agreement;
+    c["documents"] = json::array({{{"template", "service_agreement"}, {"sha256", agreement}, {"revision", 1}},
+                                  {{"template", "invoice"}, {"sha256", invoice}, {"revision", 3}}});
+    std::string text = text_of(append_completion_page(reportlab_pdf(1, "the invoice"), c), "two_documents.pdf");
+    CHECK_THAT(text, Contains("DOCUMENTS SHA-256"));
+    CHECK_THAT(text, Contains("service_agreement:"));
+    CHECK_THAT(text, Contains("invoice:"));
+    CHECK_THAT(text, Contains(agreement));
+    CHECK_THAT(text, Contains(invoice));
+    // One document: its hash, as before the list.
+    c["documents"].erase(1);
+    text = text_of(append_completion_page(reportlab_pdf(1, "the agreement"), c), "one_document.pdf");
+    CHECK_THAT(text, Contains("DOCUMENT SHA-256 (the document as filled"));
+    CHECK_THAT(text, !Contains(invoice));
+}
+
 TEST_CASE("completion: many events flow onto several pages", "[attach]") {
     std::string base = reportlab_pdf(1);
     std::string out = append_completion_page(base, certificate(120));

@@ -140,6 +140,38 @@ TEST_CASE("an envelope runs from its trigger to completion and its history is ke
     CHECK(events == std::vector<std::string>{"form_submitted", "done", "signed(client)", "signed(manager)"});
 }
 
+TEST_CASE("a signer who signed the first document is asked again for the second", "[runtime][documents]") {
+    TempDir dir;
+    test::write(dir.path / "rules/two.flow",
+                "role client = event.client\n"
+                "on order_placed -> fill service_agreement -> sign [client] -> fill invoice -> sign [client]\n");
+    Daemon d(dir);
+    Reply r = d.event("order_placed", {{"client", {{"email", "c@example.com"}}}});
+    REQUIRE(r.outcome == engine::Outcome::accepted);
+    std::int64_t id = r.body["started"][0]["id"];
+    REQUIRE(d.wait_state(id, "awaiting(client)") == "awaiting(client)");
+    auto view = d.runtime.signer(id, "client");
+    REQUIRE(view.outcome == engine::Outcome::ok);
+    CHECK(view.value.step == engine::SignerStep::sign);
+
+    REQUIRE(d.signer(id, "client").outcome == engine::Outcome::accepted);
+    // The second signing state (lower.cpp names it `awaiting(client)#2`):
+    // the client has signed (the trail says so) and signs again. (No
+    // documents connector here: the revisions are tests/daemon/two_documents.py's.)
+    REQUIRE(d.wait_state(id, "awaiting(client)#2") == "awaiting(client)#2");
+    view = d.runtime.signer(id, "client");
+    REQUIRE(view.outcome == engine::Outcome::ok);
+    CHECK(view.value.signed_);
+    CHECK(view.value.step == engine::SignerStep::sign);
+
+    Reply last = d.signer(id, "client");
+    CHECK(last.outcome == engine::Outcome::accepted);
+    CHECK(last.body["status"] == "finished");
+    view = d.runtime.signer(id, "client");
+    REQUIRE(view.outcome == engine::Outcome::ok);
+    CHECK(view.value.step == engine::SignerStep::ended);
+}
+
 TEST_CASE("unknown events, missing roles and retries with the same key", "[runtime]") {
     TempDir dir;
     test::write(dir.path / "rules/card.flow", card);

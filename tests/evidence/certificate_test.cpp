@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace signflow::evidence;
 using namespace signflow::evidence::testing;
 
@@ -52,6 +54,31 @@ TEST_CASE("certificate: envelope, document, signers, every event, the chain head
     CHECK(c["events"][13]["method"] == "email code");   // manager signed: the entry's
     CHECK(c["events"][4]["method"] == "sms code");      // client viewed
     CHECK(c["events"][0]["method"] == "");              // created by the system
+}
+
+TEST_CASE("certificate: every document of the envelope, as the chain says it was filled") {
+    auto chain = sample_chain();
+    auto c = completion_certificate(sample_envelope, "client_nda", document, sample_signers(), chain, generated);
+    REQUIRE(c["documents"].size() == 1);
+    CHECK(c["documents"][0] == nlohmann::json({{"template", "nda"}, {"sha256", document}}));
+
+    // A second document, filled after the client signed the first: relinked,
+    // as the engine would have written it.
+    auto filled = std::find_if(chain.begin(), chain.end(), [](AuditEntry const& e) { return e.kind == "document_filled"; });
+    REQUIRE(filled != chain.end());
+    AuditEntry second = *filled;
+    second.detail = {{"template", "invoice"}, {"document_sha256", std::string(64, 'c')}, {"revision", 3}};
+    chain.insert(chain.begin() + 11, second);
+    std::string prev = genesis_hash();
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+        chain[i].seq = static_cast<std::int64_t>(i) + 1;
+        prev = link(chain[i], prev).hash;
+    }
+    c = completion_certificate(sample_envelope, "client_nda", document, sample_signers(), chain, generated);
+    REQUIRE(c["documents"].size() == 2);
+    CHECK(c["documents"][0]["template"] == "nda");
+    CHECK(c["documents"][1] == nlohmann::json({{"template", "invoice"}, {"sha256", std::string(64, 'c')}, {"revision", 3}}));
+    CHECK(c["document_sha256"] == document);  // the first one's, as before the list
 }
 
 TEST_CASE("certificate: a chain made before `sealed` names the head it saw") {

@@ -59,7 +59,7 @@ public:
             // Made already (a retry after a crash, or after a failed flush):
             // answer with what is there.
             if (auto done = store_.document(d.instance, revision)) return ok(*done, d);
-            if (d.kind == "fill") return fill(d);
+            if (d.kind == "fill") return fill(d, revision);
             auto previous = store_.document(d.instance, revision - 1);
             if (!previous)
                 return {false, false, "revision " + std::to_string(revision - 1) + " of envelope " +
@@ -103,7 +103,9 @@ private:
         return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
-    DeliveryResult fill(engine::Delivery const& d) {
+    // A document of its own at `revision`: an envelope's second document
+    // follows the first one's signatures (it is not an update of them).
+    DeliveryResult fill(engine::Delivery const& d, std::int64_t revision) {
         // The machine evaluated the template's fields and sections into the
         // action's data (engine/machine: fill_data).
         json const what = d.data.value("data", json::object());
@@ -113,7 +115,7 @@ private:
         for (auto& [name, shown] : sections.items())
             request.sections[name] = shown.is_boolean() && shown.get<bool>();
         auto filled = documents::fill(template_bytes(what.value("source", "")), request);
-        return put(d, 1, "filled", std::move(filled.pdf));
+        return put(d, revision, "filled", std::move(filled.pdf));
     }
 
     DeliveryResult sign(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {

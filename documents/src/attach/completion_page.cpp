@@ -60,11 +60,25 @@ Line detail(std::string t) { return {std::move(t), 8, 12, 0, true}; }
 std::vector<Block> blocks_of(json const& c) {
     std::vector<Block> blocks;
     std::string envelope = text(c, "envelope");
-    blocks.push_back({{"Certificate of completion", 18, 0, 0, false},
-                      body("Envelope " + envelope + " · workflow " + text(c, "workflow")),
-                      body("Generated at " + text(c, "generated_at") + " by signflow"),
-                      label("DOCUMENT SHA-256 (the document as filled, before signatures)"),
-                      body(text(c, "document_sha256"))});
+    Block head{{"Certificate of completion", 18, 0, 0, false},
+               body("Envelope " + envelope + " · workflow " + text(c, "workflow")),
+               body("Generated at " + text(c, "generated_at") + " by signflow")};
+    // An envelope of several documents lists each (evidence::completion_certificate
+    // reads them from the chain); one document, or a certificate without
+    // the list, shows its hash.
+    json const documents = c.value("documents", json::array());
+    if (documents.is_array() && documents.size() > 1) {
+        head.push_back(label("DOCUMENTS SHA-256 (each document as filled, before signatures)"));
+        for (auto const& d : documents) {
+            if (!d.is_object()) continue;
+            head.push_back(body(text(d, "template") + ":"));
+            head.push_back(body(text(d, "sha256"), 12));
+        }
+    } else {
+        head.push_back(label("DOCUMENT SHA-256 (the document as filled, before signatures)"));
+        head.push_back(body(text(c, "document_sha256")));
+    }
+    blocks.push_back(std::move(head));
 
     auto const& signers = c["signers"];
     for (std::size_t i = 0; i < signers.size(); ++i) {

@@ -242,6 +242,13 @@ void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& 
         if (!a.operation.empty()) payload["operation"] = a.operation;
         if (!a.method.empty()) payload["method"] = a.method, payload["attempts"] = a.attempts;
         if (!e.data.is_null()) payload["data"] = e.data;
+        // A document is a revision of its own, after the revisions there
+        // are: a second `fill` follows the first document's signatures
+        // (document_work numbered those above), never on top of them. The
+        // count moves when the fill is answered with its revision (without
+        // a documents connector it is answered without one, and the
+        // envelope has no document to sign).
+        if (a.kind == ir::ActionKind::fill) payload["revision"] = inst.documents + 1;
         if (route.lane == ir::Lane::messages) {
             if (!data) data = json::parse(inst.data);
             json const& roles = (*data)[data_key::roles];
@@ -503,7 +510,9 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
         // entry is `document_filled`).
         if (inst) {
             json detail = o.detail.is_object() ? o.detail : json::object();
-            if (auto r = detail.value("revision", 0); r > 0) inst->documents = static_cast<std::uint16_t>(r);
+            // The fill's revision (its payload's, or 1 for a row written
+            // before fills were numbered) is the envelope's latest.
+            if (auto r = detail.value("revision", 0); r > inst->documents) inst->documents = static_cast<std::uint16_t>(r);
             apply(*inst, Event{"done", &detail}, now, entry.change, nullptr);
         }
     } else if (o.kind == "send_code") {

@@ -44,15 +44,23 @@ OtherSigner who(json const& roles, std::string const& role) {
 // The signing states an envelope goes through from `from`, following
 // all-signed and signed(...) edges to other signing states, in order, until
 // one holds `role` (sequential routing: the groups that sign before it).
-std::vector<StateId> groups_before(Definition const& d, StateId from, std::uint8_t role) {
+// `reached` says whether one does: a signer who signed an earlier document
+// may have another to sign further on.
+struct GroupsBefore {
     std::vector<StateId> path;
+    bool reached = false;
+};
+
+GroupsBefore groups_before(Definition const& d, StateId from, std::uint8_t role) {
+    GroupsBefore out;
+    std::vector<StateId>& path = out.path;
     std::set<StateId> seen;
     StateId s = from;
     while (seen.insert(s).second) {
         StateInfo const& info = d.state(s);
         if (info.kind == StateKind::signing) {
             for (auto r : info.signers)
-                if (r == role) return path;
+                if (r == role) return out.reached = true, out;
             path.push_back(s);
         }
         // The edge that moves on when this group is done.
@@ -73,7 +81,7 @@ std::vector<StateId> groups_before(Definition const& d, StateId from, std::uint8
         if (!next) break;
         s = *next;
     }
-    return path;
+    return out;
 }
 
 }  // namespace
@@ -102,7 +110,9 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         if (!e.is_object() || evidence::subject_of(e) != role) continue;
         if (a.kind == "consent_given") view.consented = true;
         else if (a.kind == "viewed") view.viewed = true;
-        else if (a.kind == "signed") view.signed_ = true;
+        // A verification is for the signature that follows it: an envelope
+        // with a second document asks again (and sends a link again).
+        else if (a.kind == "signed") view.signed_ = true, view.verified = false;
         else if (a.kind == "declined") view.declined = true;
         else if (a.kind == "code_verified" || a.kind == "identity_verified") view.verified = true;
         else if (a.kind == "attachment_uploaded") {
@@ -120,42 +130,48 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
     std::uint64_t const signed_mask = progress.signed_mask;
     std::vector<OtherSigner> waiting;
     auto pending_before = [&](StateId from) {
-        for (auto g : groups_before(d, from, *role_id))
+        for (auto g : groups_before(d, from, *role_id).path)
             for (auto s : d.state(g).signers)
                 if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));
     };
+    auto holds_me = [&](StateKind kind) {
+        if (!state || d.state(*state).kind != kind) return false;
+        if (kind == StateKind::signing) {
+            for (auto s : d.state(*state).signers)
+                if (s == *role_id) return true;
+            return false;
+        }
+        for (auto const& a : d.ir().states[*state].entry)
+            if (a.kind == ir::ActionKind::send_code && a.target == role) return view.method = a.method, true;
+        return false;
+    };
+    // The step follows where the envelope is now, not only what the trail
+    // says this signer did: a signer who signed the first document of an
+    // envelope signs its second one when the envelope reaches them again.
     if (!role_id) {
         view.step = SignerStep::unknown;
     } else if (r.status != "running") {
         view.step = SignerStep::ended;
-    } else if (view.signed_ || (signed_mask & (std::uint64_t{1} << *role_id))) {
-        view.step = SignerStep::signed_;
     } else if (view.declined) {
         view.step = SignerStep::declined;
+    } else if (holds_me(StateKind::verifying)) {
+        view.step = SignerStep::verify;
+    } else if (holds_me(StateKind::signing)) {
+        // In a routing group of several, a signature is a bit in the mask
+        // until the last one moves the envelope on.
+        view.step = signed_mask & (std::uint64_t{1} << *role_id) ? SignerStep::signed_ : SignerStep::sign;
+    } else if (view.signed_ && !(state && groups_before(d, *state, *role_id).reached)) {
+        view.step = SignerStep::signed_;
     } else if (state && d.state(*state).kind == StateKind::verifying) {
-        bool mine = false;
+        view.step = SignerStep::wait;
         for (auto const& a : d.ir().states[*state].entry)
-            if (a.kind == ir::ActionKind::send_code && a.target == role) mine = true, view.method = a.method;
-        if (mine) {
-            view.step = SignerStep::verify;
-        } else {
-            view.step = SignerStep::wait;
-            for (auto const& a : d.ir().states[*state].entry)
-                if (a.kind == ir::ActionKind::send_code) waiting.push_back(who(roles, a.target));
-            pending_before(*state);
-        }
+            if (a.kind == ir::ActionKind::send_code) waiting.push_back(who(roles, a.target));
+        pending_before(*state);
     } else if (state && d.state(*state).kind == StateKind::signing) {
-        bool mine = false;
-        for (auto s : d.state(*state).signers)
-            if (s == *role_id) mine = true;
-        if (mine) {
-            view.step = SignerStep::sign;
-        } else {
-            // Everyone who must sign first: this group's pending signers,
-            // then the groups between it and this signer's.
-            view.step = SignerStep::wait;
-            pending_before(*state);
-        }
+        // Everyone who must sign first: this group's pending signers, then
+        // the groups between it and this signer's.
+        view.step = SignerStep::wait;
+        pending_before(*state);
     } else {
         view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
     }

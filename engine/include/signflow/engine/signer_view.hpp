@@ -50,7 +50,7 @@ struct SignerView {
     bool viewed = false;
     bool signed_ = false;
     bool declined = false;
-    bool verified = false;
+    bool verified = false;  // by a code or an identity check, since this signer last signed
     std::vector<AttachmentState> attachments;  // what the workflow asks this role to upload
     SignerStep step = SignerStep::unknown;
     std::string method;                     // verify: sms | email

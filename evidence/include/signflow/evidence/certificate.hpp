@@ -16,7 +16,9 @@
 namespace signflow::evidence {
 
 // {"format":"signflow-certificate/1", "envelope", "workflow",
-//  "document_sha256", "signers":[{role,name,email,zone,auth, signed_at,
+//  "document_sha256", "documents":[{template, sha256, revision}] (each
+//  document as filled, from the chain's `document_filled` entries: an
+//  envelope may carry several), "signers":[{role,name,email,zone,auth, signed_at,
 //  signed_local (when the chain has their `signed` entry), declined_at}],
 //  "events":[{seq, at, local, zone, kind, actor, ip, user_agent, method}],
 //   (plus on_behalf_of, api_key {id, name} and operator_reason for an act an
