@@ -3,6 +3,7 @@
 // expectation. Exit 0 when every expectation held, 1 when one failed (or the
 // workflow does not compile), 2 for a scenario that cannot be read or parsed.
 #include "commands.hpp"
+#include "documents/pdf_catalog.hpp"
 #include "files.hpp"
 
 #include "signflow/dsl/compile.hpp"
@@ -54,7 +55,13 @@ int run_simulate(SimulateOptions const& options) {
                          fs::path(options.path).stem().string() + ".scenario beside the workflow");
 
     std::string version = ir::content_hash(*compiled.workflow);
-    auto definition = std::make_shared<engine::Definition const>(std::move(*compiled.workflow), version);
+    // The templates' fields, for the start's checks: a PDF template's path
+    // is relative to the workflow's folder, as the daemon's to its rules.
+    if (auto* pdf = dynamic_cast<PdfTemplateCatalog*>(catalog.get()))
+        pdf->set_base(fs::path(options.path).parent_path());
+    auto templates = engine::template_specs(*compiled.workflow, *catalog);
+    auto definition =
+        std::make_shared<engine::Definition const>(std::move(*compiled.workflow), version, std::move(templates));
 
     int code = exit_ok;
     for (auto const& path : scenarios) {

@@ -273,7 +273,8 @@ def test(binary, source, workdir, daemons):
     check(kinds2.count("code_failed") >= 3 and "verification_failed" in kinds2,
           "each failed try is audited, then the failure: %r" % kinds2)
 
-    # ---- a value the form refuses fails the fill, and the envelope with it
+    # ---- a value the form refuses is refused at the start; a fill that
+    # cannot be made fails the envelope
     harness.write(os.path.join(rules, "invoice_run.flow"), """\
 workflow invoice_run
 
@@ -290,14 +291,37 @@ on invoice_due
 """)
     wait_until("invoice_run loaded", lambda: any(
         f.get("workflow") == "invoice_run" and f.get("status") == "loaded" for f in d.get_ok("/v1/rules")["files"]))
+    # The value is checked at the door: the event starts nothing.
     r = d.post("/v1/events/invoice_due", {"number": "INV-1", "currency": "XYZ", "customer": {"email": "c@x.org"}})
-    check(r.status in (200, 202) and len(r.json["started"]) == 1, "invoice started: %r" % r)
+    check(r.status == 422 and r.json["started"] == [] and
+          r.json["error"] == "field `currency` of template `invoice` is one of USD, EUR, GBP, CNY, JPY, SGD, AUD; "
+                             "`XYZ` is not", "a currency the form refuses is refused at the start: %r" % r)
+    # A template that is gone when the fill comes (its PDF deleted after the
+    # rules loaded) fails the fill, and the envelope with it.
+    shutil.copy(os.path.join(source, "examples", "templates", "offer_letter.pdf"), os.path.join(rules, "gone.pdf"))
+    harness.write(os.path.join(rules, "gone_run.flow"), """\
+workflow gone_run
+
+role candidate = event.candidate
+
+template offer = "gone.pdf" {
+}
+
+on offer_due
+  -> fill offer
+  -> sign [candidate]
+""")
+    wait_until("gone_run loaded", lambda: any(
+        f.get("workflow") == "gone_run" and f.get("status") == "loaded" for f in d.get_ok("/v1/rules")["files"]))
+    os.remove(os.path.join(rules, "gone.pdf"))
+    r = d.post("/v1/events/offer_due", {"candidate": {"email": "c@x.org"}})
+    check(r.status in (200, 202) and len(r.json["started"]) == 1, "offer started: %r" % r)
     bad = r.json["started"][0]["id"]
     wait_until("the fill to fail", lambda: d.instance(bad)["status"] == "finished", timeout=30)
     check(d.instance(bad)["state"] == "failed", "a fill that cannot be made ends the envelope failed: %r" % d.instance(bad))
     kinds4 = [e for e in d.get_ok("/v1/instances/%d/audit" % bad)["entries"]]
     failed = [e for e in kinds4 if e["kind"] == "document_failed"]
-    check(failed and "XYZ" in failed[0]["detail"]["error"], "the trail says why: %r" % kinds4)
+    check(failed and "gone.pdf" in failed[0]["detail"]["error"], "the trail says why: %r" % kinds4)
 
     # ---- signatures land on the template's fields named after the roles
     harness.write(os.path.join(rules, "nda_fields.flow"), """\

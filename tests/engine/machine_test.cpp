@@ -7,6 +7,7 @@
 #include "signflow/dsl/ir_io.hpp"
 #include "signflow/engine/machine.hpp"
 #include "signflow/engine/trace.hpp"
+#include "signflow/stdlib/catalog.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -447,6 +448,96 @@ TEST_CASE("machine: a trigger starts an envelope only when its condition holds",
     CHECK_FALSE(m.match_trigger(*def, "form_submitted", json::parse(R"({"form": "contact"})"), t0));
     CHECK_FALSE(m.match_trigger(*def, "form_submitted", json::object(), t0));
     CHECK_FALSE(m.match_trigger(*def, "other_event", json::parse(R"({"form": "nda"})"), t0));
+}
+
+// A start's checks of the trigger's data (engine/src/machine/start_checks):
+// what cannot work later refuses the start, with a reason that names the
+// role or the field.
+namespace {
+
+std::string start_with(DefinitionPtr const& def, char const* data) {
+    Machine m;
+    Instance inst;
+    TraceRecorder trace;
+    Step step;
+    try {
+        m.start(inst, def, 0, json::parse(data), at("2026-03-02T09:00:00Z"), trace, step);
+    } catch (StartError const& e) {
+        CHECK(trace.lines.empty());
+        CHECK(step.effects.empty());
+        return e.what();
+    }
+    return "started";
+}
+
+// As definition(), with the templates' fields from the standard catalog (as
+// the daemon's rules and `signflow simulate` give them).
+DefinitionPtr typed_definition(std::string const& source) {
+    auto result = test::compile_text(source);
+    REQUIRE(result.workflow);
+    stdlib::StandardCatalog catalog;
+    auto templates = template_specs(*result.workflow, catalog);
+    std::string version = ir::content_hash(*result.workflow);
+    return std::make_shared<Definition const>(std::move(*result.workflow), version, std::move(templates));
+}
+
+}  // namespace
+
+TEST_CASE("machine: a start refuses a signer's address that no message can reach", "[machine][start]") {
+    auto def = definition("on form_submitted -> fill nda -> sign [client]\n");
+    CHECK(start_with(def, R"({"signers": {"client": "not-an-email"}})") ==
+          "role `client`: `not-an-email` is not an email address (it has no `@`)");
+    CHECK(start_with(def, R"({"signers": {"client": "ann@example"}})") ==
+          "role `client`: `ann@example` is not an email address (its domain has no `.`, as in example.com)");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": "ann lee@example.com"}}})") ==
+          "role `client`: `ann lee@example.com` is not an email address (it holds a space or a control character)");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": 7}}})") ==
+          "role `client`: email is 7, not an email address");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": "ann@example.com", "phone": "call me"}}})") ==
+          "role `client`: `call me` is not a phone number (it holds `c`)");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": "ann@example.com", "phone": "+44 20"}}})") ==
+          "role `client`: `+44 20` is not a phone number (it has fewer than 7 digits)");
+    // What works: a plain address, an address with a phone, a phone alone,
+    // an international domain, a null phone.
+    CHECK(start_with(def, R"({"signers": {"client": "ann.lee+nda@mail.example.com"}})") == "started");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": "a@b.example", "phone": "+44 (20) 7946-0000"}}})") ==
+          "started");
+    CHECK(start_with(def, R"({"signers": {"client": {"phone": "+447700900777"}}})") == "started");
+    CHECK(start_with(def, R"({"signers": {"client": {"email": "li@例子.中国", "phone": null}}})") == "started");
+}
+
+TEST_CASE("machine: a start refuses a value that does not fit its template's field", "[machine][start]") {
+    auto def = typed_definition(
+        "role client = event.contact\n"
+        "template nda_c = stdlib.nda {\n  fee = event.fee\n  currency = event.currency\n}\n"
+        "on nda_requested -> fill nda_c -> sign [client] -> fill invoice with { amount: event.total, paid: event.paid }\n"
+        "  -> sign [client]\n");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": "12,5O0"})") ==
+          "field `fee` of template `nda_c` is a number; `12,5O0` is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": "12 500"})") ==
+          "field `fee` of template `nda_c` is a number; `12 500` is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": "12."})") ==
+          "field `fee` of template `nda_c` is a number; `12.` is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": true})") ==
+          "field `fee` of template `nda_c` is a number; true is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "currency": "EURO"})") ==
+          "field `currency` of template `nda_c` is one of USD, EUR, GBP, CNY, JPY, SGD, AUD; `EURO` is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "total": [1]})") ==
+          "field `amount` of template `invoice` is a number; [1] is not");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "paid": "yes"})") ==
+          "field `paid` of template `invoice` is true or false; `yes` is neither");
+    // Missing values are left to the fill (blank); values that fit start.
+    CHECK(start_with(def, R"({"contact": "a@b.example"})") == "started");
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": 12500.5, "currency": "EUR", "total": 3, "paid": false})") ==
+          "started");
+    // A number written as text, as a web form posts it.
+    CHECK(start_with(def, R"({"contact": "a@b.example", "fee": "12500", "total": "-1250.50"})") == "started");
+    // Without the catalog's fields (a definition made without them) nothing
+    // is checked at the start: the fill finds out.
+    auto untyped = definition(
+        "role client = event.contact\ntemplate nda_c = stdlib.nda {\n  fee = event.fee\n}\n"
+        "on nda_requested -> fill nda_c -> sign [client]\n");
+    CHECK(start_with(untyped, R"({"contact": "a@b.example", "fee": "12,5O0"})") == "started");
 }
 
 TEST_CASE("machine: a role the event does not give is a StartError that names it", "[machine]") {

@@ -24,8 +24,8 @@ std::vector<std::uint32_t> const no_reactions;
 
 }  // namespace
 
-Definition::Definition(ir::Workflow workflow, std::string version)
-    : ir_(std::move(workflow)), version_(std::move(version)) {
+Definition::Definition(ir::Workflow workflow, std::string version, std::vector<dsl::TemplateSpec> templates)
+    : ir_(std::move(workflow)), version_(std::move(version)), templates_(std::move(templates)) {
     if (ir_.states.size() >= std::numeric_limits<StateId>::max())
         throw std::invalid_argument("too many states");
     if (ir_.timers.size() >= std::numeric_limits<TimerId>::max()) throw std::invalid_argument("too many timers");
@@ -163,6 +163,24 @@ std::optional<std::uint8_t> Definition::find_role(std::string_view name) const {
 
 std::vector<std::uint32_t> const& Definition::reactions(EventId e) const {
     return e < reactions_.size() ? reactions_[e] : no_reactions;
+}
+
+std::vector<dsl::TemplateSpec> template_specs(ir::Workflow const& workflow, dsl::Catalog const& catalog) {
+    std::vector<dsl::TemplateSpec> out(workflow.templates.size());
+    for (std::size_t i = 0; i < workflow.templates.size(); ++i) {
+        auto const& t = workflow.templates[i];
+        dsl::TemplateSpec const* spec = nullptr;
+        if (t.source.starts_with("stdlib:")) {
+            spec = catalog.find_template(std::string_view(t.source).substr(7));
+        } else {
+            std::string error;
+            spec = catalog.load_template(t.source, error);
+        }
+        if (!spec) continue;
+        out[i] = *spec;
+        out[i].name = t.name;  // messages name the template as the workflow does
+    }
+    return out;
 }
 
 }  // namespace signflow::engine

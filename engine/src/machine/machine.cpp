@@ -5,6 +5,8 @@
 // microsecond).
 #include "signflow/engine/machine.hpp"
 
+#include "start_checks.hpp"
+
 #include "signflow/dsl/ir_io.hpp"
 #include "signflow/engine/data_keys.hpp"
 
@@ -342,8 +344,10 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
                 throw StartError("role `" + role.name + "`: unknown time zone " + tz->dump() +
                                  " (an IANA name such as \"Europe/Berlin\")");
         }
+        detail::check_role_address(role.name, v);
         roles[role.name] = std::move(v);
     }
+    detail::check_template_values(d, s);
 
     inst.definition = std::move(definition);
     inst.trigger = static_cast<std::int16_t>(trigger);

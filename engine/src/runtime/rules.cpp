@@ -42,7 +42,9 @@ DefinitionPtr Rules::version(std::string const& hash) const {
 
 DefinitionPtr Rules::restore(std::string const& hash, std::string const& ir_json) {
     if (auto d = version(hash)) return d;
-    auto d = std::make_shared<Definition const>(ir::from_json(nlohmann::json::parse(ir_json)), hash);
+    auto workflow = ir::from_json(nlohmann::json::parse(ir_json));
+    auto templates = template_specs(workflow, catalog_);
+    auto d = std::make_shared<Definition const>(std::move(workflow), hash, std::move(templates));
     std::lock_guard lock(mutex_);
     return versions_.emplace(hash, d).first->second;
 }
@@ -110,7 +112,8 @@ ReloadReport Rules::reload(std::int64_t now_ms) {
                 if (o != owner.end()) {
                     refusal = "workflow `" + result.workflow->name + "` is already declared by " + o->second;
                 } else if (!(def = version(hash))) {
-                    def = std::make_shared<Definition const>(std::move(*result.workflow), hash);
+                    auto templates = template_specs(*result.workflow, catalog_);
+                    def = std::make_shared<Definition const>(std::move(*result.workflow), hash, std::move(templates));
                     {
                         std::lock_guard lock(mutex_);
                         versions_.emplace(hash, def);

@@ -4,6 +4,7 @@
 // by number). Immutable once built and shared by every instance pinned to
 // this version, so an envelope keeps running the rules it started with while
 // a newer version of the file serves new envelopes.
+#include "signflow/dsl/catalog.hpp"
 #include "signflow/dsl/ir.hpp"
 
 #include <cstdint>
@@ -46,7 +47,13 @@ public:
     // Throws std::invalid_argument when the IR is not runnable (too many
     // states, a transition to an unknown state, an unknown timer…): the IR
     // came from our compiler, but it may also come from a file.
-    Definition(ir::Workflow workflow, std::string version);
+    //
+    // `templates` are the fields of the IR's templates as the catalog that
+    // compiled it knows them (template_specs() below), by the index of
+    // ir().templates; a start checks the values the trigger's data gives
+    // them against their types (machine.cpp). Without them nothing is
+    // checked at the start, and a value that does not fit fails at the fill.
+    Definition(ir::Workflow workflow, std::string version, std::vector<dsl::TemplateSpec> templates = {});
 
     ir::Workflow const& ir() const { return ir_; }
     std::string const& version() const { return version_; }
@@ -71,6 +78,11 @@ public:
     std::optional<EventId> timer_cancel_on(TimerId t) const { return cancel_on_[t]; }
 
     std::optional<std::uint8_t> find_role(std::string_view name) const;
+    // The fields of template `t` (an index of ir().templates); null when the
+    // catalog did not say.
+    dsl::TemplateSpec const* template_spec(std::size_t t) const {
+        return t < templates_.size() && !templates_[t].name.empty() ? &templates_[t] : nullptr;
+    }
     // Reactions (`on signed by R …`) by event; empty when none.
     std::vector<std::uint32_t> const& reactions(EventId e) const;
 
@@ -106,7 +118,14 @@ private:
     std::vector<StateId> targets_;                     // by transition
     std::vector<std::uint32_t> trigger_transitions_;  // by trigger
     std::vector<std::uint64_t> required_roles_;        // by trigger
+    std::vector<dsl::TemplateSpec> templates_;          // by template; unnamed: not known
 };
+
+// The fields of each of `workflow`'s templates, as `catalog` knows them: a
+// stock template's from the standard library, a PDF's from the file (when
+// the catalog reads PDFs; its path is relative to the rules folder the
+// catalog was given). A template it cannot tell gets an unnamed spec.
+std::vector<dsl::TemplateSpec> template_specs(ir::Workflow const& workflow, dsl::Catalog const& catalog);
 
 using DefinitionPtr = std::shared_ptr<Definition const>;
 
