@@ -13,7 +13,7 @@ std::string label_problem(std::string_view label) {
     if (label.size() > 63) return "a label of its domain is longer than 63 characters";
     if (label.front() == '-' || label.back() == '-') return "a label of its domain starts or ends with `-`";
     for (unsigned char c : label)
-        if (!ascii_letter_or_digit(c) && c != '-' && c < 0x80)
+        if (!ascii_letter_or_digit(c) && c != '-' && c != '_' && c < 0x80)
             return std::string("its domain holds `") + static_cast<char>(c) + "`";
     return {};
 }
@@ -36,7 +36,15 @@ std::string email_problem(std::string_view address) {
     }
     if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos)
         return "the part before the `@` starts or ends with `.`, or holds `..`";
-    if (domain.find('.') == std::string_view::npos) return "its domain has no `.`, as in example.com";
+    // An address literal (`user@[192.0.2.7]`) as it is; a name, label by
+    // label (a name without a dot is a host on the local network).
+    if (domain.front() == '[') {
+        if (domain.back() != ']' || domain.size() < 3) return "its domain starts with `[` and does not end with `]`";
+        for (char c : domain.substr(1, domain.size() - 2))
+            if (!ascii_letter_or_digit(static_cast<unsigned char>(c)) && c != '.' && c != ':')
+                return std::string("its address literal holds `") + c + "`";
+        return {};
+    }
     for (std::size_t start = 0;;) {
         auto dot = domain.find('.', start);
         if (auto why = label_problem(domain.substr(start, dot - start)); !why.empty()) return why;

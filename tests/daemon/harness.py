@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -356,6 +357,51 @@ def read_connector_log(path):
                 continue  # no newline yet: the writer was killed mid-line
             fail("connector log %s: line %d is not JSON: %r" % (path, i + 1, line[:200]))
     return out
+
+
+# ---------------------------------------------------------------- signing pages
+
+# A signing link as the messages carry it.
+LINK = re.compile(r"http://[^\s\"<>]*/sign/[A-Za-z0-9_-]{43}")
+
+
+class Browser:
+    """Just enough of a browser: one cookie jar (the sf_csrf cookie)."""
+
+    def __init__(self, daemon):
+        self.d = daemon
+        self.cookie = None
+
+    def path(self, url):
+        return urllib.parse.urlparse(url).path
+
+    def get(self, url, **kw):
+        h = {"Cookie": "sf_csrf=" + self.cookie} if self.cookie else {}
+        r = self.d.request("GET", self.path(url), headers=h, auth=False, **kw)
+        set_cookie = r.headers.get("set-cookie", "")
+        m = re.match(r"sf_csrf=([0-9a-f]{32});", set_cookie)
+        if m:
+            self.cookie = m.group(1)
+        return r
+
+    def post(self, url, fields, csrf=True, headers=None):
+        f = dict(fields)
+        if csrf is True:
+            f["csrf"] = self.cookie
+        elif csrf:
+            f["csrf"] = csrf
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.cookie:
+            h["Cookie"] = "sf_csrf=" + self.cookie
+        h.update(headers or {})
+        return self.d.request("POST", self.path(url), body=urllib.parse.urlencode(f), headers=h, auth=False)
+
+
+def link_in(path):
+    with open(path) as f:
+        m = LINK.search(f.read())
+    check(m, "no signing link in %s" % path)
+    return m.group(0)
 
 
 def wait_until(what, predicate, timeout=15.0, interval=0.05):

@@ -17,11 +17,10 @@ import re
 import subprocess
 import sys
 import time
-import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
-from harness import check
+from harness import Browser, check, link_in
 
 FLOW = """\
 workflow mutual_nda
@@ -60,7 +59,6 @@ on quick_request
        expire after 1m
 """
 
-LINK = re.compile(r"http://[^\s\"<>]*/sign/[A-Za-z0-9_-]{43}")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{32})"')
 
 
@@ -70,47 +68,8 @@ def event(n, language="en"):
             "manager": {"name": "Bo Chen", "email": "bo%d@example.com" % n}}
 
 
-class Browser:
-    """Just enough of a browser: one cookie jar (the sf_csrf cookie)."""
-
-    def __init__(self, daemon):
-        self.d = daemon
-        self.cookie = None
-
-    def path(self, url):
-        return urllib.parse.urlparse(url).path
-
-    def get(self, url, **kw):
-        h = {"Cookie": "sf_csrf=" + self.cookie} if self.cookie else {}
-        r = self.d.request("GET", self.path(url), headers=h, auth=False, **kw)
-        set_cookie = r.headers.get("set-cookie", "")
-        m = re.match(r"sf_csrf=([0-9a-f]{32});", set_cookie)
-        if m:
-            self.cookie = m.group(1)
-        return r
-
-    def post(self, url, fields, csrf=True, headers=None):
-        f = dict(fields)
-        if csrf is True:
-            f["csrf"] = self.cookie
-        elif csrf:
-            f["csrf"] = csrf
-        h = {"Content-Type": "application/x-www-form-urlencoded"}
-        if self.cookie:
-            h["Cookie"] = "sf_csrf=" + self.cookie
-        h.update(headers or {})
-        return self.d.request("POST", self.path(url), body=urllib.parse.urlencode(f), headers=h, auth=False)
-
-
 def outbox_files(work, pattern):
     return sorted(glob.glob(os.path.join(work, "outbox", pattern)))
-
-
-def link_in(path):
-    with open(path) as f:
-        m = LINK.search(f.read())
-    check(m, "no signing link in %s" % path)
-    return m.group(0)
 
 
 def code_in(path):

@@ -15,53 +15,19 @@ the chain verifies.
 import glob
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
-import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
-from harness import check, wait_until
-
-LINK = re.compile(r"http://[^\s\"<>]*/sign/[A-Za-z0-9_-]{43}")
-
-
-class Browser:
-    """Just enough of a browser: the sf_csrf cookie."""
-
-    def __init__(self, daemon):
-        self.d = daemon
-        self.cookie = None
-
-    def get(self, url):
-        h = {"Cookie": "sf_csrf=" + self.cookie} if self.cookie else {}
-        r = self.d.request("GET", urllib.parse.urlparse(url).path, headers=h, auth=False)
-        m = re.match(r"sf_csrf=([0-9a-f]{32});", r.headers.get("set-cookie", ""))
-        if m:
-            self.cookie = m.group(1)
-        return r
-
-    def post(self, url, fields):
-        f = dict(fields, csrf=self.cookie)
-        h = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "sf_csrf=" + self.cookie}
-        return self.d.request("POST", urllib.parse.urlparse(url).path, body=urllib.parse.urlencode(f), headers=h,
-                              auth=False)
-
+from harness import Browser, check, link_in, wait_until
 
 def requests_to_client(work, id):
     """The signing requests in the outbox folder, oldest first: each a file
     ENVELOPE.SEQ.N.client.eml written whole (renamed into place)."""
     files = glob.glob(os.path.join(work, "outbox", "%d.*.client.eml" % id))
     return sorted(files, key=lambda p: [int(x) if x.isdigit() else 0 for x in os.path.basename(p).split(".")[:3]])
-
-
-def link_in(path):
-    with open(path) as f:
-        m = LINK.search(f.read())
-    check(m, "no signing link in %s" % path)
-    return m.group(0)
 
 
 def entries(d, id, kind):

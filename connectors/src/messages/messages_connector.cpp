@@ -34,6 +34,9 @@ Recipient recipient(json const& who, std::string const& role = "") {
     r.name = text("name");
     r.email = text("email");
     r.phone = text("phone");
+    // A phone number a bulk file's cell made a number (447700900777): its digits.
+    if (who.is_object() && who.contains("phone") && who["phone"].is_number_integer() && who["phone"].get<std::int64_t>() > 0)
+        r.phone = who["phone"].dump();
     r.language = messages_detail::language_of(text("language"));
     return r;
 }

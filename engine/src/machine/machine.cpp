@@ -347,7 +347,7 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
         detail::check_role_address(role.name, v);
         roles[role.name] = std::move(v);
     }
-    detail::check_template_values(d, s);
+    detail::check_template_values(d, trigger, s);
 
     inst.definition = std::move(definition);
     inst.trigger = static_cast<std::int16_t>(trigger);

@@ -4,6 +4,7 @@
 #include "signflow/engine/machine.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace signflow::engine::detail {
 
@@ -31,8 +32,12 @@ bool numeric_text(std::string const& s) {
     return digits > 0 && s.back() != '.';
 }
 
-// Why `value` does not fit field `f` of template `t`, or "".
-std::string misfit(dsl::TemplateSpec const& t, dsl::FieldSpec const& f, json const& value) {
+// Why `value` does not fit field `f` of template `t`, or "". As strict as
+// the form filler (documents/src/form/fill.cpp), no stricter: a check box
+// also takes the name of one of its states ("Yes", "Off"), and a choice is
+// checked against its options only for a stock template (a PDF's choice
+// also takes its display texts, and an editable one any text).
+std::string misfit(dsl::TemplateSpec const& t, bool stock, dsl::FieldSpec const& f, json const& value) {
     std::string const field = "field `" + f.name + "` of template `" + t.name + "`";
     switch (f.type) {
     case dsl::Type::number:
@@ -40,83 +45,143 @@ std::string misfit(dsl::TemplateSpec const& t, dsl::FieldSpec const& f, json con
             return field + " is a number; " + shown(value) + " is not";
         break;
     case dsl::Type::boolean:
-        if (!value.is_boolean()) return field + " is true or false; " + shown(value) + " is neither";
+        if (!value.is_boolean() && !value.is_string())
+            return field + " is true or false; " + shown(value) + " is neither";
         break;
-    case dsl::Type::string: {
+    case dsl::Type::string:
         if (!value.is_string() && !value.is_number()) return field + " is text; " + shown(value) + " is not";
-        if (f.options.empty()) break;
-        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-        if (std::find(f.options.begin(), f.options.end(), text) == f.options.end())
+        if (stock && !f.options.empty() && value.is_string() &&
+            std::find(f.options.begin(), f.options.end(), value.get<std::string>()) == f.options.end())
             return field + " is one of " + listed(f.options) + "; " + shown(value) + " is not";
         break;
-    }
     default: break;
     }
     return {};
 }
 
-void check(dsl::TemplateSpec const& t, std::string const& name, json const& value) {
-    if (value.is_null()) return;
-    auto f = std::find_if(t.fields.begin(), t.fields.end(), [&](dsl::FieldSpec const& f) { return f.name == name; });
-    if (f == t.fields.end()) return;  // the checker refused unknown fields; a file template may have changed
-    if (auto why = misfit(t, *f, value); !why.empty()) throw StartError(why);
+struct Fields {
+    dsl::TemplateSpec const* spec = nullptr;
+    bool stock = false;
+    std::size_t index = 0;
+};
+
+Fields fields_of(Definition const& d, std::string const& name) {
+    auto const& templates = d.ir().templates;
+    for (std::size_t i = 0; i < templates.size(); ++i)
+        if (templates[i].name == name)
+            return {d.template_spec(i), templates[i].source.starts_with("stdlib:"), i};
+    return {};
 }
 
-void check_actions(Definition const& d, std::vector<ir::Action> const& actions, Scope const& scope) {
-    auto const& templates = d.ir().templates;
-    for (auto const& a : actions) {
-        if (a.kind != ir::ActionKind::fill || !a.data) continue;
-        auto t = std::find_if(templates.begin(), templates.end(), [&](ir::Template const& t) { return t.name == a.target; });
-        if (t == templates.end()) continue;
-        auto const* spec = d.template_spec(static_cast<std::size_t>(t - templates.begin()));
-        if (!spec) continue;
-        json values;
-        try {
-            values = evaluate(*a.data, scope);
-        } catch (EvalError const&) {
-            continue;
-        }
-        if (!values.is_object()) continue;
-        for (auto const& [name, value] : values.items()) check(*spec, name, value);
+void check(Fields const& t, std::string const& name, json const& value) {
+    if (value.is_null()) return;
+    auto const& fields = t.spec->fields;
+    auto f = std::find_if(fields.begin(), fields.end(), [&](dsl::FieldSpec const& f) { return f.name == name; });
+    if (f == fields.end()) return;  // the checker refused unknown fields; a file template may have changed
+    if (auto why = misfit(*t.spec, t.stock, *f, value); !why.empty()) throw StartError(why);
+}
+
+// An event the machine does not raise itself: one that `wait for` awaits (or
+// a trigger). Inside the step it starts, `event` is its data, not the
+// trigger's (machine.cpp, Machine::apply).
+bool external(std::string const& event) {
+    return event.find('(') == std::string::npos && event != "done" && event != "error" && event != "all_signed" &&
+           event != "always";
+}
+
+// The states whose entry actions may run in a step started by an awaited
+// event (entered by it, or through `always` edges from such a state): their
+// fills read that event's data, unknown at the start.
+std::vector<bool> entered_by_awaited_events(Definition const& d) {
+    auto const& ir = d.ir();
+    std::vector<bool> later(d.state_count(), false);
+    std::vector<StateId> todo;
+    auto mark = [&](StateId s) {
+        if (!later[s]) later[s] = true, todo.push_back(s);
+    };
+    for (std::uint32_t t = 0; t < ir.transitions.size(); ++t)
+        if (external(ir.transitions[t].event) && ir.transitions[t].from != "start") mark(d.target(t));
+    while (!todo.empty()) {
+        StateId s = todo.back();
+        todo.pop_back();
+        for (std::uint32_t t = 0; t < ir.transitions.size(); ++t)
+            if (ir.transitions[t].event == "always" && ir.transitions[t].from == d.state_name(s)) mark(d.target(t));
     }
+    return later;
 }
 
 }  // namespace
 
 void check_role_address(std::string const& role, json const& value) {
+    struct Address {
+        char const* key;
+        char const* what;
+        std::string (*problem)(std::string_view);
+    };
+    static constexpr Address addresses[] = {{"email", "an email address", base::email_problem},
+                                            {"phone", "a phone number", base::phone_problem}};
     if (!value.is_object()) return;
-    for (char const* key : {"email", "phone"}) {
-        auto it = value.find(key);
-        if (it == value.end() || it->is_null()) continue;
-        bool email = key[0] == 'e';
-        char const* what = email ? "an email address" : "a phone number";
-        if (!it->is_string()) throw StartError("role `" + role + "`: " + key + " is " + it->dump() + ", not " + what);
-        std::string const text = it->get<std::string>();
-        std::string why = email ? base::email_problem(text) : base::phone_problem(text);
-        if (!why.empty()) throw StartError("role `" + role + "`: " + shown(*it) + " is not " + what + " (" + why + ")");
+    for (auto const& a : addresses) {
+        auto it = value.find(a.key);
+        // Missing, null or empty: no such address (the messages say so if
+        // one is needed). A phone may come as a number (a bulk file's cell).
+        if (it == value.end() || it->is_null() || (it->is_string() && it->get_ref<std::string const&>().empty()))
+            continue;
+        std::string text;
+        if (it->is_string()) text = it->get<std::string>();
+        else if (a.key[0] == 'p' && it->is_number_integer() && it->get<std::int64_t>() > 0) text = it->dump();
+        else throw StartError("role `" + role + "`: " + a.key + " is " + it->dump() + ", not " + a.what);
+        if (auto why = a.problem(text); !why.empty())
+            throw StartError("role `" + role + "`: " + shown(*it) + " is not " + a.what + " (" + why + ")");
     }
 }
 
-void check_template_values(Definition const& d, Scope const& scope) {
-    auto const& templates = d.ir().templates;
+void check_template_values(Definition const& d, int trigger, Scope const& scope) {
+    auto const& ir = d.ir();
     bool any = false;
-    for (std::size_t i = 0; i < templates.size(); ++i) {
-        auto const* spec = d.template_spec(i);
-        if (!spec) continue;
-        any = true;
-        for (auto const& f : templates[i].fields) {
-            json value;
+    for (std::size_t i = 0; i < ir.templates.size(); ++i) any = any || d.template_spec(i);
+    if (!any) return;
+
+    // The fills this start's data decides: in a state (or on a transition)
+    // the envelope reaches without an awaited event's data in between, for
+    // this trigger. Each template's declared fields once, each fill's `with`.
+    std::vector<bool> const later = entered_by_awaited_events(d);
+    std::set<std::size_t> declared;
+    std::string const& trigger_event = ir.triggers[static_cast<std::size_t>(trigger)].event;
+    auto fills = [&](std::vector<ir::Action> const& actions) {
+        for (auto const& a : actions) {
+            if (a.kind != ir::ActionKind::fill) continue;
+            if (a.only_for_trigger >= 0 && a.only_for_trigger != trigger) continue;
+            if (!a.only_on_event.empty() && a.only_on_event != trigger_event) continue;
+            Fields t = fields_of(d, a.target);
+            if (!t.spec) continue;
+            if (declared.insert(t.index).second)
+                for (auto const& f : ir.templates[t.index].fields) {
+                    try {
+                        check(t, f.name, evaluate(f.value, scope));
+                    } catch (EvalError const&) {
+                        // depends on what the start does not give: left to the fill
+                    }
+                }
+            if (!a.data) continue;
+            json values;
             try {
-                value = evaluate(f.value, scope);
+                values = evaluate(*a.data, scope);
             } catch (EvalError const&) {
                 continue;
             }
-            check(*spec, f.name, value);
+            if (values.is_object())
+                for (auto const& [name, value] : values.items()) check(t, name, value);
         }
+    };
+    for (std::size_t s = 0; s < ir.states.size(); ++s)
+        if (!later[s]) fills(ir.states[s].entry);
+    for (auto const& t : ir.transitions) {
+        if (t.from == "start" && t.event != trigger_event) continue;  // another trigger's
+        auto from = d.find_state(t.from);
+        bool awaited = (external(t.event) && t.from != "start") || (t.event == "always" && from && later[*from]);
+        if (!awaited) fills(t.actions);
     }
-    if (!any) return;
-    for (auto const& s : d.ir().states) check_actions(d, s.entry, scope);
-    for (auto const& t : d.ir().transitions) check_actions(d, t.actions, scope);
 }
 
 }  // namespace signflow::engine::detail

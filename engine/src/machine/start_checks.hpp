@@ -15,10 +15,11 @@ namespace signflow::engine::detail {
 // Role `role`'s resolved value (an object: email, phone, name, …).
 void check_role_address(std::string const& role, json const& value);
 
-// The fields of every template the workflow fills, as far as the start's
-// scope gives them values: the template's declared fields and the values of
-// `fill T with {…}`. A value that cannot be evaluated now (it depends on
-// later data) or that is null is left to the fill.
-void check_template_values(Definition const& d, Scope const& scope);
+// The fields of the templates this start's data fills (trigger `trigger`),
+// as far as the start's scope gives them values: the template's declared
+// fields and the values of `fill T with {…}`. A fill that reads an awaited
+// event's data (one after `wait for`), a value that cannot be evaluated now
+// or that is null is left to the fill.
+void check_template_values(Definition const& d, int trigger, Scope const& scope);
 
 }  // namespace signflow::engine::detail

@@ -134,17 +134,17 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
             for (auto s : d.state(g).signers)
                 if (!(signed_mask & (std::uint64_t{1} << s))) waiting.push_back(who(roles, d.ir().roles[s].name));
     };
-    auto holds_me = [&](StateKind kind) {
-        if (!state || d.state(*state).kind != kind) return false;
-        if (kind == StateKind::signing) {
-            for (auto s : d.state(*state).signers)
-                if (s == *role_id) return true;
-            return false;
-        }
-        for (auto const& a : d.ir().states[*state].entry)
-            if (a.kind == ir::ActionKind::send_code && a.target == role) return view.method = a.method, true;
-        return false;
-    };
+    // Where the envelope is now, for this signer: their code being asked
+    // for, or their signature (in a group of one or several).
+    ir::Action const* my_code = nullptr;
+    bool my_group = false;
+    if (state && role_id) {
+        if (d.state(*state).kind == StateKind::verifying)
+            for (auto const& a : d.ir().states[*state].entry)
+                if (a.kind == ir::ActionKind::send_code && a.target == role) my_code = &a;
+        if (d.state(*state).kind == StateKind::signing)
+            for (auto s : d.state(*state).signers) my_group = my_group || s == *role_id;
+    }
     // The step follows where the envelope is now, not only what the trail
     // says this signer did: a signer who signed the first document of an
     // envelope signs its second one when the envelope reaches them again.
@@ -154,9 +154,10 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         view.step = SignerStep::ended;
     } else if (view.declined) {
         view.step = SignerStep::declined;
-    } else if (holds_me(StateKind::verifying)) {
+    } else if (my_code) {
         view.step = SignerStep::verify;
-    } else if (holds_me(StateKind::signing)) {
+        view.method = my_code->method;
+    } else if (my_group) {
         // In a routing group of several, a signature is a bit in the mask
         // until the last one moves the envelope on.
         view.step = signed_mask & (std::uint64_t{1} << *role_id) ? SignerStep::signed_ : SignerStep::sign;

@@ -12,9 +12,10 @@ namespace signflow::base {
 
 // `local@domain`: one `@`; a local part of at most 64 bytes without spaces,
 // controls, quotes or `<>()[],;:\`, not starting or ending with `.` nor
-// holding `..`; a domain of at least two labels (letters, digits, `-`, or
-// UTF-8 for an international name), none empty or longer than 63 bytes, none
-// starting or ending with `-`. At most 254 bytes in all.
+// holding `..`; a domain of labels (letters, digits, `-`, `_`, or UTF-8 for
+// an international name; one label alone is a host on the local network),
+// none empty or longer than 63 bytes, none starting or ending with `-`, or
+// an address literal in brackets. At most 254 bytes in all.
 std::string email_problem(std::string_view address);
 
 // A number a person writes: an optional leading `+`, then digits with
