@@ -129,3 +129,20 @@ TEST_CASE("golden: fmt keeps the meaning of every case that parses", "[golden][f
     }
     CHECK(formatted_cases >= 50);
 }
+
+TEST_CASE("checker: W1008 counts the fills on one path, not across a branch's arms", "[golden][W1008]") {
+    // One document on each arm: each path fills one, and `sign` signs it.
+    auto arms = test::compile_text("workflow b\nrole client = event.client\non x\n"
+                                   "  -> when event.a == 1 {\n       fill invoice\n     } otherwise {\n"
+                                   "       fill service_agreement\n     }\n  -> sign [client]\n");
+    CHECK(test::codes(arms.diagnostics).empty());
+    // A second document on one arm: that path fills two before one `sign`.
+    auto extra = test::compile_text("workflow c\nrole client = event.client\non x\n  -> fill invoice\n"
+                                    "  -> when event.a == 1 {\n       fill service_agreement\n     }\n"
+                                    "  -> sign [client]\n");
+    CHECK(test::codes(extra.diagnostics) == std::vector<std::string>{"W1008"});
+    // Each document signed after its fill: nothing to say.
+    auto each = test::compile_text("workflow d\nrole client = event.client\non x\n  -> fill invoice -> sign [client]\n"
+                                   "  -> fill service_agreement -> sign [client]\n");
+    CHECK(test::codes(each.diagnostics).empty());
+}

@@ -59,6 +59,9 @@ struct Flow {
     bool filled = false;  // a `fill` ran on some path so far
     std::set<std::string> unsigned_documents;  // filled, not yet signed
     std::set<std::string> signed_documents;    // filled, then signed
+    // The documents filled since the last `sign`, on the path with the most
+    // (a `sign` signs the last one only: W1008).
+    std::vector<std::string> since_sign;
 };
 
 // What a trigger's chain can produce, for its handlers.
@@ -443,6 +446,7 @@ private:
         }
         flow.filled = true;
         flow.unsigned_documents.insert(s.target.name);
+        flow.since_sign.push_back(s.target.name);
         TemplateSpec const* spec = nullptr;
         if (templates.count(s.target.name)) {
             used_templates.insert(s.target.name);
@@ -476,6 +480,20 @@ private:
                                    "what is signed?");
             d.help.push_back("fill a template first: `-> fill nda -> sign …`");
         }
+        if (flow.since_sign.size() > 1) {
+            // The daemon signs the document filled last; the others stay
+            // unsigned (several documents under one signature are not there
+            // yet).
+            std::string earlier;
+            for (std::size_t i = 0; i + 1 < flow.since_sign.size(); ++i)
+                earlier += (earlier.empty() ? "`" : ", `") + flow.since_sign[i] + "`";
+            auto& d = diags.report(Code::sign_covers_last_document, s.keyword_span,
+                                   "`sign` signs only `" + flow.since_sign.back() + "`, the document filled last",
+                                   earlier + " is filled but never signed");
+            d.help.push_back("sign each document after its fill: `-> fill " + flow.since_sign.front() +
+                             " -> sign […] -> fill " + flow.since_sign.back() + " -> sign […]`");
+        }
+        flow.since_sign.clear();
         flow.signed_documents.insert(flow.unsigned_documents.begin(), flow.unsigned_documents.end());
         flow.unsigned_documents.clear();
         out.can_decline = true;
@@ -592,6 +610,7 @@ private:
             merged.filled = merged.filled || f.filled;
             merged.unsigned_documents.insert(f.unsigned_documents.begin(), f.unsigned_documents.end());
             merged.signed_documents.insert(f.signed_documents.begin(), f.signed_documents.end());
+            if (f.since_sign.size() > merged.since_sign.size()) merged.since_sign = f.since_sign;
         }
         flow = merged;
     }

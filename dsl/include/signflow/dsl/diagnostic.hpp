@@ -82,7 +82,8 @@ enum class Severity { error, warning };
     X(connector_not_configured, 1004, warning, "W1004", "connector not configured") \
     X(sign_without_document, 1005, warning, "W1005", "sign step without a document") \
     X(constant_condition, 1006, warning, "W1006", "constant condition") \
-    X(empty_handler, 1007, warning, "W1007", "handler without an action")
+    X(empty_handler, 1007, warning, "W1007", "handler without an action") \
+    X(sign_covers_last_document, 1008, warning, "W1008", "sign after several fills")
 
 enum class Code {
 #define SIGNFLOW_CODE_ENUMERATOR(name, value, severity, id, summary) name = value,
