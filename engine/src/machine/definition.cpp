@@ -127,6 +127,29 @@ Definition::Definition(ir::Workflow workflow, std::string version, std::vector<d
         if (reactions_.size() <= e) reactions_.resize(e + 1);
         reactions_[e].push_back(static_cast<std::uint32_t>(r));
     }
+
+    // For a start's checks (start_checks.cpp), computed once here rather
+    // than at every start; only when there is something to check.
+    bool specs = std::any_of(templates_.begin(), templates_.end(), [](auto const& t) { return !t.name.empty(); });
+    if (!specs) return;
+    awaited_.assign(states_.size(), false);
+    std::vector<StateId> pending;
+    auto mark = [&](StateId s) {
+        if (!awaited_[s]) awaited_[s] = true, pending.push_back(s);
+    };
+    for (std::size_t t = 0; t < ir_.transitions.size(); ++t)
+        if (is_external_event(ir_.transitions[t].event) && ir_.transitions[t].from != "start") mark(targets_[t]);
+    while (!pending.empty()) {
+        StateId s = pending.back();
+        pending.pop_back();
+        for (auto const& edge : states_[s].edges)
+            if (ir_.transitions[edge.transition].event == "always") mark(targets_[edge.transition]);
+    }
+}
+
+bool Definition::is_external_event(std::string_view event) {
+    return event.find('(') == std::string_view::npos && event != "done" && event != "error" &&
+           event != "all_signed" && event != "always";
 }
 
 EventId Definition::intern(std::string const& name) {

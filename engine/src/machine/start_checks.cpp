@@ -81,35 +81,6 @@ void check(Fields const& t, std::string const& name, json const& value) {
     if (auto why = misfit(*t.spec, t.stock, *f, value); !why.empty()) throw StartError(why);
 }
 
-// An event the machine does not raise itself: one that `wait for` awaits (or
-// a trigger). Inside the step it starts, `event` is its data, not the
-// trigger's (machine.cpp, Machine::apply).
-bool external(std::string const& event) {
-    return event.find('(') == std::string::npos && event != "done" && event != "error" && event != "all_signed" &&
-           event != "always";
-}
-
-// The states whose entry actions may run in a step started by an awaited
-// event (entered by it, or through `always` edges from such a state): their
-// fills read that event's data, unknown at the start.
-std::vector<bool> entered_by_awaited_events(Definition const& d) {
-    auto const& ir = d.ir();
-    std::vector<bool> later(d.state_count(), false);
-    std::vector<StateId> todo;
-    auto mark = [&](StateId s) {
-        if (!later[s]) later[s] = true, todo.push_back(s);
-    };
-    for (std::uint32_t t = 0; t < ir.transitions.size(); ++t)
-        if (external(ir.transitions[t].event) && ir.transitions[t].from != "start") mark(d.target(t));
-    while (!todo.empty()) {
-        StateId s = todo.back();
-        todo.pop_back();
-        for (std::uint32_t t = 0; t < ir.transitions.size(); ++t)
-            if (ir.transitions[t].event == "always" && ir.transitions[t].from == d.state_name(s)) mark(d.target(t));
-    }
-    return later;
-}
-
 }  // namespace
 
 void check_role_address(std::string const& role, json const& value) {
@@ -137,15 +108,12 @@ void check_role_address(std::string const& role, json const& value) {
 }
 
 void check_template_values(Definition const& d, int trigger, Scope const& scope) {
+    if (!d.has_template_specs()) return;
     auto const& ir = d.ir();
-    bool any = false;
-    for (std::size_t i = 0; i < ir.templates.size(); ++i) any = any || d.template_spec(i);
-    if (!any) return;
 
     // The fills this start's data decides: in a state (or on a transition)
     // the envelope reaches without an awaited event's data in between, for
     // this trigger. Each template's declared fields once, each fill's `with`.
-    std::vector<bool> const later = entered_by_awaited_events(d);
     std::set<std::size_t> declared;
     std::string const& trigger_event = ir.triggers[static_cast<std::size_t>(trigger)].event;
     auto fills = [&](std::vector<ir::Action> const& actions) {
@@ -175,11 +143,12 @@ void check_template_values(Definition const& d, int trigger, Scope const& scope)
         }
     };
     for (std::size_t s = 0; s < ir.states.size(); ++s)
-        if (!later[s]) fills(ir.states[s].entry);
+        if (!d.entered_by_awaited_event(static_cast<StateId>(s))) fills(ir.states[s].entry);
     for (auto const& t : ir.transitions) {
         if (t.from == "start" && t.event != trigger_event) continue;  // another trigger's
         auto from = d.find_state(t.from);
-        bool awaited = (external(t.event) && t.from != "start") || (t.event == "always" && from && later[*from]);
+        bool awaited = (Definition::is_external_event(t.event) && t.from != "start") ||
+                       (t.event == "always" && from && d.entered_by_awaited_event(*from));
         if (!awaited) fills(t.actions);
     }
 }

@@ -83,6 +83,17 @@ public:
     dsl::TemplateSpec const* template_spec(std::size_t t) const {
         return t < templates_.size() && !templates_[t].name.empty() ? &templates_[t] : nullptr;
     }
+    // Whether the catalog told any template's fields (then a start checks
+    // the values its data gives them).
+    bool has_template_specs() const { return !awaited_.empty(); }
+    // Whether state `s`'s entry actions may run in a step started by an
+    // awaited event (`wait for X`: entered by it, or through `always` edges
+    // from such a state), where `event` is that event's data, not the
+    // trigger's. Known only with template specs (false without).
+    bool entered_by_awaited_event(StateId s) const { return s < awaited_.size() && awaited_[s]; }
+    // Whether `event` is one the machine does not raise itself: a trigger or
+    // an awaited event (no `(`, not done/error/all_signed/always).
+    static bool is_external_event(std::string_view event);
     // Reactions (`on signed by R …`) by event; empty when none.
     std::vector<std::uint32_t> const& reactions(EventId e) const;
 
@@ -119,6 +130,7 @@ private:
     std::vector<std::uint32_t> trigger_transitions_;  // by trigger
     std::vector<std::uint64_t> required_roles_;        // by trigger
     std::vector<dsl::TemplateSpec> templates_;          // by template; unnamed: not known
+    std::vector<bool> awaited_;                         // by state (empty without template specs)
 };
 
 // The fields of each of `workflow`'s templates, as `catalog` knows them: a
