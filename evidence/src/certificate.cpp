@@ -66,6 +66,14 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
             auto& who = listed[signer->second];
             who[e.kind == kinds::signed_ ? "signed_at" : "declined_at"] = e.at;
             who[e.kind == kinds::signed_ ? "signed_local" : "declined_local"] = e.local;
+            // The fields this signer filled in the document they signed, with
+            // the hash the entry records (audit.hpp: a signed entry's detail).
+            if (auto f = e.detail.find("fields"); e.kind == kinds::signed_ && f != e.detail.end() && f->is_object()) {
+                if (!who.contains("fields")) who["fields"] = json::array();
+                who["fields"].push_back({{"document", e.detail.value("document", json(""))},
+                                         {"values", *f},
+                                         {"sha256", e.detail.value("fields_sha256", json(""))}});
+            }
         }
     }
 

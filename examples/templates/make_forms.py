@@ -3,9 +3,10 @@
 
     /usr/bin/python3 examples/templates/make_forms.py [OUT_DIR]
 
-They stand for "forms made by another program": HR's offer letter and a
-brokerage's purchase agreement, as the examples hr_offer_letter.flow and
-real_estate_purchase.flow name them. The PDFs are checked in (small) so that
+They stand for "forms made by another program": HR's offer letter, a
+brokerage's purchase agreement, and a software order form with its terms
+(fields the client fills when signing), as the examples hr_offer_letter.flow,
+real_estate_purchase.flow and service_order.flow name them. The PDFs are checked in (small) so that
 the examples and the tests do not need reportlab; run this again after
 changing it and commit both.
 
@@ -241,6 +242,84 @@ def purchase_agreement():
     f.save()
 
 
+def initials_box(f, name):
+    """A field a signer's initials go in, at the foot of the page. One per
+    page, named NAME.1, NAME.2, ...: a workflow's `initials` field NAME fills
+    them all (docs/templates.md)."""
+    page = f.c.getPageNumber()
+    f.c.setFont("Helvetica", 8)
+    f.c.drawString(W - M - 120, 40, "Initials")
+    f.c.acroForm.textfield(name="%s.%d" % (name, page), x=W - M - 80, y=34, width=80, height=18,
+                           fontName="Helvetica", fontSize=0, borderColor=GREY, fillColor=colors.white,
+                           textColor=colors.black, borderWidth=1, forceBorder=True)
+
+
+def order_form():
+    """The order the client completes while signing: plan, seats, start date,
+    a VAT number for enterprise orders, a marketing opt-in, initials on each
+    page and the date of signing."""
+    f = Form(os.path.join(OUT, "order_form.pdf"), "Software Order Form")
+    f.title("Software Order Form")
+    f.para("This order form is between Acme Cloud Ltd and the customer named below. It is governed by the "
+           "Acme Cloud Terms of Service, which the customer accepts separately.")
+    f.text("company_name", "Customer", M, 300)
+    f.row()
+    f.heading("1. Subscription")
+    f.c.setFont("Helvetica-Bold", 9)
+    f.c.drawString(M, f.y - 13, "Plan")
+    f.c.acroForm.choice(name="plan", value="basic", options=["basic", "pro", "enterprise"], x=M + 40,
+                        y=f.y - 18, width=110, height=18, fieldFlags="combo", fontName="Helvetica",
+                        fontSize=10, borderColor=GREY, fillColor=colors.white, textColor=colors.black)
+    f.text("seats", "Seats", M + 250, 60)
+    f.row()
+    f.text("start_date", "Start date", M, 100)
+    f.text("vat_id", "VAT number", M + 250, 120)
+    f.row()
+    f.c.acroForm.checkbox(name="accept_marketing", x=M, y=f.y - 12, size=12, checked=False,
+                          buttonStyle="check", borderColor=GREY, fillColor=colors.white)
+    f.c.setFont("Helvetica", 10)
+    f.c.drawString(M + 18, f.y - 10, "Send me news about product updates (optional)")
+    f.y -= 22
+    f.para("Fees are invoiced annually in advance for the seats ordered. Seats may be added at any time and "
+           "are invoiced pro rata for the rest of the subscription year.")
+    initials_box(f, "client_initials")
+    f.page()
+
+    f.title("Order Form: Service Levels")
+    f.para("Acme Cloud makes the service available 99.9% of each month, excluding announced maintenance. "
+           "If it falls short, the customer receives a credit of 10% of the month's fees for each full 0.1% "
+           "below the target, up to 50%.")
+    f.text("signed_on", "Signed on", M, 100)
+    f.row()
+    f.y -= 30
+    f.signature_line(M, "Customer")
+    initials_box(f, "client_initials")
+    f.save()
+
+
+def terms():
+    """The terms the client accepts after the order: their title and initials."""
+    f = Form(os.path.join(OUT, "terms.pdf"), "Acme Cloud Terms of Service")
+    f.title("Acme Cloud Terms of Service")
+    f.para("1. Use. The customer may use the service for its internal business purposes during the "
+           "subscription term, for the number of seats ordered.")
+    f.para("2. Data. The customer's data stays the customer's. Acme Cloud processes it only to provide the "
+           "service and keeps it in the region the customer chooses.")
+    f.para("3. Term. The subscription renews for a year at a time unless either party gives notice thirty "
+           "days before the end of the term.")
+    f.text("company_name", "Customer", M, 300)
+    f.row()
+    f.text("client_title", "Signatory's title", M, 200)
+    f.text("accepted_on", "Date", M + 330, 80)
+    f.row()
+    f.y -= 30
+    f.signature_line(M, "Customer")
+    f.text("client_initials", "Initials", W - M - 130, 60)
+    f.save()
+
+
 if __name__ == "__main__":
     offer_letter()
     purchase_agreement()
+    order_form()
+    terms()

@@ -8,10 +8,15 @@
 #include "files.hpp"
 
 #include "signflow/documents/form.hpp"
+#include "signflow/dsl/compile.hpp"
+#include "signflow/dsl/ir_io.hpp"
+#include "signflow/dsl/render.hpp"
+#include "signflow/stdlib/catalog.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -50,7 +55,95 @@ documents::TemplateInfo describe_template(std::string const& source) {
     }
 }
 
+// Who fills a field of template `t`: the workflow (`name = value`), a
+// signer (`field name from ROLE: TYPE`; an initials field NAME fills the
+// PDF's NAME.1, NAME.2, …), or no one.
+struct FilledBy {
+    std::string by = "-";  // workflow | ROLE | -
+    ir::SignerField const* asked = nullptr;
+};
+
+FilledBy filled_by(ir::Template const& t, std::string const& field) {
+    for (auto const& f : t.fields)
+        if (f.name == field) return {"workflow", nullptr};
+    for (auto const& f : t.signer_fields)
+        if (f.name == field || (f.type == "initials" && field.starts_with(f.name + ".")))
+            return {f.from, &f};
+    return {};
+}
+
+std::string asked_as(ir::SignerField const& f) {
+    std::string out = f.type;
+    if (!f.options.empty()) out += " [" + joined(f.options) + "]";
+    if (f.min) out += " min " + std::to_string(*f.min);
+    if (f.max) out += " max " + std::to_string(*f.max);
+    if (!f.pattern.empty()) out += " matching \"" + f.pattern + "\"";
+    if (f.required) out += ", required";
+    if (f.when) out += ", when " + ir::to_text(*f.when);
+    return out;
+}
+
+// `signflow fields WORKFLOW.flow`: each template the workflow fills, its
+// fields, and who fills each (the workflow, or the signer asked for it).
+int run_workflow_fields(FieldsOptions const& o) {
+    auto catalog = make_catalog("");
+    dsl::SourceFile source(o.source, read_file(o.source));
+    auto result = dsl::compile(source, *catalog);
+    std::cerr << dsl::render_human(source, result.diagnostics.all());
+    if (!result.workflow) return exit_findings;
+    auto const folder = std::filesystem::path(o.source).parent_path();
+    nlohmann::json out = nlohmann::json::array();
+    for (auto const& t : result.workflow->templates) {
+        std::string spec = t.source;
+        if (!spec.starts_with("stdlib:") && std::filesystem::path(spec).is_relative()) spec = (folder / spec).string();
+        auto info = describe_template(spec);
+        nlohmann::json fields = nlohmann::json::array();
+        for (auto const& f : info.fields) {
+            if (f.type == documents::FieldType::signature || f.type == documents::FieldType::button) continue;
+            auto who = filled_by(t, f.name);
+            nlohmann::json j = {{"name", f.name}, {"type", documents::to_string(f.type)}, {"page", f.page},
+                                {"filled_by", who.by}};
+            if (who.asked) j["asked_as"] = asked_as(*who.asked);
+            fields.push_back(std::move(j));
+        }
+        out.push_back({{"template", t.name}, {"source", t.source}, {"fields", std::move(fields)}});
+    }
+    if (o.format == "json") {
+        std::cout << nlohmann::json{{"workflow", result.workflow->name}, {"templates", out}}.dump(
+                         2, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+        return exit_ok;
+    }
+    std::cout << "workflow " << result.workflow->name << "\n";
+    for (auto const& t : out) {
+        std::size_t name_w = 4, type_w = 4, by_w = 9;
+        for (auto const& f : t["fields"]) {
+            name_w = std::max(name_w, f["name"].get<std::string>().size());
+            type_w = std::max(type_w, f["type"].get<std::string>().size());
+            by_w = std::max(by_w, f["filled_by"].get<std::string>().size());
+        }
+        std::cout << "\ntemplate " << t["template"].get<std::string>() << " (" << t["source"].get<std::string>()
+                  << ")\n\n";
+        std::cout << std::left << std::setw(static_cast<int>(name_w) + 2) << "NAME"
+                  << std::setw(static_cast<int>(type_w) + 2) << "TYPE" << std::setw(6) << "PAGE"
+                  << std::setw(static_cast<int>(by_w) + 2) << "FILLED BY" << "ASKED AS\n";
+        for (auto const& f : t["fields"]) {
+            std::ostringstream line;
+            line << std::left << std::setw(static_cast<int>(name_w) + 2) << f["name"].get<std::string>()
+                 << std::setw(static_cast<int>(type_w) + 2) << f["type"].get<std::string>() << std::setw(6)
+                 << (f["page"].get<int>() ? std::to_string(f["page"].get<int>()) : "-")
+                 << std::setw(static_cast<int>(by_w) + 2) << f["filled_by"].get<std::string>()
+                 << f.value("asked_as", "");
+            std::string s = line.str();
+            s.erase(s.find_last_not_of(' ') + 1);
+            std::cout << s << "\n";
+        }
+    }
+    return exit_ok;
+}
+
 int run_fields(FieldsOptions const& o) {
+    if (o.source.ends_with(".flow")) return run_workflow_fields(o);
     auto info = describe_template(o.source);
     if (o.format == "json") {
         nlohmann::json fields = nlohmann::json::array(), sections = nlohmann::json::array();
@@ -144,8 +237,12 @@ int run_fill(FillOptions const& o) {
 
 void add_form_commands(CLI::App& app, Runner& run) {
     auto fields = std::make_shared<FieldsOptions>();
-    auto* fields_cmd = app.add_subcommand("fields", "List a PDF template's fields and sections");
-    fields_cmd->add_option("template", fields->source, "A PDF form, or stdlib:NAME for a stock template")->required();
+    auto* fields_cmd = app.add_subcommand(
+        "fields", "List a PDF template's fields and sections, or who fills each field of a workflow's templates");
+    fields_cmd
+        ->add_option("template", fields->source,
+                     "A PDF form, stdlib:NAME for a stock template, or a workflow (.flow): who fills what")
+        ->required();
     fields_cmd->add_option("--format", fields->format, "human (default) or json")
         ->check(CLI::IsMember({"human", "json"}));
     fields_cmd->callback([fields, &run] { run = [fields] { return run_fields(*fields); }; });

@@ -118,7 +118,34 @@ private:
         return put(d, revision, "filled", std::move(filled.pdf));
     }
 
-    DeliveryResult sign(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {
+    // The fields the signer filled (`field … from ROLE`), drawn into the
+    // document and locked read-only: the signature that follows covers them.
+    // An initials field NAME that the PDF has as kids (NAME.1, NAME.2, one
+    // per page) fills each kid. A name the PDF lacks is left out (the value
+    // is in the audit trail and the certificate all the same).
+    static std::string with_fields(std::string const& pdf, json const& fields) {
+        if (!fields.is_object() || fields.empty()) return pdf;
+        auto info = documents::describe(pdf);
+        documents::FillRequest request;
+        for (auto const& [name, value] : fields.items()) {
+            bool direct = false;
+            for (auto const& f : info.fields) direct = direct || f.name == name;
+            if (direct) {
+                request.values[name] = value;
+                continue;
+            }
+            for (auto const& f : info.fields)
+                if (f.name.starts_with(name + ".")) request.values[f.name] = value;
+        }
+        if (request.values.empty()) return pdf;
+        return documents::fill(pdf, request).pdf;
+    }
+
+    DeliveryResult sign(engine::Delivery const& d, engine::DocumentRecord const& given, std::int64_t revision) {
+        std::string filled;
+        if (auto const it = d.data.find("fields"); it != d.data.end() && it->is_object() && !it->empty())
+            filled = with_fields(given.pdf, *it);
+        std::string const& pdf = filled.empty() ? given.pdf : filled;
         documents::SignRequest request;
         std::string role = d.data.value("role", "");
         request.appearance.name = d.data.value("name", role);
@@ -145,15 +172,15 @@ private:
             // A drawn signature that cannot be drawn (not a PNG or JPEG) must
             // not keep the document unsigned: the typed name stands in.
             try {
-                return put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+                return put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
             } catch (documents::DocumentError const&) {
                 request.appearance.image_png.clear();
-                auto result = put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+                auto result = put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
                 result.detail["image_refused"] = true;
                 return result;
             }
         }
-        auto result = put(d, revision, "signed", documents::sign(previous.pdf, *settings_.credentials, request));
+        auto result = put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
         if (image_refused) result.detail["image_refused"] = true;
         return result;
     }

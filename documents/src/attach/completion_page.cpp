@@ -93,6 +93,15 @@ std::vector<Block> blocks_of(json const& c) {
             block.push_back(detail("Signed " + text(s, "signed_at") + " UTC · local " + text(s, "signed_local")));
         if (has(s, "declined_at"))
             block.push_back(detail("Declined " + text(s, "declined_at") + " UTC · local " + text(s, "declined_local")));
+        // The fields this signer filled, per document, as drawn, and their hash.
+        if (s.contains("fields") && s["fields"].is_array())
+            for (auto const& f : s["fields"]) {
+                if (!f.is_object() || !f.contains("values") || !f["values"].is_object()) continue;
+                block.push_back(detail("Fields filled in " + text(f, "document") + " (SHA-256 " + text(f, "sha256") + "):"));
+                for (auto const& [name, value] : f["values"].items())
+                    block.push_back(detail("  " + name + ": " +
+                                           (value.is_string() ? value.get<std::string>() : value.dump())));
+            }
         blocks.push_back(std::move(block));
     }
 

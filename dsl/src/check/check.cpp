@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <regex>
 
 namespace signflow::dsl {
 namespace check_detail {
@@ -37,6 +38,18 @@ std::vector<std::string> to_strings(Array const& a) {
 template <class Array>
 bool contains(Array const& a, std::string const& s) {
     return std::find(a.begin(), a.end(), s) != a.end();
+}
+
+// Why a signer field's `matching` pattern cannot be used ("" when it can):
+// the daemon matches the signer's whole value against it (ECMAScript syntax).
+std::string pattern_problem(std::string const& pattern) {
+    if (pattern.size() > 200) return "longer than 200 characters";
+    try {
+        std::regex compiled(pattern, std::regex::ECMAScript);
+    } catch (std::regex_error const& e) {
+        return e.what();
+    }
+    return {};
 }
 
 std::string step_word(ast::StepKind k) {
@@ -91,6 +104,8 @@ public:
                 any_trigger = true;
             }
         if (syntax_errors) return;
+        for (auto const& item : file.items)
+            if (auto const* t = std::get_if<ast::TemplateDecl>(&item)) fields_have_signers(*t);
         if (!any_trigger) {
             auto& d = diags.report(Code::no_trigger, Span{0, 0}, "this workflow has no trigger",
                                    "nothing starts this workflow");
@@ -116,6 +131,8 @@ private:
     ast::TimezoneDecl const* timezone_decl = nullptr;
     std::vector<ast::QuotaDecl const*> quotas;
     std::set<std::string> trigger_signers;  // who signs in the chain being checked
+    // Who signs each template (a `sign` signs the document filled last), on any path.
+    std::map<std::string, std::set<std::string>> document_signers;
     bool reserved_roles = false;            // a role was declared with a reserved name
 
     void declarations() {
@@ -308,6 +325,11 @@ private:
             }
             condition(s.condition, "a `show` condition");
         }
+        for (auto const& f : t.signer_fields) {
+            repeated(seen, f.name.name, f.name.span, Code::duplicate_field,
+                     "field `" + f.name.name + "` is set twice", "second time", "first time");
+            signer_field(spec, f);
+        }
         std::map<std::string, Span> attachments;
         for (auto const& a : t.attachments) {
             repeated(attachments, a.name.name, a.name.span, Code::duplicate_attachment,
@@ -318,6 +340,123 @@ private:
                                        "not a signer");
                 d.help.push_back("attachments are uploaded on the signing page: name a role that signs");
             }
+        }
+    }
+
+    // `field NAME from ROLE: TYPE …`: a known type with options that fit it,
+    // a field the PDF has (when the checker can read the PDF), of a kind
+    // that takes the type.
+    void signer_field(TemplateSpec const* spec, ast::SignerField const& f) {
+        resolve_role(f.from);
+        if (f.condition) condition(*f.condition, "a field's `when` condition");
+        static std::vector<std::string> const types = {"text",   "number", "date",     "checkbox",
+                                                       "choice", "radio",  "initials", "date_signed"};
+        std::string const& type = f.type.name;
+        if (!contains(types, type)) {
+            auto& d = diags.report(Code::invalid_signer_field, f.type.span, "unknown field type `" + type + "`",
+                                   "not a field type");
+            suggest(d, type, types, "type");
+            if (d.help.empty())
+                d.help.push_back("the types are text, number, date, checkbox, choice, radio, initials and date_signed");
+            return;
+        }
+        bool listed = type == "choice" || type == "radio";
+        auto bad = [&](Span where, std::string message, std::string label, std::string help) {
+            auto& d = diags.report(Code::invalid_signer_field, where, std::move(message), std::move(label));
+            d.help.push_back(std::move(help));
+        };
+        if (listed && f.options.empty())
+            bad(f.type.span, "a `" + type + "` field without options", "which values?",
+                "list them: `field " + f.name.name + " from " + f.from.name + ": " + type + " [\"basic\", \"pro\"]`");
+        if (!listed && !f.options.empty())
+            bad(f.options_span, "options on a `" + type + "` field", "only choice and radio fields have options",
+                "make it `choice`, or remove the list");
+        bool sized = type == "text" || type == "number";
+        if (f.min && !sized) bad(f.min_span, "`min` on a `" + type + "` field", "only text and number fields have one",
+                                 "remove it");
+        if (f.max && !sized) bad(f.max_span, "`max` on a `" + type + "` field", "only text and number fields have one",
+                                 "remove it");
+        if (f.min && f.max && *f.min > *f.max)
+            bad(f.max_span, "`max` is below `min`", "no value fits", "swap them");
+        if (f.pattern) {
+            if (type != "text")
+                bad(f.pattern_span, "`matching` on a `" + type + "` field", "only text fields have a pattern",
+                    "remove it, or make the field `text`");
+            else if (auto problem = pattern_problem(*f.pattern); !problem.empty())
+                bad(f.pattern_span, "this pattern is not a regular expression: " + problem, "not a pattern",
+                    "write it as in JavaScript (ECMAScript), e.g. \"[A-Z]{2}[0-9]{2,12}\"");
+        }
+        if (type == "date_signed" && (f.required || f.condition))
+            bad(f.type.span, "a `date_signed` field is filled when the signer signs", "not asked",
+                "remove `required` and `when`");
+        if (!spec) return;
+        // The PDF's field: NAME itself, or for initials NAME's kids (NAME.1, NAME.2, one per page).
+        auto found = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                  [&](FieldSpec const& fs) { return fs.name == f.name.name; });
+        if (found == spec->fields.end() && type == "initials") {
+            found = std::find_if(spec->fields.begin(), spec->fields.end(),
+                                 [&](FieldSpec const& fs) { return fs.name.starts_with(f.name.name + "."); });
+        }
+        if (found == spec->fields.end()) {
+            auto& d = diags.report(Code::unknown_template_field, f.name.span,
+                                   "template `" + spec->name + "` has no field `" + f.name.name + "`",
+                                   "no such field");
+            std::vector<std::string> names;
+            for (auto const& fs : spec->fields) names.push_back(fs.name);
+            suggest(d, f.name.name, names, "field");
+            if (d.help.empty())
+                d.help.push_back("a signer's field is a form field of that name in the PDF (docs/templates.md)");
+            return;
+        }
+        Type want = type == "checkbox" ? Type::boolean : type == "number" ? Type::number : Type::string;
+        bool fits = found->type == want || (found->type == Type::string && found->free_text) ||
+                    (want == Type::number && found->type == Type::string && found->options.empty());
+        if (listed) fits = found->type == Type::string && !found->options.empty();
+        else if (want != Type::boolean && !found->options.empty()) fits = false;
+        if (!fits) {
+            std::string kind = found->type == Type::boolean ? "a check box"
+                               : !found->options.empty() ? "a choice"
+                               : found->type == Type::number ? "a number" : "a text field";
+            auto& d = diags.report(Code::field_type_mismatch, f.type.span,
+                                   "field `" + f.name.name + "` of template `" + spec->name + "` is " + kind,
+                                   "not a `" + type + "`");
+            d.help.push_back(found->type == Type::boolean ? "ask for it as `checkbox`"
+                             : !found->options.empty()    ? "ask for it as `choice` with its options"
+                                                          : "ask for it as `text`, `number` or `date`");
+            return;
+        }
+        if (listed)
+            for (auto const& o : f.options)
+                if (!contains(found->options, o)) {
+                    auto& d = diags.report(Code::field_type_mismatch, f.options_span,
+                                           "\"" + o + "\" is not a choice of field `" + f.name.name + "`",
+                                           "not one of the PDF's options");
+                    std::string opts;
+                    for (auto const& x : found->options) opts += (opts.empty() ? "" : ", ") + x;
+                    d.help.push_back("the options are " + opts);
+                    break;
+                }
+    }
+
+    // After the chains: each signer's field is given to a role that signs
+    // its template (a signer fills it on the page where they sign that document).
+    void fields_have_signers(ast::TemplateDecl const& t) {
+        for (auto const& f : t.signer_fields) {
+            if (f.type.name == "date_signed" || !is_role(f.from.name) || broken.count(f.from.name)) continue;
+            auto it = document_signers.find(t.name.name);
+            if (it != document_signers.end() && it->second.count(f.from.name)) continue;
+            if (!used_templates.count(t.name.name)) continue;  // W1003 says it is never filled
+            auto& d = diags.report(Code::field_from_non_signer, f.from.span,
+                                   "`" + f.from.name + "` does not sign `" + t.name.name + "`, so cannot fill `" +
+                                       f.name.name + "`",
+                                   "not a signer of this document");
+            std::string who;
+            std::size_t count = it == document_signers.end() ? 0 : it->second.size();
+            if (count)
+                for (auto const& s : it->second) who += (who.empty() ? "`" : ", `") + s + "`";
+            d.help.push_back(!count ? "add a `sign` step after `fill " + t.name.name + "`"
+                                    : "signers fill fields on the page where they sign `" + t.name.name + "`: " +
+                                          who + (count == 1 ? " signs it" : " sign it"));
         }
     }
 
@@ -493,6 +632,9 @@ private:
             d.help.push_back("sign each document after its fill: `-> fill " + flow.since_sign.front() +
                              " -> sign […] -> fill " + flow.since_sign.back() + " -> sign […]`");
         }
+        if (!flow.since_sign.empty())
+            for (auto const& g : s.groups)
+                for (auto const& who : g) document_signers[flow.since_sign.back()].insert(who.name);
         flow.since_sign.clear();
         flow.signed_documents.insert(flow.unsigned_documents.begin(), flow.unsigned_documents.end());
         flow.unsigned_documents.clear();

@@ -265,7 +265,7 @@ private:
             std::string text;
         };
         std::vector<Entry> body;
-        std::size_t f = 0, s = 0, a = 0;
+        std::size_t f = 0, s = 0, a = 0, q = 0;
         auto field = [&](ast::FieldAssign const& x) {
             body.push_back({x.span.begin, x.field.name + " = " + expr(x.value)});
         };
@@ -276,14 +276,27 @@ private:
             body.push_back({x.span.begin,
                             "attach " + x.name.name + " from " + x.from.name + (x.required ? " required" : "")});
         };
+        auto ask = [&](ast::SignerField const& x) {
+            std::string text = "field " + x.name.name + " from " + x.from.name + ": " + x.type.name;
+            for (std::size_t i = 0; i < x.options.size(); ++i)
+                text += (i ? ", " : " [") + quoted(x.options[i]) + (i + 1 == x.options.size() ? "]" : "");
+            if (x.min) text += " min " + std::to_string(*x.min);
+            if (x.max) text += " max " + std::to_string(*x.max);
+            if (x.pattern) text += " matching " + quoted(*x.pattern);
+            if (x.required) text += " required";
+            if (x.condition) text += " when " + expr(*x.condition);
+            body.push_back({x.span.begin, std::move(text)});
+        };
         for (char c : t.item_order) {
             if (c == 'f' && f < t.fields.size()) field(t.fields[f++]);
             else if (c == 's' && s < t.sections.size()) show(t.sections[s++]);
             else if (c == 'a' && a < t.attachments.size()) attach(t.attachments[a++]);
+            else if (c == 'q' && q < t.signer_fields.size()) ask(t.signer_fields[q++]);
         }
         for (; f < t.fields.size(); ++f) field(t.fields[f]);
         for (; s < t.sections.size(); ++s) show(t.sections[s]);
         for (; a < t.attachments.size(); ++a) attach(t.attachments[a]);
+        for (; q < t.signer_fields.size(); ++q) ask(t.signer_fields[q]);
 
         if (body.empty()) {
             add(0, std::move(head), t.span.begin);

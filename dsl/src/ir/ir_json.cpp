@@ -138,6 +138,19 @@ json template_json(Template const& t) {
         if (a.required) o["required"] = true;
         return o;
     });
+    put_list(j, "signer_fields", t.signer_fields, [](SignerField const& f) {
+        json o = json::object();
+        put(o, "name", f.name);
+        put(o, "from", f.from);
+        put(o, "type", f.type);
+        if (!f.options.empty()) o["options"] = f.options;
+        if (f.min) o["min"] = *f.min;
+        if (f.max) o["max"] = *f.max;
+        put(o, "pattern", f.pattern);
+        if (f.required) o["required"] = true;
+        put(o, "when", f.when);
+        return o;
+    });
     return j;
 }
 
@@ -293,6 +306,9 @@ public:
     void get(char const* key, std::optional<int>& out) const {
         if (json const* v = find(key)) out = read_int(*v, at(key));
     }
+    void get(char const* key, std::optional<std::int64_t>& out) const {
+        if (json const* v = find(key)) out = read_int64(*v, at(key));
+    }
     void get(char const* key, bool& out) const {
         if (json const* v = find(key)) {
             if (!v->is_boolean()) wrong_type(at(key), "a boolean", *v);
@@ -369,7 +385,7 @@ Role read_role(json const& j, std::string const& where) {
 }
 
 Template read_template(json const& j, std::string const& where) {
-    Obj const o(j, where, {"name", "source", "fields", "sections", "attachments"});
+    Obj const o(j, where, {"name", "source", "fields", "sections", "attachments", "signer_fields"});
     Template t;
     o.get("name", t.name);
     o.get("source", t.source);
@@ -393,6 +409,20 @@ Template read_template(json const& j, std::string const& where) {
         a.get("name", out.name);
         a.get("from", out.from);
         a.get("required", out.required);
+        return out;
+    });
+    o.get_list("signer_fields", t.signer_fields, [](json const& e, std::string const& w) {
+        Obj const f(e, w, {"name", "from", "type", "options", "min", "max", "pattern", "required", "when"});
+        SignerField out;
+        f.get("name", out.name);
+        f.get("from", out.from);
+        f.get("type", out.type);
+        f.get("options", out.options);
+        f.get("min", out.min);
+        f.get("max", out.max);
+        f.get("pattern", out.pattern);
+        f.get("required", out.required);
+        f.get("when", out.when);
         return out;
     });
     return t;

@@ -275,6 +275,17 @@ std::string to_text(Workflow const& w) {
             for (auto const& a : t.attachments) {
                 line(2, "attach " + a.name + " from " + a.from + (a.required ? " (required)" : ""));
             }
+            for (auto const& f : t.signer_fields) {
+                std::string text = "field " + f.name + " from " + f.from + ": " + f.type;
+                for (std::size_t i = 0; i < f.options.size(); ++i)
+                    text += (i ? ", \"" : " [\"") + f.options[i] + (i + 1 == f.options.size() ? "\"]" : "\"");
+                if (f.min) text += " min " + std::to_string(*f.min);
+                if (f.max) text += " max " + std::to_string(*f.max);
+                if (!f.pattern.empty()) text += " matching \"" + f.pattern + "\"";
+                if (f.required) text += " (required)";
+                if (f.when) text += " when " + to_text(*f.when);
+                line(2, text);
+            }
         }
     }
 

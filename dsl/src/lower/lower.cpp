@@ -186,6 +186,19 @@ private:
                 for (auto const& f : t->fields) tpl.fields.push_back({f.field.name, expr(f.value)});
                 for (auto const& s : t->sections) tpl.sections.push_back({s.section.name, expr(s.condition)});
                 for (auto const& a : t->attachments) tpl.attachments.push_back({a.name.name, a.from.name, a.required});
+                for (auto const& f : t->signer_fields) {
+                    ir::SignerField out;
+                    out.name = f.name.name;
+                    out.from = f.from.name;
+                    out.type = f.type.name;
+                    out.options = f.options;
+                    out.min = f.min;
+                    out.max = f.max;
+                    out.pattern = f.pattern.value_or("");
+                    out.required = f.required;
+                    if (f.condition) out.when = expr(*f.condition);
+                    tpl.signer_fields.push_back(std::move(out));
+                }
                 w_.templates.push_back(std::move(tpl));
             }
             if (auto const* q = std::get_if<ast::QuotaDecl>(&item)) {
@@ -203,7 +216,7 @@ private:
     void use_template(std::string const& name) {
         for (auto const& t : w_.templates)
             if (t.name == name) return;
-        if (catalog_.find_template(name)) w_.templates.push_back({name, "stdlib:" + name, {}, {}, {}});
+        if (catalog_.find_template(name)) w_.templates.push_back({name, "stdlib:" + name, {}, {}, {}, {}});
     }
 
     // ---- states and transitions

@@ -105,6 +105,8 @@ SIGNFLOW_RULE(workflow_name, ast::Ident, spanned, "a workflow name")
 SIGNFLOW_RULE(field_name, ast::Ident, spanned, "a field name")
 SIGNFLOW_RULE(section_name, ast::Ident, spanned, "a section name")
 SIGNFLOW_RULE(attachment_name, ast::Ident, spanned, "an attachment name")
+SIGNFLOW_RULE(field_type, ast::Ident, spanned,
+              "a field type (`text`, `number`, `date`, `checkbox`, `choice`, `radio`, `initials`, `date_signed`)")
 // literals
 SIGNFLOW_RULE(integer, IntLit, spanned, "a whole number")
 SIGNFLOW_RULE(duration, ast::Duration, spanned, "a duration (`30m`, `2h`, `3d`, `1w`)")
@@ -163,10 +165,12 @@ SIGNFLOW_RULE(template_decl, ast::TemplateDecl, spanned, "`template`")
 SIGNFLOW_RULE(template_source, TemplateSource, spanned,
               "a stock template (`stdlib.nda`) or a PDF file name in quotes")
 SIGNFLOW_RULE(template_close, x3::unused_type, none,
-              "a template item (`field = value`, `show SECTION when …`, `attach NAME from ROLE`) or `}`")
+              "a template item (`field = value`, `show SECTION when …`, `attach NAME from ROLE`, "
+              "`field NAME from ROLE: TYPE`) or `}`")
 SIGNFLOW_RULE(field_assign, ast::FieldAssign, spanned, "a field assignment")
 SIGNFLOW_RULE(show_item, ast::ShowSection, spanned, "`show`")
 SIGNFLOW_RULE(attach_item, ast::AttachRequest, spanned, "`attach`")
+SIGNFLOW_RULE(signer_field, ast::SignerField, spanned, "`field NAME from ROLE: TYPE`")
 SIGNFLOW_RULE(quota_decl, ast::QuotaDecl, spanned, "`quota`")
 SIGNFLOW_RULE(item, ast::Item, none,
               "a declaration (`workflow`, `timezone`, `role`, `template`, `quota`) or a trigger (`on EVENT`)")

@@ -124,7 +124,8 @@ inline keyword_parser const kw_workflow{"workflow"}, kw_timezone{"timezone"}, kw
     kw_expire{"expire"}, kw_after{"after"}, kw_warn{"warn"}, kw_before{"before"}, kw_verify{"verify"},
     kw_attempts{"attempts"}, kw_notify{"notify"}, kw_invoke{"invoke"}, kw_wait{"wait"}, kw_for{"for"},
     kw_timeout{"timeout"}, kw_when{"when"}, kw_otherwise{"otherwise"}, kw_archive{"archive"}, kw_to{"to"},
-    kw_show{"show"}, kw_attach{"attach"}, kw_from{"from"}, kw_required{"required"}, kw_or{"or"},
+    kw_show{"show"}, kw_attach{"attach"}, kw_field{"field"}, kw_min{"min"}, kw_max{"max"},
+    kw_matching{"matching"}, kw_from{"from"}, kw_required{"required"}, kw_or{"or"},
     kw_and{"and"}, kw_not{"not"}, kw_true{"true"}, kw_false{"false"}, kw_null{"null"};
 
 inline token_parser const tok_arrow{"->"}, tok_assign{"=", '='}, tok_eq{"=="}, tok_ne{"!="}, tok_le{"<="},
@@ -297,6 +298,7 @@ auto const workflow_name_def = ident;
 auto const field_name_def = ident;
 auto const section_name_def = ident;
 auto const attachment_name_def = ident;
+auto const field_type_def = ident;
 
 // ---- literals -----------------------------------------------------------------
 
@@ -612,6 +614,10 @@ auto const template_decl_def =
                      attach_item[([](auto& ctx) {
                          _val(ctx).attachments.push_back(std::move(_attr(ctx)));
                          _val(ctx).item_order += 'a';
+                     })] |
+                     signer_field[([](auto& ctx) {
+                         _val(ctx).signer_fields.push_back(std::move(_attr(ctx)));
+                         _val(ctx).item_order += 'q';
                      })]) > template_close));
 auto const template_source_def =
     with_span(string_lit[([](auto& ctx) { _val(ctx).file = std::move(_attr(ctx).value); })] |
@@ -626,6 +632,32 @@ auto const attach_item_def = with_span(kw_attach > attachment_name[set(&ast::Att
                              role_name[set(&ast::AttachRequest::from)] >
                              -kw_required[([](auto& ctx) { _val(ctx).required = true; })]);
 
+// `field NAME from ROLE: TYPE [options] [min N] [max N] [matching "re"] [required] [when …]`
+auto const option_string = string_lit[([](auto& ctx) {
+    auto& f = _val(ctx);
+    if (f.options.empty()) f.options_span = _attr(ctx).span;
+    f.options_span.end = _attr(ctx).span.end;
+    f.options.push_back(std::move(_attr(ctx).value));
+})];
+auto const signer_field_def = with_span(
+    kw_field > field_name[set(&ast::SignerField::name)] > kw_from > role_name[set(&ast::SignerField::from)] >
+    tok_colon > field_type[set(&ast::SignerField::type)] >
+    *((tok_lbracket > (option_string % tok_comma) > tok_rbracket) |
+      (kw_min >> integer[([](auto& ctx) {
+           _val(ctx).min = _attr(ctx).value;
+           _val(ctx).min_span = _attr(ctx).span;
+       })]) |
+      (kw_max >> integer[([](auto& ctx) {
+           _val(ctx).max = _attr(ctx).value;
+           _val(ctx).max_span = _attr(ctx).span;
+       })]) |
+      (kw_matching > string_lit[([](auto& ctx) {
+           _val(ctx).pattern = std::move(_attr(ctx).value);
+           _val(ctx).pattern_span = _attr(ctx).span;
+       })]) |
+      kw_required[([](auto& ctx) { _val(ctx).required = true; })]) >
+    -(kw_when > expr[([](auto& ctx) { _val(ctx).condition = std::move(_attr(ctx)); })]));
+
 auto const quota_decl_def = with_span(kw_quota > integer[([](auto& ctx) {
                                 _val(ctx).limit = _attr(ctx).value;
                                 _val(ctx).limit_span = _attr(ctx).span;
@@ -637,7 +669,7 @@ auto const item_def = workflow_decl[assign] | timezone_decl[assign] | role_decl[
 
 BOOST_SPIRIT_DEFINE(ident, role_name, template_name, event_name, connector_name, recipient_name, operation_name,
                     outcome_name, method_name, period_name, workflow_name, field_name, section_name,
-                    attachment_name)
+                    attachment_name, field_type)
 BOOST_SPIRIT_DEFINE(integer, duration, time_of_day, string_lit)
 BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_chain, not_expr, cmp_expr, add_expr, mul_expr, neg_chain,
                     unary_expr, primary, duration_expr, time_expr, number_expr, string_expr, keyword_expr,
@@ -647,6 +679,6 @@ BOOST_SPIRIT_DEFINE(step, fill_step, sign_step, routing, signer_list, remind_opt
                     archive_step)
 BOOST_SPIRIT_DEFINE(trigger, link, handler_head)
 BOOST_SPIRIT_DEFINE(workflow_decl, timezone_decl, role_decl, template_decl, template_source, template_close,
-                    field_assign, show_item, attach_item, quota_decl, item)
+                    field_assign, show_item, attach_item, signer_field, quota_decl, item)
 
 }  // namespace signflow::dsl::syntax::grammar

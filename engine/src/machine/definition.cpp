@@ -128,6 +128,9 @@ Definition::Definition(ir::Workflow workflow, std::string version, std::vector<d
         reactions_[e].push_back(static_cast<std::uint32_t>(r));
     }
 
+    signer_fields_ = std::any_of(ir_.templates.begin(), ir_.templates.end(),
+                                 [](auto const& t) { return !t.signer_fields.empty(); });
+
     // For a start's checks (start_checks.cpp), computed once here rather
     // than at every start; only when there is something to check.
     bool specs = std::any_of(templates_.begin(), templates_.end(), [](auto const& t) { return !t.name.empty(); });

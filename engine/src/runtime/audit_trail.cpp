@@ -1,5 +1,6 @@
 #include "audit_trail.hpp"
 
+#include "signflow/base/digest.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/evidence/audit.hpp"
@@ -55,6 +56,13 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
     if (name == "signed") {
         json detail = {{"method", field(data, "image").is_string() ? "drawn" : "typed"}};
         if (auto n = field(data, "name"); n.is_string()) detail["name"] = n;
+        // The fields this signer filled, as drawn into the document, and
+        // their hash (of this object's canonical JSON: sorted keys, no blanks).
+        if (auto f = field(data, "fields"); f.is_object() && !f.empty()) {
+            detail["document"] = field(data, "document");
+            detail["fields_sha256"] = base::sha256_hex(f.dump());
+            detail["fields"] = std::move(f);
+        }
         return {"signed", who, std::move(detail), origin};
     }
     if (name == "declined") {

@@ -497,7 +497,7 @@ Result<SignerView> Runtime::signer(std::int64_t id, std::string const& role) {
     if (!r) return {Outcome::not_found, {}, {}};
     auto definition = m.rules.version(r->version);
     if (!definition) return {Outcome::failed, {}, "the envelope's workflow version is not loaded"};
-    return {Outcome::ok, detail::signer_view(*definition, *r, m.store.audit(id), role), {}};
+    return {Outcome::ok, detail::signer_view(*definition, *r, m.store.audit(id), role, now_instant()), {}};
 }
 
 Result<InstanceDetail> Runtime::instance(std::int64_t id) {

@@ -415,11 +415,23 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
     entry.ticket = std::move(ticket);
     if (Instance* inst = running(id, *part)) {
         std::string refusal;
-        if (apply(*inst, Event{event, data.get()}, now, entry.change, &refusal, origin)) {
+        // A signature with the fields its signer filled (`field … from ROLE`).
+        std::optional<json> with_fields;
+        std::string kept;
+        bool caller_fields = data && data->is_object() && (data->contains("fields") || data->contains("document"));
+        if ((inst->definition->has_signer_fields() || caller_fields) && event.starts_with("signed(") &&
+            event.ends_with(")")) {
+            with_fields = data && data->is_object() ? *data : json::object();
+            if (!signer_fields(*inst, event.substr(7, event.size() - 8), *with_fields, now, *part, kept))
+                return ctx_.committer.submit(std::move(entry));
+        }
+        json const* event_data = with_fields ? &*with_fields : data.get();
+        if (apply(*inst, Event{event, event_data}, now, entry.change, &refusal, origin)) {
             auto const& rec = entry.change.instances.back();
             part->outcome = Outcome::accepted;
             part->body = {{"id", rec.id}, {"workflow", rec.workflow}, {"state", rec.state}, {"status", rec.status}};
         } else {
+            if (!kept.empty()) inst->data = std::move(kept);
             part->outcome = Outcome::conflict;
             part->body = {{"error", refusal}, {"id", id}, {"event", event}};
         }
@@ -478,6 +490,9 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
         payload["name"] = name.empty() ? role : name;
         if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
             payload["image"] = (*event_data)["image"];
+        // The signer's fields, drawn and locked before the signature (documents connector).
+        if (event_data && event_data->is_object() && event_data->value("fields", json()).is_object())
+            payload["fields"] = (*event_data)["fields"];
         add("sign", std::move(payload));
     }
     if (inst.status == Status::finished && d.state_name(inst.state) == "completed") add("seal", json::object());
@@ -510,6 +525,12 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
         // entry is `document_filled`).
         if (inst) {
             json detail = o.detail.is_object() ? o.detail : json::object();
+            // Which document signers now sign: their fields are that template's.
+            if (inst->definition->has_signer_fields()) {
+                json data = json::parse(inst->data);
+                data[data_key::document] = o.target;
+                inst->data = data.dump();
+            }
             // The fill's revision (its payload's, or 1 for a row written
             // before fills were numbered) is the envelope's latest.
             if (auto r = detail.value("revision", 0); r > inst->documents) inst->documents = static_cast<std::uint16_t>(r);

@@ -71,6 +71,14 @@ public:
     // a fill, the `done` it answers, in one change. No answer.
     void delivered(std::int64_t id, DeliveryEnd outcome);
     // Evidence without a state change (viewed, consent_given).
+    // The fields `role` fills in the document being signed, before their
+    // signature: checked, kept in the envelope's data (ROLE.fields) and put
+    // on the signature's event data (`fields`: its audit entry, and what the
+    // sign action draws). False, with the answer in `part`, when a value
+    // does not pass. `kept` receives the data as it was (for a signature the
+    // machine then refuses).
+    bool signer_fields(Instance& inst, std::string const& role, nlohmann::json& event_data, Instant now, Part& part,
+                       std::string& kept);
     void record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
                      std::shared_ptr<Part> part);
     void check_code(std::int64_t id, std::string const& role, std::string const& attempt, Origin const& origin,

@@ -2,6 +2,8 @@
 // (viewed, consent), one-time codes (checked, sent again) and uploads.
 #include "shard.hpp"
 
+#include "../machine/signer_fields.hpp"
+#include "audit_trail.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/evidence/audit.hpp"
 #include "signflow/evidence/otp.hpp"
@@ -18,6 +20,22 @@ namespace {
 constexpr int max_resends = 5;
 
 }  // namespace
+
+bool Shard::signer_fields(Instance& inst, std::string const& role, json& event_data, Instant now, Part& part,
+                          std::string& kept) {
+    std::string zone = zone_of(*inst.definition, inst, role, ctx_.options.default_zone);
+    auto problems = take_fields(inst, role, event_data, now, zone, kept);
+    if (problems.empty()) return true;
+    json listed = json::object();
+    std::string first;
+    for (auto const& [name, p] : problems) {
+        listed[name] = {{"code", p.code}, {"message", p.message}};
+        if (first.empty()) first = "field `" + name + "`: " + p.message;
+    }
+    part.outcome = Outcome::invalid;
+    part.body = {{"error", first}, {"id", inst.id}, {"fields", std::move(listed)}};
+    return false;
+}
 
 void Shard::record_fact(std::int64_t id, std::string const& role, AuditFact fact, std::shared_ptr<Ticket> ticket,
                         std::shared_ptr<Part> part) {

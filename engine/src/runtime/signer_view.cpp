@@ -1,5 +1,6 @@
 #include "signer_view.hpp"
 
+#include "../machine/signer_fields.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
 #include "signflow/evidence/audit.hpp"
@@ -87,7 +88,7 @@ GroupsBefore groups_before(Definition const& d, StateId from, std::uint8_t role)
 }  // namespace
 
 SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector<AuditRecord> const& trail,
-                       std::string const& role) {
+                       std::string const& role, Instant now) {
     json data = json::parse(r.data, nullptr, false);
     Progress progress = Progress::parse(r.progress);
     json const roles = data.is_object() ? data.value(data_key::roles, json::object()) : json::object();
@@ -175,6 +176,20 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         pending_before(*state);
     } else {
         view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
+    }
+    // The fields this signer fills in the document they sign now.
+    if (view.step == SignerStep::sign && d.has_signer_fields() && data.is_object()) {
+        view.document = data.value(data_key::document, "");
+        Scope scope;
+        scope.event = data.contains(data_key::event) ? &data[data_key::event] : nullptr;
+        scope.envelope = data.contains(data_key::envelope) ? &data[data_key::envelope] : nullptr;
+        scope.roles = data.contains(data_key::roles) ? &data[data_key::roles] : nullptr;
+        scope.now = now;
+        for (auto const* f : fields_of(d.ir(), view.document, role)) {
+            if (f->type == "date_signed") continue;
+            view.fields.push_back({f->name, f->type, f->options, f->min, f->max, f->required, !f->pattern.empty(),
+                                   asked(*f, scope)});
+        }
     }
     // Each signer once (a signer verified before signing is in both lists).
     std::set<std::string> listed;

@@ -508,6 +508,16 @@ private:
                      "the reason for declining must be a string", "not a string");
             s.data["reason"] = reason;
         }
+        // `client signs {"plan": "pro", "seats": 12}`: the fields they fill.
+        if (kind == ScenarioStep::Kind::signs && at_json()) {
+            std::size_t at = pos_;
+            json fields = json_value("the fields the signer fills");
+            if (!fields.is_object())
+                fail({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at + 1)},
+                     "the fields a signer fills are a JSON object", "not an object",
+                     {"e.g. `client signs {\"plan\": \"pro\"}`"});
+            s.data["fields"] = fields;
+        }
         // `client signs after 3 days` reads as well as `after 3 days client signs`.
         Word trailing = peek_word();
         if (kind == ScenarioStep::Kind::declines && !trailing.empty() && trailing.text != "after" &&

@@ -10,7 +10,9 @@
 // machine: each call becomes a timeline line (and a raw trace line, shown
 // with --trace), and what expectations ask about (reminders, connector calls,
 // the expiry, ignored events) is kept as a list of happenings.
+#include "../machine/signer_fields.hpp"
 #include "signflow/base/utf8.hpp"
+#include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/machine.hpp"
 #include "signflow/engine/simulation.hpp"
 #include "signflow/engine/trace.hpp"
@@ -196,6 +198,7 @@ private:
                                                    : "fails verification";
         std::string text = s.name + " " + verb;
         if (s.data.contains("reason")) text += " " + s.data["reason"].dump();
+        if (s.data.contains("fields")) text += " " + s.data["fields"].dump();
         if (!inst_) {
             add(TimelineEntry::Kind::step, text, {}, s.line);
             stop("no envelope is running (no trigger event started one), so " + s.name + " cannot act");
@@ -207,7 +210,23 @@ private:
                                                     : "verification_failed(";
         event += s.name + ")";
         StateId before = inst_->state;
-        Step step = deliver(Event{event, s.data.empty() ? nullptr : &s.data, {}, 0});
+        // A signature with fields (`client signs {"plan": "pro"}`) is checked
+        // as the daemon checks it: a value that does not pass refuses it.
+        json data = s.data;
+        std::string kept;
+        if (s.kind == K::signs && (def_.has_signer_fields() || data.contains("fields"))) {
+            ir::Timer probe;
+            probe.zone_of = s.name;
+            auto problems = detail::take_fields(*inst_, s.name, data, now_, machine_.zone_for(*inst_, probe), kept);
+            if (!problems.empty()) {
+                std::string why;
+                for (auto const& [name, p] : problems) why += (why.empty() ? "" : "; ") + ("`" + name + "`: " + p.message);
+                consequence("refused: " + why);
+                return;
+            }
+        }
+        Step step = deliver(Event{event, data.empty() ? nullptr : &data, {}, 0});
+        if (!step.applied && !kept.empty()) inst_->data = std::move(kept);
         // A signature that leaves the group waiting for others: say for whom.
         StateInfo const& st = def_.state(inst_->state);
         if (step.applied && s.kind == K::signs && inst_->state == before && st.kind == StateKind::signing &&
@@ -308,6 +327,12 @@ private:
         while (!answers_.empty()) {
             auto [document, answer] = answers_.front();
             answers_.pop_front();
+            // As the daemon does: the fields signers fill are the document's filled last.
+            if (answer == "done" && def_.has_signer_fields()) {
+                json data = json::parse(inst_->data);
+                data[data_key::document] = document;
+                inst_->data = data.dump();
+            }
             add(TimelineEntry::Kind::answer,
                 "document " + document + (answer == "done" ? " is ready: done" : " could not be prepared: error"),
                 {}, 0);

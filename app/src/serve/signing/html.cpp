@@ -107,9 +107,102 @@ std::string attachments_section(Text const& t, std::string const& base,
     return h;
 }
 
-std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name) {
+namespace {
+
+// "start_date" -> "Start date": the field's name as a label.
+std::string label_of(std::string const& name) {
+    std::string out = name;
+    for (char& c : out)
+        if (c == '_') c = ' ';
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+
+std::string problem_text(Text const& t, nlohmann::json const& problem) {
+    std::string code = problem.value("code", "");
+    if (code == "required") return t.field_required;
+    if (t.field_invalid) return t.field_invalid;
+    std::string message = problem.value("message", "");
+    if (!message.empty() && message[0] >= 'a' && message[0] <= 'z') message[0] = static_cast<char>(message[0] - 'a' + 'A');
+    return message + ".";
+}
+
+}  // namespace
+
+std::string fields_section(Text const& t, std::vector<engine::FieldState> const& fields, nlohmann::json const& values,
+                           nlohmann::json const& problems) {
+    std::string h;
+    for (auto const& f : fields) {
+        nlohmann::json const* problem =
+            problems.is_object() && problems.contains(f.name) ? &problems[f.name] : nullptr;
+        // A field whose `when` does not hold is not asked, unless the check
+        // found it asked after all (a value given beside it made it hold).
+        if (!f.shown && !problem) continue;
+        std::string id = "field-" + f.name;
+        std::string name = "field." + f.name;
+        std::string given;
+        if (values.is_object() && values.contains(f.name) && values[f.name].is_string())
+            given = values[f.name].get<std::string>();
+        std::string err = problem ? "<p class=\"field-error\" id=\"err-" + escape(f.name) + "\">" +
+                                        escape(problem_text(t, *problem)) + "</p>"
+                                  : std::string();
+        std::string aria = problem ? " aria-invalid=\"true\" aria-describedby=\"err-" + escape(f.name) + "\"" : "";
+        std::string req = f.required ? " required aria-required=\"true\"" : "";
+        std::string tag = f.required ? " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>" : "";
+        h += "<div class=\"field\" data-field=\"" + escape(f.name) + "\" data-type=\"" + escape(f.type) + "\">";
+        if (f.type == "checkbox") {
+            bool on = given == "yes" || given == "on" || given == "true";
+            h += "<p class=\"check\"><input type=\"checkbox\" id=\"" + escape(id) + "\" name=\"" + escape(name) +
+                 "\" value=\"yes\"" + (on ? " checked" : "") + req + aria + "><label for=\"" + escape(id) + "\">" +
+                 escape(label_of(f.name)) + tag + "</label></p>" + err + "</div>";
+            continue;
+        }
+        if (f.type == "radio") {
+            h += "<fieldset" + aria + "><legend>" + escape(label_of(f.name)) + tag + "</legend>";
+            for (std::size_t i = 0; i < f.options.size(); ++i) {
+                std::string oid = id + "-" + std::to_string(i);
+                h += "<p class=\"check\"><input type=\"radio\" id=\"" + escape(oid) + "\" name=\"" + escape(name) +
+                     "\" value=\"" + escape(f.options[i]) + "\"" + (given == f.options[i] ? " checked" : "") +
+                     (i == 0 ? req : std::string()) + "><label for=\"" + escape(oid) + "\">" + escape(f.options[i]) +
+                     "</label></p>";
+            }
+            h += "</fieldset>" + err + "</div>";
+            continue;
+        }
+        h += "<label for=\"" + escape(id) + "\">" + escape(label_of(f.name)) + tag + "</label>";
+        if (f.type == "choice") {
+            h += "<select id=\"" + escape(id) + "\" name=\"" + escape(name) + "\"" + req + aria + "><option value=\"\">" +
+                 escape(t.choose_option) + "</option>";
+            for (auto const& o : f.options)
+                h += "<option value=\"" + escape(o) + "\"" + (given == o ? " selected" : "") + ">" + escape(o) +
+                     "</option>";
+            h += "</select>" + err + "</div>";
+            continue;
+        }
+        std::string type = f.type == "date" ? "date" : f.type == "number" ? "number" : "text";
+        std::string attrs;
+        if (f.type == "number") {
+            attrs += " step=\"any\" inputmode=\"decimal\"";
+            if (f.min) attrs += " min=\"" + std::to_string(*f.min) + "\"";
+            if (f.max) attrs += " max=\"" + std::to_string(*f.max) + "\"";
+        } else if (f.type == "initials") {
+            attrs += " maxlength=\"8\" autocomplete=\"off\" class=\"initials\"";
+        } else if (f.type == "text") {
+            attrs += " maxlength=\"" + std::to_string(f.max ? *f.max : 1000) + "\"";
+            if (f.min) attrs += " minlength=\"" + std::to_string(*f.min) + "\"";
+        }
+        h += "<input type=\"" + type + "\" id=\"" + escape(id) + "\" name=\"" + escape(name) + "\" value=\"" +
+             escape(given) + "\"" + attrs + req + aria + ">" + err + "</div>";
+    }
+    if (h.empty()) return {};
+    return "<fieldset class=\"fields\" id=\"fields\"><legend>" + escape(t.fields_title) + "</legend>" + h + "</fieldset>";
+}
+
+std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name,
+                         std::string const& fields) {
     return "<section aria-labelledby=\"sign-h\"><h2 id=\"sign-h\">" + escape(t.sign_title) +
            "</h2><form method=\"post\" action=\"" + escape(base) + "/sign\" id=\"sign-form\">" + csrf_field(csrf) +
+           fields +
            "<label for=\"name\">" + escape(t.name_label) + "</label><input id=\"name\" name=\"name\" value=\"" +
            escape(name) + "\" autocomplete=\"name\" maxlength=\"200\" required>"
            "<fieldset class=\"draw\"><legend>" + escape(t.draw_label) + "</legend><p class=\"hint\" id=\"draw-hint\">" +

@@ -35,7 +35,14 @@ std::string code_section(Text const& t, std::string const& base, std::string con
 std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision);
 std::string attachments_section(Text const& t, std::string const& base,
                                 std::vector<engine::AttachmentState> const& attachments);
-std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name);
+// The fields this signer fills (inputs named `field.NAME`), inside the sign
+// form: `values` the values given last (kept after a refusal), `problems`
+// field name -> {code, message} from the engine's check.
+std::string fields_section(Text const& t, std::vector<engine::FieldState> const& fields, nlohmann::json const& values,
+                           nlohmann::json const& problems);
+// `fields`: fields_section's HTML (empty when none).
+std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name,
+                         std::string const& fields = {});
 std::string decline_section(Text const& t, std::string const& base, std::string const& csrf);
 std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for);
 std::string signed_section(Text const& t, std::string const& base, bool complete);

@@ -8,6 +8,7 @@
 #include "guard.hpp"
 #include "html.hpp"
 
+#include "signflow/base/digest.hpp"
 #include "signflow/base/text.hpp"
 #include "signflow/base/utf8.hpp"
 #include "signflow/documents/attachments.hpp"
@@ -155,7 +156,16 @@ http::Response ended_page(Text const& t, Frame f, engine::SignerView const& view
     return html(state == "completed" ? 200 : 410, f);
 }
 
-void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Respond& respond) {
+// A signature the engine refused for its fields: the page again, with each
+// field's problem beside it and the values given kept.
+struct SignInput {
+    std::string name;
+    json values = json::object();    // field name -> the text given
+    json problems = json::object();  // field name -> {code, message}
+};
+
+void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Respond& respond,
+                SignInput const* input = nullptr) {
     Text const& t = *v.text;
     engine::SignerView const& view = v.view;
     Frame f;
@@ -245,12 +255,19 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         pages = pngs ? pngs->size() : 0;
         revision = doc->revision;
     }
-    record_view("document");
+    if (!input) record_view("document");
     f.title = t.sign_title;
+    std::string fields = fields_section(t, view.fields, input ? input->values : json::object(),
+                                        input ? input->problems : json::object());
+    if (input) {
+        f.notice = t.missing_fields;
+        f.notice_is_error = true;
+    }
     f.body = (doc ? document_section(t, v.base, pages, revision) : std::string()) +
-             attachments_section(t, v.base, view.attachments) + sign_section(t, v.base, cookie, view.name()) +
+             attachments_section(t, v.base, view.attachments) +
+             sign_section(t, v.base, cookie, input ? input->name : view.name(), fields) +
              decline_section(t, v.base, cookie);
-    return respond(html(200, f, fresh));
+    return respond(html(input ? 422 : 200, f, fresh));
 }
 
 void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
@@ -400,10 +417,31 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
             if (!image->starts_with(prefix) || image->size() > max_image_bytes) return back("notnow");
             data["image"] = image->substr(prefix.size());
         }
-        // One signature per link: a double click or a resent form changes nothing.
+        // The fields this signer fills (`field.NAME`; a check box left blank
+        // is not sent, and counts as not ticked). The engine checks them.
+        json fields = json::object();
+        for (auto const& [k, value] : form->fields)
+            if (k.starts_with("field.") && k.size() > 6 && !fields.contains(k.substr(6))) fields[k.substr(6)] = value;
+        if (!fields.empty() || !view.fields.empty()) data["fields"] = fields;
+        // One signature per link: a double click or a resent form changes
+        // nothing. Values corrected after a refusal are a new request.
         std::string key = "page:" + v.link.hash.substr(0, 32) + ":signed";
-        return sh.s.runtime.signer_event(id, role, "signed", std::move(data), key,
-                                         [back](engine::Reply const& r) { back(done(r) ? "" : "notnow"); }, origin);
+        if (!fields.empty()) key += ":" + base::sha256_hex(fields.dump()).substr(0, 16);
+        auto held = std::make_shared<http::Request>(req);
+        return sh.s.runtime.signer_event(
+            id, role, "signed", std::move(data), key,
+            [shp, v, held, respond, back, fields, typed](engine::Reply const& r) {
+                if (r.outcome == engine::Outcome::invalid && r.body.value("fields", json()).is_object()) {
+                    auto input = std::make_shared<SignInput>(SignInput{typed, fields, r.body["fields"]});
+                    bool queued = shp->s.work.post([shp, v, held, respond, input]() mutable {
+                        serve_page(*shp, v, *held, respond, input.get());
+                    });
+                    if (!queued) back("notnow");
+                    return;
+                }
+                back(done(r) ? "" : "notnow");
+            },
+            origin);
     }
     respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
 }

@@ -86,6 +86,11 @@ Text const en{
     "Links work for a limited time. Ask the sender for a new link; a reminder from the sender also brings a new one.",
     "This code has expired. Ask for a new code below.",
     "This code has been used already. Ask for a new code below.",
+    "Your details",
+    "Choose…",
+    "Some fields need your attention: see the messages beside them.",
+    "This field is required.",
+    nullptr,
 };
 
 Text const zh{
@@ -149,6 +154,11 @@ Text const zh{
     "链接仅在有限时间内有效。请向发送方索取新的链接；发送方的提醒邮件也会附上新的链接。",
     "此验证码已过期。请在下方获取新的验证码。",
     "此验证码已被使用。请在下方获取新的验证码。",
+    "需要您填写的信息",
+    "请选择…",
+    "部分字段需要修改：请查看字段旁的提示。",
+    "此字段为必填项。",
+    "此字段的值不符合要求。",
 };
 
 bool chinese_tag(std::string_view tag) {

@@ -69,6 +69,13 @@ struct Text {
     char const* link_expired_body;  // the sender, or a reminder, brings a new link
     char const* code_expired;       // a code typed after its lifetime
     char const* code_used;          // a code that verified once already
+    char const* fields_title;       // the fields a signer fills before signing
+    char const* choose_option;      // a choice field's empty first entry
+    char const* missing_fields;     // the page again, with each field's problem beside it
+    // A field's problem by its code (engine: signer_fields.hpp); null: the
+    // engine's English words are used as they are.
+    char const* field_required;
+    char const* field_invalid;      // any other problem, when the words are not in this language
 };
 
 Text const& english();

@@ -176,6 +176,23 @@ struct AttachRequest {
     bool required = false;
 };
 
+// `field title from client: text max 80 required when …`: a value the signer
+// gives on the signing page, drawn into the template's field NAME when they sign.
+struct SignerField {
+    Span span;
+    Ident name;
+    Ident from;  // the role that fills it
+    Ident type;  // text | number | date | checkbox | choice | radio | initials | date_signed
+    std::vector<std::string> options;  // choice, radio: `["basic", "pro"]`
+    Span options_span;
+    std::optional<std::int64_t> min, max;  // text: length; number: value
+    Span min_span, max_span;
+    std::optional<std::string> pattern;    // text: `matching "…"` (ECMAScript regex, whole value)
+    Span pattern_span;
+    bool required = false;
+    std::optional<Expr> condition;  // `when …`: asked only when it holds
+};
+
 struct TemplateDecl {
     Span span;
     Ident name;
@@ -186,7 +203,8 @@ struct TemplateDecl {
     std::vector<FieldAssign> fields;
     std::vector<ShowSection> sections;
     std::vector<AttachRequest> attachments;
-    // The body items in source order, for `fmt`: 'f', 's', 'a' per item.
+    std::vector<SignerField> signer_fields;
+    // The body items in source order, for `fmt`: 'f', 's', 'a', 'q' per item.
     std::string item_order;
 };
 

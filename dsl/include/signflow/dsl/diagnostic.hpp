@@ -76,6 +76,8 @@ enum class Severity { error, warning };
     X(reminder_time_needs_days, 412, error, "E0412", "reminder time needs a day interval") \
     X(verify_non_signer, 413, error, "E0413", "verification of a non-signer") \
     X(duplicate_quota, 414, error, "E0414", "duplicate quota") \
+    X(field_from_non_signer, 415, error, "E0415", "field from a role that does not sign its document") \
+    X(invalid_signer_field, 416, error, "E0416", "invalid signer field") \
     X(unreachable_step, 1001, warning, "W1001", "unreachable step") \
     X(unused_role, 1002, warning, "W1002", "unused role") \
     X(unused_template, 1003, warning, "W1003", "unused template") \

@@ -105,12 +105,27 @@ struct Attachment {
     bool operator==(Attachment const&) const = default;
 };
 
+// A value a signer gives on the signing page (`field title from client:
+// text`), drawn into the template's field `name` just before they sign.
+struct SignerField {
+    std::string name;
+    std::string from;  // the role
+    std::string type;  // text | number | date | checkbox | choice | radio | initials | date_signed
+    std::vector<std::string> options;  // choice, radio
+    std::optional<std::int64_t> min, max;  // text: length in characters; number: value
+    std::string pattern;                   // text: ECMAScript regex the whole value matches ("" none)
+    bool required = false;
+    Box<Expr> when;  // asked only when this holds
+    bool operator==(SignerField const&) const = default;
+};
+
 struct Template {
     std::string name;
     std::string source;  // "stdlib:nda" or a PDF path relative to the rules folder
     std::vector<TemplateField> fields;
     std::vector<Section> sections;
     std::vector<Attachment> attachments;
+    std::vector<SignerField> signer_fields;
     bool operator==(Template const&) const = default;
 };
 

@@ -8,7 +8,11 @@
 //    "envelope": {id, workflow, created_at, …the trigger's top-level fields} (envelope.…),
 //    "roles":    {role: {email, name, phone, timezone, language}},
 //    "codes":    {role: that signer's one-time-code state},   written by `verify … by sms|email`
-//    "resent":   {role: how many new codes were sent}}        idem
+//    "resent":   {role: how many new codes were sent},        idem
+//    "document": the template filled last}                    kept when a template asks signers for fields
+//
+// A signer's fields (`field title from client: text`) are kept in their
+// role's object: roles.client.fields.title, read as `client.fields.title`.
 namespace signflow::engine::data_key {
 
 inline constexpr char event[] = "event";
@@ -16,5 +20,6 @@ inline constexpr char envelope[] = "envelope";
 inline constexpr char roles[] = "roles";
 inline constexpr char codes[] = "codes";
 inline constexpr char resent[] = "resent";
+inline constexpr char document[] = "document";
 
 }  // namespace signflow::engine::data_key

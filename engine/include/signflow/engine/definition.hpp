@@ -86,6 +86,9 @@ public:
     // Whether the catalog told any template's fields (then a start checks
     // the values its data gives them).
     bool has_template_specs() const { return !awaited_.empty(); }
+    // Whether a template asks a signer for fields (`field NAME from ROLE: TYPE`):
+    // then the envelope remembers which template it filled last.
+    bool has_signer_fields() const { return signer_fields_; }
     // Whether state `s`'s entry actions may run in a step started by an
     // awaited event (`wait for X`: entered by it, or through `always` edges
     // from such a state), where `event` is that event's data, not the
@@ -131,6 +134,7 @@ private:
     std::vector<std::uint64_t> required_roles_;        // by trigger
     std::vector<dsl::TemplateSpec> templates_;          // by template; unnamed: not known
     std::vector<bool> awaited_;                         // by state (empty without template specs)
+    bool signer_fields_ = false;
 };
 
 // The fields of each of `workflow`'s templates, as `catalog` knows them: a

@@ -38,6 +38,17 @@ struct AttachmentState {
     bool uploaded = false;
 };
 
+// A field this signer fills before signing (`field NAME from ROLE: TYPE`).
+struct FieldState {
+    std::string name;
+    std::string type;  // text | number | date | checkbox | choice | radio | initials
+    std::vector<std::string> options;      // choice, radio
+    std::optional<std::int64_t> min, max;  // text: length; number: value
+    bool required = false;
+    bool patterned = false;  // text with a `matching` pattern
+    bool shown = true;       // asked with the data the envelope has now (its `when` holds)
+};
+
 struct SignerView {
     std::int64_t envelope = 0;
     std::string workflow;
@@ -52,6 +63,8 @@ struct SignerView {
     bool declined = false;
     bool verified = false;  // by a code or an identity check, since this signer last signed
     std::vector<AttachmentState> attachments;  // what the workflow asks this role to upload
+    std::string document;                      // sign: the template being signed ("" when not known)
+    std::vector<FieldState> fields;            // sign: what this role fills in it (date_signed ones are not asked)
     SignerStep step = SignerStep::unknown;
     std::string method;                     // verify: sms | email
     std::vector<OtherSigner> waiting_for;   // wait: each signer once, in signing order

@@ -70,7 +70,7 @@ struct Expectation {
 struct ScenarioStep {
     enum class Kind {
         event,               // [TIMING] event NAME [JSON]
-        signs,               // [TIMING] ROLE signs
+        signs,               // [TIMING] ROLE signs [{FIELDS}]
         declines,            // [TIMING] ROLE declines ["REASON"]
         verifies,            // [TIMING] ROLE verifies
         fails_verification,  // [TIMING] ROLE fails verification
@@ -85,7 +85,7 @@ struct ScenarioStep {
     Timing timing;
     std::string name;        // event name or role
     dsl::Span name_span;
-    json data;               // event: its data ({} when none); declines: {"reason": …}
+    json data;               // event: its data ({} when none); declines: {"reason": …}; signs: {"fields": …}
     Expectation expect;
 };
 
