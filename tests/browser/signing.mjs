@@ -20,6 +20,10 @@
 //   quick    a second workflow expiring after 1 minute (the shortest
 //            `expire after`): started first, its link is opened at the end,
 //            once it has expired: a 410 page, never the document.
+//   fields   a signer fills a date, a check box, initials, a text, a number
+//            and a choice at 375 px: the browser keeps the form without a
+//            required field, the daemon refuses it (422, the problem beside
+//            the field, the values kept), then signs; the audit has them.
 //   and an unknown token: a plain 404 page.
 // Screenshots of every page go to OUT_DIR. Exit status 0 when every check
 // held, 1 with the failed check's message (and the daemon's log tail) when
@@ -513,6 +517,31 @@ on quick_requested
        expire after 1m
 `;
 
+// Fields the client fills while signing (the example order form).
+const fieldsFlow = `# The browser test's fields: a date, a check box, initials, a text, a
+# number and a choice, on a form made by another program.
+workflow browser_fields
+
+timezone "UTC"
+
+role client = event.client
+
+template order = "templates/order_form.pdf" {
+  company_name = event.company
+  field plan from client: choice ["basic", "pro", "enterprise"] required
+  field seats from client: number min 1 max 500 required
+  field start_date from client: date required
+  field vat_id from client: text max 20 label "VAT number"
+  field accept_marketing from client: checkbox
+  field client_initials from client: initials required
+  field signed_on from client: date_signed
+}
+
+on fields_requested
+  -> fill order
+  -> sign [client]
+`;
+
 function configToml(smtpPort, smsPort) {
   const messages = viaOutbox
     ? `[messages]\noutbox = "${outboxDir}"\nfrom = "Acme Signing <signing@acme.example>"\n`
@@ -567,6 +596,9 @@ async function main() {
   fs.mkdirSync(rules);
   fs.writeFileSync(path.join(rules, 'browser_nda.flow'), mainFlow);
   fs.writeFileSync(path.join(rules, 'browser_quick.flow'), quickFlow);
+  fs.writeFileSync(path.join(rules, 'browser_fields.flow'), fieldsFlow);
+  fs.mkdirSync(path.join(rules, 'templates'));
+  fs.copyFileSync(path.join(sourceDir, 'examples/templates/order_form.pdf'), path.join(rules, 'templates/order_form.pdf'));
 
   const smtpPort = await startMailbox(mailDir);
   const smsPort = await startSmsGateway();
@@ -579,8 +611,8 @@ async function main() {
   log(`daemon on ${base}`);
   const rulesNow = await api('GET', '/v1/rules');
   const files = rulesNow.json?.files || [];
-  check(rulesNow.status === 200 && files.length === 2 && files.every((f) => f.status === 'loaded' && !f.diagnostics),
-        `both rule files load without diagnostics: ${rulesNow.text}`);
+  check(rulesNow.status === 200 && files.length === 3 && files.every((f) => f.status === 'loaded' && !f.diagnostics),
+        `the three rule files load without diagnostics: ${rulesNow.text}`);
 
   // The expiring envelope first: its minute runs while the rest is tested.
   const quickClient = person('Quinn Expiry', 'quinn@client.example', '+15550105');
@@ -876,6 +908,64 @@ async function main() {
     await open(stranger.page, `${base}/sign/not-a-token`, 404, 'a malformed token');
     await stranger.context.close();
     log('unknown and malformed tokens get a plain 404 page');
+  });
+
+  // ---- fields the signer fills, on a phone-sized window
+  await section('fields', async () => {
+    const filler = person('Fay Fields', 'fay@client.example', '+15550106');
+    const id = await startEvent('fields_requested', { client: filler, company: 'Fabrikam' }, 'fields');
+    const { link } = await signingMail(filler.email, 'the fields envelope\'s request', 1, id, 'client');
+    const f = await newPerson({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await open(f.page, link, 200, 'the fields envelope');
+    await f.page.check('#agree-consent');
+    await expectOn(f.page, '#sign-form', 'the filler consents', await submit(f.page, '#consent-button'));
+    await pageImagesLoaded(f.page, 'the fields envelope');
+    // Each field has its label: found by it, as a screen reader finds it.
+    const byLabel = (text) => f.page.getByLabel(text, { exact: false });
+    check(await byLabel('Start date').getAttribute('type') === 'date', 'the start date is a date input, labelled');
+    check(await byLabel('Accept marketing').getAttribute('type') === 'checkbox', 'the opt-in is a labelled check box');
+    check(await byLabel('Client initials').count() === 1 && await byLabel('VAT number').count() === 1 &&
+          await byLabel('Seats').count() === 1 && await byLabel('Plan').count() === 1, 'every field has its label');
+    check(!(await present(f.page, '[name="field.signed_on"]')), 'the date of signing is not asked');
+    await noHorizontalScroll(f.page, 'the sign page with fields (375 px)');
+    await f.page.selectOption('#field-plan', 'pro');
+    await f.page.fill('#field-start_date', '2026-05-01');
+    await f.page.check('#field-accept_marketing');
+    await f.page.fill('#field-client_initials', 'FF');
+    await f.page.fill('#field-vat_id', 'GB123456789');
+    await f.page.check('#agree-sign');
+    // The seats are missing: the browser keeps the form (the field is required)…
+    await f.page.click('#sign-button');
+    check(await f.page.evaluate(() => document.querySelector('#field-seats').matches(':invalid')),
+          'the empty required field is invalid in the browser');
+    check(new URL(f.page.url()).pathname === new URL(link).pathname, 'the form was not sent without the seats');
+    // …and a browser that sends it anyway is refused by the daemon, with the
+    // problem beside the field and the other values kept.
+    await f.page.evaluate(() => document.querySelectorAll('[required]').forEach((e) => e.removeAttribute('required')));
+    const refused = await submit(f.page, '#sign-button');
+    await shot(f.page, 'fields-refused');
+    check(refused && refused.status() === 422, `a missing required field gets the page back with 422, not ${refused?.status()}`);
+    check(await present(f.page, '#err-seats') && await f.page.getAttribute('#field-seats', 'aria-invalid') === 'true' &&
+          await f.page.getAttribute('#field-seats', 'aria-describedby') === 'err-seats',
+          'the problem is next to the seats, and tied to the input');
+    check(await f.page.inputValue('#field-start_date') === '2026-05-01' && await f.page.isChecked('#field-accept_marketing') &&
+          await f.page.inputValue('#field-client_initials') === 'FF' && await f.page.inputValue('#field-plan') === 'pro',
+          'the values given are kept');
+    await noHorizontalScroll(f.page, 'the refused page (375 px)');
+    check((await instance(id)).state === 'awaiting(client)', 'nothing was signed');
+    await f.page.fill('#field-seats', '12');
+    await f.page.check('#agree-sign');
+    await expectOn(f.page, '#signed', 'signing with every field', await submit(f.page, '#sign-button'));
+    await shot(f.page, 'fields-signed');
+    await waitState(id, (i) => i.state === 'completed', `envelope ${id} completed`);
+    const signedEntry = (await audit(id)).entries.find((e) => e.kind === 'signed');
+    const values = signedEntry?.detail?.fields || {};
+    check(values.start_date === '2026-05-01' && values.accept_marketing === true && values.client_initials === 'FF' &&
+          values.vat_id === 'GB123456789' && values.seats === '12' && values.plan === 'pro' && /^\d{4}-\d\d-\d\d$/.test(values.signed_on),
+          `the signed entry records the values: ${JSON.stringify(signedEntry)}`);
+    check(f.problems.length === 0, `no script errors: ${f.problems.join('; ')}`);
+    await f.context.close();
+    log('the filler gave a date, a check box, initials and a text in Chromium at 375 px; refused without the seats; signed');
   });
 
   // ---- the expired link (started first)

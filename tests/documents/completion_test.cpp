@@ -114,6 +114,20 @@ TEST_CASE("completion: an envelope of two documents lists each one's hash", "[at
     CHECK_THAT(text, !Contains(invoice));
 }
 
+TEST_CASE("completion: the fields a signer filled, per document", "[attach]") {
+    json c = certificate(2);
+    std::string const sha(64, 'e');
+    c["signers"][0]["fields"] = json::array({{{"document", "order"},
+                                              {"values", {{"plan", "enterprise"}, {"seats", "300"}, {"accept", true}}},
+                                              {"sha256", sha}}});
+    std::string text = text_of(append_completion_page(reportlab_pdf(1, "the order"), c), "fields.pdf");
+    CHECK_THAT(text, Contains("Fields filled in order"));
+    CHECK_THAT(text, Contains("plan: enterprise"));
+    CHECK_THAT(text, Contains("seats: 300"));
+    CHECK_THAT(text, Contains("accept: true"));
+    CHECK_THAT(text, Contains(sha));
+}
+
 TEST_CASE("completion: many events flow onto several pages", "[attach]") {
     std::string base = reportlab_pdf(1);
     std::string out = append_completion_page(base, certificate(120));

@@ -80,3 +80,41 @@ TEST_CASE("signer view: signed means signed here, in a group, or with nothing mo
     CHECK(detail::signer_view(*d, last, trail, "client").step == SignerStep::signed_);
     CHECK(detail::signer_view(*d, last, trail, "manager").step == SignerStep::sign);
 }
+
+TEST_CASE("signer view: the fields this signer fills in the document being signed", "[signer_view]") {
+    auto d = definition("role client = event.client\n"
+                        "template msa = stdlib.service_agreement {\n"
+                        "  field start_date from client: date required\n"
+                        "  field currency from client: choice [\"EUR\", \"GBP\"] label \"Currency\"\n"
+                        "  field service_description from client: text required when client.fields.currency == \"GBP\"\n"
+                        "  field monthly_fee from client: number when event.fee > 100\n"
+                        "  field end_date from client: date_signed\n"
+                        "}\n"
+                        "on order_placed -> fill msa -> sign [client] -> fill invoice -> sign [client]\n");
+    auto r = record("awaiting(client)");
+    json data = json::parse(r.data);
+    data["event"] = {{"fee", 50}};
+    data["document"] = "msa";
+    r.data = data.dump();
+    auto view = detail::signer_view(*d, r, {}, "client");
+    CHECK(view.document == "msa");
+    REQUIRE(view.fields.size() == 4);  // date_signed is filled, not asked
+    CHECK(view.fields[0].name == "start_date");
+    CHECK(view.fields[0].required);
+    CHECK(view.fields[1].label == "Currency");
+    CHECK(view.fields[1].options == std::vector<std::string>{"EUR", "GBP"});
+    // Depends on a value given on this page: shown, decided when sent.
+    CHECK(view.fields[2].shown);
+    CHECK(view.fields[2].depends);
+    // Depends on the trigger's data: the fee is 50, so not asked.
+    CHECK_FALSE(view.fields[3].shown);
+    CHECK_FALSE(view.fields[3].depends);
+    // The invoice asks the client for nothing; the manager for nothing at all.
+    data["document"] = "invoice";
+    r.data = data.dump();
+    r.state = "awaiting(client)#2";
+    CHECK(detail::signer_view(*d, r, {}, "client").fields.empty());
+    // Not the signing step: no fields.
+    r.state = "filling(invoice)";
+    CHECK(detail::signer_view(*d, r, {}, "client").fields.empty());
+}

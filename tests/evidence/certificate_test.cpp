@@ -81,6 +81,26 @@ TEST_CASE("certificate: every document of the envelope, as the chain says it was
     CHECK(c["document_sha256"] == document);  // the first one's, as before the list
 }
 
+TEST_CASE("certificate: the fields each signer filled, per document, with their hash") {
+    auto chain = sample_chain();
+    auto signed_entry = std::find_if(chain.begin(), chain.end(), [](AuditEntry const& e) {
+        return e.kind == "signed" && e.actor == "client";
+    });
+    REQUIRE(signed_entry != chain.end());
+    signed_entry->detail["document"] = "nda";
+    signed_entry->detail["fields"] = {{"title", "CFO"}, {"accept", true}};
+    signed_entry->detail["fields_sha256"] = std::string(64, 'f');
+    std::string prev = genesis_hash();
+    for (auto& e : chain) prev = link(e, prev).hash;
+    auto c = completion_certificate(sample_envelope, "client_nda", document, sample_signers(), chain, generated);
+    auto const& client = c["signers"][0];
+    REQUIRE(client["fields"].size() == 1);
+    CHECK(client["fields"][0] == nlohmann::json({{"document", "nda"},
+                                                 {"values", {{"title", "CFO"}, {"accept", true}}},
+                                                 {"sha256", std::string(64, 'f')}}));
+    CHECK_FALSE(c["signers"][1].contains("fields"));  // the manager filled none
+}
+
 TEST_CASE("certificate: a chain made before `sealed` names the head it saw") {
     auto chain = sample_chain();
     chain.pop_back();

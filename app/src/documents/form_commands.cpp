@@ -78,6 +78,7 @@ std::string asked_as(ir::SignerField const& f) {
     if (f.min) out += " min " + std::to_string(*f.min);
     if (f.max) out += " max " + std::to_string(*f.max);
     if (!f.pattern.empty()) out += " matching \"" + f.pattern + "\"";
+    if (!f.label.empty()) out += " label \"" + f.label + "\"";
     if (f.required) out += ", required";
     if (f.when) out += ", when " + ir::to_text(*f.when);
     return out;

@@ -283,6 +283,7 @@ private:
             if (x.min) text += " min " + std::to_string(*x.min);
             if (x.max) text += " max " + std::to_string(*x.max);
             if (x.pattern) text += " matching " + quoted(*x.pattern);
+            if (x.label) text += " label " + quoted(*x.label);
             if (x.required) text += " required";
             if (x.condition) text += " when " + expr(*x.condition);
             body.push_back({x.span.begin, std::move(text)});

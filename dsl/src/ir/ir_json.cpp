@@ -147,6 +147,7 @@ json template_json(Template const& t) {
         if (f.min) o["min"] = *f.min;
         if (f.max) o["max"] = *f.max;
         put(o, "pattern", f.pattern);
+        put(o, "label", f.label);
         if (f.required) o["required"] = true;
         put(o, "when", f.when);
         return o;
@@ -412,7 +413,7 @@ Template read_template(json const& j, std::string const& where) {
         return out;
     });
     o.get_list("signer_fields", t.signer_fields, [](json const& e, std::string const& w) {
-        Obj const f(e, w, {"name", "from", "type", "options", "min", "max", "pattern", "required", "when"});
+        Obj const f(e, w, {"name", "from", "type", "options", "min", "max", "pattern", "label", "required", "when"});
         SignerField out;
         f.get("name", out.name);
         f.get("from", out.from);
@@ -421,6 +422,7 @@ Template read_template(json const& j, std::string const& where) {
         f.get("min", out.min);
         f.get("max", out.max);
         f.get("pattern", out.pattern);
+        f.get("label", out.label);
         f.get("required", out.required);
         f.get("when", out.when);
         return out;

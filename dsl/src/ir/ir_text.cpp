@@ -282,6 +282,7 @@ std::string to_text(Workflow const& w) {
                 if (f.min) text += " min " + std::to_string(*f.min);
                 if (f.max) text += " max " + std::to_string(*f.max);
                 if (!f.pattern.empty()) text += " matching \"" + f.pattern + "\"";
+                if (!f.label.empty()) text += " label \"" + f.label + "\"";
                 if (f.required) text += " (required)";
                 if (f.when) text += " when " + to_text(*f.when);
                 line(2, text);

@@ -195,6 +195,7 @@ private:
                     out.min = f.min;
                     out.max = f.max;
                     out.pattern = f.pattern.value_or("");
+                    out.label = f.label.value_or("");
                     out.required = f.required;
                     if (f.condition) out.when = expr(*f.condition);
                     tpl.signer_fields.push_back(std::move(out));

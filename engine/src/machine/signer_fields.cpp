@@ -175,6 +175,22 @@ std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string
     return out;
 }
 
+namespace {
+bool reads_fields_of(ir::Expr const& e, std::string const& role) {
+    auto const& p = e.path;
+    if (e.kind == "path" && ((p.size() >= 3 && p[0] == "role" && p[1] == role && p[2] == "fields") ||
+                             (p.size() >= 2 && p[0] == role && p[1] == "fields")))
+        return true;
+    for (auto const& a : e.args)
+        if (reads_fields_of(a, role)) return true;
+    return false;
+}
+}  // namespace
+
+bool reads_own_fields(ir::SignerField const& field, std::string const& role) {
+    return field.when && reads_fields_of(*field.when, role);
+}
+
 bool asked(ir::SignerField const& field, Scope const& scope) {
     if (!field.when) return true;
     try {

@@ -19,6 +19,10 @@ namespace signflow::engine::detail {
 std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string const& document,
                                               std::string const& role);
 
+// Whether `field`'s `when` reads a field `role` fills (ROLE.fields.…): one
+// given on the same page, known only when the signer sends the form.
+bool reads_own_fields(ir::SignerField const& field, std::string const& role);
+
 // Whether `field` is asked with this data (its `when` holds; a condition
 // that cannot be evaluated yet, such as one on a value not given, does not).
 bool asked(ir::SignerField const& field, Scope const& scope);

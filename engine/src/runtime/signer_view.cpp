@@ -187,8 +187,12 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         scope.now = now;
         for (auto const* f : fields_of(d.ir(), view.document, role)) {
             if (f->type == "date_signed") continue;
-            view.fields.push_back({f->name, f->type, f->options, f->min, f->max, f->required, !f->pattern.empty(),
-                                   asked(*f, scope)});
+            // A field asked depending on another on the same page shows:
+            // its condition is known only when the form is sent (the
+            // daemon applies it then, and ignores a value it does not ask for).
+            view.fields.push_back({f->name, f->type, f->label, f->options, f->min, f->max, f->required,
+                                   !f->pattern.empty(), asked(*f, scope) || reads_own_fields(*f, role),
+                                   reads_own_fields(*f, role)});
         }
     }
     // Each signer once (a signer verified before signing is in both lists).

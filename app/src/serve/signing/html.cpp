@@ -110,7 +110,7 @@ std::string attachments_section(Text const& t, std::string const& base,
 namespace {
 
 // "start_date" -> "Start date": the field's name as a label.
-std::string label_of(std::string const& name) {
+std::string readable(std::string const& name) {
     std::string out = name;
     for (char& c : out)
         if (c == '_') c = ' ';
@@ -133,6 +133,7 @@ std::string fields_section(Text const& t, std::vector<engine::FieldState> const&
                            nlohmann::json const& problems) {
     std::string h;
     for (auto const& f : fields) {
+        auto label_of = [&](std::string const& name) { return f.label.empty() ? readable(name) : f.label; };
         nlohmann::json const* problem =
             problems.is_object() && problems.contains(f.name) ? &problems[f.name] : nullptr;
         // A field whose `when` does not hold is not asked, unless the check
@@ -147,8 +148,12 @@ std::string fields_section(Text const& t, std::vector<engine::FieldState> const&
                                         escape(problem_text(t, *problem)) + "</p>"
                                   : std::string();
         std::string aria = problem ? " aria-invalid=\"true\" aria-describedby=\"err-" + escape(f.name) + "\"" : "";
-        std::string req = f.required ? " required aria-required=\"true\"" : "";
-        std::string tag = f.required ? " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>" : "";
+        // A field whose need depends on another on this page is not marked
+        // required to the browser (the daemon decides when the form comes).
+        std::string req = f.required && !f.depends ? " required aria-required=\"true\"" : "";
+        std::string tag = !f.required ? std::string()
+                          : f.depends ? " <span class=\"tag\">(" + escape(t.field_if_needed) + ")</span>"
+                                      : " <span class=\"tag\">(" + escape(t.attachment_required) + ")</span>";
         h += "<div class=\"field\" data-field=\"" + escape(f.name) + "\" data-type=\"" + escape(f.type) + "\">";
         if (f.type == "checkbox") {
             bool on = given == "yes" || given == "on" || given == "true";

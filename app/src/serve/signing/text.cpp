@@ -91,6 +91,7 @@ Text const en{
     "Some fields need your attention: see the messages beside them.",
     "This field is required.",
     nullptr,
+    "required if it applies",
 };
 
 Text const zh{
@@ -159,6 +160,7 @@ Text const zh{
     "部分字段需要修改：请查看字段旁的提示。",
     "此字段为必填项。",
     "此字段的值不符合要求。",
+    "如适用则必填",
 };
 
 bool chinese_tag(std::string_view tag) {

@@ -76,6 +76,7 @@ struct Text {
     // engine's English words are used as they are.
     char const* field_required;
     char const* field_invalid;      // any other problem, when the words are not in this language
+    char const* field_if_needed;    // a field required only when another on the page says so
 };
 
 Text const& english();

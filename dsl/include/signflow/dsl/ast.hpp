@@ -189,6 +189,7 @@ struct SignerField {
     Span min_span, max_span;
     std::optional<std::string> pattern;    // text: `matching "…"` (ECMAScript regex, whole value)
     Span pattern_span;
+    std::optional<std::string> label;      // `label "VAT number"`: what the signing page calls it
     bool required = false;
     std::optional<Expr> condition;  // `when …`: asked only when it holds
 };

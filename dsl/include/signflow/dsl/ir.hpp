@@ -114,6 +114,7 @@ struct SignerField {
     std::vector<std::string> options;  // choice, radio
     std::optional<std::int64_t> min, max;  // text: length in characters; number: value
     std::string pattern;                   // text: ECMAScript regex the whole value matches ("" none)
+    std::string label;                     // what the signing page calls it ("" the name, made readable)
     bool required = false;
     Box<Expr> when;  // asked only when this holds
     bool operator==(SignerField const&) const = default;

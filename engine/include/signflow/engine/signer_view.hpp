@@ -42,11 +42,13 @@ struct AttachmentState {
 struct FieldState {
     std::string name;
     std::string type;  // text | number | date | checkbox | choice | radio | initials
+    std::string label; // `label "…"`; empty: the page makes one of the name
     std::vector<std::string> options;      // choice, radio
     std::optional<std::int64_t> min, max;  // text: length; number: value
     bool required = false;
     bool patterned = false;  // text with a `matching` pattern
-    bool shown = true;       // asked with the data the envelope has now (its `when` holds)
+    bool shown = true;       // asked with the data the envelope has now (its `when` holds), or possibly
+    bool depends = false;    // its `when` reads another field on this page: asked only if that holds
 };
 
 struct SignerView {
