@@ -9,7 +9,7 @@ packages=(
   # the tool chain
   g++ cmake ninja-build pkg-config git ccache
   # libraries (Debian's default Boost 1.74: Spirit X3 lives in libboost-dev)
-  libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  libboost-dev libboost-system-dev libboost-regex-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
   # the daemon's allocator (CMakeLists.txt: SIGNFLOW_MIMALLOC)
   libmimalloc-dev

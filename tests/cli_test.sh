@@ -111,6 +111,32 @@ expect_exit 2 "simulate: a missing scenario" "$signflow" simulate "$src/examples
 expect_exit 2 "simulate: no scenario beside the workflow" "$signflow" simulate "$work/conn.flow"
 expect_exit 1 "simulate: a workflow that does not compile" "$signflow" simulate "$work/bad.flow" --scenario "$work/fails.scenario"
 
+# Who fills what: `signflow fields WORKFLOW.flow` (the example's order form and terms).
+expect_exit 0 "fields of a workflow" "$signflow" fields --format json "$src/examples/service_order.flow"
+/usr/bin/python3 - "$work/out" <<'PY' || fail "fields of a workflow: not who fills what: $(head -c 600 "$work/out")"
+import json, sys
+t = {x["template"]: {f["name"]: f for f in x["fields"]} for x in json.load(open(sys.argv[1]))["templates"]}
+assert t["order"]["company_name"]["filled_by"] == "workflow"
+assert t["order"]["vat_id"]["filled_by"] == "client" and 'label "VAT number"' in t["order"]["vat_id"]["asked_as"]
+assert t["order"]["client_initials.2"]["filled_by"] == "client"
+assert t["terms"]["client_title"]["asked_as"] == "text min 2 max 80, required"
+PY
+# A check box asked of a PDF's text field, a field the PDF lacks, and an
+# option its choice lacks: refused against the PDF itself.
+cat >"$work/fields.flow" <<FLOW
+role client = event.client
+template order = "$src/examples/templates/order_form.pdf" {
+  field seats from client: checkbox
+  field seat_count from client: number
+  field plan from client: choice ["basic", "platinum"]
+}
+on order_placed -> fill order -> sign [client]
+FLOW
+expect_exit 1 "signer fields checked against the PDF" "$signflow" check "$work/fields.flow"
+grep -q 'error\[E0302\]: field `seats` of template .* is a text field' "$work/out" || fail "a check box on a text field: $(cat "$work/out")"
+grep -q 'error\[E0204\]: template .* has no field `seat_count`' "$work/out" || fail "a field the PDF lacks: $(cat "$work/out")"
+grep -q 'error\[E0302\]: "platinum" is not a choice of field `plan`' "$work/out" || fail "an option the PDF lacks: $(cat "$work/out")"
+
 expect_exit 0 "--help" "$signflow" --help
 expect_exit 0 "check --help" "$signflow" check --help
 

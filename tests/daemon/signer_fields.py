@@ -254,6 +254,20 @@ def test(binary, source, work, daemons):
                                                  "client_initials": "AT"}})
     check(r.status == 202, "the API signs with good values: %r" % r)
     check(d.instance(id2)["roles"]["client"]["fields"]["plan"] == "basic", "the API's values are kept")
+    # The VAT number was not asked (a basic plan): locked blank under the
+    # signature all the same, so nothing can be written there afterwards.
+    wait_until("the second envelope's signature", lambda: entries(d, id2, "signature_applied"), timeout=60)
+    r = d.request("GET", "/v1/instances/%d/document?revision=2" % id2)
+    check(r.status == 200, "the second envelope's signed order: %r" % r)
+    order2 = pdf_fields(binary, work, "order2-signed.pdf", r.body)
+    check(order2["vat_id"]["read_only"] and order2["vat_id"]["value"] == "" and order2["seats"]["value"] == "3",
+          "the blank VAT number is locked, the seats drawn: %r %r" % (order2["vat_id"], order2["seats"]))
+    # A role's `fields` in the trigger's data are not the signer's.
+    r = d.post("/v1/events/order_placed", {"company": "Initech", "client": {
+        "name": "Peter Gibbons", "email": "peter@initech.example", "fields": {"plan": "enterprise"}}})
+    id3 = r.json["started"][0]["id"]
+    check("fields" not in d.instance(id3)["roles"]["client"], "the event cannot fill the signer's fields: %r" %
+          d.instance(id3)["roles"]["client"])
     d.stop_clean()
 
 

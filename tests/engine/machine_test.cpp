@@ -595,3 +595,19 @@ TEST_CASE("machine: a role the event does not give is a StartError that names it
           "role `client`: unknown time zone \"Mars/Olympus\" (an IANA name such as \"Europe/Berlin\")");
     CHECK(start(R"({"signers": {"client": "a@x.example", "manager": "m@x.example"}})") == "started");
 }
+
+TEST_CASE("machine: a start drops a role's `fields`: only the signer gives them", "[machine][start]") {
+    auto def = definition("role client = event.client\n"
+                          "template nda = stdlib.nda {\n  field effective_date from client: date\n}\n"
+                          "on form_submitted -> fill nda -> sign [client]\n");
+    Machine m;
+    Instance inst;
+    TraceRecorder trace;
+    Step step;
+    m.start(inst, def, 0,
+            json::parse(R"({"client": {"email": "ann@example.com", "fields": {"effective_date": "2020-01-01"}}})"),
+            at("2026-03-02T09:00:00Z"), trace, step);
+    json data = json::parse(inst.data);
+    CHECK(data["roles"]["client"] == json{{"email", "ann@example.com"}});
+    CHECK(data["event"]["client"].contains("fields"));  // the event itself is kept as it came
+}

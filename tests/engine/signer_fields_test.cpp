@@ -59,6 +59,10 @@ std::string problem(detail::CheckedFields const& c, std::string const& field) {
     return it == c.problems.end() ? std::string() : it->second.code;
 }
 
+bool check_fields_ok(ir::SignerField const& f, json const& given) {
+    return detail::check_fields({&f}, "client", given, data(), Instant{}, "2026-12-07").problems.empty();
+}
+
 }  // namespace
 
 TEST_CASE("signer fields: each role's fields of the document being signed", "[signer_fields]") {
@@ -113,6 +117,10 @@ TEST_CASE("signer fields: each rule refuses what does not fit, naming the field"
     CHECK(problem(with("payment_terms_days", 7), "payment_terms_days") == "below_min");
     CHECK(problem(with("payment_terms_days", "91"), "payment_terms_days") == "above_max");
     CHECK(problem(with("auto_renew", "maybe"), "auto_renew") == "not_an_option");
+    CHECK(problem(with("auto_renew", 1), "auto_renew") == "not_an_option");
+    CHECK(problem(with("auto_renew", json::object()), "auto_renew") == "not_an_option");
+    CHECK(problem(with("payment_terms_days", 1e15), "payment_terms_days") == "not_a_number");
+    CHECK(problem(with("payment_terms_days", "1234567890123456"), "payment_terms_days") == "not_a_number");
     CHECK(problem(with("colour", "red"), "colour") == "not_asked");
     CHECK(problem(with("end_date", "2020-01-01"), "end_date") == "not_asked");  // filled, never given
     CHECK(problem(with("client_company", json::array()), "client_company") == "not_text");
@@ -146,8 +154,14 @@ TEST_CASE("signer fields: a condition reads the data and the values given beside
     auto const& fields = detail::fields_of(w, "msa", "client");
     CHECK(detail::asked(*fields[6], scope));  // monthly_fee: the fee is over 100
     CHECK_FALSE(detail::asked(*fields[5], scope));  // service_description: no currency given yet
-    CHECK(detail::reads_own_fields(*fields[5], "client"));
-    CHECK_FALSE(detail::reads_own_fields(*fields[6], "client"));
+    CHECK(detail::reads_own_fields(*fields[5], "client", fields));
+    CHECK_FALSE(detail::reads_own_fields(*fields[6], "client", fields));
+    // A condition on a field of another page (another document, or the
+    // field not asked here) is not this page's.
+    std::vector<ir::SignerField const*> without_currency;
+    for (auto const* f : fields)
+        if (f->name != "currency") without_currency.push_back(f);
+    CHECK_FALSE(detail::reads_own_fields(*fields[5], "client", without_currency));
 }
 
 TEST_CASE("signer fields: a signature keeps them in the role's data and carries them as drawn", "[signer_fields]") {
@@ -182,12 +196,32 @@ TEST_CASE("signer fields: a signature keeps them in the role's data and carries 
     CHECK(event["document"] == "msa");
     CHECK(event["fields"]["payment_terms_days"] == "30");
     CHECK(event["fields"]["auto_renew"] == false);
+    // Asked and left without a value: locked blank under the signature.
+    CHECK(event["blank_fields"] == json{"service_description", "monthly_fee"});
 
     // Not this signer's turn: left to the machine, the caller's fields dropped.
-    event = {{"fields", {{"provider_name", "Acme"}}}, {"document", "forged"}};
+    event = {{"fields", {{"provider_name", "Acme"}}}, {"document", "forged"}, {"blank_fields", {"x"}}};
     kept.clear();
     CHECK(detail::take_fields(inst, "manager", event, Instant{}, "UTC", kept).empty());
     CHECK(kept.empty());
     CHECK_FALSE(event.contains("fields"));
     CHECK_FALSE(event.contains("document"));
+    CHECK_FALSE(event.contains("blank_fields"));
+}
+
+TEST_CASE("signer fields: a pattern that would take too long refuses the value, without a crash or a hang",
+          "[signer_fields]") {
+    ir::SignerField f;
+    f.name = "code";
+    f.from = "client";
+    f.type = "text";
+    f.max = 100000;
+    f.pattern = "([A-Z]+)+[0-9]";  // catastrophic backtracking for a backtracking matcher
+    json given = {{"code", std::string(40, 'A')}};
+    auto c = detail::check_fields({&f}, "client", given, data(), Instant{}, "2026-12-07");
+    CHECK(problem(c, "code") == "pattern");
+    // A long value against a simple pattern: no recursion per character.
+    f.pattern = "[A-Za-z0-9 ,.]*";
+    given["code"] = std::string(100000, 'a');
+    CHECK(check_fields_ok(f, given));
 }

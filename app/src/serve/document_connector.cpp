@@ -120,32 +120,64 @@ private:
 
     // The fields the signer filled (`field … from ROLE`), drawn into the
     // document and locked read-only: the signature that follows covers them.
-    // An initials field NAME that the PDF has as kids (NAME.1, NAME.2, one
-    // per page) fills each kid. A name the PDF lacks is left out (the value
-    // is in the audit trail and the certificate all the same).
-    static std::string with_fields(std::string const& pdf, json const& fields) {
-        if (!fields.is_object() || fields.empty()) return pdf;
+    // The text fields asked of the signer and left blank are locked blank
+    // (nothing can be added under the signature). An initials field NAME
+    // that the PDF has as kids (NAME.1, NAME.2, one per page) fills each
+    // kid. A value the PDF refuses (longer than its field's MaxLen, say) or a
+    // name it lacks is left out, named in `not_drawn`: the signature goes on
+    // (the value is in the audit trail and the certificate all the same).
+    static std::string with_fields(std::string const& pdf, json const& fields, json const& blank,
+                                   std::vector<std::string>& not_drawn) {
         auto info = documents::describe(pdf);
-        documents::FillRequest request;
-        for (auto const& [name, value] : fields.items()) {
-            bool direct = false;
-            for (auto const& f : info.fields) direct = direct || f.name == name;
-            if (direct) {
-                request.values[name] = value;
-                continue;
+        json values = json::object();
+        auto put = [&](std::string const& name, json const& value, bool text_only) {
+            bool direct = std::any_of(info.fields.begin(), info.fields.end(), [&](auto const& f) { return f.name == name; });
+            bool found = false;
+            for (auto const& f : info.fields) {
+                bool match = direct ? f.name == name : f.name.starts_with(name + ".");
+                if (!match || (text_only && f.type != documents::FieldType::text)) continue;
+                values[f.name] = value;
+                found = true;
             }
-            for (auto const& f : info.fields)
-                if (f.name.starts_with(name + ".")) request.values[f.name] = value;
+            if (!found && !text_only) not_drawn.push_back(name);
+        };
+        if (fields.is_object())
+            for (auto const& [name, value] : fields.items()) put(name, value, false);
+        if (blank.is_array())
+            for (auto const& name : blank)
+                if (name.is_string()) put(name.get<std::string>(), "", true);
+        if (values.empty()) return pdf;
+        documents::FillRequest request;
+        request.values = values;
+        try {
+            return documents::fill(pdf, request).pdf;
+        } catch (documents::DocumentError const&) {
+            // One value the PDF refuses: the others are drawn, that one named.
+            documents::FillRequest drawable;
+            for (auto const& [name, value] : values.items()) {
+                documents::FillRequest one;
+                one.values[name] = value;
+                try {
+                    documents::fill(pdf, one);
+                    drawable.values[name] = value;
+                } catch (documents::DocumentError const&) {
+                    not_drawn.push_back(name);
+                }
+            }
+            return drawable.values.empty() ? pdf : documents::fill(pdf, drawable).pdf;
         }
-        if (request.values.empty()) return pdf;
-        return documents::fill(pdf, request).pdf;
     }
 
     DeliveryResult sign(engine::Delivery const& d, engine::DocumentRecord const& given, std::int64_t revision) {
         std::string filled;
-        if (auto const it = d.data.find("fields"); it != d.data.end() && it->is_object() && !it->empty())
-            filled = with_fields(given.pdf, *it);
+        std::vector<std::string> not_drawn;
+        if (auto const it = d.data.find("fields"); it != d.data.end() && it->is_object())
+            filled = with_fields(given.pdf, *it, d.data.value("blank_fields", json::array()), not_drawn);
         std::string const& pdf = filled.empty() ? given.pdf : filled;
+        auto noted = [&not_drawn](DeliveryResult r) {
+            if (!not_drawn.empty()) r.detail["fields_not_drawn"] = not_drawn;
+            return r;
+        };
         documents::SignRequest request;
         std::string role = d.data.value("role", "");
         request.appearance.name = d.data.value("name", role);
@@ -172,17 +204,17 @@ private:
             // A drawn signature that cannot be drawn (not a PNG or JPEG) must
             // not keep the document unsigned: the typed name stands in.
             try {
-                return put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
+                return noted(put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request)));
             } catch (documents::DocumentError const&) {
                 request.appearance.image_png.clear();
                 auto result = put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
                 result.detail["image_refused"] = true;
-                return result;
+                return noted(std::move(result));
             }
         }
         auto result = put(d, revision, "signed", documents::sign(pdf, *settings_.credentials, request));
         if (image_refused) result.detail["image_refused"] = true;
-        return result;
+        return noted(std::move(result));
     }
 
     DeliveryResult seal(engine::Delivery const& d, engine::DocumentRecord const& previous, std::int64_t revision) {

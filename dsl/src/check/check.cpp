@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <regex>
+#include <boost/regex.hpp>
 
 namespace signflow::dsl {
 namespace check_detail {
@@ -44,10 +44,26 @@ bool contains(Array const& a, std::string const& s) {
 // the daemon matches the signer's whole value against it (ECMAScript syntax).
 std::string pattern_problem(std::string const& pattern) {
     if (pattern.size() > 200) return "longer than 200 characters";
+    namespace rc = boost::regex_constants;
     try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (std::regex_error const& e) {
-        return e.what();
+        boost::regex compiled(pattern, boost::regex::ECMAScript);
+    } catch (boost::regex_error const& e) {
+        switch (e.code()) {
+        // Boost's codes are coarse ("[A-Z" reports a parenthesis): the
+        // words say what to look at, not more.
+        case rc::error_brack:
+        case rc::error_paren: return "a bracket `[…]` or parenthesis `(…)` does not match";
+        case rc::error_brace:
+        case rc::error_badbrace: return "a count `{…}` is not valid";
+        case rc::error_range:
+        case rc::error_collate:
+        case rc::error_ctype: return "a range or class in `[…]` is not valid";
+        case rc::error_escape: return "a `\\` escape is not valid";
+        case rc::error_badrepeat: return "a repeat (`*`, `+`, `?`, `{…}`) follows nothing";
+        default: return "it cannot be read";
+        }
+    } catch (std::exception const&) {
+        return "it cannot be read";
     }
     return {};
 }
@@ -75,6 +91,9 @@ struct Flow {
     // The documents filled since the last `sign`, on the path with the most
     // (a `sign` signs the last one only: W1008).
     std::vector<std::string> since_sign;
+    // The documents that may be the one a `sign` signs now: the one filled
+    // last, on each path here (signers fill their fields in it).
+    std::set<std::string> current;
 };
 
 // What a trigger's chain can produce, for its handlers.
@@ -412,7 +431,8 @@ private:
         bool fits = found->type == want || (found->type == Type::string && found->free_text) ||
                     (want == Type::number && found->type == Type::string && found->options.empty());
         if (listed) fits = found->type == Type::string && !found->options.empty();
-        else if (want != Type::boolean && !found->options.empty()) fits = false;
+        else if (want == Type::boolean) fits = found->type == Type::boolean;  // true/false in a text field: no
+        else if (!found->options.empty()) fits = false;
         if (!fits) {
             std::string kind = found->type == Type::boolean ? "a check box"
                                : !found->options.empty() ? "a choice"
@@ -420,9 +440,10 @@ private:
             auto& d = diags.report(Code::field_type_mismatch, f.type.span,
                                    "field `" + f.name.name + "` of template `" + spec->name + "` is " + kind,
                                    "not a `" + type + "`");
-            d.help.push_back(found->type == Type::boolean ? "ask for it as `checkbox`"
-                             : !found->options.empty()    ? "ask for it as `choice` with its options"
-                                                          : "ask for it as `text`, `number` or `date`");
+            d.help.push_back(found->type == Type::boolean  ? "ask for it as `checkbox`"
+                             : !found->options.empty()     ? "ask for it as `choice` with its options"
+                             : found->type == Type::number ? "ask for it as `number`"
+                                                           : "ask for it as `text`, `number` or `date`");
             return;
         }
         if (listed)
@@ -586,6 +607,7 @@ private:
         flow.filled = true;
         flow.unsigned_documents.insert(s.target.name);
         flow.since_sign.push_back(s.target.name);
+        flow.current = {s.target.name};
         TemplateSpec const* spec = nullptr;
         if (templates.count(s.target.name)) {
             used_templates.insert(s.target.name);
@@ -632,9 +654,9 @@ private:
             d.help.push_back("sign each document after its fill: `-> fill " + flow.since_sign.front() +
                              " -> sign […] -> fill " + flow.since_sign.back() + " -> sign […]`");
         }
-        if (!flow.since_sign.empty())
+        for (auto const& document : flow.current)
             for (auto const& g : s.groups)
-                for (auto const& who : g) document_signers[flow.since_sign.back()].insert(who.name);
+                for (auto const& who : g) document_signers[document].insert(who.name);
         flow.since_sign.clear();
         flow.signed_documents.insert(flow.unsigned_documents.begin(), flow.unsigned_documents.end());
         flow.unsigned_documents.clear();
@@ -753,6 +775,7 @@ private:
             merged.unsigned_documents.insert(f.unsigned_documents.begin(), f.unsigned_documents.end());
             merged.signed_documents.insert(f.signed_documents.begin(), f.signed_documents.end());
             if (f.since_sign.size() > merged.since_sign.size()) merged.since_sign = f.since_sign;
+            merged.current.insert(f.current.begin(), f.current.end());
         }
         flow = merged;
     }

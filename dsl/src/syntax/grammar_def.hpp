@@ -651,12 +651,12 @@ auto const signer_field_def = with_span(
            _val(ctx).max = _attr(ctx).value;
            _val(ctx).max_span = _attr(ctx).span;
        })]) |
-      (kw_matching > string_lit[([](auto& ctx) {
+      (kw_matching >> string_lit[([](auto& ctx) {
            _val(ctx).pattern = std::move(_attr(ctx).value);
            _val(ctx).pattern_span = _attr(ctx).span;
        })]) |
-      (kw_label > string_lit[([](auto& ctx) { _val(ctx).label = std::move(_attr(ctx).value); })]) |
-      kw_required[([](auto& ctx) { _val(ctx).required = true; })]) >
+      (kw_label >> string_lit[([](auto& ctx) { _val(ctx).label = std::move(_attr(ctx).value); })]) |
+      (kw_required >> !tok_assign)[([](auto& ctx) { _val(ctx).required = true; })]) >
     -(kw_when > expr[([](auto& ctx) { _val(ctx).condition = std::move(_attr(ctx)); })]));
 
 auto const quota_decl_def = with_span(kw_quota > integer[([](auto& ctx) {

@@ -345,6 +345,9 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
                                  " (an IANA name such as \"Europe/Berlin\")");
         }
         detail::check_role_address(role.name, v);
+        // ROLE.fields are what the signer gave on the signing page, and
+        // nothing else: the event cannot give them in the signer's place.
+        v.erase("fields");
         roles[role.name] = std::move(v);
     }
     detail::check_template_values(d, trigger, s);

@@ -6,7 +6,7 @@
 
 #include <charconv>
 #include <cmath>
-#include <regex>
+#include <boost/regex.hpp>
 
 namespace signflow::engine::detail {
 using nlohmann::json;
@@ -53,13 +53,14 @@ bool is_date(std::string const& s) {
 // "1500", "-3", "12.5": digits with an optional sign and decimal point.
 std::optional<double> number_of(json const& v) {
     if (v.is_number()) {
+        // As a typed number may be: 15 digits before the point.
         double d = v.get<double>();
-        return std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
+        return std::isfinite(d) && std::fabs(d) < 1e15 ? std::optional<double>(d) : std::nullopt;
     }
     if (!v.is_string()) return std::nullopt;
     std::string s = trimmed(v.get<std::string>());
-    static std::regex const shape("-?[0-9]{1,15}(\\.[0-9]{1,6})?");
-    if (!std::regex_match(s, shape)) return std::nullopt;
+    static boost::regex const shape("-?[0-9]{1,15}(\\.[0-9]{1,6})?");
+    if (!boost::regex_match(s, shape)) return std::nullopt;
     double d = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
     if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
@@ -81,6 +82,10 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
     std::string const& type = f.type;
     if (type == "checkbox") {
         if (given.is_boolean()) return given;
+        if (!given.is_null() && !given.is_string()) {
+            problem = {"not_an_option", "tick it or leave it blank"};
+            return nullptr;
+        }
         std::string s = given.is_string() ? trimmed(given.get<std::string>()) : std::string();
         if (given.is_null() || s.empty() || s == "no" || s == "off" || s == "false") return false;
         if (s == "yes" || s == "on" || s == "true") return true;
@@ -149,11 +154,14 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
         return nullptr;
     }
     if (!f.pattern.empty()) {
+        // Boost's matcher does not recurse, and throws when a pattern would
+        // take too long on this value (catastrophic backtracking): refused
+        // then, as a value that does not match.
         bool matches = false;
         try {
-            matches = std::regex_match(s, std::regex(f.pattern, std::regex::ECMAScript));
+            matches = boost::regex_match(s, boost::regex(f.pattern, boost::regex::ECMAScript));
         } catch (std::exception const&) {
-            matches = false;  // the checker refuses such a pattern; a hand-written IR may not
+            matches = false;  // too complex, or a pattern the checker refuses (a hand-written IR)
         }
         if (!matches) {
             problem = {"pattern", "not in the expected form"};
@@ -176,19 +184,24 @@ std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string
 }
 
 namespace {
-bool reads_fields_of(ir::Expr const& e, std::string const& role) {
+// Whether `e` reads ROLE.fields.NAME for a NAME in `names`.
+bool reads_fields_of(ir::Expr const& e, std::string const& role, std::vector<ir::SignerField const*> const& names) {
     auto const& p = e.path;
-    if (e.kind == "path" && ((p.size() >= 3 && p[0] == "role" && p[1] == role && p[2] == "fields") ||
-                             (p.size() >= 2 && p[0] == role && p[1] == "fields")))
-        return true;
+    std::size_t at = p.size() >= 3 && p[0] == "role" && p[1] == role && p[2] == "fields" ? 3
+                     : p.size() >= 2 && p[0] == role && p[1] == "fields"                 ? 2
+                                                                                         : 0;
+    if (e.kind == "path" && at && p.size() > at)
+        for (auto const* f : names)
+            if (f->name == p[at]) return true;
     for (auto const& a : e.args)
-        if (reads_fields_of(a, role)) return true;
+        if (reads_fields_of(a, role, names)) return true;
     return false;
 }
 }  // namespace
 
-bool reads_own_fields(ir::SignerField const& field, std::string const& role) {
-    return field.when && reads_fields_of(*field.when, role);
+bool reads_own_fields(ir::SignerField const& field, std::string const& role,
+                      std::vector<ir::SignerField const*> const& page) {
+    return field.when && reads_fields_of(*field.when, role, page);
 }
 
 bool asked(ir::SignerField const& field, Scope const& scope) {
@@ -273,6 +286,7 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     if (!event_data.is_object()) event_data = json::object();
     event_data.erase("fields");
     event_data.erase("document");
+    event_data.erase("blank_fields");
     auto r = d.find_role(role);
     StateInfo const& state = d.state(inst.state);
     bool turn = r && inst.status == Status::running && state.kind == StateKind::signing &&
@@ -292,8 +306,14 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     inst.data = data.dump();
     json shown = json::object();
     for (auto const& [name, v] : checked.values.items()) shown[name] = drawn(v);
+    // The fields asked of this signer left without a value: drawn blank and
+    // locked too, so that nothing can be added under the signature.
+    json blank = json::array();
+    for (auto const* f : fields)
+        if (!checked.values.contains(f->name)) blank.push_back(f->name);
     event_data["fields"] = std::move(shown);
     event_data["document"] = document;
+    if (!blank.empty()) event_data["blank_fields"] = std::move(blank);
     return {};
 }
 

@@ -19,9 +19,10 @@ namespace signflow::engine::detail {
 std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string const& document,
                                               std::string const& role);
 
-// Whether `field`'s `when` reads a field `role` fills (ROLE.fields.…): one
-// given on the same page, known only when the signer sends the form.
-bool reads_own_fields(ir::SignerField const& field, std::string const& role);
+// Whether `field`'s `when` reads a field `role` fills on the same page (one
+// of `page`, ROLE.fields.NAME): known only when the signer sends the form.
+bool reads_own_fields(ir::SignerField const& field, std::string const& role,
+                      std::vector<ir::SignerField const*> const& page);
 
 // Whether `field` is asked with this data (its `when` holds; a condition
 // that cannot be evaluated yet, such as one on a value not given, does not).
@@ -58,7 +59,8 @@ void put_fields(nlohmann::json& data, std::string const& role, nlohmann::json co
 // (data.document) are checked against event_data.fields; when they pass,
 // they go into the envelope's data (ROLE.fields) and event_data carries
 // them as drawn (`fields`: the signed entry's detail, the sign action's
-// drawing) with `document`. Anything the caller put under `fields` or
+// drawing) with `document`, and `blank_fields`: the fields asked of the
+// signer left without a value (locked blank under the signature). Anything the caller put under `fields` or
 // `document` is taken out first: what the trail records comes from here.
 // A signer whose turn it is not is left to the machine (which refuses).
 // Returns the problems (none: go on); `kept` receives the data as it was

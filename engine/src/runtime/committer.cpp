@@ -91,7 +91,7 @@ void Committer::run() {
             if (!t || t->answer == nullptr) continue;
             t->result = t->answer();
             t->answer = nullptr;
-            if (!t->idempotency_key.empty()) {
+            if (!t->idempotency_key.empty() && t->keep_answer) {
                 Change c;
                 c.idempotency = IdempotencyRecord{
                     t->idempotency_key, std::string(outcome_name(t->result.outcome)),

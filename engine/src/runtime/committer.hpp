@@ -29,6 +29,10 @@ struct Ticket {
     int seen = 0;           // parts in the queue so far (committer's lock)
     std::string idempotency_key;
     std::string idempotency_request;  // IdempotencyKey::request, kept with the answer
+    // False for a refusal that changed nothing and is not remembered under
+    // the key (a signature whose fields do not pass: the corrected values
+    // come with the same key, and a refused try leaves no row behind).
+    bool keep_answer = true;
     // Builds the answer once every part is in; runs on the committer thread.
     std::function<Reply()> answer;
     ReplyFn reply;

@@ -418,12 +418,14 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
         // A signature with the fields its signer filled (`field … from ROLE`).
         std::optional<json> with_fields;
         std::string kept;
-        bool caller_fields = data && data->is_object() && (data->contains("fields") || data->contains("document"));
+        bool caller_fields = data && data->is_object() && (data->contains("fields") || data->contains("document") || data->contains("blank_fields"));
         if ((inst->definition->has_signer_fields() || caller_fields) && event.starts_with("signed(") &&
             event.ends_with(")")) {
             with_fields = data && data->is_object() ? *data : json::object();
-            if (!signer_fields(*inst, event.substr(7, event.size() - 8), *with_fields, now, *part, kept))
+            if (!signer_fields(*inst, event.substr(7, event.size() - 8), *with_fields, now, *part, kept)) {
+                if (entry.ticket) entry.ticket->keep_answer = false;
                 return ctx_.committer.submit(std::move(entry));
+            }
         }
         json const* event_data = with_fields ? &*with_fields : data.get();
         if (apply(*inst, Event{event, event_data}, now, entry.change, &refusal, origin)) {
@@ -491,8 +493,10 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
         if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
             payload["image"] = (*event_data)["image"];
         // The signer's fields, drawn and locked before the signature (documents connector).
-        if (event_data && event_data->is_object() && event_data->value("fields", json()).is_object())
+        if (event_data && event_data->is_object() && event_data->value("fields", json()).is_object()) {
             payload["fields"] = (*event_data)["fields"];
+            if (event_data->value("blank_fields", json()).is_array()) payload["blank_fields"] = (*event_data)["blank_fields"];
+        }
         add("sign", std::move(payload));
     }
     if (inst.status == Status::finished && d.state_name(inst.state) == "completed") add("seal", json::object());

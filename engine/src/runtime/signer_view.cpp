@@ -185,14 +185,15 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         scope.envelope = data.contains(data_key::envelope) ? &data[data_key::envelope] : nullptr;
         scope.roles = data.contains(data_key::roles) ? &data[data_key::roles] : nullptr;
         scope.now = now;
-        for (auto const* f : fields_of(d.ir(), view.document, role)) {
+        auto const page = fields_of(d.ir(), view.document, role);
+        for (auto const* f : page) {
             if (f->type == "date_signed") continue;
             // A field asked depending on another on the same page shows:
             // its condition is known only when the form is sent (the
             // daemon applies it then, and ignores a value it does not ask for).
             view.fields.push_back({f->name, f->type, f->label, f->options, f->min, f->max, f->required,
-                                   !f->pattern.empty(), asked(*f, scope) || reads_own_fields(*f, role),
-                                   reads_own_fields(*f, role)});
+                                   !f->pattern.empty(), asked(*f, scope) || reads_own_fields(*f, role, page),
+                                   reads_own_fields(*f, role, page)});
         }
     }
     // Each signer once (a signer verified before signing is in both lists).

@@ -8,7 +8,6 @@
 #include "guard.hpp"
 #include "html.hpp"
 
-#include "signflow/base/digest.hpp"
 #include "signflow/base/text.hpp"
 #include "signflow/base/utf8.hpp"
 #include "signflow/documents/attachments.hpp"
@@ -31,6 +30,8 @@ constexpr int token_misses_per_minute = 30;  // per IP: unknown tokens
 constexpr int codes_per_minute = 10;         // per link: codes typed
 constexpr std::size_t max_image_bytes = 512 * 1024;  // a drawn signature, as base64
 constexpr int views_per_minute = 6;          // per link and page: `viewed` audit entries
+constexpr int signatures_per_minute = 20;    // per link: signatures sent (each refused one is checked and drawn again)
+constexpr std::size_t max_sign_form_fields = 256;  // the sign form: its own inputs and a workflow's fields
 
 struct Shared {
     explicit Shared(PageServices services) : s(std::move(services)) {}
@@ -38,6 +39,7 @@ struct Shared {
     Limiter misses{token_misses_per_minute};
     Limiter codes{codes_per_minute};
     Limiter views{views_per_minute};
+    Limiter signatures{signatures_per_minute};
 };
 
 // At most `chars` code points of valid UTF-8 (a byte cut could split one,
@@ -363,7 +365,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     }
 
     std::string problem;
-    auto form = parse_form(req.body, problem);
+    auto form = parse_form(req.body, problem, v.rest == "sign" ? max_sign_form_fields : 64);
     if (!form) return respond(plain_page(400, *v.text, v.text->invalid_title, v.text->form_expired));
     auto const* csrf = form->get("csrf");
     if (!csrf || !same_secret(*csrf, csrf_cookie(req))) return respond(see_other(base + "?n=expired"));
@@ -403,6 +405,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     }
     if (v.rest == "sign") {
         if (view.step != Step::sign) return back("notnow");
+        if (!sh.signatures.allow(v.link.hash)) return back("many");
         auto const* name = form->get("name");
         std::string typed = name ? *name : std::string();
         while (!typed.empty() && typed.back() == ' ') typed.pop_back();
@@ -424,9 +427,9 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
             if (k.starts_with("field.") && k.size() > 6 && !fields.contains(k.substr(6))) fields[k.substr(6)] = value;
         if (!fields.empty() || !view.fields.empty()) data["fields"] = fields;
         // One signature per link: a double click or a resent form changes
-        // nothing. Values corrected after a refusal are a new request.
+        // nothing. A signature refused for its fields is not remembered under
+        // the key (the engine keeps no answer for it): corrected values try again.
         std::string key = "page:" + v.link.hash.substr(0, 32) + ":signed";
-        if (!fields.empty()) key += ":" + base::sha256_hex(fields.dump()).substr(0, 16);
         auto held = std::make_shared<http::Request>(req);
         return sh.s.runtime.signer_event(
             id, role, "signed", std::move(data), key,
