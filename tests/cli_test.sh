@@ -129,6 +129,8 @@ template order = "$src/examples/templates/order_form.pdf" {
   field seats from client: checkbox
   field seat_count from client: number
   field plan from client: choice ["basic", "platinum"]
+  field vat_id from client: text
+  field client_initials from client: initials
 }
 on order_placed -> fill order -> sign [client]
 FLOW
@@ -136,6 +138,8 @@ expect_exit 1 "signer fields checked against the PDF" "$signflow" check "$work/f
 grep -q 'error\[E0302\]: field `seats` of template .* is a text field' "$work/out" || fail "a check box on a text field: $(cat "$work/out")"
 grep -q 'error\[E0204\]: template .* has no field `seat_count`' "$work/out" || fail "a field the PDF lacks: $(cat "$work/out")"
 grep -q 'error\[E0302\]: "platinum" is not a choice of field `plan`' "$work/out" || fail "an option the PDF lacks: $(cat "$work/out")"
+grep -q 'error\[E0416\]: field `vat_id` of template .* holds at most 100 characters' "$work/out" || fail "a text without max on a field of /MaxLen 100: $(cat "$work/out")"
+grep -q 'error\[E0416\]: field `client_initials` of template .* holds at most 4 characters' "$work/out" || fail "initials in boxes of /MaxLen 4: $(cat "$work/out")"
 
 expect_exit 0 "--help" "$signflow" --help
 expect_exit 0 "check --help" "$signflow" check --help

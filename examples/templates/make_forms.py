@@ -251,13 +251,14 @@ def initials_box(f, name):
     f.c.drawString(W - M - 120, 40, "Initials")
     f.c.acroForm.textfield(name="%s.%d" % (name, page), x=W - M - 80, y=34, width=80, height=18,
                            fontName="Helvetica", fontSize=0, borderColor=GREY, fillColor=colors.white,
-                           textColor=colors.black, borderWidth=1, forceBorder=True)
+                           textColor=colors.black, borderWidth=1, forceBorder=True, maxlen=4)
 
 
 def order_form():
     """The order the client completes while signing: plan, seats, start date,
     a VAT number for enterprise orders, a marketing opt-in, initials on each
-    page and the date of signing."""
+    page (at most 4 letters: the boxes' /MaxLen) and the date of signing.
+    reportlab gives every text field /MaxLen 100 unless told otherwise."""
     f = Form(os.path.join(OUT, "order_form.pdf"), "Software Order Form")
     f.title("Software Order Form")
     f.para("This order form is between Acme Cloud Ltd and the customer named below. It is governed by the "

@@ -533,7 +533,7 @@ template order = "templates/order_form.pdf" {
   field start_date from client: date required
   field vat_id from client: text max 20 label "VAT number"
   field accept_marketing from client: checkbox
-  field client_initials from client: initials required
+  field client_initials from client: initials max 4 required
   field signed_on from client: date_signed
 }
 

@@ -10,6 +10,10 @@ hash of the revision it names, each signature covers the document it was
 asked for (pdfsig, pdftotext), the second signing request reaches the
 client's mailbox (the outbox folder) with a link that opens the invoice, and
 the chain verifies.
+
+Then the same with two signers (client, then manager) on each document:
+four requests, each document signed by both (pdfsig: two valid signatures
+on each), then sealed.
 """
 
 import glob
@@ -23,10 +27,24 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import Browser, check, link_in, wait_until
 
-def requests_to_client(work, id):
+TWO_SIGNERS = """\
+workflow contract_two_signers
+
+role client  = event.client
+role manager = event.manager
+
+on contract_ordered
+  -> fill service_agreement
+  -> sign sequentially [client, manager]
+  -> fill invoice with { amount: event.total, currency: "EUR" }
+  -> sign sequentially [client, manager]
+"""
+
+
+def requests_to_client(work, id, role="client"):
     """The signing requests in the outbox folder, oldest first: each a file
-    ENVELOPE.SEQ.N.client.eml written whole (renamed into place)."""
-    files = glob.glob(os.path.join(work, "outbox", "%d.*.client.eml" % id))
+    ENVELOPE.SEQ.N.ROLE.eml written whole (renamed into place)."""
+    files = glob.glob(os.path.join(work, "outbox", "%d.*.%s.eml" % (id, role)))
     return sorted(files, key=lambda p: [int(x) if x.isdigit() else 0 for x in os.path.basename(p).split(".")[:3]])
 
 
@@ -62,6 +80,7 @@ def test(binary, source, work, daemons):
     rules = os.path.join(work, "rules")
     os.mkdir(rules)
     shutil.copy(os.path.join(source, "tests/dsl/valid/two_documents.flow"), rules)
+    harness.write(os.path.join(rules, "two_signers.flow"), TWO_SIGNERS)
     d = harness.Daemon(binary, work, rules)
     daemons.append(d)
     d.start()
@@ -143,7 +162,44 @@ def test(binary, source, work, daemons):
           "two signing requests with two links: %r" % requests_to_client(work, id))
     audit = d.get_ok("/v1/instances/%d/audit" % id)
     check(audit.get("verdict", {}).get("ok") is True, "the audit chain verifies: %r" % audit.get("verdict"))
+
+    two_signers(d, work)
     d.stop_clean()
+
+
+def two_signers(d, work):
+    """Each document signed by the client, then the manager."""
+    r = d.post("/v1/events/contract_ordered", {"client": {"name": "Ann Lee", "email": "ann@example.com"},
+                                               "manager": {"name": "Max Mo", "email": "max@acme.example"},
+                                               "total": 900})
+    check(r.status == 202 and len(r.json["started"]) == 1, "contract_ordered: %r" % r)
+    id = r.json["started"][0]["id"]
+    for n, role in ((1, "client"), (1, "manager"), (2, "client"), (2, "manager")):
+        files = wait_until("request %d to the %s" % (n, role),
+                           lambda: (lambda f: f if len(f) == n else None)(requests_to_client(work, id, role)),
+                           timeout=60)
+        sign_on_page(d, link_in(files[-1]), "document %d, the %s" % (n, role))
+    wait_until("the envelope completes", lambda: d.instance(id)["state"] == "completed", timeout=60)
+    wait_until("the seal", lambda: entries(d, id, "sealed"), timeout=60)
+    docs = d.get_ok("/v1/instances/%d/documents" % id)["documents"]
+    kinds = [(x["revision"], x["kind"]) for x in docs]
+    check(kinds == [(1, "filled"), (2, "signed"), (3, "signed"), (4, "filled"), (5, "signed"), (6, "signed"),
+                    (7, "sealed")], "each document filled, signed twice; then the seal: %r" % kinds)
+    pdf = {}
+    for rev in (3, 6, 7):
+        r = d.request("GET", "/v1/instances/%d/document?revision=%d" % (id, rev))
+        check(r.status == 200, "revision %d: %r" % (rev, r))
+        pdf[rev] = r.body
+    text3, sigs3 = text_of(work, "two-r3.pdf", pdf[3])
+    text6, sigs6 = text_of(work, "two-r6.pdf", pdf[6])
+    check(text3.startswith("Service Agreement\n") and sigs3.count("Signature is Valid.") == 2 and
+          "Mismatch" not in sigs3, "the agreement carries both signatures, valid:\n" + sigs3)
+    check(text6.startswith("Invoice\n") and sigs6.count("Signature is Valid.") == 2 and "Mismatch" not in sigs6,
+          "the invoice carries both signatures, valid:\n" + sigs6)
+    _, sigs7 = text_of(work, "two-r7.pdf", pdf[7])
+    check(sigs7.count("Signature is Valid.") == 3 and "Mismatch" not in sigs7, "the seal over the invoice:\n" + sigs7)
+    signed = [e["actor"] for e in entries(d, id, "signed")]
+    check(signed == ["client", "manager", "client", "manager"], "four signatures in order: %r" % signed)
 
 
 if __name__ == "__main__":

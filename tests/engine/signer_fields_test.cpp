@@ -209,6 +209,20 @@ TEST_CASE("signer fields: a signature keeps them in the role's data and carries 
     CHECK_FALSE(event.contains("blank_fields"));
 }
 
+TEST_CASE("signer fields: initials hold 8 characters, or fewer with `max`", "[signer_fields]") {
+    ir::SignerField f;
+    f.name = "initials";
+    f.from = "client";
+    f.type = "initials";
+    CHECK(check_fields_ok(f, {{"initials", "ABCDEFGH"}}));
+    CHECK_FALSE(check_fields_ok(f, {{"initials", "ABCDEFGHI"}}));
+    f.max = 4;
+    CHECK(check_fields_ok(f, {{"initials", "JRRT"}}));
+    auto c = detail::check_fields({&f}, "client", {{"initials", "JRRTo"}}, data(), Instant{}, "2026-12-07");
+    CHECK(problem(c, "initials") == "too_long");
+    CHECK(c.problems.at("initials").message == "at most 4 characters");
+}
+
 TEST_CASE("signer fields: a pattern that would take too long refuses the value, without a crash or a hang",
           "[signer_fields]") {
     ir::SignerField f;

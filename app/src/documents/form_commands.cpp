@@ -155,7 +155,8 @@ int run_fields(FieldsOptions const& o) {
                               {"page", f.page},
                               {"section", f.section.empty() ? nlohmann::json() : nlohmann::json(f.section)},
                               {"value", f.value},
-                              {"read_only", f.read_only}});
+                              {"read_only", f.read_only},
+                              {"max_length", f.max_length ? nlohmann::json(f.max_length) : nlohmann::json()}});
         for (auto const& s : info.sections)
             sections.push_back({{"name", s.name}, {"pages", s.pages}, {"fields", s.fields}});
         nlohmann::json out = {{"template", o.source}, {"pages", info.pages}, {"fields", fields}, {"sections", sections}};

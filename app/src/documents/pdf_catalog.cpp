@@ -20,6 +20,7 @@ dsl::TemplateSpec template_spec(std::string const& name, std::string_view pdf) {
         case documents::FieldType::text:
             fs.type = dsl::Type::string;
             fs.free_text = true;
+            fs.max_length = f.max_length;
             break;
         case documents::FieldType::checkbox: fs.type = dsl::Type::boolean; break;
         case documents::FieldType::radio:

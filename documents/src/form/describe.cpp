@@ -45,6 +45,9 @@ TemplateInfo describe(std::string_view pdf) {
             fi.value = current_value(f);
             fi.section = f.section;
             fi.read_only = (f.flags & ff_read_only) != 0;
+            if (f.type == FieldType::text)
+                if (PoDoFo::PdfObject* max = inherited(f.object, "MaxLen"); max && max->IsNumber() && max->GetNumber() > 0)
+                    fi.max_length = static_cast<int>(std::min<PoDoFo::pdf_int64>(max->GetNumber(), 1 << 30));
             info.fields.push_back(std::move(fi));
         }
         for (auto const& s : index.sections) {

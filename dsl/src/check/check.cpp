@@ -393,8 +393,9 @@ private:
         bool sized = type == "text" || type == "number";
         if (f.min && !sized) bad(f.min_span, "`min` on a `" + type + "` field", "only text and number fields have one",
                                  "remove it");
-        if (f.max && !sized) bad(f.max_span, "`max` on a `" + type + "` field", "only text and number fields have one",
-                                 "remove it");
+        if (f.max && !sized && type != "initials")
+            bad(f.max_span, "`max` on a `" + type + "` field", "only text, initials and number fields have one",
+                "remove it");
         if (f.min && f.max && *f.min > *f.max)
             bad(f.max_span, "`max` is below `min`", "no value fits", "swap them");
         if (f.pattern) {
@@ -433,6 +434,19 @@ private:
         if (listed) fits = found->type == Type::string && !found->options.empty();
         else if (want == Type::boolean) fits = found->type == Type::boolean;  // true/false in a text field: no
         else if (!found->options.empty()) fits = false;
+        // A text field of the PDF that holds fewer characters than the
+        // signer may type (its /MaxLen): the value could never be drawn.
+        if (fits && found->max_length > 0 && (type == "text" || type == "initials")) {
+            std::int64_t may = f.max ? *f.max : type == "initials" ? 8 : 1000;
+            if (may > found->max_length) {
+                auto& d = diags.report(Code::invalid_signer_field, f.max ? f.max_span : f.type.span,
+                                       "field `" + f.name.name + "` of template `" + spec->name + "` holds at most " +
+                                           std::to_string(found->max_length) + " characters",
+                                       f.max ? "more than the PDF's field holds"
+                                             : "a signer may type " + std::to_string(may));
+                d.help.push_back("give it `max " + std::to_string(found->max_length) + "` (or less)");
+            }
+        }
         if (!fits) {
             std::string kind = found->type == Type::boolean ? "a check box"
                                : !found->options.empty() ? "a choice"

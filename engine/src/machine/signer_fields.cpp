@@ -137,8 +137,9 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
         return s;
     }
     if (type == "initials") {
-        if (length > max_initials_length) {
-            problem = {"too_long", "at most " + plural(max_initials_length, "character")};
+        std::int64_t max = f.max ? std::min(*f.max, max_initials_length) : max_initials_length;
+        if (length > max) {
+            problem = {"too_long", "at most " + plural(max, "character")};
             return nullptr;
         }
         return s;

@@ -191,7 +191,8 @@ std::string fields_section(Text const& t, std::vector<engine::FieldState> const&
             if (f.min) attrs += " min=\"" + std::to_string(*f.min) + "\"";
             if (f.max) attrs += " max=\"" + std::to_string(*f.max) + "\"";
         } else if (f.type == "initials") {
-            attrs += " maxlength=\"8\" autocomplete=\"off\" class=\"initials\"";
+            attrs += " maxlength=\"" + std::to_string(f.max ? std::min<std::int64_t>(*f.max, 8) : 8) +
+                     "\" autocomplete=\"off\" class=\"initials\"";
         } else if (f.type == "text") {
             attrs += " maxlength=\"" + std::to_string(f.max ? *f.max : 1000) + "\"";
             if (f.min) attrs += " minlength=\"" + std::to_string(*f.min) + "\"";

@@ -43,6 +43,7 @@ struct FieldInfo {
     std::string value;                 // its current value (a checkbox: its state name, "Off" when clear)
     std::string section;               // the section it belongs to, "" when none
     bool read_only = false;            // the viewer may not change it (the program still fills it)
+    int max_length = 0;                // text: the most characters it holds (/MaxLen); 0 when it says none
 };
 
 struct SectionInfo {

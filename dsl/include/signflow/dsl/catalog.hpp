@@ -22,6 +22,8 @@ struct FieldSpec {
     // printed, so a number fits as well as a string (the PDF does not say
     // which it means).
     bool free_text = false;
+    // The most characters the PDF's text field holds (its /MaxLen); 0: no limit.
+    int max_length = 0;
 };
 
 struct TemplateSpec {
