@@ -200,6 +200,18 @@ def two_signers(d, work):
     check(sigs7.count("Signature is Valid.") == 3 and "Mismatch" not in sigs7, "the seal over the invoice:\n" + sigs7)
     signed = [e["actor"] for e in entries(d, id, "signed")]
     check(signed == ["client", "manager", "client", "manager"], "four signatures in order: %r" % signed)
+    # Each revision names its document; each document downloads on its own.
+    named = [(x["revision"], x.get("document")) for x in docs]
+    check(named == [(1, "service_agreement"), (2, "service_agreement"), (3, "service_agreement"), (4, "invoice"),
+                    (5, "invoice"), (6, "invoice"), (7, "invoice")], "each revision's document: %r" % named)
+    r = d.request("GET", "/v1/instances/%d/document?document=service_agreement" % id)
+    check(r.status == 200 and r.body == pdf[3], "the agreement's latest revision (both signatures): %r" % r)
+    r = d.request("GET", "/v1/instances/%d/document?document=invoice" % id)
+    check(r.status == 200 and r.body == pdf[7], "the invoice's latest revision (sealed): %r" % r)
+    r = d.request("GET", "/v1/instances/%d/document?document=terms" % id)
+    check(r.status == 404, "a document the envelope has not: %r" % r)
+    r = d.request("GET", "/v1/instances/%d/document?document=invoice&revision=2" % id)
+    check(r.status == 400, "revision and document together: %r" % r)
 
 
 if __name__ == "__main__":

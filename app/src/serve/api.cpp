@@ -190,7 +190,7 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 auto docs = runtime.documents(id);
                 if (docs.outcome != engine::Outcome::ok)
                     return respond(error(http_status(docs.outcome), "no envelope with this id", {{"id", id}}));
-                return respond(reply_json(200, documents_json(id, docs.value)));
+                return respond(reply_json(200, documents_json(id, docs.value, store.audit(id))));
             }
             // /v1/instances/{id}/document[?revision=N]: the PDF (the latest by default)
             if (parts.size() == 4 && parts[3] == "document") {
@@ -198,6 +198,19 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 std::int64_t revision = 0;
                 if (auto const* r = req.param("revision"))
                     if (!parse_id(*r, revision)) return respond(error(400, "revision must be a positive number"));
+                // ?document=NAME: that document's latest revision (an envelope
+                // of several documents: each is downloaded on its own).
+                if (auto const* name = req.param("document")) {
+                    if (revision) return respond(error(400, "give `revision` or `document`, not both"));
+                    auto docs = runtime.documents(id);
+                    if (docs.outcome != engine::Outcome::ok)
+                        return respond(error(http_status(docs.outcome), "no envelope with this id", {{"id", id}}));
+                    auto trail = store.audit(id);
+                    for (auto const& d : docs.value)
+                        if (document_of(trail, d.revision) == *name) revision = std::max(revision, d.revision);
+                    if (!revision)
+                        return respond(error(404, "this envelope has no document of that name (yet)", {{"id", id}}));
+                }
                 auto doc = runtime.document(id, revision);
                 if (!doc) return respond(error(404, "this envelope has no such document (yet)", {{"id", id}}));
                 http::Response r;

@@ -67,10 +67,31 @@ json audit_json(std::vector<engine::AuditRecord> const& records) {
     return out;
 }
 
-json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents) {
+std::string document_of(std::vector<engine::AuditRecord> const& trail, std::int64_t revision) {
+    std::string name;
+    std::int64_t at_revision = 0;
+    for (auto const& a : trail) {
+        if (a.kind != "document_filled") continue;
+        json e = json::parse(a.entry, nullptr, false);
+        json const detail = e.is_object() ? e.value("detail", json::object()) : json::object();
+        // A fill recorded before fills were numbered is the envelope's first.
+        std::int64_t r = detail.value("revision", json(1)).is_number_integer() ? detail.value("revision", 1) : 1;
+        if (r <= revision && r >= at_revision && detail.value("template", json()).is_string()) {
+            name = detail["template"];
+            at_revision = r;
+        }
+    }
+    return name;
+}
+
+json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents,
+                    std::vector<engine::AuditRecord> const& trail) {
     json list = json::array();
-    for (auto const& d : documents)
-        list.push_back({{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256}, {"created_at", at(d.created_ms)}});
+    for (auto const& d : documents) {
+        json j = {{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256}, {"created_at", at(d.created_ms)}};
+        if (auto name = document_of(trail, d.revision); !name.empty()) j["document"] = name;
+        list.push_back(std::move(j));
+    }
     return {{"id", id}, {"documents", std::move(list)}};
 }
 

@@ -18,7 +18,12 @@ nlohmann::json instances_json(engine::InstancePage const& page);
 // GET /v1/instances/{id}/audit: the export format with the chain's verdict.
 nlohmann::json audit_json(std::vector<engine::AuditRecord> const& records);
 // GET /v1/instances/{id}/documents
-nlohmann::json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents);
+// Which document (template) each revision is of, from the trail's
+// `document_filled` entries: a revision belongs to the fill at or before it.
+// "" for a revision before any fill the trail names.
+std::string document_of(std::vector<engine::AuditRecord> const& trail, std::int64_t revision);
+nlohmann::json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents,
+                              std::vector<engine::AuditRecord> const& trail);
 // GET /v1/rules
 nlohmann::json rules_json(engine::Snapshot const& snapshot, std::vector<std::string> const& known_events);
 // POST /v1/rules/reload
