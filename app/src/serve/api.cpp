@@ -202,12 +202,13 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 // of several documents: each is downloaded on its own).
                 if (auto const* name = req.param("document")) {
                     if (revision) return respond(error(400, "give `revision` or `document`, not both"));
+                    if (name->empty()) return respond(error(400, "`document` names a template"));
                     auto docs = runtime.documents(id);
                     if (docs.outcome != engine::Outcome::ok)
                         return respond(error(http_status(docs.outcome), "no envelope with this id", {{"id", id}}));
-                    auto trail = store.audit(id);
-                    for (auto const& d : docs.value)
-                        if (document_of(trail, d.revision) == *name) revision = std::max(revision, d.revision);
+                    auto names = document_names(docs.value, store.audit(id));
+                    for (std::size_t i = 0; i < docs.value.size(); ++i)
+                        if (names[i] == *name) revision = std::max(revision, docs.value[i].revision);
                     if (!revision)
                         return respond(error(404, "this envelope has no document of that name (yet)", {{"id", id}}));
                 }

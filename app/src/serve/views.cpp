@@ -67,29 +67,56 @@ json audit_json(std::vector<engine::AuditRecord> const& records) {
     return out;
 }
 
-std::string document_of(std::vector<engine::AuditRecord> const& trail, std::int64_t revision) {
-    std::string name;
-    std::int64_t at_revision = 0;
+std::vector<std::string> document_names(std::vector<engine::DocumentRecord> const& documents,
+                                        std::vector<engine::AuditRecord> const& trail) {
+    struct Fill {
+        std::int64_t revision = 0;
+        std::string sha256, name;
+    };
+    std::vector<Fill> fills;
     for (auto const& a : trail) {
         if (a.kind != "document_filled") continue;
         json e = json::parse(a.entry, nullptr, false);
         json const detail = e.is_object() ? e.value("detail", json::object()) : json::object();
-        // A fill recorded before fills were numbered is the envelope's first.
-        std::int64_t r = detail.value("revision", json(1)).is_number_integer() ? detail.value("revision", 1) : 1;
-        if (r <= revision && r >= at_revision && detail.value("template", json()).is_string()) {
-            name = detail["template"];
-            at_revision = r;
-        }
+        if (!detail.value("template", json()).is_string()) continue;
+        Fill f;
+        f.name = detail["template"];
+        if (detail.value("revision", json()).is_number_integer()) f.revision = detail["revision"];
+        if (detail.value("document_sha256", json()).is_string()) f.sha256 = detail["document_sha256"];
+        fills.push_back(std::move(f));
     }
-    return name;
+    std::vector<std::string> names;
+    std::string current;
+    for (auto const& d : documents) {
+        if (d.kind == "filled") {
+            current.clear();
+            // The first entry that says so (an envelope filled before fills
+            // were numbered recorded its second fill at revision 1 too).
+            for (auto const& f : fills)
+                if (f.revision == d.revision && (f.sha256.empty() || f.sha256 == d.sha256)) {
+                    current = f.name;
+                    break;
+                }
+            if (current.empty())
+                for (auto const& f : fills)
+                    if (!f.sha256.empty() && f.sha256 == d.sha256) {
+                        current = f.name;
+                        break;
+                    }
+        }
+        names.push_back(current);
+    }
+    return names;
 }
 
 json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents,
                     std::vector<engine::AuditRecord> const& trail) {
     json list = json::array();
-    for (auto const& d : documents) {
+    auto names = document_names(documents, trail);
+    for (std::size_t i = 0; i < documents.size(); ++i) {
+        auto const& d = documents[i];
         json j = {{"revision", d.revision}, {"kind", d.kind}, {"sha256", d.sha256}, {"created_at", at(d.created_ms)}};
-        if (auto name = document_of(trail, d.revision); !name.empty()) j["document"] = name;
+        if (!names[i].empty()) j["document"] = names[i];
         list.push_back(std::move(j));
     }
     return {{"id", id}, {"documents", std::move(list)}};

@@ -18,10 +18,13 @@ nlohmann::json instances_json(engine::InstancePage const& page);
 // GET /v1/instances/{id}/audit: the export format with the chain's verdict.
 nlohmann::json audit_json(std::vector<engine::AuditRecord> const& records);
 // GET /v1/instances/{id}/documents
-// Which document (template) each revision is of, from the trail's
-// `document_filled` entries: a revision belongs to the fill at or before it.
-// "" for a revision before any fill the trail names.
-std::string document_of(std::vector<engine::AuditRecord> const& trail, std::int64_t revision);
+// Which document (template) each of `documents` (in revision order) is of:
+// a `filled` revision is named by its `document_filled` entry in the trail
+// (the one with its revision, else its hash); a signature or seal carries
+// the name of the document it updates. "" when the trail does not say (yet:
+// the revision is stored before its fill's entry is committed).
+std::vector<std::string> document_names(std::vector<engine::DocumentRecord> const& documents,
+                                        std::vector<engine::AuditRecord> const& trail);
 nlohmann::json documents_json(std::int64_t id, std::vector<engine::DocumentRecord> const& documents,
                               std::vector<engine::AuditRecord> const& trail);
 // GET /v1/rules

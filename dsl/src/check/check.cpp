@@ -398,6 +398,8 @@ private:
                 "remove it");
         if (f.min && f.max && *f.min > *f.max)
             bad(f.max_span, "`max` is below `min`", "no value fits", "swap them");
+        if (type == "initials" && f.max && *f.max > 8)
+            bad(f.max_span, "initials hold at most 8 characters", "more than 8", "give it `max 8` or less");
         if (f.pattern) {
             if (type != "text")
                 bad(f.pattern_span, "`matching` on a `" + type + "` field", "only text fields have a pattern",
@@ -413,9 +415,14 @@ private:
         // The PDF's field: NAME itself, or for initials NAME's kids (NAME.1, NAME.2, one per page).
         auto found = std::find_if(spec->fields.begin(), spec->fields.end(),
                                   [&](FieldSpec const& fs) { return fs.name == f.name.name; });
+        // Kids: each is filled, so the one that holds the fewest characters counts.
+        int max_length = found == spec->fields.end() ? 0 : found->max_length;
         if (found == spec->fields.end() && type == "initials") {
-            found = std::find_if(spec->fields.begin(), spec->fields.end(),
-                                 [&](FieldSpec const& fs) { return fs.name.starts_with(f.name.name + "."); });
+            for (auto it = spec->fields.begin(); it != spec->fields.end(); ++it) {
+                if (!it->name.starts_with(f.name.name + ".")) continue;
+                if (found == spec->fields.end()) found = it;
+                if (it->max_length > 0 && (max_length == 0 || it->max_length < max_length)) max_length = it->max_length;
+            }
         }
         if (found == spec->fields.end()) {
             auto& d = diags.report(Code::unknown_template_field, f.name.span,
@@ -436,15 +443,15 @@ private:
         else if (!found->options.empty()) fits = false;
         // A text field of the PDF that holds fewer characters than the
         // signer may type (its /MaxLen): the value could never be drawn.
-        if (fits && found->max_length > 0 && (type == "text" || type == "initials")) {
-            std::int64_t may = f.max ? *f.max : type == "initials" ? 8 : 1000;
-            if (may > found->max_length) {
+        if (fits && max_length > 0 && (type == "text" || type == "initials")) {
+            std::int64_t may = type == "initials" ? std::min<std::int64_t>(f.max.value_or(8), 8) : f.max.value_or(1000);
+            if (may > max_length) {
                 auto& d = diags.report(Code::invalid_signer_field, f.max ? f.max_span : f.type.span,
                                        "field `" + f.name.name + "` of template `" + spec->name + "` holds at most " +
-                                           std::to_string(found->max_length) + " characters",
+                                           std::to_string(max_length) + " characters",
                                        f.max ? "more than the PDF's field holds"
                                              : "a signer may type " + std::to_string(may));
-                d.help.push_back("give it `max " + std::to_string(found->max_length) + "` (or less)");
+                d.help.push_back("give it `max " + std::to_string(max_length) + "` (or less)");
             }
         }
         if (!fits) {
