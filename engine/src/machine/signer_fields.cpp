@@ -205,6 +205,20 @@ bool reads_own_fields(ir::SignerField const& field, std::string const& role,
     return field.when && reads_fields_of(*field.when, role, page);
 }
 
+Scope scope_of(json const& data, Instant now) {
+    auto member = [&](char const* key) -> json const* {
+        if (!data.is_object()) return nullptr;
+        auto it = data.find(key);
+        return it == data.end() ? nullptr : &*it;
+    };
+    Scope scope;
+    scope.event = member(data_key::event);
+    scope.envelope = member(data_key::envelope);
+    scope.roles = member(data_key::roles);
+    scope.now = now;
+    return scope;
+}
+
 bool asked(ir::SignerField const& field, Scope const& scope) {
     if (!field.when) return true;
     try {
@@ -258,11 +272,7 @@ CheckedFields check_fields(std::vector<ir::SignerField const*> const& fields, st
     }
     json scoped = data;
     put_fields(scoped, role, converted);
-    Scope scope;
-    scope.event = scoped.is_object() && scoped.contains(data_key::event) ? &scoped[data_key::event] : nullptr;
-    scope.envelope = scoped.is_object() && scoped.contains(data_key::envelope) ? &scoped[data_key::envelope] : nullptr;
-    scope.roles = scoped.is_object() && scoped.contains(data_key::roles) ? &scoped[data_key::roles] : nullptr;
-    scope.now = now;
+    Scope const scope = scope_of(scoped, now);
     for (auto const* f : fields) {
         if (!asked(*f, scope)) continue;  // not asked: a value given for it is not kept
         if (auto p = conversion.find(f->name); p != conversion.end()) {

@@ -24,6 +24,10 @@ std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string
 bool reads_own_fields(ir::SignerField const& field, std::string const& role,
                       std::vector<ir::SignerField const*> const& page);
 
+// The scope a field's `when` reads: the envelope's data (event, envelope,
+// roles), as it is now. Points into `data`.
+Scope scope_of(nlohmann::json const& data, Instant now);
+
 // Whether `field` is asked with this data (its `when` holds; a condition
 // that cannot be evaluated yet, such as one on a value not given, does not).
 bool asked(ir::SignerField const& field, Scope const& scope);

@@ -180,11 +180,7 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
     // The fields this signer fills in the document they sign now.
     if (view.step == SignerStep::sign && d.has_signer_fields() && data.is_object()) {
         view.document = data.value(data_key::document, "");
-        Scope scope;
-        scope.event = data.contains(data_key::event) ? &data[data_key::event] : nullptr;
-        scope.envelope = data.contains(data_key::envelope) ? &data[data_key::envelope] : nullptr;
-        scope.roles = data.contains(data_key::roles) ? &data[data_key::roles] : nullptr;
-        scope.now = now;
+        Scope const scope = scope_of(data, now);
         auto const page = fields_of(d.ir(), view.document, role);
         for (auto const* f : page) {
             if (f->type == "date_signed") continue;
