@@ -130,19 +130,21 @@ TEST_CASE("golden: fmt keeps the meaning of every case that parses", "[golden][f
     CHECK(formatted_cases >= 50);
 }
 
-TEST_CASE("checker: W1008 counts the fills on one path, not across a branch's arms", "[golden][W1008]") {
-    // One document on each arm: each path fills one, and `sign` signs it.
-    auto arms = test::compile_text("workflow b\nrole client = event.client\non x\n"
-                                   "  -> when event.a == 1 {\n       fill invoice\n     } otherwise {\n"
-                                   "       fill service_agreement\n     }\n  -> sign [client]\n");
+TEST_CASE("checker: a sign signs every document filled since the last sign, on every path", "[golden]") {
+    // Fields of both documents belong to the client, who signs both.
+    auto both = test::compile_text("workflow c\nrole client = event.client\non x\n  -> fill [invoice, service_agreement]\n"
+                                   "  -> sign [client]\n");
+    CHECK(test::codes(both.diagnostics).empty());
+    // A document on one arm, or under `when`: signed on the path that fills it.
+    auto arms = test::compile_text("workflow d\nrole client = event.client\non x\n  -> fill invoice\n"
+                                   "  -> fill service_agreement when event.a == 1\n  -> sign [client]\n");
     CHECK(test::codes(arms.diagnostics).empty());
-    // A second document on one arm: that path fills two before one `sign`.
-    auto extra = test::compile_text("workflow c\nrole client = event.client\non x\n  -> fill invoice\n"
-                                    "  -> when event.a == 1 {\n       fill service_agreement\n     }\n"
+    // The same document twice in one list.
+    auto twice = test::compile_text("workflow e\nrole client = event.client\non x\n  -> fill [invoice, invoice]\n"
                                     "  -> sign [client]\n");
-    CHECK(test::codes(extra.diagnostics) == std::vector<std::string>{"W1008"});
-    // Each document signed after its fill: nothing to say.
-    auto each = test::compile_text("workflow d\nrole client = event.client\non x\n  -> fill invoice -> sign [client]\n"
-                                   "  -> fill service_agreement -> sign [client]\n");
-    CHECK(test::codes(each.diagnostics).empty());
+    CHECK(test::codes(twice.diagnostics) == std::vector<std::string>{"E0220"});
+    // A constant condition on a fill.
+    auto never = test::compile_text("workflow f\nrole client = event.client\non x\n  -> fill invoice\n"
+                                    "  -> fill service_agreement when false -> sign [client]\n");
+    CHECK(test::codes(never.diagnostics) == std::vector<std::string>{"W1001"});
 }

@@ -88,11 +88,10 @@ struct Flow {
     bool filled = false;  // a `fill` ran on some path so far
     std::set<std::string> unsigned_documents;  // filled, not yet signed
     std::set<std::string> signed_documents;    // filled, then signed
-    // The documents filled since the last `sign`, on the path with the most
-    // (a `sign` signs the last one only: W1008).
+    // The documents filled since the last `sign`, on the path with the most.
     std::vector<std::string> since_sign;
-    // The documents that may be the one a `sign` signs now: the one filled
-    // last, on each path here (signers fill their fields in it).
+    // The documents a `sign` may sign now: those filled since the last
+    // `sign`, on every path here (signers fill their fields in them).
     std::set<std::string> current;
 };
 
@@ -618,7 +617,38 @@ private:
         }
     }
 
+    // `fill [a, b]` fills each in turn; `fill T when COND` is a branch with
+    // one arm: the paths with and without T both go on.
     void fill(ast::Step const& s, Flow& flow, Outcomes& out) {
+        if (!s.parts.empty()) {
+            std::map<std::string, Span> seen;
+            for (auto const& part : s.parts) {
+                repeated(seen, part.target.name, part.target.span, Code::duplicate_document,
+                         "`" + part.target.name + "` appears twice in one `fill`", "second time", "first time");
+                fill(part, flow, out);
+            }
+            return;
+        }
+        if (!s.condition) return fill_one(s, flow, out);
+        condition(*s.condition, "a `when` condition");
+        if (auto v = constant(*s.condition)) {
+            if (*v)
+                diags.report(Code::constant_condition, s.condition->span, "this condition is always true",
+                             "always true");
+            else
+                diags.report(Code::unreachable_step, s.condition->span, "this condition is always false",
+                             "the document is never filled");
+        }
+        Flow with = flow;
+        fill_one(s, with, out);
+        flow.filled = flow.filled || with.filled;
+        flow.unsigned_documents.insert(with.unsigned_documents.begin(), with.unsigned_documents.end());
+        flow.signed_documents.insert(with.signed_documents.begin(), with.signed_documents.end());
+        if (with.since_sign.size() > flow.since_sign.size()) flow.since_sign = with.since_sign;
+        flow.current.insert(with.current.begin(), with.current.end());
+    }
+
+    void fill_one(ast::Step const& s, Flow& flow, Outcomes& out) {
         out.can_fail = true;
         if (flow.signed_documents.count(s.target.name)) {
             auto& d = diags.report(Code::fill_after_sign, s.keyword_span, "`fill " + s.target.name + "` after it was signed",
@@ -627,8 +657,11 @@ private:
         }
         flow.filled = true;
         flow.unsigned_documents.insert(s.target.name);
+        // The documents filled since the last `sign` are the ones the next
+        // `sign` signs, all of them: a fill after a sign starts a new set.
+        if (flow.since_sign.empty()) flow.current.clear();
         flow.since_sign.push_back(s.target.name);
-        flow.current = {s.target.name};
+        flow.current.insert(s.target.name);
         TemplateSpec const* spec = nullptr;
         if (templates.count(s.target.name)) {
             used_templates.insert(s.target.name);
@@ -661,19 +694,6 @@ private:
             auto& d = diags.report(Code::sign_without_document, s.keyword_span, "`sign` before any `fill`",
                                    "what is signed?");
             d.help.push_back("fill a template first: `-> fill nda -> sign …`");
-        }
-        if (flow.since_sign.size() > 1) {
-            // The daemon signs the document filled last; the others stay
-            // unsigned (several documents under one signature are not there
-            // yet).
-            std::string earlier;
-            for (std::size_t i = 0; i + 1 < flow.since_sign.size(); ++i)
-                earlier += (earlier.empty() ? "`" : ", `") + flow.since_sign[i] + "`";
-            auto& d = diags.report(Code::sign_covers_last_document, s.keyword_span,
-                                   "`sign` signs only `" + flow.since_sign.back() + "`, the document filled last",
-                                   earlier + " is filled but never signed");
-            d.help.push_back("sign each document after its fill: `-> fill " + flow.since_sign.front() +
-                             " -> sign […] -> fill " + flow.since_sign.back() + " -> sign […]`");
         }
         for (auto const& document : flow.current)
             for (auto const& g : s.groups)

@@ -405,7 +405,15 @@ private:
     static std::string step_text(ast::Step const& s) {
         using ast::StepKind;
         switch (s.kind) {
-        case StepKind::fill: return "fill " + s.target.name + with(s.data);
+        case StepKind::fill: {
+            auto one = [](ast::Step const& f) {
+                return f.target.name + with(f.data) + (f.condition ? " when " + expr(*f.condition) : std::string());
+            };
+            if (s.parts.empty()) return "fill " + one(s);
+            std::string out = "fill [";
+            for (std::size_t i = 0; i < s.parts.size(); ++i) out += (i ? ", " : "") + one(s.parts[i]);
+            return out + "]";
+        }
         case StepKind::sign: return sign_text(s);
         case StepKind::verify: {
             std::string out = "verify " + s.target.name + " by " + s.method.name;

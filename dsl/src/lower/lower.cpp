@@ -274,7 +274,15 @@ private:
     void plan(std::vector<ast::Step> const& steps) {
         for (auto const& s : steps) {
             switch (s.kind) {
-            case ast::StepKind::fill: names_[&s] = {unique("filling(" + s.target.name + ")")}; break;
+            case ast::StepKind::fill:
+                if (!s.parts.empty()) {
+                    plan(s.parts);
+                    break;
+                }
+                // `fill T when COND`: a choice state before the fill.
+                if (s.condition) numbers_[&s] = counter("branch");
+                names_[&s] = {unique("filling(" + s.target.name + ")")};
+                break;
             case ast::StepKind::verify: names_[&s] = {unique("verifying(" + s.target.name + ")")}; break;
             case ast::StepKind::wait:
                 names_[&s] = {unique("waiting(" + lexical::duration_text(s.delay.minutes()) + ")")};
@@ -328,6 +336,7 @@ private:
             next.actions.insert(next.actions.begin(), effect(s));
             return next;
         case ast::StepKind::fill: {
+            if (!s.parts.empty()) return chain(s.parts, std::move(next));
             use_template(s.target.name);
             std::string name = names_.at(&s)[0];
             ir::Action fill;
@@ -335,9 +344,26 @@ private:
             fill.target = s.target.name;
             if (s.data) fill.data = expr(*s.data);
             add_state(name, "fill").entry.push_back(std::move(fill));
+            if (!s.condition) {
+                transition(name, "done", next);
+                transition(name, "error", {final_state("failed"), {}});
+                return {name, {}};
+            }
+            // Effects after a conditional fill run once, from a join state
+            // (as after a branch), not copied onto both ways on.
+            std::string branch = "branch#" + numbers_.at(&s);
+            add_state(branch, "choice");
+            if (!next.actions.empty()) {
+                std::string join = "join#" + numbers_.at(&s);
+                add_state(join, "choice");
+                transition(join, "always", next);
+                next = Target{join, {}};
+            }
             transition(name, "done", next);
             transition(name, "error", {final_state("failed"), {}});
-            return {name, {}};
+            transition(branch, "always", {name, {}}, expr(s.condition));
+            transition(branch, "always", next);
+            return {branch, {}};
         }
         case ast::StepKind::verify: {
             std::string const& who = s.target.name;

@@ -137,6 +137,7 @@ SIGNFLOW_RULE(paren_expr, ast::Expr, spanned, "a parenthesized expression")
 SIGNFLOW_RULE(step, ast::Step, step_spanned,
               "a step (`fill`, `sign`, `verify`, `notify`, `invoke`, `wait`, `when`, `archive`)")
 SIGNFLOW_RULE(fill_step, ast::Step, step_spanned, "`fill`")
+SIGNFLOW_RULE(fill_part, ast::Step, none, "a template name")
 SIGNFLOW_RULE(sign_step, ast::Step, step_spanned, "`sign`")
 SIGNFLOW_RULE(routing, Routing, spanned,
               "`sequentially [...]`, `in parallel [...]` or signers in brackets (`[client, manager]`)")

@@ -492,9 +492,21 @@ auto const paren_expr_def = tok_lparen > expr[assign] > tok_rparen;
 auto const step_def =
     fill_step | sign_step | verify_step | notify_step | invoke_step | wait_step | branch_step | archive_step;
 
+// `fill T [with EXPR] [when COND]` or `fill [T1 [with …] [when …], T2, …]`:
+// a part of the list is a fill step of its own, its span from its name.
+auto const fill_options = -(kw_with > expr[set(&ast::Step::data)]) > -(kw_when > expr[set(&ast::Step::condition)]);
+auto const fill_tail = template_name[set(&ast::Step::target)] > fill_options;
+auto const record_fill_part = [](auto& ctx) {
+    record_span(ctx);
+    auto& s = _val(ctx);
+    s.kind = ast::StepKind::fill;
+    s.keyword_span = s.target.span;
+};
+auto const fill_part_def = raw[fill_tail][record_fill_part];
 auto const fill_step_def =
-    with_step_span(kw_fill[set_kind(ast::StepKind::fill)] > template_name[set(&ast::Step::target)] >
-    -(kw_with > expr[set(&ast::Step::data)]));
+    with_step_span(kw_fill[set_kind(ast::StepKind::fill)] >
+                   ((tok_lbracket > (fill_part[push(&ast::Step::parts)] % tok_comma) > tok_rbracket) |
+                    (x3::eps > template_name[set(&ast::Step::target)] > fill_options)));
 
 auto const sign_step_def = with_step_span(kw_sign[set_kind(ast::StepKind::sign)] > routing[([](auto& ctx) {
                                auto& s = _val(ctx);
@@ -675,7 +687,7 @@ BOOST_SPIRIT_DEFINE(integer, duration, time_of_day, string_lit)
 BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_chain, not_expr, cmp_expr, add_expr, mul_expr, neg_chain,
                     unary_expr, primary, duration_expr, time_expr, number_expr, string_expr, keyword_expr,
                     name_expr, list_expr, object_expr, paren_expr)
-BOOST_SPIRIT_DEFINE(step, fill_step, sign_step, routing, signer_list, remind_option, expire_option, verify_step,
+BOOST_SPIRIT_DEFINE(step, fill_step, fill_part, sign_step, routing, signer_list, remind_option, expire_option, verify_step,
                     notify_step, invoke_step, wait_step, wait_tail, branch_step, arm, else_arm, block,
                     archive_step)
 BOOST_SPIRIT_DEFINE(trigger, link, handler_head)

@@ -105,6 +105,11 @@ struct Step {
     Ident target;       // fill: template; verify/notify: role or connector; invoke/archive: connector; wait_for: event
     std::optional<Ident> operation;  // invoke CONNECTOR.operation
     std::optional<Expr> data;        // `with EXPR` (fill, invoke, notify)
+    // fill: `fill T when COND` fills T only when COND holds; `fill [a, b when
+    // COND]` fills each document of the list in turn (each part a fill step
+    // with its own target, `with` and `when`; `target` is then empty).
+    std::optional<Expr> condition;
+    std::vector<Step> parts;
     // sign
     SignStyle style = SignStyle::groups;
     std::vector<std::vector<Ident>> groups;

@@ -54,6 +54,7 @@ enum class Severity { error, warning };
     X(unknown_quota_period, 217, error, "E0217", "unknown quota period") \
     X(duplicate_attachment, 218, error, "E0218", "duplicate attachment") \
     X(reserved_role_name, 219, error, "E0219", "reserved role name") \
+    X(duplicate_document, 220, error, "E0220", "document twice in one fill") \
     X(type_mismatch, 300, error, "E0300", "type mismatch") \
     X(condition_not_boolean, 301, error, "E0301", "condition is not a boolean") \
     X(field_type_mismatch, 302, error, "E0302", "field type mismatch") \
@@ -84,8 +85,7 @@ enum class Severity { error, warning };
     X(connector_not_configured, 1004, warning, "W1004", "connector not configured") \
     X(sign_without_document, 1005, warning, "W1005", "sign step without a document") \
     X(constant_condition, 1006, warning, "W1006", "constant condition") \
-    X(empty_handler, 1007, warning, "W1007", "handler without an action") \
-    X(sign_covers_last_document, 1008, warning, "W1008", "sign after several fills")
+    X(empty_handler, 1007, warning, "W1007", "handler without an action")
 
 enum class Code {
 #define SIGNFLOW_CODE_ENUMERATOR(name, value, severity, id, summary) name = value,
