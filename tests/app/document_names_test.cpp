@@ -12,7 +12,7 @@ using nlohmann::json;
 namespace {
 
 DocumentRecord doc(std::int64_t revision, char const* kind, char sha) {
-    return {7, revision, kind, std::string(64, sha), {}, 0};
+    return {7, revision, kind, std::string(64, sha), {}, 0, {}};
 }
 
 AuditRecord filled(char const* name, json revision, char sha) {

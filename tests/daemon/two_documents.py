@@ -2,7 +2,7 @@
 daemon on the very workflow the golden case compiles
 (tests/dsl/valid/two_documents.flow): the service agreement is filled, the
 client signs it through the signing page, the invoice is filled, the client
-is asked again and signs it too, and the envelope is sealed.
+is asked again and signs it too, and each document is sealed.
 
 Checked: each fill is a document of its own (the invoice's revision holds
 the invoice, not the agreement again), every hash in the audit trail is the
@@ -13,7 +13,7 @@ the chain verifies.
 
 Then the same with two signers (client, then manager) on each document:
 four requests, each document signed by both (pdfsig: two valid signatures
-on each), then sealed.
+on each), then each sealed.
 """
 
 import glob
@@ -100,13 +100,13 @@ def test(binary, source, work, daemons):
     link = link_in(requests[1])
     sign_on_page(d, link, "the invoice")
     wait_until("the envelope completes", lambda: d.instance(id)["state"] == "completed", timeout=60)
-    wait_until("the seal", lambda: entries(d, id, "sealed"), timeout=60)
+    wait_until("a seal per document", lambda: len(entries(d, id, "sealed")) == 2, timeout=60)
 
     # ---- every revision, by kind, and its bytes
     docs = d.get_ok("/v1/instances/%d/documents" % id)["documents"]
     kinds = [(x["revision"], x["kind"]) for x in docs]
-    check(kinds == [(1, "filled"), (2, "signed"), (3, "filled"), (4, "signed"), (5, "sealed")],
-          "the revisions: the agreement filled and signed, the invoice filled and signed, the seal: %r" % kinds)
+    check(kinds == [(1, "filled"), (2, "signed"), (3, "filled"), (4, "signed"), (5, "sealed"), (6, "sealed")],
+          "the revisions: the agreement filled and signed, the invoice filled and signed, a seal of each: %r" % kinds)
     pdf = {}
     for x in docs:
         r = d.request("GET", "/v1/instances/%d/document?revision=%d" % (id, x["revision"]))
@@ -130,8 +130,11 @@ def test(binary, source, work, daemons):
     check(pdf[4].startswith(pdf[3]) and not pdf[4].startswith(pdf[1]) and sigs4.count("Signature is Valid.") == 1,
           "revision 4 signs the invoice (an update of revision 3), once:\n" + sigs4)
     text5, sigs5 = text_of(work, "r5.pdf", pdf[5])
-    check(pdf[5].startswith(pdf[4]) and sigs5.count("Signature is Valid.") == 2 and "Mismatch" not in sigs5,
-          "the seal covers the signed invoice:\n" + sigs5)
+    check(pdf[5].startswith(pdf[2]) and sigs5.count("Signature is Valid.") == 2 and "Mismatch" not in sigs5,
+          "the first seal covers the signed agreement:\n" + sigs5)
+    text6, sigs6 = text_of(work, "r6.pdf", pdf[6])
+    check(pdf[6].startswith(pdf[4]) and sigs6.count("Signature is Valid.") == 2 and "Mismatch" not in sigs6,
+          "the second seal covers the signed invoice:\n" + sigs6)
 
     # ---- every hash in the trail is the hash of the revision it names
     sha = {x["revision"]: x["sha256"] for x in docs}
@@ -145,8 +148,12 @@ def test(binary, source, work, daemons):
     for e in applied:
         check(e["detail"]["document_sha256"] == sha[e["detail"]["revision"]], "the signature's hash: %r" % e)
     sealed = entries(d, id, "sealed")
-    check(len(sealed) == 1 and sealed[0]["detail"]["revision"] == 5 and sealed[0]["detail"]["document_sha256"] == sha[5],
-          "the seal's hash: %r" % sealed)
+    check(sorted((e["detail"]["revision"], e["detail"].get("document")) for e in sealed) ==
+          [(5, "service_agreement"), (6, "invoice")] and
+          all(e["detail"]["document_sha256"] == sha[e["detail"]["revision"]] for e in sealed),
+          "a seal per document, each with its hash: %r" % sealed)
+    check(sealed[0]["detail"]["chain_head"] == sealed[1]["detail"]["chain_head"],
+          "both seals carry one certificate (the trail up to completion): %r" % sealed)
     signed = entries(d, id, "signed")
     check(len(signed) == 2 and all(e["actor"] == "client" for e in signed), "the client signed twice: %r" % signed)
 
@@ -154,8 +161,9 @@ def test(binary, source, work, daemons):
     cert = d.get_ok("/v1/instances/%d/certificate" % id)
     check([(x["template"], x["sha256"]) for x in cert.get("documents", [])] ==
           [("service_agreement", sha[1]), ("invoice", sha[3])], "the certificate's documents: %r" % cert.get("documents"))
-    flat = text5.replace("\n", "").replace(" ", "")
-    check(sha[1] in flat and sha[3] in flat, "the sealed copy's certificate page shows both hashes")
+    for text in (text5, text6):
+        flat = text.replace("\n", "").replace(" ", "")
+        check(sha[1] in flat and sha[3] in flat, "each sealed copy's certificate page shows both hashes")
 
     # ---- the messages: two requests, each with its own link
     check(len(requests_to_client(work, id)) == 2 and link_in(requests[0]) != link,
@@ -180,13 +188,13 @@ def two_signers(d, work):
                            timeout=60)
         sign_on_page(d, link_in(files[-1]), "document %d, the %s" % (n, role))
     wait_until("the envelope completes", lambda: d.instance(id)["state"] == "completed", timeout=60)
-    wait_until("the seal", lambda: entries(d, id, "sealed"), timeout=60)
+    wait_until("a seal per document", lambda: len(entries(d, id, "sealed")) == 2, timeout=60)
     docs = d.get_ok("/v1/instances/%d/documents" % id)["documents"]
     kinds = [(x["revision"], x["kind"]) for x in docs]
     check(kinds == [(1, "filled"), (2, "signed"), (3, "signed"), (4, "filled"), (5, "signed"), (6, "signed"),
-                    (7, "sealed")], "each document filled, signed twice; then the seal: %r" % kinds)
+                    (7, "sealed"), (8, "sealed")], "each document filled, signed twice; then a seal of each: %r" % kinds)
     pdf = {}
-    for rev in (3, 6, 7):
+    for rev in (3, 6, 7, 8):
         r = d.request("GET", "/v1/instances/%d/document?revision=%d" % (id, rev))
         check(r.status == 200, "revision %d: %r" % (rev, r))
         pdf[rev] = r.body
@@ -197,17 +205,22 @@ def two_signers(d, work):
     check(text6.startswith("Invoice\n") and sigs6.count("Signature is Valid.") == 2 and "Mismatch" not in sigs6,
           "the invoice carries both signatures, valid:\n" + sigs6)
     _, sigs7 = text_of(work, "two-r7.pdf", pdf[7])
-    check(sigs7.count("Signature is Valid.") == 3 and "Mismatch" not in sigs7, "the seal over the invoice:\n" + sigs7)
+    check(pdf[7].startswith(pdf[3]) and sigs7.count("Signature is Valid.") == 3 and "Mismatch" not in sigs7,
+          "the seal over the agreement:\n" + sigs7)
+    _, sigs8 = text_of(work, "two-r8.pdf", pdf[8])
+    check(pdf[8].startswith(pdf[6]) and sigs8.count("Signature is Valid.") == 3 and "Mismatch" not in sigs8,
+          "the seal over the invoice:\n" + sigs8)
     signed = [e["actor"] for e in entries(d, id, "signed")]
     check(signed == ["client", "manager", "client", "manager"], "four signatures in order: %r" % signed)
     # Each revision names its document; each document downloads on its own.
     named = [(x["revision"], x.get("document")) for x in docs]
     check(named == [(1, "service_agreement"), (2, "service_agreement"), (3, "service_agreement"), (4, "invoice"),
-                    (5, "invoice"), (6, "invoice"), (7, "invoice")], "each revision's document: %r" % named)
+                    (5, "invoice"), (6, "invoice"), (7, "service_agreement"), (8, "invoice")],
+          "each revision's document: %r" % named)
     r = d.request("GET", "/v1/instances/%d/document?document=service_agreement" % id)
-    check(r.status == 200 and r.body == pdf[3], "the agreement's latest revision (both signatures): %r" % r)
+    check(r.status == 200 and r.body == pdf[7], "the agreement's latest revision (sealed): %r" % r)
     r = d.request("GET", "/v1/instances/%d/document?document=invoice" % id)
-    check(r.status == 200 and r.body == pdf[7], "the invoice's latest revision (sealed): %r" % r)
+    check(r.status == 200 and r.body == pdf[8], "the invoice's latest revision (sealed): %r" % r)
     r = d.request("GET", "/v1/instances/%d/document?document=terms" % id)
     check(r.status == 404, "a document the envelope has not: %r" % r)
     r = d.request("GET", "/v1/instances/%d/document?document=invoice&revision=2" % id)

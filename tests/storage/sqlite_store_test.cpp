@@ -152,6 +152,7 @@ TEST_CASE("store: outbox rows written before routes were stored get the connecto
     // what later versions added).
     raw_exec(dir.file(), "ALTER TABLE outbox DROP COLUMN connector");
     raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
+    raw_exec(dir.file(), "ALTER TABLE documents DROP COLUMN document");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 6");
     auto row = [](std::string const& key, std::string const& kind, std::string const& target,
                   std::string const& payload) {
@@ -189,7 +190,8 @@ TEST_CASE("store: idempotency answers kept as statuses become outcomes", "[store
     TempDir dir;
     open_store(dir.file()).reset();
     raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
-    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version = 7");
+    raw_exec(dir.file(), "ALTER TABLE documents DROP COLUMN document");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 7");
     for (auto const& [key, status] : std::map<std::string, int>{{"a", 202}, {"b", 404}, {"c", 409}, {"d", 429},
                                                                   {"e", 403}, {"f", 410}, {"g", 422}})
         raw_exec(dir.file(), ("INSERT INTO idempotency (key, status, response, created_ms, request) VALUES ('" + key +

@@ -217,8 +217,10 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 http::Response r;
                 r.content_type = "application/pdf";
                 r.body = std::move(doc->pdf);
-                r.headers.emplace_back("Content-Disposition", "attachment; filename=\"envelope-" + std::to_string(id) +
-                                                                  "-r" + std::to_string(doc->revision) + ".pdf\"");
+                r.headers.emplace_back("Content-Disposition",
+                                       "attachment; filename=\"envelope-" + std::to_string(id) +
+                                           (doc->document.empty() ? "" : "-" + doc->document) + "-r" +
+                                           std::to_string(doc->revision) + ".pdf\"");
                 r.headers.emplace_back("X-Document-SHA256", doc->sha256);
                 return respond(std::move(r));
             }

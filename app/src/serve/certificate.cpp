@@ -8,11 +8,14 @@ namespace signflow::app {
 using nlohmann::json;
 
 std::optional<json> envelope_certificate(engine::Store& store, std::int64_t envelope,
-                                         std::string const& fallback_document_sha256) {
+                                         std::string const& fallback_document_sha256, bool to_completion) {
     auto inst = store.find_instance(envelope);
     if (!inst) return std::nullopt;
     std::vector<evidence::AuditEntry> chain;
-    for (auto const& r : store.audit(envelope)) chain.push_back(evidence::entry_from_json(json::parse(r.entry)));
+    for (auto const& r : store.audit(envelope)) {
+        chain.push_back(evidence::entry_from_json(json::parse(r.entry)));
+        if (to_completion && r.kind == "completed") break;
+    }
     if (chain.empty()) return std::nullopt;
     // The signers are the roles that signed (or declined), with how they
     // were authenticated: a verified one-time code, or the signing link.

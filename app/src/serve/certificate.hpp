@@ -15,7 +15,11 @@ namespace signflow::app {
 
 // Nullopt when the envelope does not exist or has no audit entries.
 // `fallback_document_sha256` is used when no revision 1 is stored.
+// `to_completion`: the chain up to its `completed` entry only, so that every
+// seal of an envelope of several documents carries one certificate (the
+// seals' own entries come after it).
 std::optional<nlohmann::json> envelope_certificate(engine::Store& store, std::int64_t envelope,
-                                                   std::string const& fallback_document_sha256 = {});
+                                                   std::string const& fallback_document_sha256 = {},
+                                                   bool to_completion = false);
 
 }  // namespace signflow::app

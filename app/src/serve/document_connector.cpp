@@ -60,9 +60,14 @@ public:
             // answer with what is there.
             if (auto done = store_.document(d.instance, revision)) return ok(*done, d);
             if (d.kind == "fill") return fill(d, revision);
-            auto previous = store_.document(d.instance, revision - 1);
+            // The revision this one is made on: the document's latest (named
+            // by the engine), or, for an envelope from before documents were
+            // named, the envelope's previous one.
+            std::int64_t const on = d.data.value("signs", std::int64_t{0}) > 0 ? d.data.value("signs", std::int64_t{0})
+                                                                               : revision - 1;
+            auto previous = store_.document(d.instance, on);
             if (!previous)
-                return {false, false, "revision " + std::to_string(revision - 1) + " of envelope " +
+                return {false, false, "revision " + std::to_string(on) + " of envelope " +
                                           std::to_string(d.instance) + " is not written yet", {}};
             return d.kind == "sign" ? sign(d, *previous, revision) : seal(d, *previous, revision);
         } catch (documents::DocumentError const& e) {
@@ -76,6 +81,7 @@ public:
 private:
     DeliveryResult ok(engine::DocumentRecord const& r, engine::Delivery const& d) {
         json detail = {{"document_sha256", r.sha256}, {"revision", r.revision}};
+        if (!r.document.empty()) detail["document"] = r.document;
         if (d.kind == "fill") {
             json const what = d.data.value("data", json::object());
             detail["template"] = what.value("template", "");
@@ -85,7 +91,10 @@ private:
     }
 
     DeliveryResult put(engine::Delivery const& d, std::int64_t revision, char const* kind, std::string pdf) {
-        engine::DocumentRecord r{d.instance, revision, kind, documents::sha256_hex(pdf), std::move(pdf), now_ms()};
+        // A fill names its template; a signature or seal, the document it is made on.
+        std::string document = d.kind == "fill" ? d.target : d.data.value("document", std::string());
+        engine::DocumentRecord r{d.instance, revision, kind, documents::sha256_hex(pdf), std::move(pdf), now_ms(),
+                                 std::move(document)};
         store_.put_document(r);
         return ok(r, d);
     }
@@ -229,7 +238,7 @@ private:
         }
         // The certificate covers the trail as committed so far (everything up
         // to `completed`); the `sealed` entry follows it.
-        auto made = envelope_certificate(store_, d.instance, previous.sha256);
+        auto made = envelope_certificate(store_, d.instance, previous.sha256, true);
         if (!made) return {false, false, "envelope " + std::to_string(d.instance) + " has no audit trail yet", {}};
         json const& certificate = *made;
         pdf = documents::append_completion_page(pdf, certificate);

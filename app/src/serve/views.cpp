@@ -88,6 +88,10 @@ std::vector<std::string> document_names(std::vector<engine::DocumentRecord> cons
     std::vector<std::string> names;
     std::string current;
     for (auto const& d : documents) {
+        if (!d.document.empty()) {  // named by its row (revisions made since documents were named)
+            names.push_back(d.document);
+            continue;
+        }
         if (d.kind == "filled") {
             current.clear();
             // The first entry that says so (an envelope filled before fills

@@ -19,7 +19,8 @@ nlohmann::json instances_json(engine::InstancePage const& page);
 nlohmann::json audit_json(std::vector<engine::AuditRecord> const& records);
 // GET /v1/instances/{id}/documents
 // Which document (template) each of `documents` (in revision order) is of:
-// a `filled` revision is named by its `document_filled` entry in the trail
+// a revision that names its document is of that one; in an envelope from
+// before revisions were named, a `filled` revision is named by its `document_filled` entry in the trail
 // (the one with its revision, else its hash); a signature or seal carries
 // the name of the document it updates. "" when the trail does not say (yet:
 // the revision is stored before its fill's entry is committed).

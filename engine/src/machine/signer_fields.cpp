@@ -1,5 +1,7 @@
 #include "signer_fields.hpp"
 
+#include "envelope_documents.hpp"
+
 #include "signflow/base/utf8.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/time.hpp"
@@ -184,6 +186,15 @@ std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string
     return out;
 }
 
+std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::vector<std::string> const& documents,
+                                              std::string const& role) {
+    std::vector<ir::SignerField const*> out;
+    for (auto const& document : documents)
+        for (auto const* f : fields_of(w, document, role))
+            if (std::none_of(out.begin(), out.end(), [&](auto const* g) { return g->name == f->name; })) out.push_back(f);
+    return out;
+}
+
 namespace {
 // Whether `e` reads ROLE.fields.NAME for a NAME in `names`.
 bool reads_fields_of(ir::Expr const& e, std::string const& role, std::vector<ir::SignerField const*> const& names) {
@@ -297,6 +308,7 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     if (!event_data.is_object()) event_data = json::object();
     event_data.erase("fields");
     event_data.erase("document");
+    event_data.erase("documents");
     event_data.erase("blank_fields");
     auto r = d.find_role(role);
     StateInfo const& state = d.state(inst.state);
@@ -305,8 +317,8 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
                 std::find(state.signers.begin(), state.signers.end(), *r) != state.signers.end();
     if (!turn) return {};
     json data = json::parse(inst.data);
-    std::string document = data.value(data_key::document, "");
-    auto fields = fields_of(d.ir(), document, role);
+    std::vector<std::string> const documents = documents_of(data).signing;
+    auto fields = fields_of(d.ir(), documents, role);
     if (fields.empty() && given.is_object() && given.empty()) return {};
     if (!given.is_object()) return {{"fields", {"not_text", "an object of field name -> value"}}};
     auto checked = check_fields(fields, role, given, data, now, local_text(now, zone).substr(0, 10));
@@ -323,7 +335,10 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     for (auto const* f : fields)
         if (!checked.values.contains(f->name)) blank.push_back(f->name);
     event_data["fields"] = std::move(shown);
-    event_data["document"] = document;
+    if (documents.size() == 1)
+        event_data["document"] = documents.front();
+    else
+        event_data["documents"] = documents;
     if (!blank.empty()) event_data["blank_fields"] = std::move(blank);
     return {};
 }

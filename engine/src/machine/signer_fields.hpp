@@ -19,6 +19,11 @@ namespace signflow::engine::detail {
 std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::string const& document,
                                               std::string const& role);
 
+// The fields `role` fills in any of `documents` (signed under one signature),
+// each name once (documents that ask for the same field get the same value).
+std::vector<ir::SignerField const*> fields_of(ir::Workflow const& w, std::vector<std::string> const& documents,
+                                              std::string const& role);
+
 // Whether `field`'s `when` reads a field `role` fills on the same page (one
 // of `page`, ROLE.fields.NAME): known only when the signer sends the form.
 bool reads_own_fields(ir::SignerField const& field, std::string const& role,
@@ -59,11 +64,11 @@ CheckedFields check_fields(std::vector<ir::SignerField const*> const& fields, st
 void put_fields(nlohmann::json& data, std::string const& role, nlohmann::json const& values);
 
 // A signature's fields, the one step the daemon's shard and the simulator
-// share: the fields `role` fills in the document the envelope signs now
-// (data.document) are checked against event_data.fields; when they pass,
+// share: the fields `role` fills in the documents the envelope signs now
+// (envelope_documents.hpp) are checked against event_data.fields; when they pass,
 // they go into the envelope's data (ROLE.fields) and event_data carries
 // them as drawn (`fields`: the signed entry's detail, the sign action's
-// drawing) with `document`, and `blank_fields`: the fields asked of the
+// drawing) with `document` (or `documents`, when several), and `blank_fields`: the fields asked of the
 // signer left without a value (locked blank under the signature). Anything the caller put under `fields` or
 // `document` is taken out first: what the trail records comes from here.
 // A signer whose turn it is not is left to the machine (which refuses).

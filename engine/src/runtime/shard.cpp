@@ -1,5 +1,8 @@
 #include "shard.hpp"
 
+#include "../machine/envelope_documents.hpp"
+#include "../machine/signer_fields.hpp"
+
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
 #include "signflow/engine/trace.hpp"
@@ -418,7 +421,7 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
         // A signature with the fields its signer filled (`field … from ROLE`).
         std::optional<json> with_fields;
         std::string kept;
-        bool caller_fields = data && data->is_object() && (data->contains("fields") || data->contains("document") || data->contains("blank_fields"));
+        bool caller_fields = data && data->is_object() && (data->contains("fields") || data->contains("document") || data->contains("documents") || data->contains("blank_fields"));
         if ((inst->definition->has_signer_fields() || caller_fields) && event.starts_with("signed(") &&
             event.ends_with(")")) {
             with_fields = data && data->is_object() ? *data : json::object();
@@ -467,39 +470,96 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
 
 void Shard::document_work(Instance& inst, std::string_view event, json const* event_data, Origin const& origin,
                           Instant now, Change& change) {
-    if (!inst.documents) return;
+    if (!inst.documents) {
+        // No document made (no documents connector): the next fill still
+        // starts a new set of documents for the signers' fields.
+        if (event.starts_with("signed(")) {
+            json data = json::parse(inst.data);
+            document_signed(data);
+            inst.data = data.dump();
+        }
+        return;
+    }
     Definition const& d = *inst.definition;
-    auto add = [&](char const* kind, json payload) {
+    json data = json::parse(inst.data, nullptr, false);
+    // Each document's revisions (an envelope from before they were kept
+    // signs and seals its latest revision, as then).
+    EnvelopeDocuments docs = documents_of(data);
+    bool const named = !docs.revisions.empty();
+    auto add = [&](char const* kind, json payload, std::string const& document, std::size_t n) {
         payload["workflow"] = d.name();
+        if (!document.empty()) {
+            payload["document"] = document;
+            payload["signs"] = docs.latest(document);
+        }
         payload["revision"] = ++inst.documents;
-        change.outbox_added.push_back(outbox_row(std::to_string(inst.id) + "." + std::to_string(inst.seq) + "." + kind,
-                                                 inst.id, kind, "documents", "documents", payload.dump(), now));
+        if (!document.empty()) docs.set_latest(document, inst.documents);
+        std::string key = std::to_string(inst.id) + "." + std::to_string(inst.seq) + "." + kind;
+        if (n) key += "." + std::to_string(n);
+        change.outbox_added.push_back(outbox_row(key, inst.id, kind, "documents", "documents", payload.dump(), now));
     };
     if (event.starts_with("signed(") && event.ends_with(")")) {
         std::string role(event.substr(7, event.size() - 8));
         std::string zone = zone_of(d, inst, role, ctx_.options.default_zone);
         json payload = {{"role", role}, {"zone", zone}, {"signed_at", to_millis(now)},
                         {"date_text", local_text(now, zone)}, {"ip", origin.ip}, {"user_agent", origin.user_agent}};
-        json data = json::parse(inst.data, nullptr, false);
         std::string name;
         if (event_data && event_data->is_object() && event_data->value("name", json()).is_string())
             name = (*event_data)["name"];
-        if (name.empty() && data.is_object() && data[data_key::roles].is_object() &&
-            data[data_key::roles][role].is_object()) {
-            json const& who = data[data_key::roles][role];
-            name = who.value("name", who.value("email", role));
-        }
+        json const* who = nullptr;
+        if (auto roles = data.is_object() ? data.find(data_key::roles) : data.end();
+            roles != data.end() && roles->is_object())
+            if (auto it = roles->find(role); it != roles->end() && it->is_object()) who = &*it;
+        if (name.empty() && who) name = who->value("name", who->value("email", role));
         payload["name"] = name.empty() ? role : name;
         if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
             payload["image"] = (*event_data)["image"];
-        // The signer's fields, drawn and locked before the signature (documents connector).
-        if (event_data && event_data->is_object() && event_data->value("fields", json()).is_object()) {
-            payload["fields"] = (*event_data)["fields"];
-            if (event_data->value("blank_fields", json()).is_array()) payload["blank_fields"] = (*event_data)["blank_fields"];
+        // The signer's fields, drawn and locked before the signature
+        // (documents connector): each document gets the ones it asks for.
+        json const fields = event_data && event_data->is_object() ? event_data->value("fields", json()) : json();
+        json const blank = event_data && event_data->is_object() ? event_data->value("blank_fields", json()) : json();
+        auto with_fields = [&](json p, std::string const& document) {
+            if (!fields.is_object()) return p;
+            if (!named) {
+                p["fields"] = fields;
+                if (blank.is_array()) p["blank_fields"] = blank;
+                return p;
+            }
+            json mine = json::object(), mine_blank = json::array();
+            for (auto const* f : fields_of(d.ir(), document, role)) {
+                if (auto v = fields.find(f->name); v != fields.end()) mine[f->name] = *v;
+                if (blank.is_array() && std::find(blank.begin(), blank.end(), json(f->name)) != blank.end())
+                    mine_blank.push_back(f->name);
+            }
+            if (!mine.empty() || !mine_blank.empty()) p["fields"] = std::move(mine);
+            if (!mine_blank.empty()) p["blank_fields"] = std::move(mine_blank);
+            return p;
+        };
+        if (!named) {
+            add("sign", with_fields(std::move(payload), ""), "", 0);
+        } else {
+            // One signature, one revision per document it covers.
+            std::size_t n = 0;
+            for (auto const& document : docs.signing)
+                if (docs.latest(document) > 0) add("sign", with_fields(payload, document), document, n++);
+            docs.signed_since = true;
         }
-        add("sign", std::move(payload));
     }
-    if (inst.status == Status::finished && d.state_name(inst.state) == "completed") add("seal", json::object());
+    if (inst.status == Status::finished && d.state_name(inst.state) == "completed") {
+        if (!named) {
+            add("seal", json::object(), "", 0);
+        } else {
+            // A seal per document, each with the certificate of completion.
+            std::size_t n = 0;
+            auto const all = docs.revisions;  // (add moves each one's latest revision on)
+            for (auto const& r : all)
+                if (r.revision > 0) add("seal", json::object(), r.name, n++);
+        }
+    }
+    if (named) {
+        put_documents(data, docs);
+        inst.data = data.dump();
+    }
 }
 
 void Shard::delivered(std::int64_t id, DeliveryEnd o) {
@@ -529,15 +589,15 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
         // entry is `document_filled`).
         if (inst) {
             json detail = o.detail.is_object() ? o.detail : json::object();
-            // Which document signers now sign: their fields are that template's.
-            if (inst->definition->has_signer_fields()) {
-                json data = json::parse(inst->data);
-                data[data_key::document] = o.target;
-                inst->data = data.dump();
-            }
             // The fill's revision (its payload's, or 1 for a row written
             // before fills were numbered) is the envelope's latest.
-            if (auto r = detail.value("revision", 0); r > inst->documents) inst->documents = static_cast<std::uint16_t>(r);
+            std::int64_t r = detail.value("revision", std::int64_t{0});
+            if (r > inst->documents) inst->documents = static_cast<std::uint16_t>(r);
+            // The document joins those the next signature signs (their
+            // signer fields are asked on the signing page).
+            json data = json::parse(inst->data);
+            document_filled(data, o.target, r);
+            inst->data = data.dump();
             apply(*inst, Event{"done", &detail}, now, entry.change, nullptr);
         }
     } else if (o.kind == "send_code") {
@@ -558,6 +618,7 @@ void Shard::delivered(std::int64_t id, DeliveryEnd o) {
     } else if (o.kind == "sign" || o.kind == "seal") {
         json detail = o.detail.is_object() ? o.detail : json::object();
         detail["revision"] = o.payload.value("revision", 0);
+        if (auto doc = o.payload.value("document", json()); doc.is_string()) detail["document"] = doc;
         if (o.kind == "sign") detail["role"] = o.payload.value("role", "");
         audit(id, inst, {o.kind == "sign" ? "signature_applied" : "sealed", "system", std::move(detail), {}}, now,
               entry.change);

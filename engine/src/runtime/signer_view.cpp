@@ -1,5 +1,6 @@
 #include "signer_view.hpp"
 
+#include "../machine/envelope_documents.hpp"
 #include "../machine/signer_fields.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/progress.hpp"
@@ -179,9 +180,10 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
     }
     // The fields this signer fills in the document they sign now.
     if (view.step == SignerStep::sign && d.has_signer_fields() && data.is_object()) {
-        view.document = data.value(data_key::document, "");
+        auto const documents = documents_of(data).signing;
+        view.document = documents.empty() ? std::string() : documents.front();
         Scope const scope = scope_of(data, now);
-        auto const page = fields_of(d.ir(), view.document, role);
+        auto const page = fields_of(d.ir(), documents, role);
         for (auto const* f : page) {
             if (f->type == "date_signed") continue;
             // A field asked depending on another on the same page shows:

@@ -10,6 +10,7 @@
 // machine: each call becomes a timeline line (and a raw trace line, shown
 // with --trace), and what expectations ask about (reminders, connector calls,
 // the expiry, ignored events) is kept as a list of happenings.
+#include "../machine/envelope_documents.hpp"
 #include "../machine/signer_fields.hpp"
 #include "signflow/base/utf8.hpp"
 #include "signflow/engine/data_keys.hpp"
@@ -304,6 +305,11 @@ private:
         Step step;
         cancels_shown_.clear();
         machine_.apply(*inst_, e, now_, *this, step);
+        if (step.applied && e.name.starts_with("signed(")) {
+            json data = json::parse(inst_->data);
+            detail::document_signed(data);
+            inst_->data = data.dump();
+        }
         settle(step);
         return step;
     }
@@ -327,10 +333,11 @@ private:
         while (!answers_.empty()) {
             auto [document, answer] = answers_.front();
             answers_.pop_front();
-            // As the daemon does: the fields signers fill are the document's filled last.
-            if (answer == "done" && def_.has_signer_fields()) {
+            // As the daemon does: the document joins those the next signature
+            // signs (revisions are the daemon's: none here).
+            if (answer == "done") {
                 json data = json::parse(inst_->data);
-                data[data_key::document] = document;
+                detail::document_filled(data, document, 0);
                 inst_->data = data.dump();
             }
             add(TimelineEntry::Kind::answer,

@@ -249,6 +249,13 @@ constexpr char const* migration_7[] = {
         ELSE 'failed' END)",
 };
 
+// An envelope may carry several documents: each revision names its document
+// (the template). Rows written before carry '' (one document per envelope,
+// or a sequence the trail's document_filled entries name).
+constexpr char const* migration_8[] = {
+    "ALTER TABLE documents ADD COLUMN document TEXT NOT NULL DEFAULT ''",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -258,6 +265,7 @@ constexpr Migration migrations[] = {
     {5, migration_5},
     {6, migration_6},
     {7, migration_7},
+    {8, migration_8},
 };
 
 using base::now_ms;

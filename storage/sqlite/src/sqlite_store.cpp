@@ -496,11 +496,12 @@ void SqliteStore::put_document(DocumentRecord const& d) {
     impl_->guard("put_document", [&] {
         std::lock_guard lock(impl_->write_mutex);
         impl_->writer
-            ->statement(R"(INSERT INTO documents (envelope, revision, kind, sha256, pdf, created_ms)
-                           VALUES (?, ?, ?, ?, ?, ?)
+            ->statement(R"(INSERT INTO documents (envelope, revision, kind, sha256, pdf, created_ms, document)
+                           VALUES (?, ?, ?, ?, ?, ?, ?)
                            ON CONFLICT (envelope, revision) DO UPDATE SET kind = excluded.kind,
-                             sha256 = excluded.sha256, pdf = excluded.pdf, created_ms = excluded.created_ms)")
-            .bind(d.envelope, d.revision, d.kind, d.sha256, Blob{d.pdf}, d.created_ms)
+                             sha256 = excluded.sha256, pdf = excluded.pdf, created_ms = excluded.created_ms,
+                             document = excluded.document)")
+            .bind(d.envelope, d.revision, d.kind, d.sha256, Blob{d.pdf}, d.created_ms, d.document)
             .run();
     });
 }
@@ -509,24 +510,25 @@ std::optional<DocumentRecord> SqliteStore::document(std::int64_t envelope, std::
     return impl_->guard("document", [&]() -> std::optional<DocumentRecord> {
         Impl::Reader db(*impl_);
         Resetting q(db.statement(
-            revision > 0 ? "SELECT envelope, revision, kind, sha256, pdf, created_ms FROM documents "
+            revision > 0 ? "SELECT envelope, revision, kind, sha256, pdf, created_ms, document FROM documents "
                            "WHERE envelope = ?1 AND revision = ?2"
-                         : "SELECT envelope, revision, kind, sha256, pdf, created_ms FROM documents "
+                         : "SELECT envelope, revision, kind, sha256, pdf, created_ms, document FROM documents "
                            "WHERE envelope = ?1 AND ?2 = 0 ORDER BY revision DESC LIMIT 1"));
         q->bind(envelope, revision);
         if (!q->step()) return std::nullopt;
-        return DocumentRecord{q->integer(0), q->integer(1), q->text(2), q->text(3), q->blob(4), q->integer(5)};
+        return DocumentRecord{q->integer(0), q->integer(1), q->text(2), q->text(3), q->blob(4), q->integer(5), q->text(6)};
     });
 }
 
 std::vector<DocumentRecord> SqliteStore::documents(std::int64_t envelope) {
     return impl_->guard("documents", [&] {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT envelope, revision, kind, sha256, created_ms FROM documents "
+        Resetting q(db.statement("SELECT envelope, revision, kind, sha256, created_ms, document FROM documents "
                                  "WHERE envelope = ? ORDER BY revision"));
         q->bind(envelope);
         std::vector<DocumentRecord> out;
-        while (q->step()) out.push_back({q->integer(0), q->integer(1), q->text(2), q->text(3), {}, q->integer(4)});
+        while (q->step())
+            out.push_back({q->integer(0), q->integer(1), q->text(2), q->text(3), {}, q->integer(4), q->text(5)});
         return out;
     });
 }

@@ -9,7 +9,8 @@
 //    "roles":    {role: {email, name, phone, timezone, language}},
 //    "codes":    {role: that signer's one-time-code state},   written by `verify … by sms|email`
 //    "resent":   {role: how many new codes were sent},        idem
-//    "document": the template filled last}                    kept when a template asks signers for fields
+//    "documents": {signing, revisions, signed}}              the documents the next signature signs and
+//                                                            each one's latest revision (envelope_documents.hpp)
 //
 // A signer's fields (`field title from client: text`) are kept in their
 // role's object: roles.client.fields.title, read as `client.fields.title`.
@@ -20,6 +21,7 @@ inline constexpr char envelope[] = "envelope";
 inline constexpr char roles[] = "roles";
 inline constexpr char codes[] = "codes";
 inline constexpr char resent[] = "resent";
-inline constexpr char document[] = "document";
+inline constexpr char documents[] = "documents";
+inline constexpr char document[] = "document";  // before `documents`: the template filled last
 
 }  // namespace signflow::engine::data_key

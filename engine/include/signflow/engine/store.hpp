@@ -133,8 +133,9 @@ struct AuditRecord {
     std::string entry;
 };
 
-// A version of an envelope's document: revision 1 is the filled template,
-// then one per signature, then the sealed final document. Written by the
+// A version of one of an envelope's documents. Revisions are numbered across
+// the envelope: each document's filled template, then one per signature of
+// it, then its sealed final copy; `document` says whose revision it is. Written by the
 // documents connector in its own transaction (put_document), before the
 // delivery that made it is recorded: a retry writes the same revision again.
 struct DocumentRecord {
@@ -144,6 +145,7 @@ struct DocumentRecord {
     std::string sha256;
     std::string pdf;     // the bytes (empty in listings)
     std::int64_t created_ms = 0;
+    std::string document;  // which document: its template ("" in rows from before it was kept)
 };
 
 // A file a signer uploaded for an attachment request.
