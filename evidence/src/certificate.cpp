@@ -70,7 +70,15 @@ json completion_certificate(std::int64_t envelope, std::string const& workflow, 
             // the hash the entry records (audit.hpp: a signed entry's detail).
             if (auto f = e.detail.find("fields"); e.kind == kinds::signed_ && f != e.detail.end() && f->is_object()) {
                 if (!who.contains("fields")) who["fields"] = json::array();
-                who["fields"].push_back({{"document", e.detail.value("document", json(""))},
+                // One signature over several documents: named together.
+                json document = e.detail.value("document", json(""));
+                if (auto several = e.detail.find("documents"); several != e.detail.end() && several->is_array()) {
+                    std::string names;
+                    for (auto const& n : *several)
+                        if (n.is_string()) names += (names.empty() ? "" : ", ") + n.get<std::string>();
+                    document = names;
+                }
+                who["fields"].push_back({{"document", std::move(document)},
                                          {"values", *f},
                                          {"sha256", e.detail.value("fields_sha256", json(""))}});
             }

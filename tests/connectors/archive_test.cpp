@@ -123,7 +123,7 @@ TEST_CASE("connector archive: not ready, no root, wrong delivery", "[connectors]
     int calls = 0;
     auto source = [&](std::int64_t envelope) {
         ++calls;
-        if (calls == 1) return ArchiveBundle{false, "the seal is not applied yet", {}, 0, {}, {}, {}};
+        if (calls == 1) return ArchiveBundle{false, "the seal is not applied yet", {}, 0, {}, {}, {}, {}};
         return sealed(envelope);
     };
     auto loaded = archive_with(dir, "path = \"missing\"\n", source);

@@ -373,7 +373,8 @@ class Browser:
         self.cookie = None
 
     def path(self, url):
-        return urllib.parse.urlparse(url).path
+        u = urllib.parse.urlparse(url)
+        return u.path + ("?" + u.query if u.query else "")
 
     def get(self, url, **kw):
         h = {"Cookie": "sf_csrf=" + self.cookie} if self.cookie else {}

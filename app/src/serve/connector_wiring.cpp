@@ -1,5 +1,7 @@
 #include "connector_wiring.hpp"
 
+#include <algorithm>
+
 #include "../files.hpp"
 #include "certificate.hpp"
 #include "views.hpp"
@@ -52,12 +54,30 @@ connectors::ArchiveBundle archive_bundle(engine::Runtime& runtime, engine::Store
     b.created_ms = envelope->created_ms;
     bool has_document = engine::Progress::parse(envelope->progress).documents > 0;
     if (has_document) {
-        auto latest = store.document(id, 0);
-        if (!latest || latest->kind != "sealed") {
-            b.why = "the sealed document of envelope " + std::to_string(id) + " is not ready yet";
-            return b;
+        // Each named document at its latest revision, all sealed (an
+        // envelope from before revisions were named: its latest one).
+        std::vector<std::pair<std::string, std::int64_t>> latest;  // name, revision, in fill order
+        for (auto const& d : store.documents(id)) {
+            if (d.document.empty()) continue;
+            auto it = std::find_if(latest.begin(), latest.end(), [&](auto const& x) { return x.first == d.document; });
+            if (it == latest.end())
+                latest.emplace_back(d.document, d.revision);
+            else
+                it->second = std::max(it->second, d.revision);
         }
-        b.pdf = std::move(latest->pdf);
+        if (latest.empty()) latest.emplace_back(std::string(), 0);
+        for (auto const& [name, revision] : latest) {
+            auto doc = store.document(id, revision);
+            if (!doc || doc->kind != "sealed") {
+                b.why = "the sealed document" + (name.empty() ? std::string() : " `" + name + "`") + " of envelope " +
+                        std::to_string(id) + " is not ready yet";
+                b.documents.clear();
+                return b;
+            }
+            b.documents.push_back({name, std::move(doc->pdf)});
+        }
+        b.pdf = b.documents.front().pdf;
+        if (b.documents.size() == 1) b.documents.clear();  // one document: `pdf` says it all
     }
     auto audit = runtime.audit(id);
     if (audit.outcome != engine::Outcome::ok) {

@@ -62,7 +62,13 @@ public:
         try {
             archive::make_folders(root_, relative);
             archive::remove_leftovers(folder, stem + ".");
-            if (!bundle.pdf.empty()) {
+            if (!bundle.documents.empty()) {
+                // Several documents: 42.order_form.pdf, 42.terms.pdf.
+                for (auto const& doc : bundle.documents) {
+                    archive::write_file(folder, stem + "." + doc.name + ".pdf", doc.pdf);
+                    files.push_back(stem + "." + doc.name + ".pdf");
+                }
+            } else if (!bundle.pdf.empty()) {
                 archive::write_file(folder, stem + ".pdf", bundle.pdf);
                 files.push_back(stem + ".pdf");
             }
@@ -75,7 +81,13 @@ public:
             return {false, false, "archive " + name_ + ": " + e.what(), {}};
         }
         nlohmann::json detail = {{"folder", relative.generic_string()}, {"files", files}};
-        if (!bundle.pdf.empty()) detail["pdf_sha256"] = sha256_hex(bundle.pdf);
+        if (!bundle.documents.empty()) {
+            nlohmann::json hashes = nlohmann::json::object();
+            for (auto const& doc : bundle.documents) hashes[doc.name] = sha256_hex(doc.pdf);
+            detail["pdf_sha256"] = std::move(hashes);
+        } else if (!bundle.pdf.empty()) {
+            detail["pdf_sha256"] = sha256_hex(bundle.pdf);
+        }
         return {true, false, {}, detail};
     }
 

@@ -217,13 +217,21 @@ private:
                 if (r.email.empty()) continue;  // a copy goes by email only
                 json ctx = context(d, r);
                 if (ctx["workflow"].get<std::string>().empty()) ctx["workflow"] = bundle.workflow;
-                bool const attach = !bundle.pdf.empty() && static_cast<std::int64_t>(bundle.pdf.size()) <= o_.attach_limit;
+                // Every document attached (several: one file each), when
+                // together they fit the limit; else the download page's link.
+                std::int64_t total = 0;
+                for (auto const& doc : bundle.documents) total += static_cast<std::int64_t>(doc.pdf.size());
+                if (bundle.documents.empty()) total = static_cast<std::int64_t>(bundle.pdf.size());
+                bool const attach = !bundle.pdf.empty() && total <= o_.attach_limit;
                 std::vector<Attachment> files;
                 std::string kind = "completed";
-                if (attach) {
-                    files.push_back({sanitized(ctx["workflow"].get<std::string>()) + "-" + std::to_string(d.instance) +
-                                         ".pdf",
-                                     "application/pdf", bundle.pdf});
+                std::string const stem =
+                    sanitized(ctx["workflow"].get<std::string>()) + "-" + std::to_string(d.instance);
+                if (attach && bundle.documents.empty()) {
+                    files.push_back({stem + ".pdf", "application/pdf", bundle.pdf});
+                } else if (attach) {
+                    for (auto const& doc : bundle.documents)
+                        files.push_back({stem + "-" + sanitized(doc.name) + ".pdf", "application/pdf", doc.pdf});
                 } else {
                     std::string link;
                     try {
@@ -267,7 +275,13 @@ private:
         m.message_id = file_stem(d, r, kind) + "@" + domain;
         std::string const who = purpose_of(kind) + " for " + r.role + " of envelope " + std::to_string(d.instance);
         json detail = {{"role", r.role}, {"kind", kind}, {"channel", "email"}, {"message_id", m.message_id}};
-        if (!m.attachments.empty()) detail["attached"] = m.attachments.front().file_name;
+        if (m.attachments.size() == 1) {
+            detail["attached"] = m.attachments.front().file_name;
+        } else if (!m.attachments.empty()) {
+            json names = json::array();
+            for (auto const& a : m.attachments) names.push_back(a.file_name);
+            detail["attached"] = std::move(names);
+        }
         if (o_.mail) {
             SendOutcome sent = o_.mail->send(m);
             if (!sent.ok) return {false, sent.permanent, o_.name + ": " + who + ": " + sent.error, {}};

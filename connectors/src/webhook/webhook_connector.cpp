@@ -40,7 +40,8 @@ std::vector<std::string> const& known_events() {
     static std::vector<std::string> const events = {
         "envelope.created",   "envelope.sent",      "envelope.completed", "envelope.declined",
         "envelope.expired",   "envelope.cancelled", "envelope.failed",    "recipient.sent",
-        "recipient.viewed",   "recipient.signed",   "recipient.declined", "recipient.authentication_failed"};
+        "recipient.viewed",   "recipient.signed",   "recipient.declined", "recipient.authentication_failed",
+        "document.sealed"};
     return events;
 }
 

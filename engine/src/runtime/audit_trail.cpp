@@ -59,7 +59,10 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
         // The fields this signer filled, as drawn into the document, and
         // their hash (of this object's canonical JSON: sorted keys, no blanks).
         if (auto f = field(data, "fields"); f.is_object() && !f.empty()) {
-            detail["document"] = field(data, "document");
+            if (auto several = field(data, "documents"); several.is_array())
+                detail["documents"] = std::move(several);  // one signature over several documents
+            else
+                detail["document"] = field(data, "document");
             detail["fields_sha256"] = base::sha256_hex(f.dump());
             detail["fields"] = std::move(f);
         }

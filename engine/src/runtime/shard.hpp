@@ -112,6 +112,13 @@ private:
     // The lifecycle events a fact is (webhooks out), as deliveries to the
     // subscribed connectors, in the same change.
     void announce(Instance& inst, AuditFact const& fact, std::int64_t seq, Instant now, Change& change);
+    // What a webhook says of its envelope.
+    struct Announced {
+        std::int64_t id = 0;
+        std::string workflow, version, state, status;
+    };
+    void announce_to(Announced const& e, std::vector<std::string> const& events, AuditFact const& fact,
+                     std::int64_t seq, Instant now, Change& change);
     void timers(Instance const& inst, Step const& step, Change& change);
     void awaiting(Instance const& inst, StateId from);
     void forget(Instance const& inst);

@@ -37,6 +37,12 @@ void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, 
         it = ended_.emplace(id, std::move(e)).first;
         ended_order_.push_back(id);
     }
+    // A document sealed after its envelope ended (always: the seals follow
+    // completion): its webhook, from the envelope's stored record.
+    if (fact.kind == "sealed" && !ctx_.options.subscriptions.empty())
+        if (auto rec = ctx_.store.find_instance(id))
+            announce_to({id, rec->workflow, rec->version, rec->state, rec->status},
+                        std::vector<std::string>{"document.sealed"}, fact, it->second.head.seq + 1, now, change);
     append_audit(it->second.head, id, std::move(fact), now, it->second.zone, change);
 }
 
@@ -58,6 +64,7 @@ std::vector<std::string> lifecycle_events(Instance const& inst, AuditFact const&
     if (k == "expired") return {"envelope.expired"};
     if (k == "cancelled") return {"envelope.cancelled"};
     if (k == "document_failed") return {"envelope.failed"};
+    if (k == "sealed") return {"document.sealed"};
     return {};
 }
 
@@ -72,16 +79,27 @@ void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, In
     if (fact.kind == "sent") inst.sent = true;
     if (events.empty()) return;
     Definition const& d = *inst.definition;
+    Announced e;
+    e.id = inst.id;
+    e.workflow = d.name();
+    e.version = d.version();
+    e.state = std::string(d.state_name(inst.state));
+    e.status = std::string(status_name(inst.status));
+    announce_to(e, events, fact, seq, now, change);
+}
+
+void Shard::announce_to(Announced const& e, std::vector<std::string> const& events, AuditFact const& fact,
+                        std::int64_t seq, Instant now, Change& change) {
     for (auto const& sub : ctx_.options.subscriptions) {
-        if (!listed(sub.workflows, d.name())) continue;
+        if (!listed(sub.workflows, e.workflow)) continue;
         for (auto const& event : events) {
             if (!listed(sub.events, event)) continue;
             json payload = {{"event", event},
-                            {"envelope", inst.id},
-                            {"workflow", d.name()},
-                            {"version", d.version()},
-                            {"state", d.state_name(inst.state)},
-                            {"status", status_name(inst.status)},
+                            {"envelope", e.id},
+                            {"workflow", e.workflow},
+                            {"version", e.version},
+                            {"state", e.state},
+                            {"status", e.status},
                             {"occurred_at", utc_text(now)},
                             {"detail", fact.detail}};
             // An operator's API key that acted in the signer's name.
@@ -93,11 +111,15 @@ void Shard::announce(Instance& inst, AuditFact const& fact, std::int64_t seq, In
                 if (fact.detail.is_object() && fact.detail.value("role", json()).is_string()) role = fact.detail["role"];
                 payload["role"] = role;
             }
+            // A sealed document: where to fetch it (GET, with a key that may read).
+            if (event == "document.sealed" && fact.detail.value("revision", 0) > 0)
+                payload["detail"]["download"] = "/v1/instances/" + std::to_string(e.id) +
+                                                "/document?revision=" + std::to_string(fact.detail.value("revision", 0));
             // Event data may hold text a signer typed: invalid UTF-8 is
             // replaced, never thrown on (a throw here ends the process).
             change.outbox_added.push_back(
-                outbox_row(std::to_string(inst.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector,
-                           inst.id, "webhook", sub.connector, sub.connector,
+                outbox_row(std::to_string(e.id) + ".hook." + std::to_string(seq) + "." + event + "." + sub.connector,
+                           e.id, "webhook", sub.connector, sub.connector,
                            payload.dump(-1, ' ', false, json::error_handler_t::replace), now));
         }
     }

@@ -178,9 +178,10 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
     } else {
         view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
     }
-    // The fields this signer fills in the document they sign now.
+    if (view.step == SignerStep::sign) view.signing = documents_of(data).signing;
+    // The fields this signer fills in the documents they sign now.
     if (view.step == SignerStep::sign && d.has_signer_fields() && data.is_object()) {
-        auto const documents = documents_of(data).signing;
+        auto const& documents = view.signing;
         view.document = documents.empty() ? std::string() : documents.front();
         Scope const scope = scope_of(data, now);
         auto const page = fields_of(d.ir(), documents, role);

@@ -72,18 +72,37 @@ std::string code_section(Text const& t, std::string const& base, std::string con
            "</button></form></section>";
 }
 
-std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision) {
-    std::string h = "<section aria-labelledby=\"doc-h\"><h2 id=\"doc-h\">" + escape(t.document_title) +
-                    "</h2><div class=\"pages\" id=\"pages\">";
+namespace {
+// "order_form" -> "Order form": a template's name as a heading.
+std::string title_of(std::string const& name) {
+    std::string out = name;
+    for (auto& c : out)
+        if (c == '_') c = ' ';
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+}  // namespace
+
+std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision,
+                             std::string const& name, bool first) {
+    std::string const suffix = first ? std::string() : "-" + name;
+    std::string const query = name.empty() ? std::string() : "document=" + name;
+    std::string h = "<section aria-labelledby=\"doc-h" + escape(suffix) + "\"" +
+                    (name.empty() ? std::string() : " data-document=\"" + escape(name) + "\"") + "><h2 id=\"doc-h" +
+                    escape(suffix) + "\">" + escape(name.empty() ? std::string(t.document_title) : title_of(name)) +
+                    "</h2><div class=\"pages\" id=\"pages" + escape(suffix) + "\">";
     std::string r = std::to_string(revision);
     for (std::size_t i = 1; i <= pages; ++i) {
         std::string n = std::to_string(i);
-        std::string label = std::string(t.page) + " " + n + " / " + std::to_string(pages);
-        h += "<img class=\"page\" src=\"" + escape(base) + "/pages/" + n + ".png?r=" + r + "\" alt=\"" +
-             escape(label) + "\" data-page=\"" + n + "\">";
+        std::string label = (name.empty() ? std::string() : title_of(name) + ", ") + t.page + " " + n + " / " +
+                            std::to_string(pages);
+        h += "<img class=\"page\" src=\"" + escape(base) + "/pages/" + n + ".png?r=" + r +
+             (query.empty() ? "" : "&amp;" + escape(query)) + "\" alt=\"" + escape(label) + "\" data-page=\"" + n +
+             "\">";
     }
-    h += "</div><p><a href=\"" + escape(base) + "/document\" id=\"open-pdf\">" + escape(t.open_pdf) +
-         "</a></p></section>";
+    h += "</div><p><a href=\"" + escape(base) + "/document" + (query.empty() ? "" : "?" + escape(query)) +
+         "\" id=\"open-pdf" + escape(suffix) + "\">" + escape(t.open_pdf) +
+         (name.empty() ? std::string() : " (" + escape(title_of(name)) + ")") + "</a></p></section>";
     return h;
 }
 
@@ -244,10 +263,20 @@ std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> cons
     return h + "</ul></section>";
 }
 
-std::string signed_section(Text const& t, std::string const& base, bool complete) {
+std::string signed_section(Text const& t, std::string const& base, bool complete,
+                           std::vector<std::string> const& documents) {
     if (!complete) return paragraph(t.signed_pending, "signed");
-    return "<section id=\"signed\"><p><a class=\"button\" href=\"" + escape(base) +
-           "/document\" id=\"download\" download>" + escape(t.download) + "</a></p></section>";
+    if (documents.size() < 2)
+        return "<section id=\"signed\"><p><a class=\"button\" href=\"" + escape(base) +
+               "/document\" id=\"download\" download>" + escape(t.download) + "</a></p></section>";
+    // One signed copy per document.
+    std::string h = "<section id=\"signed\"><ul class=\"downloads\">";
+    for (std::size_t i = 0; i < documents.size(); ++i)
+        h += "<li><a class=\"button\" href=\"" + escape(base) + "/document?document=" + escape(documents[i]) +
+             "\" id=\"download" + (i ? "-" + escape(documents[i]) : std::string()) + "\" data-document=\"" +
+             escape(documents[i]) + "\" download>" + escape(t.download) + ": " + escape(title_of(documents[i])) +
+             "</a></li>";
+    return h + "</ul></section>";
 }
 
 }  // namespace signflow::app::signing

@@ -32,7 +32,12 @@ std::string render(Frame const& f);
 // Sections. `base` is "/sign/TOKEN".
 std::string consent_section(Text const& t, std::string const& base, std::string const& csrf);
 std::string code_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& method);
-std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision);
+// One document's pages. `name` is its template when the envelope signs
+// several at once ("" for the only one): each gets its own heading, and its
+// images and PDF are asked for with ?document=NAME. `first`: the one whose
+// elements keep the plain ids (#pages, #open-pdf).
+std::string document_section(Text const& t, std::string const& base, std::size_t pages, std::int64_t revision,
+                             std::string const& name = {}, bool first = true);
 std::string attachments_section(Text const& t, std::string const& base,
                                 std::vector<engine::AttachmentState> const& attachments);
 // The fields this signer fills (inputs named `field.NAME`), inside the sign
@@ -45,7 +50,10 @@ std::string sign_section(Text const& t, std::string const& base, std::string con
                          std::string const& fields = {});
 std::string decline_section(Text const& t, std::string const& base, std::string const& csrf);
 std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for);
-std::string signed_section(Text const& t, std::string const& base, bool complete);
+// `documents`: the envelope's documents by name, when it has several (one
+// download each); empty: the one signed copy.
+std::string signed_section(Text const& t, std::string const& base, bool complete,
+                           std::vector<std::string> const& documents = {});
 std::string paragraph(std::string_view text, char const* id = nullptr);
 
 }  // namespace signflow::app::signing

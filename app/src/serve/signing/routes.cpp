@@ -125,6 +125,7 @@ struct Visit {
     engine::SignerView view;
     Text const* text = nullptr;
     std::string rest;  // the path after the token: "", "consent", "pages/1.png", …
+    std::string document;  // ?document=NAME: which of the envelope's documents (its PDF, its pages)
 };
 
 // The signer is on the signing step, has agreed to sign electronically,
@@ -139,11 +140,60 @@ bool done(engine::Reply const& r) {
            r.outcome == engine::Outcome::ok;
 }
 
-// The signed copy is the sealed document: until the seal is applied (just
-// after completion, on the documents lane) there is nothing to download.
+// Each of the envelope's documents by name, at its latest revision (without
+// its bytes), in the order they were filled. Empty for an envelope whose
+// revisions do not name their document (made before they did).
+std::vector<engine::DocumentRecord> latest_documents(engine::Runtime& runtime, std::int64_t id) {
+    std::vector<engine::DocumentRecord> out;
+    auto all = runtime.documents(id);
+    if (all.outcome != engine::Outcome::ok) return out;
+    for (auto& d : all.value) {
+        if (d.document.empty()) continue;
+        auto it = std::find_if(out.begin(), out.end(), [&](auto const& x) { return x.document == d.document; });
+        if (it == out.end())
+            out.push_back(std::move(d));
+        else if (d.revision > it->revision)
+            *it = std::move(d);
+    }
+    return out;
+}
+
+std::vector<std::string> names_of(std::vector<engine::DocumentRecord> const& documents) {
+    std::vector<std::string> out;
+    for (auto const& d : documents) out.push_back(d.document);
+    return out;
+}
+
+// Document `name`'s latest revision, with its bytes ("" : the envelope's
+// latest revision, as for an envelope of one document).
+std::optional<engine::DocumentRecord> document_named(engine::Runtime& runtime, std::int64_t id,
+                                                     std::string const& name) {
+    if (name.empty()) return runtime.document(id, 0);
+    for (auto const& d : latest_documents(runtime, id))
+        if (d.document == name) return runtime.document(id, d.revision);
+    return std::nullopt;
+}
+
+// The signed copy is the sealed document (each of them, in an envelope of
+// several): until the seals are applied (just after completion, on the
+// documents lane) there is nothing to download.
 bool sealed(engine::Runtime& runtime, std::int64_t id) {
-    auto doc = runtime.document(id, 0);
-    return doc && doc->kind == "sealed";
+    auto named = latest_documents(runtime, id);
+    if (named.empty()) {
+        auto doc = runtime.document(id, 0);
+        return doc && doc->kind == "sealed";
+    }
+    return std::all_of(named.begin(), named.end(), [](auto const& d) { return d.kind == "sealed"; });
+}
+
+// Which document a request for the signer's pages or PDF reads: the one it
+// names, or the only one this signature signs; "" for the envelope's latest.
+// Nullopt: a name the signer may not read now (not one they sign).
+std::optional<std::string> reading_which(Visit const& v) {
+    auto const& signing = v.view.signing;
+    if (v.document.empty()) return signing.size() == 1 ? signing.front() : std::string();
+    if (std::find(signing.begin(), signing.end(), v.document) == signing.end()) return std::nullopt;
+    return v.document;
 }
 
 http::Response ended_page(Text const& t, Frame f, engine::SignerView const& view) {
@@ -196,7 +246,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
             return respond(html(200, f, fresh));
         }
         f.title = t.completed_title;
-        f.body = signed_section(t, v.base, true);
+        f.body = signed_section(t, v.base, true, names_of(latest_documents(sh.s.runtime, v.link.envelope)));
         return respond(html(200, f, fresh));
     }
     using Step = engine::SignerStep;
@@ -212,7 +262,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
                 return respond(html(200, f, fresh));
             }
             f.title = t.completed_title;
-            f.body = signed_section(t, v.base, true);
+            f.body = signed_section(t, v.base, true, names_of(latest_documents(sh.s.runtime, v.link.envelope)));
             return respond(html(200, f, fresh));
         case Step::signed_:
             record_view("signed");
@@ -246,16 +296,21 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.body = code_section(t, v.base, cookie, view.method.empty() ? "sms" : view.method);
         return respond(html(200, f, fresh));
     }
-    // step == sign: the document, the files asked for, the signature.
-    auto doc = sh.s.runtime.document(v.link.envelope, 0);
-    std::size_t pages = 0;
-    std::int64_t revision = 0;
-    if (doc) {
+    // step == sign: the documents, the files asked for, the signature. The
+    // documents this signature signs, one after another (one: as it always was).
+    std::string documents;
+    auto section = [&](std::string const& name, bool several, bool first) {
+        auto doc = document_named(sh.s.runtime, v.link.envelope, name);
+        if (!doc) return;
         std::string error;
         auto pngs = sh.s.images.pages(doc->sha256, doc->pdf, error);
         if (!pngs) sh.s.warn("signing page of envelope " + std::to_string(v.link.envelope) + ": " + error);
-        pages = pngs ? pngs->size() : 0;
-        revision = doc->revision;
+        documents += document_section(t, v.base, pngs ? pngs->size() : 0, doc->revision, several ? name : "", first);
+    };
+    if (view.signing.size() > 1) {
+        for (std::size_t i = 0; i < view.signing.size(); ++i) section(view.signing[i], true, i == 0);
+    } else {
+        section(view.signing.empty() ? std::string() : view.signing.front(), false, true);
     }
     if (!input) record_view("document");
     f.title = t.sign_title;
@@ -265,7 +320,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.notice = t.missing_fields;
         f.notice_is_error = true;
     }
-    f.body = (doc ? document_section(t, v.base, pages, revision) : std::string()) +
+    f.body = documents +
              attachments_section(t, v.base, view.attachments) +
              sign_section(t, v.base, cookie, input ? input->name : view.name(), fields) +
              decline_section(t, v.base, cookie);
@@ -277,14 +332,30 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
     bool reading = reading_document(v);
     bool final_copy = view.completed() && (v.link.purpose == "download" || view.signed_);
     if (!reading && !final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
-    auto doc = sh.s.runtime.document(v.link.envelope, 0);
+    // The final copy of the document named (any of the envelope's; none
+    // named: the first), or the document being signed.
+    std::optional<std::string> which = std::string();
+    if (final_copy) {
+        auto named = latest_documents(sh.s.runtime, v.link.envelope);
+        if (!v.document.empty())
+            which = v.document;
+        else if (!named.empty())
+            which = named.front().document;
+        if (!sealed(sh.s.runtime, v.link.envelope))
+            return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    } else {
+        which = reading_which(v);
+    }
+    if (!which) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
+    auto doc = document_named(sh.s.runtime, v.link.envelope, *which);
     if (!doc || (final_copy && doc->kind != "sealed"))
         return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
     http::Response r;
     r.content_type = "application/pdf";
     r.body = std::move(doc->pdf);
     secure(r);
-    std::string file = "envelope-" + std::to_string(v.link.envelope) + (final_copy ? "-signed" : "") + ".pdf";
+    std::string file = "envelope-" + std::to_string(v.link.envelope) + (doc->document.empty() ? "" : "-" + doc->document) +
+                       (final_copy ? "-signed" : "") + ".pdf";
     r.headers.emplace_back("Content-Disposition", std::string(final_copy ? "attachment" : "inline") +
                                                       "; filename=\"" + file + "\"");
     r.headers.emplace_back("X-Document-SHA256", doc->sha256);
@@ -296,7 +367,9 @@ void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::R
     std::int64_t n = 0;
     if (!file.ends_with(".png") || !parse_id(file.substr(0, file.size() - 4), n))
         return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
-    auto doc = sh.s.runtime.document(v.link.envelope, 0);
+    auto which = reading_which(v);
+    if (!which) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
+    auto doc = document_named(sh.s.runtime, v.link.envelope, *which);
     std::string error;
     auto pngs = doc ? sh.s.images.pages(doc->sha256, doc->pdf, error) : nullptr;
     if (!pngs || n > static_cast<std::int64_t>(pngs->size()))
@@ -491,6 +564,7 @@ Routes make_signing_routes(PageServices services) {
         }
         v.link = *link;
         for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
+        if (auto const* d = req.param("document")) v.document = *d;
         auto r = sh->s.runtime.signer(link->envelope, link->role);
         if (r.outcome != engine::Outcome::ok || r.value.step == engine::SignerStep::unknown) {
             respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));

@@ -24,6 +24,13 @@ struct ArchiveBundle {
     std::string pdf;               // the latest (sealed) revision; empty when the workflow has no document
     nlohmann::json audit;          // the audit trail export
     nlohmann::json certificate;    // the certificate of completion
+    // An envelope of several documents: each sealed one, in the order they
+    // were filled (`pdf` is then the first one's). Empty for one document.
+    struct Document {
+        std::string name;  // the template
+        std::string pdf;
+    };
+    std::vector<Document> documents;
 };
 using ArchiveSource = std::function<ArchiveBundle(std::int64_t envelope)>;
 

@@ -66,6 +66,7 @@ struct SignerView {
     bool verified = false;  // by a code or an identity check, since this signer last signed
     std::vector<AttachmentState> attachments;  // what the workflow asks this role to upload
     std::string document;                      // sign: the template being signed ("" when not known)
+    std::vector<std::string> signing;          // sign: every document this signature signs, in fill order
     std::vector<FieldState> fields;            // sign: what this role fills in it (date_signed ones are not asked)
     SignerStep step = SignerStep::unknown;
     std::string method;                     // verify: sms | email
