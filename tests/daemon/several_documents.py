@@ -30,7 +30,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import Browser, check, link_in, wait_until
-from signer_fields import Receiver
+from signer_fields import Receiver, pdf_fields
 from two_documents import entries, requests_to_client, text_of
 
 CONFIG = """\
@@ -119,7 +119,8 @@ def test(binary, source, work, daemons):
     check("Contoso" in text and "Order" not in text.split("\n")[0], "the terms are the terms:\n" + text[:300])
     r = b.get(link + "/document?document=invoice")
     check(r.status == 404, "a document this envelope does not sign: %r" % r)
-    for needle in ('name="field.plan"', 'name="field.seats"', 'name="field.start_date"', 'name="field.client_title"'):
+    for needle in ('name="field.plan"', 'name="field.seats"', 'name="field.start_date"', 'name="field.client_title"',
+                   '<label for="field-purchase_order">Purchase order number'):
         check(needle in page, "the page asks %r" % needle)
     check(page.count('name="field.client_initials"') == 1, "initials asked once for both documents")
 
@@ -130,7 +131,7 @@ def test(binary, source, work, daemons):
     check(r.status == 422 and 'id="err-client_title"' in r.text and 'value="40"' in r.text,
           "the terms' title is required (422, values kept): %r" % r)
     check(entries(d, id, "signed") == [], "nothing signed yet")
-    r = b.post(link + "/sign", dict(form, **{"field.client_title": "Chief Scientist"}))
+    r = b.post(link + "/sign", dict(form, **{"field.client_title": "Chief Scientist", "field.purchase_order": "PO-7731"}))
     check(r.status == 303, "one signature over the three documents: %r" % r)
 
     # ---- the manager countersigns all three
@@ -177,6 +178,17 @@ def test(binary, source, work, daemons):
           "the order shows the client's plan, seats and initials:\n" + order[:800])
     check("Chief Scientist" in terms and "GH" in terms and "enterprise" not in terms,
           "the terms show the client's title and initials:\n" + terms[:800])
+    # The purchase order number: a box the template places (the PDF has no
+    # such field): made at fill time, drawn and locked under the signature.
+    check("PO-7731" in terms and "PO-7731" not in order, "the placed box shows its value:\n" + terms[:800])
+    r = d.request("GET", "/v1/instances/%d/document?revision=2" % id)
+    placed = pdf_fields(binary, work, "filled-terms.pdf", r.body).get("purchase_order")
+    check(placed is not None and placed["type"] == "text" and placed["page"] == 1 and placed["value"] == "",
+          "the filled terms have the placed box, empty: %r" % placed)
+    r = d.request("GET", "/v1/instances/%d/document?revision=5" % id)
+    placed = pdf_fields(binary, work, "signed-terms.pdf", r.body).get("purchase_order")
+    check(placed is not None and placed["value"] == "PO-7731" and placed["read_only"],
+          "under the client's signature the box holds the value, read-only: %r" % placed)
 
     # ---- evidence: a signature applied per document, one certificate in every seal
     applied = entries(d, id, "signature_applied")

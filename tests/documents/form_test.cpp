@@ -124,6 +124,47 @@ TEST_CASE("fill nda: values in the fields and on the page, every section shown",
         CHECK(text.find(s) != std::string::npos);
 }
 
+TEST_CASE("fill: a field the template places is made on its page, fillable, beside the PDF's own", "[form][fill]") {
+    // terms.pdf (reportlab) has four fields; the template places a fifth.
+    documents::FillRequest request;
+    request.values = {{"company_name", "Contoso"}, {"purchase_order", "PO-7731"}};
+    request.placed.push_back({"purchase_order", 1, 72, 420, 220, 18});
+    documents::FilledDocument filled;
+    auto path = fill_to_file(example("terms.pdf"), request, "terms-placed.pdf", &filled);
+    CHECK(test::qpdf_check(path));
+    auto info = documents::describe(filled.pdf);
+    REQUIRE(field(info, "purchase_order"));
+    CHECK(field(info, "purchase_order")->type == FieldType::text);
+    CHECK(field(info, "purchase_order")->page == 1);
+    CHECK(info.fields.size() == 5);
+    auto fields = test::qpdf_fields(path);
+    CHECK(fields.at("purchase_order").value == "PO-7731");
+    CHECK(fields.at("company_name").value == "Contoso");
+    CHECK(test::pdftotext(path).find("PO-7731") != std::string::npos);
+    // Left empty, then filled later (as a signer's value is, at signing).
+    documents::FillRequest empty;
+    empty.placed = request.placed;
+    auto blank = documents::fill(example("terms.pdf"), empty);
+    documents::FillRequest later;
+    later.values = {{"purchase_order", "PO-1"}};
+    CHECK(documents::fill(blank.pdf, later).pdf.find("PO-1") != std::string::npos);
+    // A name the PDF has, a page it lacks, an empty box: refused, named.
+    auto refused = [&](documents::PlacedField f, std::string const& words) {
+        documents::FillRequest r;
+        r.placed.push_back(std::move(f));
+        try {
+            documents::fill(example("terms.pdf"), r);
+            FAIL("filled");
+        } catch (documents::DocumentError const& e) {
+            INFO(e.what());
+            CHECK(std::string(e.what()).find(words) != std::string::npos);
+        }
+    };
+    refused({"client_title", 1, 72, 420, 220, 18}, "the PDF has a field of that name");
+    refused({"purchase_order", 2, 72, 420, 220, 18}, "placed on page 2, but the PDF has 1 page");
+    refused({"purchase_order", 1, 72, 420, 0, 18}, "without a width and a height");
+}
+
 TEST_CASE("fill nda: hidden sections are removed, not blanked", "[form][sections]") {
     documents::FillRequest request;
     request.values = nda_values();  // fee and currency too: ignored, their page goes

@@ -81,6 +81,9 @@ std::string asked_as(ir::SignerField const& f) {
     if (!f.label.empty()) out += " label \"" + f.label + "\"";
     if (f.required) out += ", required";
     if (f.when) out += ", when " + ir::to_text(*f.when);
+    if (f.at.size() == 5)
+        out += ", placed at (" + std::to_string(f.at[1]) + ", " + std::to_string(f.at[2]) + ", " +
+               std::to_string(f.at[3]) + ", " + std::to_string(f.at[4]) + ")";
     return out;
 }
 
@@ -107,6 +110,11 @@ int run_workflow_fields(FieldsOptions const& o) {
             if (who.asked) j["asked_as"] = asked_as(*who.asked);
             fields.push_back(std::move(j));
         }
+        // The fields the template places (made at fill time: not in the PDF).
+        for (auto const& f : t.signer_fields)
+            if (f.at.size() == 5)
+                fields.push_back({{"name", f.name}, {"type", "text"}, {"page", f.at[0]}, {"filled_by", f.from},
+                                  {"asked_as", asked_as(f)}});
         out.push_back({{"template", t.name}, {"source", t.source}, {"fields", std::move(fields)}});
     }
     if (o.format == "json") {

@@ -34,6 +34,7 @@ dsl::TemplateSpec template_spec(std::string const& name, std::string_view pdf) {
         spec.fields.push_back(std::move(fs));
     }
     for (auto const& s : info.sections) spec.sections.push_back(s.name);
+    spec.pages = info.pages;
     return spec;
 }
 

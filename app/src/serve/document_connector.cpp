@@ -123,6 +123,10 @@ private:
         json const sections = what.value("sections", json::object());
         for (auto& [name, shown] : sections.items())
             request.sections[name] = shown.is_boolean() && shown.get<bool>();
+        for (auto const& p : what.value("placed", json::array()))
+            if (p.is_object() && p.value("name", json()).is_string())
+                request.placed.push_back({p["name"], p.value("page", 1), p.value("x", 0.0), p.value("y", 0.0),
+                                          p.value("width", 0.0), p.value("height", 0.0)});
         auto filled = documents::fill(template_bytes(what.value("source", "")), request);
         return put(d, revision, "filled", std::move(filled.pdf));
     }

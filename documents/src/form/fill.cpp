@@ -156,6 +156,54 @@ private:
     }
 };
 
+// The text fields the template places (docs/templates.md: a position
+// instead of a field in the PDF): one widget each, on its page, in the
+// AcroForm (made when the PDF has none), with Helvetica as its default
+// appearance; fill() then sets and draws them as any other text field.
+void add_placed(PdfMemDocument& doc, std::vector<PlacedField> const& placed) {
+    if (placed.empty()) return;
+    FieldIndex const before = index_fields(doc);
+    PdfObject* acroform = doc.GetCatalog()->GetIndirectKey("AcroForm");
+    if (!acroform || !acroform->IsDictionary()) {
+        acroform = doc.GetObjects().CreateObject();
+        acroform->GetDictionary().AddKey("Fields", PdfArray());
+        acroform->GetDictionary().AddKey("DA", PdfString("/Helv 10 Tf 0 g"));
+        doc.GetCatalog()->GetDictionary().AddKey("AcroForm", acroform->Reference());
+    }
+    int const pages = doc.GetPageCount();
+    for (auto const& f : placed) {
+        if (before.by_name.count(f.name))
+            throw DocumentError("field `" + f.name + "` is placed by the template, but the PDF has a field of that name");
+        if (f.page < 1 || f.page > pages)
+            throw DocumentError("field `" + f.name + "` is placed on page " + std::to_string(f.page) + ", but the PDF has " +
+                                std::to_string(pages) + " page" + (pages == 1 ? "" : "s"));
+        if (!(f.width > 0 && f.height > 0))
+            throw DocumentError("field `" + f.name + "` is placed in a box without a width and a height");
+        PdfPage* page = doc.GetPage(f.page - 1);
+        PdfObject* w = doc.GetObjects().CreateObject("Annot");
+        auto& d = w->GetDictionary();
+        d.AddKey("Subtype", PdfName("Widget"));
+        d.AddKey("FT", PdfName("Tx"));
+        d.AddKey("T", pdf_string(f.name));
+        PdfArray rect;
+        for (double v : {f.x, f.y, f.x + f.width, f.y + f.height}) rect.push_back(PdfObject(v));
+        d.AddKey("Rect", rect);
+        d.AddKey("F", PdfVariant(static_cast<pdf_int64>(4)));  // printed
+        d.AddKey("P", page->GetObject()->Reference());
+        d.AddKey("DA", PdfString("/Helv 10 Tf 0 g"));
+        // New arrays, set whole: an array grown in place loses its elements'
+        // owner in PoDoFo 0.9 (their references would no longer resolve).
+        auto with = [&](PdfObject* array) {
+            PdfArray out;
+            if (array && array->IsArray()) out = array->GetArray();
+            out.push_back(w->Reference());
+            return out;
+        };
+        page->GetObject()->GetDictionary().AddKey("Annots", with(page->GetObject()->GetIndirectKey("Annots")));
+        acroform->GetDictionary().AddKey("Fields", with(acroform->GetIndirectKey("Fields")));
+    }
+}
+
 }  // namespace
 
 FilledDocument fill(std::string_view pdf, FillRequest const& request) {
@@ -173,6 +221,7 @@ FilledDocument fill(std::string_view pdf, FillRequest const& request) {
                                          [](auto const& s) { return !s.second; });
         PdfMemDocument doc;
         load(doc, pdf, !removes);
+        add_placed(doc, request.placed);
         FieldIndex index = index_fields(doc);
 
         std::vector<std::string> hidden;

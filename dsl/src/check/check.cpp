@@ -364,6 +364,35 @@ private:
     // `field NAME from ROLE: TYPE …`: a known type with options that fit it,
     // a field the PDF has (when the checker can read the PDF), of a kind
     // that takes the type.
+    // `at page N (X, Y, W, H)`: a text box the PDF lacks, made at fill time.
+    void placed_field(TemplateSpec const* spec, ast::SignerField const& f) {
+        auto bad = [&](std::string message, std::string label, std::string help) {
+            auto& d = diags.report(Code::invalid_signer_field, f.place_span, std::move(message), std::move(label));
+            d.help.push_back(std::move(help));
+        };
+        std::string const& type = f.type.name;
+        if (type != "text" && type != "number" && type != "date" && type != "initials" && type != "date_signed")
+            return bad("a `" + type + "` field cannot be placed", "only a text box is made",
+                       "give the PDF a " + type + " field named `" + f.name.name +
+                           "` (docs/templates.md), or make this one text, number, date, initials or date_signed");
+        auto const& p = f.place;  // page, x, y, width, height
+        if (p[0] < 1 || (spec && spec->pages > 0 && p[0] > spec->pages))
+            return bad("page " + std::to_string(p[0]) + " is not a page of " +
+                           (spec ? "template `" + spec->name + "`" : std::string("this template")) +
+                           (spec && spec->pages > 0 ? " (" + std::to_string(spec->pages) + " pages)" : std::string()),
+                       "no such page", "pages are numbered from 1");
+        if (p[3] < 1 || p[4] < 1 || p[1] > 14400 || p[2] > 14400 || p[3] > 14400 || p[4] > 14400)
+            return bad("a field's box is (x, y, width, height) in points", "not a box on a page",
+                       "give a width and a height of at least 1, and no value above 14400");
+        if (!spec) return;
+        bool taken = std::any_of(spec->fields.begin(), spec->fields.end(), [&](FieldSpec const& fs) {
+            return fs.name == f.name.name || fs.name.starts_with(f.name.name + ".");
+        });
+        if (taken)
+            bad("template `" + spec->name + "` has a field `" + f.name.name + "` already", "placed as well",
+                "remove `at …` to use the PDF's field, or give this one another name");
+    }
+
     void signer_field(TemplateSpec const* spec, ast::SignerField const& f) {
         resolve_role(f.from);
         if (f.condition) condition(*f.condition, "a field's `when` condition");
@@ -410,6 +439,7 @@ private:
         if (type == "date_signed" && (f.required || f.condition))
             bad(f.type.span, "a `date_signed` field is filled when the signer signs", "not asked",
                 "remove `required` and `when`");
+        if (!f.place.empty()) return placed_field(spec, f);
         if (!spec) return;
         // The PDF's field: NAME itself, or for initials NAME's kids (NAME.1, NAME.2, one per page).
         auto found = std::find_if(spec->fields.begin(), spec->fields.end(),

@@ -150,6 +150,7 @@ json template_json(Template const& t) {
         put(o, "label", f.label);
         if (f.required) o["required"] = true;
         put(o, "when", f.when);
+        if (!f.at.empty()) o["at"] = f.at;
         return o;
     });
     return j;
@@ -413,7 +414,7 @@ Template read_template(json const& j, std::string const& where) {
         return out;
     });
     o.get_list("signer_fields", t.signer_fields, [](json const& e, std::string const& w) {
-        Obj const f(e, w, {"name", "from", "type", "options", "min", "max", "pattern", "label", "required", "when"});
+        Obj const f(e, w, {"name", "from", "type", "options", "min", "max", "pattern", "label", "required", "when", "at"});
         SignerField out;
         f.get("name", out.name);
         f.get("from", out.from);
@@ -425,6 +426,7 @@ Template read_template(json const& j, std::string const& where) {
         f.get("label", out.label);
         f.get("required", out.required);
         f.get("when", out.when);
+        f.get_list("at", out.at, [](json const& x, std::string const& where) { return read_int64(x, where); });
         return out;
     });
     return t;

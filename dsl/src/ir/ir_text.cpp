@@ -285,6 +285,9 @@ std::string to_text(Workflow const& w) {
                 if (!f.label.empty()) text += " label \"" + f.label + "\"";
                 if (f.required) text += " (required)";
                 if (f.when) text += " when " + to_text(*f.when);
+                if (f.at.size() == 5)
+                    text += " at page " + std::to_string(f.at[0]) + " (" + std::to_string(f.at[1]) + ", " +
+                            std::to_string(f.at[2]) + ", " + std::to_string(f.at[3]) + ", " + std::to_string(f.at[4]) + ")";
                 line(2, text);
             }
         }

@@ -198,6 +198,7 @@ private:
                     out.label = f.label.value_or("");
                     out.required = f.required;
                     if (f.condition) out.when = expr(*f.condition);
+                    out.at = f.place;
                     tpl.signer_fields.push_back(std::move(out));
                 }
                 w_.templates.push_back(std::move(tpl));

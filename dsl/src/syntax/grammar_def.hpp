@@ -125,7 +125,7 @@ inline keyword_parser const kw_workflow{"workflow"}, kw_timezone{"timezone"}, kw
     kw_attempts{"attempts"}, kw_notify{"notify"}, kw_invoke{"invoke"}, kw_wait{"wait"}, kw_for{"for"},
     kw_timeout{"timeout"}, kw_when{"when"}, kw_otherwise{"otherwise"}, kw_archive{"archive"}, kw_to{"to"},
     kw_show{"show"}, kw_attach{"attach"}, kw_field{"field"}, kw_min{"min"}, kw_max{"max"},
-    kw_matching{"matching"}, kw_label{"label"}, kw_from{"from"}, kw_required{"required"}, kw_or{"or"},
+    kw_matching{"matching"}, kw_label{"label"}, kw_page{"page"}, kw_from{"from"}, kw_required{"required"}, kw_or{"or"},
     kw_and{"and"}, kw_not{"not"}, kw_true{"true"}, kw_false{"false"}, kw_null{"null"};
 
 inline token_parser const tok_arrow{"->"}, tok_assign{"=", '='}, tok_eq{"=="}, tok_ne{"!="}, tok_le{"<="},
@@ -644,7 +644,9 @@ auto const attach_item_def = with_span(kw_attach > attachment_name[set(&ast::Att
                              role_name[set(&ast::AttachRequest::from)] >
                              -kw_required[([](auto& ctx) { _val(ctx).required = true; })]);
 
-// `field NAME from ROLE: TYPE [options] [min N] [max N] [matching "re"] [label "…"] [required] [when …]`
+// `field NAME from ROLE: TYPE [options] [min N] [max N] [matching "re"] [label "…"]
+//  [at page N (X, Y, W, H)] [required] [when …]`
+auto const place = [](auto& ctx) { _val(ctx).place.push_back(_attr(ctx).value); };
 auto const option_string = string_lit[([](auto& ctx) {
     auto& f = _val(ctx);
     if (f.options.empty()) f.options_span = _attr(ctx).span;
@@ -668,6 +670,11 @@ auto const signer_field_def = with_span(
            _val(ctx).pattern_span = _attr(ctx).span;
        })]) |
       (kw_label >> string_lit[([](auto& ctx) { _val(ctx).label = std::move(_attr(ctx).value); })]) |
+      (kw_at >> raw[kw_page > integer[place] > tok_lparen > integer[place] > tok_comma > integer[place] > tok_comma >
+                    integer[place] > tok_comma > integer[place] > tok_rparen][([](auto& ctx) {
+           auto const& r = _attr(ctx);
+           _val(ctx).place_span = Span{offset_of(ctx, r.begin()), offset_of(ctx, r.end())};
+       })]) |
       (kw_required >> !tok_assign)[([](auto& ctx) { _val(ctx).required = true; })]) >
     -(kw_when > expr[([](auto& ctx) { _val(ctx).condition = std::move(_attr(ctx)); })]));
 

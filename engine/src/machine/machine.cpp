@@ -263,6 +263,14 @@ private:
         e.data = {{"template", t->name}, {"source", t->source}, {"values", std::move(values)},
                   {"sections", std::move(sections)}, {"attachments", std::move(attachments)}};
         if (!problems.empty()) e.data["problems"] = std::move(problems);
+        // Signer fields the PDF lacks, placed by the template: made at fill
+        // time, empty, for the signer's value to be drawn into at signing.
+        json placed = json::array();
+        for (auto const& f : t->signer_fields)
+            if (f.at.size() == 5)
+                placed.push_back({{"name", f.name}, {"page", f.at[0]}, {"x", f.at[1]}, {"y", f.at[2]},
+                                  {"width", f.at[3]}, {"height", f.at[4]}});
+        if (!placed.empty()) e.data["placed"] = std::move(placed);
     }
 
     Machine const& machine_;

@@ -62,9 +62,18 @@ struct TemplateInfo {
 // are not a PDF PoDoFo can read.
 TemplateInfo describe(std::string_view pdf);
 
+// A text field the PDF lacks, made by fill() at a place the template gives
+// (points from the page's lower left corner), empty and fillable.
+struct PlacedField {
+    std::string name;
+    int page = 1;  // 1-based
+    double x = 0, y = 0, width = 0, height = 0;
+};
+
 struct FillRequest {
     nlohmann::json values = nlohmann::json::object();  // field name -> string | number | bool | null (null leaves it)
     std::map<std::string, bool> sections;               // section -> shown; a section not named is shown
+    std::vector<PlacedField> placed;                    // made before the values are set
 };
 
 struct FilledDocument {
@@ -77,7 +86,8 @@ struct FilledDocument {
 // ignored (a workflow sets them whether or not the section shows). Throws
 // DocumentError naming the field for an unknown field, a value of the wrong
 // type (text into a check box, an option a choice lacks, anything into a
-// signature field), and naming the section for an unknown section.
+// signature field), and naming the section for an unknown section. A placed
+// field whose name the PDF has already, or whose page it lacks, is refused.
 FilledDocument fill(std::string_view pdf, FillRequest const& request);
 
 }  // namespace signflow::documents

@@ -197,6 +197,11 @@ struct SignerField {
     std::optional<std::string> label;      // `label "VAT number"`: what the signing page calls it
     bool required = false;
     std::optional<Expr> condition;  // `when …`: asked only when it holds
+    // `at page 1 (72, 640, 200, 18)`: a field the PDF lacks, placed by the
+    // template (page, then x, y, width, height in points from the page's
+    // lower left corner).
+    std::vector<std::int64_t> place;  // empty, or page, x, y, width, height
+    Span place_span;
 };
 
 struct TemplateDecl {

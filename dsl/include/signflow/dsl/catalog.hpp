@@ -31,6 +31,7 @@ struct TemplateSpec {
     std::string title;
     std::vector<FieldSpec> fields;
     std::vector<std::string> sections;  // conditional sections `show` can name
+    int pages = 0;                      // its pages (0: not known)
 };
 
 struct FunctionSpec {

@@ -117,6 +117,9 @@ struct SignerField {
     std::string label;                     // what the signing page calls it ("" the name, made readable)
     bool required = false;
     Box<Expr> when;  // asked only when this holds
+    // A field the PDF lacks, added at fill time: page, x, y, width, height
+    // (points from the page's lower left corner). Empty: the PDF's own field.
+    std::vector<std::int64_t> at;
     bool operator==(SignerField const&) const = default;
 };
 
