@@ -18,7 +18,7 @@ packages=(
   # tests, fuzzing and benchmarks
   catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3 python3-aiosmtpd
   # peers the document tests check PDFs with, and a form maker that is not PoDoFo
-  poppler-utils qpdf python3-reportlab
+  poppler-utils qpdf python3-reportlab unzip
   # the browser test (tests/browser): Debian's Chromium driven from Node
   chromium nodejs
 )

@@ -12,7 +12,8 @@ signature per document: pdfsig finds the client's, the manager's and the
 seal valid on each sealed copy; pdftotext shows the client's values in the
 document that asked for them), a seal per document with one certificate
 that lists every document's hash, GET …/documents names every revision, the
-signer's download page offers each signed copy, the completion email
+signer's download page offers each signed copy and all of them in one
+zip, the completion email
 attaches every document, the archive connector files every document, and a
 `document.sealed` webhook per document points to its sealed copy. A
 non-confidential order fills two documents only.
@@ -22,10 +23,12 @@ import email
 import email.policy
 import glob
 import hashlib
+import io
 import json
 import os
 import shutil
 import sys
+import zipfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
@@ -220,6 +223,15 @@ def test(binary, source, work, daemons):
         copy = Browser(d).get(link + "/document?document=" + name)
         check(copy.status == 200 and copy.body == sealed_pdf[name], "the signer downloads the sealed %s" % name)
 
+    check('id="download-all"' in r.text, "one download of all the documents")
+    z = Browser(d).get(link + "/documents.zip")
+    check(z.status == 200 and z.headers.get("content-type") == "application/zip", "the zip: %r" % z)
+    with zipfile.ZipFile(io.BytesIO(z.body)) as archive_zip:
+        check(archive_zip.namelist() == ["order_and_terms-%d-%s.pdf" % (id, n) for n in DOCUMENTS],
+              "the zip holds the three documents: %r" % archive_zip.namelist())
+        for n in DOCUMENTS:
+            check(archive_zip.read("order_and_terms-%d-%s.pdf" % (id, n)) == sealed_pdf[n], "the zip's %s is sealed" % n)
+
     # ---- the completion email attaches every document
     mails = wait_until("the completion emails",
                        lambda: (lambda f: f if len(f) == 2 else None)(
@@ -268,6 +280,8 @@ def test(binary, source, work, daemons):
     id2 = r.json["started"][0]["id"]
     wait_until("its signing request", lambda: requests_to_client(work, id2), timeout=60)
     _, page3 = open_page(d, link_in(requests_to_client(work, id2)[0]))
+    r = Browser(d).get(link_in(requests_to_client(work, id2)[0]) + "/documents.zip")
+    check(r.status == 403, "no zip before the envelope completes: %r" % r)
     docs2 = [(x["revision"], x.get("document")) for x in d.get_ok("/v1/instances/%d/documents" % id2)["documents"]]
     check(docs2 == [(1, "order"), (2, "terms")] and sections_of(page3) == ["order", "terms"],
           "the order and the terms only: %r, %r" % (docs2, sections_of(page3)))

@@ -5,6 +5,7 @@ target_sources(signflow_document_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/attach/support.cpp
   ${CMAKE_CURRENT_LIST_DIR}/attach_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/completion_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bundle_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/attach_signed_test.cpp)
 
 # Untrusted files read in a child process (isolated.hpp): the real

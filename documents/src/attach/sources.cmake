@@ -12,4 +12,6 @@ target_sources(signflow_documents PRIVATE
 # zlib: pdf_prescan inflates object streams itself before PoDoFo parses them.
 find_package(ZLIB REQUIRED)
 target_sources(signflow_documents PRIVATE src/attach/pdf_prescan.cpp)
+# zlib's crc32: several documents in one ZIP download (bundle.cpp).
+target_sources(signflow_documents PRIVATE src/attach/bundle.cpp)
 target_link_libraries(signflow_documents PRIVATE ZLIB::ZLIB)

@@ -276,6 +276,8 @@ std::string signed_section(Text const& t, std::string const& base, bool complete
              "\" id=\"download" + (i ? "-" + escape(documents[i]) : std::string()) + "\" data-document=\"" +
              escape(documents[i]) + "\" download>" + escape(t.download) + ": " + escape(title_of(documents[i])) +
              "</a></li>";
+    h += "<li><a class=\"button secondary\" href=\"" + escape(base) + "/documents.zip\" id=\"download-all\" download>" +
+         escape(t.download_all) + "</a></li>";
     return h + "</ul></section>";
 }
 

@@ -11,6 +11,7 @@
 #include "signflow/base/text.hpp"
 #include "signflow/base/utf8.hpp"
 #include "signflow/documents/attachments.hpp"
+#include "signflow/documents/bundle.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
 
@@ -362,6 +363,34 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
     respond(std::move(r));
 }
 
+// Every sealed document of a completed envelope in one ZIP (stored
+// entries: WORKFLOW-ID-DOCUMENT.pdf), for whoever may have the final copy.
+void serve_zip(Shared& sh, Visit const& v, http::Respond& respond) {
+    bool final_copy = v.view.completed() && (v.link.purpose == "download" || v.view.signed_);
+    if (!final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    auto named = latest_documents(sh.s.runtime, v.link.envelope);
+    if (named.empty() || !sealed(sh.s.runtime, v.link.envelope))
+        return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    std::string const stem = v.view.workflow + "-" + std::to_string(v.link.envelope);
+    std::vector<documents::BundleFile> files;
+    for (auto const& d : named) {
+        auto doc = sh.s.runtime.document(v.link.envelope, d.revision);
+        if (!doc || doc->kind != "sealed")
+            return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+        files.push_back({stem + "-" + d.document + ".pdf", std::move(doc->pdf)});
+    }
+    http::Response r;
+    r.content_type = "application/zip";
+    try {
+        r.body = documents::zip_stored(files);
+    } catch (documents::DocumentError const& e) {  // past 4 GiB: each document downloads on its own
+        return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
+    }
+    secure(r);
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + stem + ".zip\"");
+    respond(std::move(r));
+}
+
 void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::Respond& respond) {
     if (!reading_document(v)) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     std::int64_t n = 0;
@@ -599,6 +628,8 @@ Routes make_signing_routes(PageServices services) {
             serve_page_image(*sh, v, parts[3], respond);
         } else if (v.rest == "document") {
             serve_pdf(*sh, v, respond);
+        } else if (v.rest == "documents.zip") {
+            serve_zip(*sh, v, respond);
         } else {
             respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
         }

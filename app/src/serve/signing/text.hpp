@@ -57,6 +57,7 @@ struct Text {
     char const* signed_title;
     char const* signed_pending;
     char const* download;
+    char const* download_all;  // several documents: all of them in one .zip
     char const* you_declined_title;
     char const* you_declined_body;
     char const* form_expired;
