@@ -143,6 +143,13 @@ TEST_CASE("checker: a sign signs every document filled since the last sign, on e
     auto twice = test::compile_text("workflow e\nrole client = event.client\non x\n  -> fill [invoice, invoice]\n"
                                     "  -> sign [client]\n");
     CHECK(test::codes(twice.diagnostics) == std::vector<std::string>{"E0220"});
+    // A document signed, then a fill on one path: the second `sign` signs
+    // only what was filled after the first (the manager never signs the NDA).
+    auto stale = test::compile_text("workflow g\nrole client = event.client\nrole manager = event.manager\n"
+                                    "template nda = stdlib.nda {\n  field client_company from manager: text\n}\n"
+                                    "on x\n  -> fill nda -> sign [client]\n  -> fill invoice when event.a == 1\n"
+                                    "  -> fill service_agreement\n  -> sign [manager]\n");
+    CHECK(test::codes(stale.diagnostics) == std::vector<std::string>{"E0415"});
     // A constant condition on a fill.
     auto never = test::compile_text("workflow f\nrole client = event.client\non x\n  -> fill invoice\n"
                                     "  -> fill service_agreement when false -> sign [client]\n");

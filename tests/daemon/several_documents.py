@@ -27,6 +27,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import zipfile
 
@@ -286,6 +287,37 @@ def test(binary, source, work, daemons):
     check(docs2 == [(1, "order"), (2, "terms")] and sections_of(page3) == ["order", "terms"],
           "the order and the terms only: %r, %r" % (docs2, sections_of(page3)))
     d.stop_clean()
+
+    # ---- an envelope from before documents were named: its revisions
+    # unnamed, its data with the one template it signs (`document`). After
+    # the upgrade its page still shows the document, and it signs and seals.
+    # (the daemon is stopped: the database is edited as the old version left it)
+    db = sqlite3.connect(d.db)
+    db.execute("UPDATE documents SET document = '' WHERE envelope = ?", (id2,))
+    db.execute("DELETE FROM documents WHERE envelope = ? AND revision = 2", (id2,))
+    db.execute("UPDATE instances SET data = json_set(json_remove(data, '$.documents'), '$.document', 'order'), "
+               "progress = json_set(progress, '$.documents', 1) WHERE id = ?", (id2,))
+    db.commit()
+    db.close()
+    d.start()
+    link2 = link_in(requests_to_client(work, id2)[0])
+    b3, page4 = open_page(d, link2)
+    check('id="pages"' in page4 and sections_of(page4) == [], "one document, as before: %r" % sections_of(page4))
+    img = b3.get(link2 + "/pages/1.png")
+    check(img.status == 200 and img.body[:4] == b"\x89PNG", "its first page: %r" % img)
+    r = b3.post(link2 + "/sign", {"name": "Ann Lee", "agree": "yes", "field.plan": "basic", "field.seats": "2",
+                                  "field.start_date": "2026-06-01", "field.client_initials": "AL"})
+    check(r.status == 303, "the old envelope's client signs: %r" % r)
+    wait_until("its signature", lambda: len(entries(d, id2, "signature_applied")) == 1, timeout=60)
+    docs3 = [(x["revision"], x["kind"]) for x in d.get_ok("/v1/instances/%d/documents" % id2)["documents"]]
+    check(docs3 == [(1, "filled"), (2, "signed")],
+          "the signature made on its one document: %r" % docs3)
+    d.stop_clean()
+    db = sqlite3.connect(d.db)
+    data = json.loads(db.execute("SELECT data FROM instances WHERE id = ?", (id2,)).fetchone()[0])
+    db.close()
+    check(data.get("documents") == {"signing": ["order"], "revisions": [], "signed": True} and "document" not in data,
+          "the data now says what the signature signed: %r" % data.get("documents"))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ namespace signflow::app {
 using nlohmann::json;
 
 std::optional<json> envelope_certificate(engine::Store& store, std::int64_t envelope,
-                                         std::string const& fallback_document_sha256, bool to_completion) {
+                                         std::string const& fallback_document_sha256, bool to_completion,
+                                         std::string const& document) {
     auto inst = store.find_instance(envelope);
     if (!inst) return std::nullopt;
     std::vector<evidence::AuditEntry> chain;
@@ -46,8 +47,14 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
         }
     }
     auto first = store.document(envelope, 1);
-    return evidence::completion_certificate(envelope, inst->workflow,
-                                            first ? first->sha256 : fallback_document_sha256, signers, chain);
+    std::string sha256 = first ? first->sha256 : fallback_document_sha256;
+    if (!document.empty())
+        for (auto const& d : store.documents(envelope))
+            if (d.document == document && d.kind == "filled") {
+                sha256 = d.sha256;
+                break;
+            }
+    return evidence::completion_certificate(envelope, inst->workflow, sha256, signers, chain);
 }
 
 }  // namespace signflow::app

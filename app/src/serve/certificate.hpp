@@ -17,9 +17,10 @@ namespace signflow::app {
 // `fallback_document_sha256` is used when no revision 1 is stored.
 // `to_completion`: the chain up to its `completed` entry only, so that every
 // seal of an envelope of several documents carries one certificate (the
-// seals' own entries come after it).
+// seals' own entries come after it). `document`: the certificate sealed into
+// that document names its hash as filled (else the envelope's first).
 std::optional<nlohmann::json> envelope_certificate(engine::Store& store, std::int64_t envelope,
                                                    std::string const& fallback_document_sha256 = {},
-                                                   bool to_completion = false);
+                                                   bool to_completion = false, std::string const& document = {});
 
 }  // namespace signflow::app

@@ -242,7 +242,7 @@ private:
         }
         // The certificate covers the trail as committed so far (everything up
         // to `completed`); the `sealed` entry follows it.
-        auto made = envelope_certificate(store_, d.instance, previous.sha256, true);
+        auto made = envelope_certificate(store_, d.instance, previous.sha256, true, previous.document);
         if (!made) return {false, false, "envelope " + std::to_string(d.instance) + " has no audit trail yet", {}};
         json const& certificate = *made;
         pdf = documents::append_completion_page(pdf, certificate);

@@ -9,6 +9,7 @@
 #include "archive/layout.hpp"
 #include "builtin.hpp"
 
+#include <cctype>
 #include <openssl/evp.h>
 
 #include <stdexcept>
@@ -65,8 +66,12 @@ public:
             if (!bundle.documents.empty()) {
                 // Several documents: 42.order_form.pdf, 42.terms.pdf.
                 for (auto const& doc : bundle.documents) {
-                    archive::write_file(folder, stem + "." + doc.name + ".pdf", doc.pdf);
-                    files.push_back(stem + "." + doc.name + ".pdf");
+                    // (template names are identifiers; anything else in a name becomes _)
+                    std::string name = doc.name;
+                    for (auto& c : name)
+                        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+                    archive::write_file(folder, stem + "." + name + ".pdf", doc.pdf);
+                    files.push_back(stem + "." + name + ".pdf");
                 }
             } else if (!bundle.pdf.empty()) {
                 archive::write_file(folder, stem + ".pdf", bundle.pdf);

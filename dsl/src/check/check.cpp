@@ -88,11 +88,18 @@ struct Flow {
     bool filled = false;  // a `fill` ran on some path so far
     std::set<std::string> unsigned_documents;  // filled, not yet signed
     std::set<std::string> signed_documents;    // filled, then signed
-    // The documents filled since the last `sign`, on the path with the most.
-    std::vector<std::string> since_sign;
-    // The documents a `sign` may sign now: those filled since the last
-    // `sign`, on every path here (signers fill their fields in them).
-    std::set<std::string> current;
+    // What a `sign` may sign now, over every path here (signers fill their
+    // fields in these documents): on a path whose last document step was a
+    // fill, the documents filled since its last `sign` (`open`); on a path
+    // whose last was a `sign`, the documents that sign signed (`resigned`: a
+    // second `sign` signs them again, a fill drops them).
+    std::set<std::string> open;
+    std::set<std::string> resigned;
+    std::set<std::string> current() const {
+        std::set<std::string> all = open;
+        all.insert(resigned.begin(), resigned.end());
+        return all;
+    }
 };
 
 // What a trigger's chain can produce, for its handlers.
@@ -439,6 +446,10 @@ private:
         if (type == "date_signed" && (f.required || f.condition))
             bad(f.type.span, "a `date_signed` field is filled when the signer signs", "not asked",
                 "remove `required` and `when`");
+        if (f.place.size() > 5) {
+            auto& d = diags.report(Code::duplicate_option, f.place_span, "a second `at` option", "second");
+            d.help.push_back("place the field once: `at page N (X, Y, WIDTH, HEIGHT)`");
+        }
         if (!f.place.empty()) return placed_field(spec, f);
         if (!spec) return;
         // The PDF's field: NAME itself, or for initials NAME's kids (NAME.1, NAME.2, one per page).
@@ -674,8 +685,8 @@ private:
         flow.filled = flow.filled || with.filled;
         flow.unsigned_documents.insert(with.unsigned_documents.begin(), with.unsigned_documents.end());
         flow.signed_documents.insert(with.signed_documents.begin(), with.signed_documents.end());
-        if (with.since_sign.size() > flow.since_sign.size()) flow.since_sign = with.since_sign;
-        flow.current.insert(with.current.begin(), with.current.end());
+        flow.open.insert(with.open.begin(), with.open.end());
+        flow.resigned.insert(with.resigned.begin(), with.resigned.end());
     }
 
     void fill_one(ast::Step const& s, Flow& flow, Outcomes& out) {
@@ -689,9 +700,8 @@ private:
         flow.unsigned_documents.insert(s.target.name);
         // The documents filled since the last `sign` are the ones the next
         // `sign` signs, all of them: a fill after a sign starts a new set.
-        if (flow.since_sign.empty()) flow.current.clear();
-        flow.since_sign.push_back(s.target.name);
-        flow.current.insert(s.target.name);
+        flow.resigned.clear();
+        flow.open.insert(s.target.name);
         TemplateSpec const* spec = nullptr;
         if (templates.count(s.target.name)) {
             used_templates.insert(s.target.name);
@@ -725,10 +735,12 @@ private:
                                    "what is signed?");
             d.help.push_back("fill a template first: `-> fill nda -> sign …`");
         }
-        for (auto const& document : flow.current)
+        auto const signs = flow.current();
+        for (auto const& document : signs)
             for (auto const& g : s.groups)
                 for (auto const& who : g) document_signers[document].insert(who.name);
-        flow.since_sign.clear();
+        flow.open.clear();
+        flow.resigned = signs;
         flow.signed_documents.insert(flow.unsigned_documents.begin(), flow.unsigned_documents.end());
         flow.unsigned_documents.clear();
         out.can_decline = true;
@@ -845,8 +857,8 @@ private:
             merged.filled = merged.filled || f.filled;
             merged.unsigned_documents.insert(f.unsigned_documents.begin(), f.unsigned_documents.end());
             merged.signed_documents.insert(f.signed_documents.begin(), f.signed_documents.end());
-            if (f.since_sign.size() > merged.since_sign.size()) merged.since_sign = f.since_sign;
-            merged.current.insert(f.current.begin(), f.current.end());
+            merged.open.insert(f.open.begin(), f.open.end());
+            merged.resigned.insert(f.resigned.begin(), f.resigned.end());
         }
         flow = merged;
     }

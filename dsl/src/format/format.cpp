@@ -284,7 +284,7 @@ private:
             if (x.max) text += " max " + std::to_string(*x.max);
             if (x.pattern) text += " matching " + quoted(*x.pattern);
             if (x.label) text += " label " + quoted(*x.label);
-            if (x.place.size() == 5)
+            if (x.place.size() >= 5)
                 text += " at page " + std::to_string(x.place[0]) + " (" + std::to_string(x.place[1]) + ", " +
                         std::to_string(x.place[2]) + ", " + std::to_string(x.place[3]) + ", " +
                         std::to_string(x.place[4]) + ")";

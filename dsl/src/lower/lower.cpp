@@ -198,7 +198,7 @@ private:
                     out.label = f.label.value_or("");
                     out.required = f.required;
                     if (f.condition) out.when = expr(*f.condition);
-                    out.at = f.place;
+                    if (f.place.size() >= 5) out.at.assign(f.place.begin(), f.place.begin() + 5);
                     tpl.signer_fields.push_back(std::move(out));
                 }
                 w_.templates.push_back(std::move(tpl));

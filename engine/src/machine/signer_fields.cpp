@@ -335,10 +335,10 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     for (auto const* f : fields)
         if (!checked.values.contains(f->name)) blank.push_back(f->name);
     event_data["fields"] = std::move(shown);
-    if (documents.size() == 1)
-        event_data["document"] = documents.front();
-    else
+    if (documents.size() > 1)
         event_data["documents"] = documents;
+    else
+        event_data["document"] = documents.empty() ? std::string() : documents.front();
     if (!blank.empty()) event_data["blank_fields"] = std::move(blank);
     return {};
 }

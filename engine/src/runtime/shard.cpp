@@ -537,6 +537,13 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
         };
         if (!named) {
             add("sign", with_fields(std::move(payload), ""), "", 0);
+            // (an envelope from before documents were named: its next fill
+            // starts a new set all the same)
+            if (!docs.signing.empty()) {
+                docs.signed_since = true;
+                put_documents(data, docs);
+                inst.data = data.dump();
+            }
         } else {
             // One signature, one revision per document it covers.
             std::size_t n = 0;

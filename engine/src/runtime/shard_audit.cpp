@@ -14,6 +14,10 @@ void Shard::adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash
     }
 }
 
+namespace {
+bool listed(std::vector<std::string> const& list, std::string const& x);
+}  // namespace
+
 void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, Change& change) {
     if (inst) {
         AuditHead head{inst->audit_seq, inst->audit_head};
@@ -39,10 +43,18 @@ void Shard::audit(std::int64_t id, Instance* inst, AuditFact fact, Instant now, 
     }
     // A document sealed after its envelope ended (always: the seals follow
     // completion): its webhook, from the envelope's stored record.
-    if (fact.kind == "sealed" && !ctx_.options.subscriptions.empty())
-        if (auto rec = ctx_.store.find_instance(id))
-            announce_to({id, rec->workflow, rec->version, rec->state, rec->status},
-                        std::vector<std::string>{"document.sealed"}, fact, it->second.head.seq + 1, now, change);
+    bool const wanted = std::any_of(ctx_.options.subscriptions.begin(), ctx_.options.subscriptions.end(),
+                                    [](auto const& sub) { return listed(sub.events, "document.sealed"); });
+    if (fact.kind == "sealed" && wanted) {
+        try {
+            if (auto rec = ctx_.store.find_instance(id))
+                announce_to({id, rec->workflow, rec->version, rec->state, rec->status},
+                            std::vector<std::string>{"document.sealed"}, fact, it->second.head.seq + 1, now, change);
+        } catch (std::exception const& e) {
+            // The seal is recorded all the same; only its webhook is lost.
+            ctx_.log(LogLevel::warn, "envelope " + std::to_string(id) + ": no document.sealed webhook: " + e.what());
+        }
+    }
     append_audit(it->second.head, id, std::move(fact), now, it->second.zone, change);
 }
 

@@ -170,7 +170,11 @@ std::vector<std::string> names_of(std::vector<engine::DocumentRecord> const& doc
 std::optional<engine::DocumentRecord> document_named(engine::Runtime& runtime, std::int64_t id,
                                                      std::string const& name) {
     if (name.empty()) return runtime.document(id, 0);
-    for (auto const& d : latest_documents(runtime, id))
+    auto const named = latest_documents(runtime, id);
+    // An envelope whose revisions do not name their document (made before
+    // they did): its one document, the latest revision.
+    if (named.empty()) return runtime.document(id, 0);
+    for (auto const& d : named)
         if (d.document == name) return runtime.document(id, d.revision);
     return std::nullopt;
 }
