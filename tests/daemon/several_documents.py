@@ -27,6 +27,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sqlite3
 import sys
 import zipfile
@@ -168,6 +169,10 @@ def test(binary, source, work, daemons):
         check(sigs.count("Signature is Valid.") == 3 and "Mismatch" not in sigs,
               "the %s carries the client's, the manager's and the seal's signatures, valid:\n%s" % (name, sigs))
         sealed_pdf[name + ".text"] = text
+        path = os.path.join(work, "sealed-%s.pdf" % name)
+        v = subprocess.run([binary, "verify", path], capture_output=True, text=True, timeout=60)
+        check(v.returncode == 0 and "all 3 signatures are valid" in v.stdout, "signflow verify: the %s's three signatures are valid:\n%s%s"
+              % (name, v.stdout, v.stderr))
     # Each document shows the values it asked for, under the client's
     # signature (their signed revisions: the sealed copies' certificate page
     # lists every value).

@@ -262,6 +262,9 @@ def test(binary, source, work, daemons):
     order2 = pdf_fields(binary, work, "order2-signed.pdf", r.body)
     check(order2["vat_id"]["read_only"] and order2["vat_id"]["value"] == "" and order2["seats"]["value"] == "3",
           "the blank VAT number is locked, the seats drawn: %r %r" % (order2["vat_id"], order2["seats"]))
+    # The marketing box left clear: drawn clear, locked.
+    check(order2["accept_marketing"]["read_only"] and order2["accept_marketing"]["value"] in ("", "Off"),
+          "the clear check box is locked: %r" % order2["accept_marketing"])
     # A role's `fields` in the trigger's data are not the signer's.
     r = d.post("/v1/events/order_placed", {"company": "Initech", "client": {
         "name": "Peter Gibbons", "email": "peter@initech.example", "fields": {"plan": "enterprise"}}})

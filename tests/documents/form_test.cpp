@@ -165,6 +165,20 @@ TEST_CASE("fill: a field the template places is made on its page, fillable, besi
     refused({"purchase_order", 1, 72, 420, 0, 18}, "without a width and a height");
 }
 
+TEST_CASE("fill: fields locked as they are (a choice left blank under a signature)", "[form][fill]") {
+    documents::FillRequest request;
+    request.lock = {"currency"};
+    auto locked = documents::fill(stock("nda"), request);
+    auto before = documents::describe(stock("nda"));
+    auto after = documents::describe(locked.pdf);
+    REQUIRE(field(after, "currency"));
+    CHECK(field(after, "currency")->read_only);
+    CHECK(field(after, "currency")->value == field(before, "currency")->value);
+    CHECK_FALSE(field(after, "fee")->read_only);
+    request.lock = {"no_such_field"};
+    CHECK_THROWS_AS(documents::fill(stock("nda"), request), documents::DocumentError);
+}
+
 TEST_CASE("fill nda: hidden sections are removed, not blanked", "[form][sections]") {
     documents::FillRequest request;
     request.values = nda_values();  // fee and currency too: ignored, their page goes

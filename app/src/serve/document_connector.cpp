@@ -133,7 +133,8 @@ private:
 
     // The fields the signer filled (`field … from ROLE`), drawn into the
     // document and locked read-only: the signature that follows covers them.
-    // The text fields asked of the signer and left blank are locked blank
+    // The text fields asked of the signer and left blank are locked blank, a
+    // check box, choice or radio left blank is locked as the PDF has it
     // (nothing can be added under the signature). An initials field NAME
     // that the PDF has as kids (NAME.1, NAME.2, one per page) fills each
     // kid. A value the PDF refuses (longer than its field's MaxLen, say) or a
@@ -143,30 +144,36 @@ private:
                                    std::vector<std::string>& not_drawn) {
         auto info = documents::describe(pdf);
         json values = json::object();
-        auto put = [&](std::string const& name, json const& value, bool text_only) {
+        std::vector<std::string> lock;  // asked, left blank, not text: locked as the PDF has it
+        auto put = [&](std::string const& name, json const& value, bool blank) {
             bool direct = std::any_of(info.fields.begin(), info.fields.end(), [&](auto const& f) { return f.name == name; });
             bool found = false;
             for (auto const& f : info.fields) {
                 bool match = direct ? f.name == name : f.name.starts_with(name + ".");
-                if (!match || (text_only && f.type != documents::FieldType::text)) continue;
-                values[f.name] = value;
+                if (!match) continue;
+                if (blank && f.type != documents::FieldType::text)
+                    lock.push_back(f.name);
+                else
+                    values[f.name] = value;
                 found = true;
             }
-            if (!found && !text_only) not_drawn.push_back(name);
+            if (!found && !blank) not_drawn.push_back(name);
         };
         if (fields.is_object())
             for (auto const& [name, value] : fields.items()) put(name, value, false);
         if (blank.is_array())
             for (auto const& name : blank)
                 if (name.is_string()) put(name.get<std::string>(), "", true);
-        if (values.empty()) return pdf;
+        if (values.empty() && lock.empty()) return pdf;
         documents::FillRequest request;
         request.values = values;
+        request.lock = lock;
         try {
             return documents::fill(pdf, request).pdf;
         } catch (documents::DocumentError const&) {
             // One value the PDF refuses: the others are drawn, that one named.
             documents::FillRequest drawable;
+            drawable.lock = lock;
             for (auto const& [name, value] : values.items()) {
                 documents::FillRequest one;
                 one.values[name] = value;
@@ -177,7 +184,7 @@ private:
                     not_drawn.push_back(name);
                 }
             }
-            return drawable.values.empty() ? pdf : documents::fill(pdf, drawable).pdf;
+            return drawable.values.empty() && drawable.lock.empty() ? pdf : documents::fill(pdf, drawable).pdf;
         }
     }
 

@@ -249,6 +249,13 @@ FilledDocument fill(std::string_view pdf, FillRequest const& request) {
                 filler.set(index.fields[it->second], value);
             }
         }
+        for (auto const& name : request.lock) {
+            auto it = index.by_name.find(name);
+            if (it == index.by_name.end() || index.fields[it->second].marker || removed.count(it->second))
+                throw DocumentError("the template has no field `" + name + "` to lock");
+            Field& f = index.fields[it->second];
+            f.object->GetDictionary().AddKey("Ff", PdfVariant(static_cast<pdf_int64>(f.flags | ff_read_only)));
+        }
         if (!ordered.empty()) remove_sections(doc, index, ordered);
         appearances.finish();
         // Every value set has its appearance: viewers must show those, not

@@ -74,6 +74,7 @@ struct FillRequest {
     nlohmann::json values = nlohmann::json::object();  // field name -> string | number | bool | null (null leaves it)
     std::map<std::string, bool> sections;               // section -> shown; a section not named is shown
     std::vector<PlacedField> placed;                    // made before the values are set
+    std::vector<std::string> lock;                      // made read-only, their value left as it is
 };
 
 struct FilledDocument {
