@@ -150,6 +150,13 @@ TEST_CASE("checker: a sign signs every document filled since the last sign, on e
                                     "on x\n  -> fill nda -> sign [client]\n  -> fill invoice when event.a == 1\n"
                                     "  -> fill service_agreement\n  -> sign [manager]\n");
     CHECK(test::codes(stale.diagnostics) == std::vector<std::string>{"E0415"});
+    // One field asked differently by two documents signed together.
+    auto unlike = test::compile_text("workflow h\nrole client = event.client\n"
+                                     "template nda = stdlib.nda {\n  field client_company from client: text required\n}\n"
+                                     "template service_agreement = stdlib.service_agreement {\n"
+                                     "  field client_company from client: text\n}\n"
+                                     "on x\n  -> fill [nda, service_agreement]\n  -> sign [client]\n");
+    CHECK(test::codes(unlike.diagnostics) == std::vector<std::string>{"E0416"});
     // A constant condition on a fill.
     auto never = test::compile_text("workflow f\nrole client = event.client\non x\n  -> fill invoice\n"
                                     "  -> fill service_agreement when false -> sign [client]\n");

@@ -522,6 +522,33 @@ private:
 
     // After the chains: each signer's field is given to a role that signs
     // its template (a signer fills it on the page where they sign that document).
+    // One signature over several documents asks a field of the same name
+    // and role once: the documents must ask it alike.
+    void same_fields(std::set<std::string> const& documents) {
+        std::map<std::pair<std::string, std::string>, std::pair<std::string, ast::SignerField const*>> first;
+        for (auto const& name : documents) {
+            auto t = templates.find(name);
+            if (t == templates.end() || !t->second) continue;
+            for (auto const& f : t->second->signer_fields) {
+                auto [it, fresh] = first.try_emplace({f.from.name, f.name.name}, name, &f);
+                if (fresh) continue;
+                ast::SignerField const& g = *it->second.second;
+                bool alike = g.type.name == f.type.name && g.options == f.options && g.min == f.min &&
+                             g.max == f.max && g.pattern == f.pattern && g.required == f.required &&
+                             g.condition.has_value() == f.condition.has_value();
+                if (alike || !mismatched.insert(name + "|" + f.name.name).second) continue;
+                auto& d = diags.report(Code::invalid_signer_field, f.name.span,
+                                       "`" + f.name.name + "` is asked of `" + f.from.name + "` by `" + name +
+                                           "` otherwise than by `" + it->second.first + "`",
+                                       "not as in `" + it->second.first + "`");
+                d.secondary.push_back({g.name.span, "asked here first"});
+                d.help.push_back("one signature asks it once, for both documents: declare it alike in both, or "
+                                 "give each its own name");
+            }
+        }
+    }
+    std::set<std::string> mismatched;
+
     void fields_have_signers(ast::TemplateDecl const& t) {
         for (auto const& f : t.signer_fields) {
             if (f.type.name == "date_signed" || !is_role(f.from.name) || broken.count(f.from.name)) continue;
@@ -736,6 +763,7 @@ private:
             d.help.push_back("fill a template first: `-> fill nda -> sign …`");
         }
         auto const signs = flow.current();
+        same_fields(signs);
         for (auto const& document : signs)
             for (auto const& g : s.groups)
                 for (auto const& who : g) document_signers[document].insert(who.name);
