@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
     add_audit_commands(app, run);
     add_send_commands(app, run);
     add_deliveries_commands(app, run);
+    add_envelope_commands(app, run);
     add_api_key_commands(app, run);
 
     try {

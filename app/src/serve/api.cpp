@@ -224,6 +224,25 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 r.headers.emplace_back("X-Document-SHA256", doc->sha256);
                 return respond(std::move(r));
             }
+            // PATCH /v1/instances/{id}/signers/{role}: an operator corrects a
+            // signer (admin); POST …/signers/{role}/resend: the request again.
+            if ((parts.size() == 5 && parts[3] == "signers") ||
+                (parts.size() == 6 && parts[3] == "signers" && parts[5] == "resend")) {
+                bool const correct = parts.size() == 5;
+                if (correct && req.method != "PATCH") return respond(method_not_allowed("PATCH"));
+                if (!correct && !post) return respond(method_not_allowed("POST"));
+                std::string role(parts[4]);
+                if (role.empty() || role.size() > 64 ||
+                    !std::all_of(role.begin(), role.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; }))
+                    return respond(error(400, "role names are letters, digits and `_`"));
+                engine::Origin by = origin_of(req);
+                by.acting = engine::ActingKey{caller.key_id, caller.key_name, {}};
+                if (!correct) return runtime.resend_request(id, role, by, key, answer);
+                json body;
+                if (!read_json(req, body, bad, true)) return respond(std::move(bad));
+                if (!body.is_object()) return respond(error(400, "the body is a JSON object: {\"email\": …}"));
+                return runtime.correct_signer(id, role, std::move(body), by, key, answer);
+            }
             if (parts.size() >= 6 && parts[3] == "signers") {
                 if (!post) return respond(method_not_allowed("POST"));
                 std::string role(parts[4]), what(parts[5]);

@@ -120,6 +120,10 @@ Scope scope_needed(std::string_view method, std::string_view path) {
         // A signing link opens the envelope's document: admin, like reading it.
         if (parts[1] == "instances" && parts.size() == 6 && parts[3] == "signers" && parts[5] == "link")
             return Scope::admin;
+        // An operator's corrections: a signer's details (PATCH …/signers/{role},
+        // admin as every path of five parts) and the request sent again.
+        if (parts[1] == "instances" && parts.size() == 6 && parts[3] == "signers" && parts[5] == "resend")
+            return Scope::admin;
         // A signer's acts (verify, consent, sign, decline, upload, codes) come
         // from that signer's link; through the API only an operator acting
         // for the signer, with its own scope and a reason (api.cpp).

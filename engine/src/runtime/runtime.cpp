@@ -491,6 +491,23 @@ void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey 
     });
 }
 
+void Runtime::correct_signer(std::int64_t id, std::string const& role, json changes, Origin origin,
+                             IdempotencyKey const& key, ReplyFn reply) {
+    impl_->post_to_shard(id, key, std::move(reply),
+                         [id, role, changes = std::move(changes), origin = std::move(origin)](Shard& sh, auto ticket,
+                                                                                              auto part) {
+                             sh.correct_signer(id, role, changes, origin, ticket, part);
+                         });
+}
+
+void Runtime::resend_request(std::int64_t id, std::string const& role, Origin origin, IdempotencyKey const& key,
+                             ReplyFn reply) {
+    impl_->post_to_shard(id, key, std::move(reply), [id, role, origin = std::move(origin)](Shard& sh, auto ticket,
+                                                                                           auto part) {
+        sh.resend_request(id, role, origin, ticket, part);
+    });
+}
+
 Result<SignerView> Runtime::signer(std::int64_t id, std::string const& role) {
     Impl& m = *impl_;
     auto r = m.store.find_instance(id);

@@ -90,6 +90,15 @@ public:
     // the old when it goes out.
     void resend_code(std::int64_t id, std::string const& role, Origin const& origin, std::shared_ptr<Ticket> ticket,
                      std::shared_ptr<Part> part);
+    // An operator's corrections (signer_corrections.cpp): a signer's
+    // contact details, and the signing request sent again.
+    void correct_signer(std::int64_t id, std::string const& role, nlohmann::json const& changes, Origin const& origin,
+                        std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
+    void resend_request(std::int64_t id, std::string const& role, Origin const& origin, std::shared_ptr<Ticket> ticket,
+                        std::shared_ptr<Part> part);
+    // A signing request to `role` now (its state's request_signature action):
+    // false when it is not their turn.
+    bool request_again(Instance& inst, std::string const& role, Instant now, Change& change);
     // Start-up: the audit chain's head of a running envelope.
     void adopt_audit_head(std::int64_t id, std::int64_t seq, std::string hash);
 

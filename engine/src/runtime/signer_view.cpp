@@ -179,6 +179,9 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
     }
     if (view.step == SignerStep::sign) view.signing = documents_of(data).signing;
+    if (data.is_object())
+        if (auto c = data.find(data_key::corrected); c != data.end() && c->is_object())
+            if (auto at = c->find(role); at != c->end() && at->is_number_integer()) view.links_from_ms = *at;
     // The fields this signer fills in the documents they sign now.
     if (view.step == SignerStep::sign && d.has_signer_fields() && data.is_object()) {
         auto const& documents = view.signing;

@@ -607,6 +607,12 @@ Routes make_signing_routes(PageServices services) {
         json const& signer = v.view.signer;
         std::string language = signer.value("language", json()).is_string() ? signer["language"].get<std::string>() : "";
         v.text = &text_for(language, accept_language(req));
+        // A link made before an operator corrected this signer (a mistyped
+        // address may have reached someone else): 410, nothing shown.
+        if (link->created_ms < v.view.links_from_ms) {
+            respond(plain_page(410, *v.text, v.text->link_replaced_title, v.text->link_replaced_body));
+            return true;
+        }
 
         if (req.method == "POST") {
             handle_post(sh, v, req, respond);

@@ -68,6 +68,8 @@ struct Text {
     char const* missing_attachments;
     char const* link_expired_title;
     char const* link_expired_body;  // the sender, or a reminder, brings a new link
+    char const* link_replaced_title;  // a link made before the signer's details were corrected
+    char const* link_replaced_body;
     char const* code_expired;       // a code typed after its lifetime
     char const* code_used;          // a code that verified once already
     char const* fields_title;       // the fields a signer fills before signing

@@ -9,6 +9,7 @@
 //    "roles":    {role: {email, name, phone, timezone, language}},
 //    "codes":    {role: that signer's one-time-code state},   written by `verify … by sms|email`
 //    "resent":   {role: how many new codes were sent},        idem
+//    "corrected": {role: when an operator corrected them (ms)}: links made before then answer 410
 //    "documents": {signing, revisions, signed}}              the documents the next signature signs and
 //                                                            each one's latest revision (envelope_documents.hpp)
 //
@@ -22,6 +23,7 @@ inline constexpr char roles[] = "roles";
 inline constexpr char codes[] = "codes";
 inline constexpr char resent[] = "resent";
 inline constexpr char documents[] = "documents";
+inline constexpr char corrected[] = "corrected";  // {role: ms}: that signer's links made before are replaced
 inline constexpr char document[] = "document";  // before `documents`: the template filled last
 
 }  // namespace signflow::engine::data_key

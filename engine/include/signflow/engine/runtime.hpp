@@ -210,6 +210,20 @@ public:
     std::optional<DocumentRecord> document(std::int64_t id, std::int64_t revision);
     Result<std::vector<DocumentRecord>> documents(std::int64_t id);
     void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply);
+    // An operator corrects a signer who has not signed yet: `changes` holds
+    // any of email, phone, name, timezone, language (strings). The signer's
+    // earlier links stop working (SignerView::links_from_ms), the trail gets
+    // a `signer_corrected` entry with the old and new values, and the
+    // signing request goes again, to the new address, when it is their turn
+    // (else it goes there when their turn comes). Timers run on: reminders
+    // keep their schedule and count. invalid (422): a value that is not one;
+    // not_found: no such envelope or role; conflict: ended, or signed.
+    void correct_signer(std::int64_t id, std::string const& role, nlohmann::json changes, Origin origin,
+                        IdempotencyKey const& idempotency_key, ReplyFn reply);
+    // The signing request sent again now, with a new link (the earlier ones
+    // keep working). conflict: not `role`'s turn.
+    void resend_request(std::int64_t id, std::string const& role, Origin origin, IdempotencyKey const& idempotency_key,
+                        ReplyFn reply);
 
     // One signer's view of envelope `id`, for their signing page (see
     // signer_view.hpp). not_found when there is no such envelope; failed

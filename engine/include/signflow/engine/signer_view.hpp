@@ -67,6 +67,7 @@ struct SignerView {
     std::vector<AttachmentState> attachments;  // what the workflow asks this role to upload
     std::string document;                      // sign: the template being signed ("" when not known)
     std::vector<std::string> signing;          // sign: every document this signature signs, in fill order
+    std::int64_t links_from_ms = 0;            // this signer's links made before then were replaced (a correction)
     std::vector<FieldState> fields;            // sign: what this role fills in it (date_signed ones are not asked)
     SignerStep step = SignerStep::unknown;
     std::string method;                     // verify: sms | email
