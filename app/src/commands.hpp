@@ -88,8 +88,8 @@ void add_form_commands(CLI::App& app, Runner& run);   // documents/form_commands
 void add_sign_commands(CLI::App& app, Runner& run);   // documents/sign_commands.cpp: verify, keys
 void add_audit_commands(CLI::App& app, Runner& run);  // audit_command.cpp: audit verify, audit export
 void add_send_commands(CLI::App& app, Runner& run);   // send_command.cpp: send --bulk
-void add_deliveries_commands(CLI::App& app, Runner& run);
-void add_envelope_commands(CLI::App& app, Runner& run);  // envelope_command.cpp: envelope correct, resend, cancel  // deliveries_command.cpp: deliveries list, retry
+void add_deliveries_commands(CLI::App& app, Runner& run);  // deliveries_command.cpp: deliveries list, retry
+void add_envelope_commands(CLI::App& app, Runner& run);    // envelope_command.cpp: envelope correct, resend, cancel
 void add_api_key_commands(CLI::App& app, Runner& run);  // api_key_command.cpp: api-key create, list, revoke
 
 }  // namespace signflow::app

@@ -410,3 +410,30 @@ TEST_CASE("messages: the examples' configuration makes its email and sms transpo
     REQUIRE(messages->deliver(message("request_signature", client())).ok);
     CHECK(fs::exists(dir.path() / "outbox" / "42_3_request_signature.client.eml"));
 }
+
+TEST_CASE("messages: a message queued before an operator corrected its signer is not sent, and makes no link",
+          "[messages]") {
+    TempDir dir;
+    MailServer server(dir.path() / "smtp");
+    auto config = config_of(dir, smtp(server.port()) + "[messages]\nemail = \"mailer\"\n");
+    auto loaded = make_connectors(config, Services{});
+    Daemon daemon;
+    auto messages = make_messages_connector(config, loaded, daemon.services(), dir.path() / "outbox");
+    // The row says the old address; the envelope's data, the new one.
+    json old_to = client();
+    old_to["email"] = "ada@clinet.example";
+    for (auto const* kind : {"request_signature", "remind", "send_code"}) {
+        auto result = messages->deliver(message(kind, old_to, {{"method", "email"}, {"code", "123456"}}));
+        INFO(kind << ": " << result.error);
+        REQUIRE(result.ok);
+        CHECK(result.detail.dump().find("corrected") != std::string::npos);
+    }
+    CHECK(daemon.purposes.empty());
+    CHECK(server.received().empty());
+    // An operator's request (`again`) to the current address carries a
+    // signing link even for a signer who verified (purpose "sign").
+    auto result = messages->deliver(message("request_signature", client(), {{"again", true}}));
+    REQUIRE(result.ok);
+    CHECK(daemon.purposes == std::vector<std::string>{"sign"});
+    CHECK(server.received().size() == 1);
+}

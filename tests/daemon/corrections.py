@@ -105,6 +105,11 @@ def test(binary, source, work, daemons):
     r = Browser(d).get(old_link)
     check(r.status == 410 and "This link was replaced" in r.text, "the old link is replaced: %r" % r)
     check(Browser(d).get(old_link + "/document").status == 410, "nothing behind the old link")
+    check(Browser(d).get(old_link + "/pages/1.png").status == 410, "no page image behind the old link")
+    for act, form in (("sign", {"name": "Mallory", "agree": "yes"}), ("consent", {"agree": "yes"}),
+                      ("decline", {"reason": "not me"})):
+        r = Browser(d).post(old_link + "/" + act, form, csrf="0" * 32)
+        check(r.status == 410, "the old link cannot %s: %r" % (act, r))
     r = Browser(d).get(new_link)
     check(r.status == 200, "the new link works: %r" % r)
     again = d.request("PATCH", base + "/client", {"email": "cleo@example.com"})

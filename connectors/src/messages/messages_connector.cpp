@@ -89,8 +89,10 @@ private:
         std::vector<Sent> results;
         if (kind == "request_signature") {
             // "request": the daemon sends no second link to a signer who
-            // got one with their code and verified on the page just now.
-            results.push_back(to_signer(d, kind, recipient(to), "request"));
+            // got one with their code and verified on the page just now;
+            // an operator's resend or correction (`again`) always has one.
+            bool const again = d.data.is_object() && d.data.value("again", false);
+            results.push_back(to_signer(d, kind, recipient(to), again ? "sign" : "request"));
         } else if (kind == "remind") {
             results.push_back(to_signer(d, kind, recipient(to), "sign"));
         } else if (kind == "warn_expiry") {
@@ -146,7 +148,22 @@ private:
     // request_signature, remind, warn_expiry (with a signing link) and
     // notify (link_purpose ""): by email when the signer has an address,
     // else by SMS.
+    // A message queued for a signer whose address an operator corrected
+    // since (a retry, a reminder, a dead letter sent again): not sent, and
+    // no link made for the old address.
+    bool superseded(engine::Delivery const& d, Recipient const& r) const {
+        if (!s_.roles || r.role.empty()) return false;
+        json roles = s_.roles(d.instance);
+        json now = roles.is_object() ? roles.value(r.role, json()) : json();
+        if (now.is_string()) now = json{{"email", now}};
+        if (!now.is_object()) return false;
+        auto text = [&](char const* k) { return now.value(k, json()).is_string() ? now[k].get<std::string>() : ""; };
+        return text("email") != r.email || text("phone") != r.phone;
+    }
+
     Sent to_signer(engine::Delivery const& d, std::string const& kind, Recipient const& r, std::string const& link_purpose) {
+        if (superseded(d, r))
+            return {true, false, {}, {{"role", r.role}, {"skipped", "the signer's details were corrected since"}}};
         json ctx = context(d, r);
         if (!link_purpose.empty()) {
             std::string link;
@@ -170,6 +187,8 @@ private:
     }
 
     Sent code(engine::Delivery const& d, Recipient const& r) {
+        if (superseded(d, r))
+            return {true, false, {}, {{"role", r.role}, {"skipped", "the signer's details were corrected since"}}};
         std::string const method = d.data.value("method", std::string("sms"));
         json ctx = context(d, r);
         ctx["code"] = d.data.value("code", std::string());

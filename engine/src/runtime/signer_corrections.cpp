@@ -88,8 +88,24 @@ AuditFact operator_fact(std::string kind, json detail, Origin origin) {
 }  // namespace
 
 bool Shard::request_again(Instance& inst, std::string const& role, Instant now, Change& change) {
-    if (!turn_of(inst, role)) return false;
     Definition const& d = *inst.definition;
+    // Being verified: a new code (with its link) to the corrected address.
+    if (d.state(inst.state).kind == StateKind::verifying)
+        for (auto const& a : d.ir().states[inst.state].entry) {
+            if (a.kind != ir::ActionKind::send_code || a.target != role) continue;
+            json const data = json::parse(inst.data);
+            json const roles = data.value(data_key::roles, json::object());
+            json who = roles.is_object() ? roles.value(role, json::object()) : json::object();
+            if (who.is_string()) who = json{{"email", who}};
+            who["role"] = role;
+            change.outbox_added.push_back(outbox_row(
+                std::to_string(inst.id) + ".request." + std::to_string(inst.audit_seq + 1), inst.id, "send_code", role,
+                ir::route_of(a, d.ir()).connector,
+                json{{"workflow", d.name()}, {"method", a.method}, {"attempts", a.attempts}, {"to", std::move(who)}}.dump(),
+                now));
+            return true;
+        }
+    if (!turn_of(inst, role)) return false;
     for (auto const& a : d.ir().states[inst.state].entry) {
         if (a.kind != ir::ActionKind::request_signature || a.target != role) continue;
         json const data = json::parse(inst.data);
@@ -102,7 +118,7 @@ bool Shard::request_again(Instance& inst, std::string const& role, Instant now, 
         change.outbox_added.push_back(outbox_row(
             std::to_string(inst.id) + ".request." + std::to_string(inst.audit_seq + 1), inst.id,
             ir::action_kind_name(a.kind), role, ir::route_of(a, d.ir()).connector,
-            json{{"workflow", d.name()}, {"to", std::move(who)}}.dump(), now));
+            json{{"workflow", d.name()}, {"to", std::move(who)}, {"again", true}}.dump(), now));
         return true;
     }
     return false;
@@ -184,7 +200,8 @@ void Shard::resend_request(std::int64_t id, std::string const& role, Origin cons
     Instance* found = running(id, *part);
     if (!found) return ctx_.committer.submit(std::move(entry));
     Instance& inst = *found;
-    if (!turn_of(inst, role)) {
+    bool const verifying = inst.definition->state(inst.state).kind == StateKind::verifying;
+    if (!turn_of(inst, role) && !verifying) {
         part->outcome = Outcome::conflict;
         part->body = {{"error", "it is not `" + role + "`'s turn to sign"}, {"id", id},
                       {"state", inst.definition->state_name(inst.state)}};

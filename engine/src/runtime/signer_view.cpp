@@ -109,7 +109,16 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
     std::set<std::string> uploaded;
     for (auto const& a : trail) {
         json e = json::parse(a.entry, nullptr, false);
-        if (!e.is_object() || evidence::subject_of(e) != role) continue;
+        if (!e.is_object()) continue;
+        // Corrected by an operator: what was done through the links before
+        // (perhaps by whoever the mistyped address reached) does not count
+        // for the signer; they consent, verify and upload again.
+        if (a.kind == "signer_corrected" && e.value("detail", json::object()).value("role", json()) == role) {
+            view.consented = view.viewed = view.verified = false;
+            uploaded.clear();
+            continue;
+        }
+        if (evidence::subject_of(e) != role) continue;
         if (a.kind == "consent_given") view.consented = true;
         else if (a.kind == "viewed") view.viewed = true;
         // A verification is for the signature that follows it: an envelope
