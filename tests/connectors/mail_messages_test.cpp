@@ -162,6 +162,7 @@ TEST_CASE("messages: warn_expiry writes to every pending signer", "[messages]") 
     auto loaded = make_connectors(config, Services{});
     Daemon daemon;
     auto messages = make_messages_connector(config, loaded, daemon.services(), dir.path() / "outbox");
+    daemon.roles["manager"] = {{"email", "m@acme.example"}, {"language", "zh-Hans"}};  // (as the envelope's data says)
     json to = json::array({client(), {{"role", "manager"}, {"email", "m@acme.example"}, {"language", "zh-Hans"}}});
     auto result = messages->deliver(message("warn_expiry", to));
     INFO(result.error);
@@ -184,6 +185,7 @@ TEST_CASE("messages: one-time codes by SMS and by email", "[messages]") {
     auto messages = make_messages_connector(config, loaded, daemon.services(), dir.path() / "outbox");
     json to = client();
     to["phone"] = "+15550123";
+    daemon.roles["client"]["phone"] = "+15550123";  // (as the envelope's data says)
     json code = {{"code", "493817"}, {"expires_at", "2026-11-28T10:15:00Z"}};
 
     code["method"] = "sms";
@@ -219,6 +221,7 @@ TEST_CASE("messages: one-time codes by SMS and by email", "[messages]") {
 
     // No phone for an SMS code: permanent.
     code["method"] = "sms";
+    daemon.roles["client"].erase("phone");
     result = messages->deliver(message("send_code", client(), code));
     CHECK_FALSE(result.ok);
     CHECK(result.permanent);
