@@ -2,12 +2,19 @@
 
 #include "files.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include "signflow/net/client.hpp"
 
 #include <chrono>
 #include <cstdlib>
 
 namespace signflow::app {
+
+void add_target_options(CLI::App* cmd, DaemonTarget& t, char const* key_help) {
+    cmd->add_option("--url", t.url, "the daemon (default http://127.0.0.1:8080, or $SIGNFLOW_URL)");
+    cmd->add_option("--key", t.key, key_help);
+}
 
 void DaemonTarget::from_environment() {
     if (char const* u = std::getenv("SIGNFLOW_URL"); u && *u && url == "http://127.0.0.1:8080") url = u;

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace signflow::app {
 
 struct DaemonTarget {
@@ -20,6 +24,9 @@ struct DaemonReply {
     int status = 0;
     std::string body;
 };
+
+// A command's --url and --key options (`key_help`: which key it needs).
+void add_target_options(CLI::App* cmd, DaemonTarget& target, char const* key_help);
 
 // Sends one request; throws InputError (files.hpp) when the daemon cannot be
 // reached, naming the address and the reason.

@@ -85,10 +85,6 @@ int retry(Options o) {
     return failed ? exit_findings : exit_ok;
 }
 
-void add_target_options(CLI::App* cmd, DaemonTarget& t) {
-    cmd->add_option("--url", t.url, "the daemon (default http://127.0.0.1:8080, or $SIGNFLOW_URL)");
-    cmd->add_option("--key", t.key, "an admin API key (default $SIGNFLOW_API_KEY)");
-}
 
 }  // namespace
 
@@ -102,13 +98,13 @@ void add_deliveries_commands(CLI::App& app, Runner& run) {
     ls->add_option("--connector", options->connector, "only this connector's");
     ls->add_option("--limit", options->limit, "at most this many (1–1000)")->check(CLI::Range(1, 1000));
     ls->add_flag("--json", options->json, "the daemon's JSON as it is");
-    add_target_options(ls, options->target);
+    add_target_options(ls, options->target, "an admin API key (default $SIGNFLOW_API_KEY)");
     ls->callback([&run, options] { run = [options] { return list(*options); }; });
 
     auto* again = deliveries->add_subcommand("retry", "Deliver dead letters again (attempts start from zero)");
     again->add_option("keys", options->keys, "the deliveries' keys (from `deliveries list --status dead`)")
         ->required();
-    add_target_options(again, options->target);
+    add_target_options(again, options->target, "an admin API key (default $SIGNFLOW_API_KEY)");
     again->callback([&run, options] { run = [options] { return retry(*options); }; });
 }
 

@@ -67,10 +67,6 @@ int cancel(Options o) {
     return report(r, "envelope " + std::to_string(o.id) + " cancelled");
 }
 
-void add_target_options(CLI::App* cmd, DaemonTarget& t) {
-    cmd->add_option("--url", t.url, "the daemon (default http://127.0.0.1:8080, or $SIGNFLOW_URL)");
-    cmd->add_option("--key", t.key, "an API key (default $SIGNFLOW_API_KEY)");
-}
 
 }  // namespace
 
@@ -87,19 +83,19 @@ void add_envelope_commands(CLI::App& app, Runner& run) {
     fix->add_option("--name", o->name, "the new name");
     fix->add_option("--timezone", o->timezone, "the new time zone (Europe/Paris)");
     fix->add_option("--language", o->language, "the new language (en, zh)");
-    add_target_options(fix, o->target);
+    add_target_options(fix, o->target, "an admin API key (default $SIGNFLOW_API_KEY)");
     fix->callback([&run, o] { run = [o] { return correct(*o); }; });
 
     auto* again = envelope->add_subcommand("resend", "Send the signing request again now, with a new link");
     again->add_option("id", o->id, "the envelope")->required()->check(CLI::PositiveNumber);
     again->add_option("role", o->role, "the signer's role")->required();
-    add_target_options(again, o->target);
+    add_target_options(again, o->target, "an admin API key (default $SIGNFLOW_API_KEY)");
     again->callback([&run, o] { run = [o] { return resend(*o); }; });
 
     auto* stop = envelope->add_subcommand("cancel", "Cancel an envelope");
     stop->add_option("id", o->id, "the envelope")->required()->check(CLI::PositiveNumber);
     stop->add_option("--reason", o->reason, "why (kept in the audit trail)");
-    add_target_options(stop, o->target);
+    add_target_options(stop, o->target, "a send or admin API key (default $SIGNFLOW_API_KEY)");
     stop->callback([&run, o] { run = [o] { return cancel(*o); }; });
 }
 

@@ -55,11 +55,11 @@ bool turn_of(Instance const& inst, std::string const& role) {
 bool signs_ahead(Instance const& inst, std::uint8_t role) {
     Definition const& d = *inst.definition;
     std::vector<bool> seen(d.state_count());
-    std::vector<StateId> todo{inst.state};
+    std::vector<StateId> frontier{inst.state};
     seen[inst.state] = true;
-    while (!todo.empty()) {
-        StateId s = todo.back();
-        todo.pop_back();
+    while (!frontier.empty()) {
+        StateId s = frontier.back();
+        frontier.pop_back();
         StateInfo const& st = d.state(s);
         bool here = std::find(st.signers.begin(), st.signers.end(), role) != st.signers.end();
         if (st.kind == StateKind::signing && here && (s != inst.state || !(inst.signed_mask & (std::uint64_t{1} << role))))
@@ -67,7 +67,7 @@ bool signs_ahead(Instance const& inst, std::uint8_t role) {
         for (auto const& e : st.edges)
             if (auto to = d.find_state(d.ir().transitions[e.transition].to); to && !seen[*to]) {
                 seen[*to] = true;
-                todo.push_back(*to);
+                frontier.push_back(*to);
             }
     }
     return false;
@@ -89,36 +89,29 @@ AuditFact operator_fact(std::string kind, json detail, Origin origin) {
 
 bool Shard::request_again(Instance& inst, std::string const& role, Instant now, Change& change) {
     Definition const& d = *inst.definition;
-    // Being verified: a new code (with its link) to the corrected address.
-    if (d.state(inst.state).kind == StateKind::verifying)
-        for (auto const& a : d.ir().states[inst.state].entry) {
-            if (a.kind != ir::ActionKind::send_code || a.target != role) continue;
-            json const data = json::parse(inst.data);
-            json const roles = data.value(data_key::roles, json::object());
-            json who = roles.is_object() ? roles.value(role, json::object()) : json::object();
-            if (who.is_string()) who = json{{"email", who}};
-            who["role"] = role;
-            change.outbox_added.push_back(outbox_row(
-                std::to_string(inst.id) + ".request." + std::to_string(inst.audit_seq + 1), inst.id, "send_code", role,
-                ir::route_of(a, d.ir()).connector,
-                json{{"workflow", d.name()}, {"method", a.method}, {"attempts", a.attempts}, {"to", std::move(who)}}.dump(),
-                now));
-            return true;
-        }
-    if (!turn_of(inst, role)) return false;
+    // Being verified: a new code (with its link) to the corrected address;
+    // in their signing turn: the request, with a new link.
+    bool const verifying = d.state(inst.state).kind == StateKind::verifying;
+    if (!verifying && !turn_of(inst, role)) return false;
+    auto const wanted = verifying ? ir::ActionKind::send_code : ir::ActionKind::request_signature;
     for (auto const& a : d.ir().states[inst.state].entry) {
-        if (a.kind != ir::ActionKind::request_signature || a.target != role) continue;
+        if (a.kind != wanted || a.target != role) continue;
         json const data = json::parse(inst.data);
         json const roles = data.value(data_key::roles, json::object());
         json who = roles.is_object() ? roles.value(role, json::object()) : json::object();
         if (who.is_string()) who = json{{"email", who}};
         who["role"] = role;
+        json payload = {{"workflow", d.name()}, {"to", std::move(who)}};
+        if (verifying)
+            payload.update({{"method", a.method}, {"attempts", a.attempts}});
+        else
+            payload["again"] = true;  // a link even for a verified signer (messages connector)
         // Named by the audit entry that asks for it (one per correction or
         // resend): a new row each time, the same row for a retried commit.
-        change.outbox_added.push_back(outbox_row(
-            std::to_string(inst.id) + ".request." + std::to_string(inst.audit_seq + 1), inst.id,
-            ir::action_kind_name(a.kind), role, ir::route_of(a, d.ir()).connector,
-            json{{"workflow", d.name()}, {"to", std::move(who)}, {"again", true}}.dump(), now));
+        change.outbox_added.push_back(outbox_row(std::to_string(inst.id) + ".request." +
+                                                     std::to_string(inst.audit_seq + 1),
+                                                 inst.id, ir::action_kind_name(a.kind), role,
+                                                 ir::route_of(a, d.ir()).connector, payload.dump(), now));
         return true;
     }
     return false;
