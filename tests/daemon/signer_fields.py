@@ -265,6 +265,17 @@ def test(binary, source, work, daemons):
     # The marketing box left clear: drawn clear, locked.
     check(order2["accept_marketing"]["read_only"] and order2["accept_marketing"]["value"] in ("", "Off"),
           "the clear check box is locked: %r" % order2["accept_marketing"])
+    # A signer in Chinese: each field's problem in their words, with the
+    # rule's value (the engine words it in English).
+    r = d.post("/v1/events/order_placed", {"company": "Umbrella", "client": {
+        "name": "李雷", "email": "li.lei@umbrella.example", "language": "zh"}})
+    id4 = r.json["started"][0]["id"]
+    link4 = link_in(wait_until("the Chinese signer's request", lambda: requests_to_client(work, id4), timeout=60)[0])
+    b4, _ = open_signing_page(d, link4)
+    r = b4.post(link4 + "/sign", {"name": "李雷", "agree": "yes", "field.plan": "pro", "field.seats": "900",
+                                  "field.start_date": "2026-13-01", "field.client_initials": "LL"})
+    check(r.status == 422 and "不能大于 500。" in r.text and "请按 YYYY-MM-DD 格式填写日期。" in r.text,
+          "the problems in Chinese: %r" % r.text[r.text.find("field-error"):][:600])
     # A role's `fields` in the trigger's data are not the signer's.
     r = d.post("/v1/events/order_placed", {"company": "Initech", "client": {
         "name": "Peter Gibbons", "email": "peter@initech.example", "fields": {"plan": "enterprise"}}})

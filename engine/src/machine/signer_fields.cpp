@@ -85,46 +85,46 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
     if (type == "checkbox") {
         if (given.is_boolean()) return given;
         if (!given.is_null() && !given.is_string()) {
-            problem = {"not_an_option", "tick it or leave it blank"};
+            problem = {"not_an_option", "tick it or leave it blank", {}};
             return nullptr;
         }
         std::string s = given.is_string() ? trimmed(given.get<std::string>()) : std::string();
         if (given.is_null() || s.empty() || s == "no" || s == "off" || s == "false") return false;
         if (s == "yes" || s == "on" || s == "true") return true;
-        problem = {"not_an_option", "tick it or leave it blank"};
+        problem = {"not_an_option", "tick it or leave it blank", {}};
         return nullptr;
     }
     if (given.is_null()) return nullptr;
     if (!given.is_string() && !given.is_number()) {
-        problem = {"not_text", "a value in words or figures"};
+        problem = {"not_text", "a value in words or figures", {}};
         return nullptr;
     }
     std::string s = trimmed(text_of(given));
     if (s.empty()) return nullptr;
     if (!base::utf8_valid(s) || !one_line(s)) {
-        problem = {"not_text", "one line of text"};
+        problem = {"not_text", "one line of text", {}};
         return nullptr;
     }
     auto length = static_cast<std::int64_t>(base::utf8_count(s));
     if (type == "number") {
         auto n = number_of(given);
         if (!n) {
-            problem = {"not_a_number", "a number, such as 1500 or 12.5"};
+            problem = {"not_a_number", "a number, such as 1500 or 12.5", {}};
             return nullptr;
         }
         if (f.min && *n < static_cast<double>(*f.min)) {
-            problem = {"below_min", "at least " + std::to_string(*f.min)};
+            problem = {"below_min", "at least " + std::to_string(*f.min), std::to_string(*f.min)};
             return nullptr;
         }
         if (f.max && *n > static_cast<double>(*f.max)) {
-            problem = {"above_max", "at most " + std::to_string(*f.max)};
+            problem = {"above_max", "at most " + std::to_string(*f.max), std::to_string(*f.max)};
             return nullptr;
         }
         return number_json(*n);
     }
     if (type == "date") {
         if (!is_date(s)) {
-            problem = {"not_a_date", "a date, written YYYY-MM-DD"};
+            problem = {"not_a_date", "a date, written YYYY-MM-DD", {}};
             return nullptr;
         }
         return s;
@@ -133,7 +133,7 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
         if (std::find(f.options.begin(), f.options.end(), s) == f.options.end()) {
             std::string all;
             for (auto const& o : f.options) all += (all.empty() ? "" : ", ") + o;
-            problem = {"not_an_option", "one of " + all};
+            problem = {"not_an_option", "one of " + all, all};
             return nullptr;
         }
         return s;
@@ -141,7 +141,7 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
     if (type == "initials") {
         std::int64_t max = f.max ? std::min(*f.max, max_initials_length) : max_initials_length;
         if (length > max) {
-            problem = {"too_long", "at most " + plural(max, "character")};
+            problem = {"too_long", "at most " + plural(max, "character"), std::to_string(max)};
             return nullptr;
         }
         return s;
@@ -149,11 +149,11 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
     // text
     std::int64_t max = f.max ? *f.max : default_max_length;
     if (f.min && length < *f.min) {
-        problem = {"too_short", "at least " + plural(*f.min, "character")};
+        problem = {"too_short", "at least " + plural(*f.min, "character"), std::to_string(*f.min)};
         return nullptr;
     }
     if (length > max) {
-        problem = {"too_long", "at most " + plural(max, "character")};
+        problem = {"too_long", "at most " + plural(max, "character"), std::to_string(max)};
         return nullptr;
     }
     if (!f.pattern.empty()) {
@@ -167,7 +167,7 @@ json convert(ir::SignerField const& f, json const& given, FieldProblem& problem)
             matches = false;  // too complex, or a pattern the checker refuses (a hand-written IR)
         }
         if (!matches) {
-            problem = {"pattern", "not in the expected form"};
+            problem = {"pattern", "not in the expected form", {}};
             return nullptr;
         }
     }
@@ -264,7 +264,7 @@ CheckedFields check_fields(std::vector<ir::SignerField const*> const& fields, st
     for (auto const& [name, value] : in.items()) {
         bool known = false;
         for (auto const* f : fields) known = known || (f->name == name && f->type != "date_signed");
-        if (!known) out.problems[name] = {"not_asked", "no field named `" + name + "` is asked of you here"};
+        if (!known) out.problems[name] = {"not_asked", "no field named `" + name + "` is asked of you here", {}};
     }
     // Each value in its kept form first, so that a condition can read a
     // value given beside it.
@@ -293,7 +293,7 @@ CheckedFields check_fields(std::vector<ir::SignerField const*> const& fields, st
         auto v = converted.find(f->name);
         bool missing = v == converted.end() || (f->type == "checkbox" && *v == false);
         if (f->required && missing) {
-            out.problems[f->name] = {"required", f->type == "checkbox" ? "tick it to sign" : "required"};
+            out.problems[f->name] = {"required", f->type == "checkbox" ? "tick it to sign" : "required", {}};
             continue;
         }
         if (v != converted.end()) out.values[f->name] = *v;
@@ -320,7 +320,7 @@ std::map<std::string, FieldProblem> take_fields(Instance& inst, std::string cons
     std::vector<std::string> const documents = documents_of(data).signing;
     auto fields = fields_of(d.ir(), documents, role);
     if (fields.empty() && given.is_object() && given.empty()) return {};
-    if (!given.is_object()) return {{"fields", {"not_text", "an object of field name -> value"}}};
+    if (!given.is_object()) return {{"fields", {"not_text", "an object of field name -> value", {}}}};
     auto checked = check_fields(fields, role, given, data, now, local_text(now, zone).substr(0, 10));
     if (!checked.problems.empty()) return checked.problems;
     if (checked.values.empty()) return {};

@@ -41,6 +41,7 @@ struct FieldProblem {
     std::string code;     // required, too_short, too_long, pattern, not_a_number, below_min, above_max,
                           // not_a_date, not_an_option, not_text, not_asked
     std::string message;  // in English, naming the rule: "at most 80 characters"
+    std::string bound;    // the rule's value, for other languages' words: "80", "1", "basic, pro" ("" none)
 };
 
 struct CheckedFields {

@@ -30,6 +30,7 @@ bool Shard::signer_fields(Instance& inst, std::string const& role, json& event_d
     std::string first;
     for (auto const& [name, p] : problems) {
         listed[name] = {{"code", p.code}, {"message", p.message}};
+        if (!p.bound.empty()) listed[name]["bound"] = p.bound;
         if (first.empty()) first = "field `" + name + "`: " + p.message;
     }
     part.outcome = Outcome::invalid;

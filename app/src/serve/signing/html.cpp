@@ -137,9 +137,26 @@ std::string readable(std::string const& name) {
     return out;
 }
 
+// A field's problem in Chinese, from its code and the rule's value (the
+// engine words it in English).
+std::string chinese_problem(std::string const& code, std::string const& bound) {
+    if (code == "too_short" && !bound.empty()) return "至少 " + bound + " 个字符。";
+    if (code == "too_long" && !bound.empty()) return "最多 " + bound + " 个字符。";
+    if (code == "below_min" && !bound.empty()) return "不能小于 " + bound + "。";
+    if (code == "above_max" && !bound.empty()) return "不能大于 " + bound + "。";
+    if (code == "not_a_number") return "请填写数字，例如 1500 或 12.5。";
+    if (code == "not_a_date") return "请按 YYYY-MM-DD 格式填写日期。";
+    if (code == "not_an_option") return bound.empty() ? "请选择一个选项。" : "请从以下选项中选择：" + bound + "。";
+    if (code == "pattern") return "格式不正确。";
+    if (code == "not_text") return "请填写一行文字。";
+    return {};
+}
+
 std::string problem_text(Text const& t, nlohmann::json const& problem) {
     std::string code = problem.value("code", "");
     if (code == "required") return t.field_required;
+    if (std::string_view(t.lang).starts_with("zh"))
+        if (auto words = chinese_problem(code, problem.value("bound", std::string())); !words.empty()) return words;
     if (t.field_invalid) return t.field_invalid;
     std::string message = problem.value("message", "");
     if (!message.empty() && message[0] >= 'a' && message[0] <= 'z') message[0] = static_cast<char>(message[0] - 'a' + 'A');
