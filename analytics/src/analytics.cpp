@@ -54,6 +54,13 @@ void Figures::add(engine::InstanceRecord const& envelope, std::vector<engine::Au
         if (a.kind == "expired") was_expired = true;
         if (a.kind == "document_failed") was_failed = true;
         if (a.kind == "reminded") ++reminders;
+        if (a.kind == "signer_delegated") {
+            ++delegations;
+            json entry = json::parse(a.entry, nullptr, false);
+            if (entry.is_object())
+                if (std::string role = role_of(entry); !role.empty()) ++signers[role].delegated;
+            continue;
+        }
         if (a.kind != "sent" && a.kind != "viewed" && a.kind != "signed" && a.kind != "declined") continue;
         json entry = json::parse(a.entry, nullptr, false);
         if (!entry.is_object()) continue;
@@ -97,6 +104,7 @@ json Figures::to_json() const {
                        {"signed", s.signed_},
                        {"declined", s.declined},
                        {"viewed_not_signed", s.viewed_not_signed},
+                       {"delegated", s.delegated},
                        {"time_to_sign", durations(s.seconds_to_sign)}};
     json stops = json::array();
     std::vector<std::pair<std::string, std::int64_t>> by_count(stopped_at.begin(), stopped_at.end());
@@ -113,7 +121,8 @@ json Figures::to_json() const {
             {"time_to_complete", durations(seconds_to_complete)},
             {"signers", roles},
             {"drop_off", stops},
-            {"reminders", {{"sent", reminders}, {"per_completion", completed ? rate(reminders, completed) : 0.0}}}};
+            {"reminders", {{"sent", reminders}, {"per_completion", completed ? rate(reminders, completed) : 0.0}}},
+            {"delegations", delegations}};
 }
 
 void Report::add(engine::InstanceRecord const& envelope, std::vector<engine::AuditRecord> const& trail) {
@@ -176,6 +185,10 @@ std::string Report::to_prometheus() const {
     o << "# HELP signflow_reminders Reminders sent, by workflow.\n# TYPE signflow_reminders gauge\n";
     for (auto const& [name, w] : workflows_)
         o << "signflow_reminders{workflow=\"" << name << "\"} " << w.all.reminders << "\n";
+    o << "# HELP signflow_delegations Signatures handed over to a delegate, by workflow.\n"
+         "# TYPE signflow_delegations gauge\n";
+    for (auto const& [name, w] : workflows_)
+        o << "signflow_delegations{workflow=\"" << name << "\"} " << w.all.delegations << "\n";
     return o.str();
 }
 

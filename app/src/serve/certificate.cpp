@@ -44,6 +44,9 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
                                {"auth", !operator_key.empty() ? "by an operator's API key: " + operator_key
                                         : code                ? "one-time code"
                                                               : "signing link"}});
+            // A delegate signed: for whom (the signer who handed over).
+            if (w.contains("on_behalf_of") && w["on_behalf_of"].is_object())
+                signers.back()["on_behalf_of"] = w["on_behalf_of"];
         }
     }
     auto first = store.document(envelope, 1);
@@ -54,7 +57,24 @@ std::optional<json> envelope_certificate(engine::Store& store, std::int64_t enve
                 sha256 = d.sha256;
                 break;
             }
-    return evidence::completion_certificate(envelope, inst->workflow, sha256, signers, chain);
+    json certificate = evidence::completion_certificate(envelope, inst->workflow, sha256, signers, chain);
+    // Who got a copy (`cc`), from the trail: role, name, address, when, and
+    // whether it was the envelope as sent or the signed copy.
+    json copies = json::array();
+    json const roles = data.is_object() ? data.value(engine::data_key::roles, json::object()) : json::object();
+    for (auto const& e : chain) {
+        if (e.kind != "copied") continue;
+        std::string const role = e.detail.value("role", std::string());
+        json w = roles.is_object() ? roles.value(role, json::object()) : json::object();
+        if (w.is_string()) w = json{{"email", w}};
+        copies.push_back({{"role", role},
+                          {"name", w.is_object() ? w.value("name", "") : ""},
+                          {"email", w.is_object() ? w.value("email", "") : ""},
+                          {"on", e.detail.value("on", std::string())},
+                          {"at", e.at}});
+    }
+    if (!copies.empty()) certificate["copies"] = std::move(copies);
+    return certificate;
 }
 
 }  // namespace signflow::app

@@ -218,6 +218,12 @@ private:
         }
         request.appearance.field = role;  // a signature field named after the role (docs/templates.md)
         request.reason = "Signed by " + request.appearance.name + " (" + role + ")";
+        // A delegate: "signed by X on behalf of Y", in the box and the signature's reason.
+        if (auto b = d.data.value("on_behalf_of", json()); b.is_string() && !b.get<std::string>().empty()) {
+            request.appearance.note = "on behalf of " + b.get<std::string>();
+            request.reason = "Signed by " + request.appearance.name + " on behalf of " + b.get<std::string>() + " (" +
+                             role + ")";
+        }
         request.tsa_url = settings_.tsa_url;
         request.when = std::chrono::system_clock::time_point(std::chrono::milliseconds(d.data.value("signed_at", now_ms())));
         if (!request.appearance.image_png.empty()) {

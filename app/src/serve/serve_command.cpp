@@ -271,7 +271,10 @@ int run_serve(ServeOptions const& o) {
                                       }
                                       if (purpose == "request" && view.value.verified) return {};
                                   }
-                                  return links.mint(id, role, purpose == "download" ? "download" : "sign");
+                                  // A download link reads the signed copy; a copy link
+                                  // (`cc`) reads the envelope; neither can act.
+                                  std::string const kind = purpose == "download" || purpose == "copy" ? purpose : "sign";
+                                  return links.mint(id, role, kind);
                               });
     try {
         runtime.start();

@@ -48,6 +48,7 @@ std::string purpose_of(std::string const& kind) {
     if (kind == "warn_expiry") return "expiry warning";
     if (kind == "send_code") return "one-time code";
     if (kind == "completed" || kind == "completed_link") return "signed copy";
+    if (kind == "copy") return "copy";
     return "message";
 }
 
@@ -104,6 +105,13 @@ private:
             results.push_back(code(d, recipient(to)));
         } else if (kind == "notify") {
             results.push_back(to_signer(d, kind, recipient(to), ""));
+        } else if (kind == "copy") {
+            // `cc [...] on sent`: a link to read the envelope (it cannot
+            // act); `on completed`: the signed copy, as the signers get it.
+            if (d.data.value("on", std::string()) != "completed")
+                results.push_back(to_signer(d, kind, recipient(to), "copy"));
+            else
+                return signed_copies(d, {recipient(to)});
         } else if (kind == "webhook") {
             std::string const event = d.data.is_object() ? d.data.value("event", std::string()) : "";
             if (event != "envelope.completed") return {true, false, {}, {{"ignored", event}}};
@@ -219,55 +227,66 @@ private:
         return {true, false, {}, json::array({sent.detail, request.detail})};
     }
 
+    // The envelope.completed webhook: the signed copy to every role with an
+    // address, but those copied by a `cc … on completed` (their own row).
     engine::DeliveryResult completed(engine::Delivery const& d) {
-        if (!s_.final_copy || !s_.roles)
-            return {false, true, o_.name + ": this program cannot provide signed copies", {}};
+        if (!s_.roles) return {false, true, o_.name + ": this program cannot provide signed copies", {}};
+        json roles = s_.roles(d.instance);
+        json const detail = d.data.is_object() ? d.data.value("detail", json::object()) : json::object();
+        json const copies = detail.is_object() ? detail.value("copies", json::array()) : json::array();
+        std::vector<Recipient> to;
+        if (roles.is_object())
+            for (auto const& [role, who] : roles.items())
+                if (!copies.is_array() || std::find(copies.begin(), copies.end(), json(role)) == copies.end())
+                    to.push_back(recipient(who, role));
+        return signed_copies(d, to);
+    }
+
+    engine::DeliveryResult signed_copies(engine::Delivery const& d, std::vector<Recipient> const& to) {
+        if (!s_.final_copy) return {false, true, o_.name + ": this program cannot provide signed copies", {}};
         ArchiveBundle bundle = s_.final_copy(d.instance);
         if (!bundle.ready)
             return {false, false,
                     o_.name + ": the signed copy of envelope " + std::to_string(d.instance) + " is not ready" +
                         (bundle.why.empty() ? std::string() : ": " + bundle.why),
                     {}};
-        json roles = s_.roles(d.instance);
         std::vector<Sent> results;
-        if (roles.is_object())
-            for (auto const& [role, who] : roles.items()) {
-                Recipient r = recipient(who, role);
-                if (r.email.empty()) continue;  // a copy goes by email only
-                json ctx = context(d, r);
-                if (ctx["workflow"].get<std::string>().empty()) ctx["workflow"] = bundle.workflow;
-                // Every document attached (several: one file each), when
-                // together they fit the limit; else the download page's link.
-                std::int64_t total = 0;
-                for (auto const& doc : bundle.documents) total += static_cast<std::int64_t>(doc.pdf.size());
-                if (bundle.documents.empty()) total = static_cast<std::int64_t>(bundle.pdf.size());
-                bool const attach = !bundle.pdf.empty() && total <= o_.attach_limit;
-                std::vector<Attachment> files;
-                std::string kind = "completed";
-                std::string const stem =
-                    sanitized(ctx["workflow"].get<std::string>()) + "-" + std::to_string(d.instance);
-                if (attach && bundle.documents.empty()) {
-                    files.push_back({stem + ".pdf", "application/pdf", bundle.pdf});
-                } else if (attach) {
-                    for (auto const& doc : bundle.documents)
-                        files.push_back({stem + "-" + sanitized(doc.name) + ".pdf", "application/pdf", doc.pdf});
-                } else {
-                    std::string link;
-                    try {
-                        link = s_.link ? s_.link(d.instance, role, "download") : "";
-                    } catch (std::exception const& e) {
-                        return {false, false, o_.name + ": no download link for " + role + ": " + e.what(), {}};
-                    }
-                    if (link.empty()) {
-                        results.push_back({true, false, {}, {{"role", role}, {"skipped", "no download link"}}});
-                        continue;
-                    }
-                    ctx["link"] = link;
-                    kind = "completed_link";
+        for (Recipient const& r : to) {
+            std::string const& role = r.role;
+            if (r.email.empty()) continue;  // a copy goes by email only
+            json ctx = context(d, r);
+            if (ctx["workflow"].get<std::string>().empty()) ctx["workflow"] = bundle.workflow;
+            // Every document attached (several: one file each), when
+            // together they fit the limit; else the download page's link.
+            std::int64_t total = 0;
+            for (auto const& doc : bundle.documents) total += static_cast<std::int64_t>(doc.pdf.size());
+            if (bundle.documents.empty()) total = static_cast<std::int64_t>(bundle.pdf.size());
+            bool const attach = !bundle.pdf.empty() && total <= o_.attach_limit;
+            std::vector<Attachment> files;
+            std::string kind = "completed";
+            std::string const stem = sanitized(ctx["workflow"].get<std::string>()) + "-" + std::to_string(d.instance);
+            if (attach && bundle.documents.empty()) {
+                files.push_back({stem + ".pdf", "application/pdf", bundle.pdf});
+            } else if (attach) {
+                for (auto const& doc : bundle.documents)
+                    files.push_back({stem + "-" + sanitized(doc.name) + ".pdf", "application/pdf", doc.pdf});
+            } else {
+                std::string link;
+                try {
+                    link = s_.link ? s_.link(d.instance, role, "download") : "";
+                } catch (std::exception const& e) {
+                    return {false, false, o_.name + ": no download link for " + role + ": " + e.what(), {}};
                 }
-                auto words = messages_detail::word(kind, r.language, ctx, o_.templates);
-                results.push_back(mail(d, kind, r, words, std::move(files)));
+                if (link.empty()) {
+                    results.push_back({true, false, {}, {{"role", role}, {"skipped", "no download link"}}});
+                    continue;
+                }
+                ctx["link"] = link;
+                kind = "completed_link";
             }
+            auto words = messages_detail::word(kind, r.language, ctx, o_.templates);
+            results.push_back(mail(d, kind, r, words, std::move(files)));
+        }
         return outcome(results);
     }
 

@@ -81,6 +81,17 @@ std::map<std::string, Builtin> const& builtin() {
          {"已签署：{{ workflow }}（信封 {{ envelope }}）",
           "{{ name }}，您好：\n\n“{{ workflow }}”（信封 {{ envelope }}）已由所有签署人签署完毕。\n\n已签署的文件见附件。\n",
           "{{ workflow }}（信封 {{ envelope }}）已全部签署完毕。"}},
+        {"copy.en",
+         {"For your information: {{ workflow }} (envelope {{ envelope }})",
+          "Hello {{ name }},\n\n\"{{ workflow }}\" (envelope {{ envelope }}) was sent for signature, and you "
+          "receive a copy as {{ role }}. You do not need to sign.\n\n"
+          "Open this link to read the documents:\n{{ link }}\n",
+          "For your information: {{ workflow }} (envelope {{ envelope }}) was sent for signature: {{ link }}"}},
+        {"copy.zh",
+         {"抄送：{{ workflow }}（信封 {{ envelope }}）",
+          "{{ name }}，您好：\n\n“{{ workflow }}”（信封 {{ envelope }}）已发出签署，您以{{ role }}的身份收到抄送，"
+          "无需签署。\n\n请打开以下链接阅读文件：\n{{ link }}\n",
+          "抄送：{{ workflow }}（信封 {{ envelope }}）已发出签署：{{ link }}"}},
         {"completed_link.en",
          {"Signed: {{ workflow }} (envelope {{ envelope }})",
           "Hello {{ name }},\n\nEveryone has signed \"{{ workflow }}\" (envelope {{ envelope }}).\n\n"

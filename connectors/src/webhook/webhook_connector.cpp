@@ -41,7 +41,7 @@ std::vector<std::string> const& known_events() {
         "envelope.created",   "envelope.sent",      "envelope.completed", "envelope.declined",
         "envelope.expired",   "envelope.cancelled", "envelope.failed",    "recipient.sent",
         "recipient.viewed",   "recipient.signed",   "recipient.declined", "recipient.authentication_failed",
-        "document.sealed"};
+        "recipient.copied",   "recipient.delegated", "document.sealed"};
     return events;
 }
 

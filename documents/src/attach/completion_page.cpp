@@ -87,6 +87,10 @@ std::vector<Block> blocks_of(json const& c) {
         if (i == 0) block.push_back(heading("Signers (" + std::to_string(signers.size()) + ")"));
         block.push_back(body(text(s, "role") + ": " + text(s, "name") + " <" + text(s, "email") + ">"));
         block.back().gap_before = 4;
+        // A delegate: the signer who handed over.
+        if (s.contains("on_behalf_of") && s["on_behalf_of"].is_object())
+            block.push_back(detail("Signed on behalf of " + text(s["on_behalf_of"], "name") + " <" +
+                                   text(s["on_behalf_of"], "email") + ">"));
         block.push_back(detail("Time zone " + text(s, "zone") + " · authentication: " + text(s, "auth")));
         // evidence::completion_certificate adds these from the chain.
         if (has(s, "signed_at"))
@@ -104,6 +108,20 @@ std::vector<Block> blocks_of(json const& c) {
             }
         blocks.push_back(std::move(block));
     }
+
+    // Who received a copy (`cc`), without signing.
+    if (c.contains("copies") && c["copies"].is_array())
+        for (std::size_t i = 0; i < c["copies"].size(); ++i) {
+            json const& s = c["copies"][i];
+            if (!s.is_object()) continue;
+            Block block;
+            if (i == 0) block.push_back(heading("Copies (" + std::to_string(c["copies"].size()) + ")"));
+            block.push_back(body(text(s, "role") + ": " + text(s, "name") + " <" + text(s, "email") + ">"));
+            block.back().gap_before = 4;
+            block.push_back(detail("Copy " + std::string(text(s, "on") == "sent" ? "of the envelope as sent, " : "signed, ") +
+                                   text(s, "at") + " UTC"));
+            blocks.push_back(std::move(block));
+        }
 
     auto const& events = c["events"];
     for (std::size_t i = 0; i < events.size(); ++i) {

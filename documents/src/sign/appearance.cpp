@@ -78,7 +78,8 @@ void draw_appearance(PdfMemDocument& document, SignatureFonts& fonts, PdfSignatu
         painter.Stroke();
 
         double date_band = appearance.date_text.empty() ? 0 : std::max(7.0, height * 0.18);
-        double top = height - pad, bottom = pad + date_band;
+        double const note_band = appearance.note.empty() ? 0 : std::max(7.0, height * 0.16);
+        double top = height - pad, bottom = pad + date_band + note_band;
         if (!appearance.image_png.empty()) {
             PdfImage image(&document);
             image.LoadFromData(reinterpret_cast<unsigned char const*>(appearance.image_png.data()),
@@ -99,6 +100,15 @@ void draw_appearance(PdfMemDocument& document, SignatureFonts& fonts, PdfSignatu
             painter.SetFont(font);
             double baseline = bottom + (top - bottom - size) / 2 + size * 0.2;
             painter.DrawText(pad, baseline, text);
+        }
+        if (!appearance.note.empty()) {
+            PdfFont* font = fonts.for_text(appearance.note);
+            auto text = utf8(appearance.note);
+            double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, note_band * 0.9));
+            font->SetFontSize(static_cast<float>(size));
+            painter.SetFont(font);
+            painter.SetColor(0.2, 0.2, 0.3);
+            painter.DrawText(pad, pad + date_band + size * 0.25, text);
         }
         if (!appearance.date_text.empty()) {
             PdfFont* font = fonts.for_text(appearance.date_text);

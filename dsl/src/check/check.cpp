@@ -621,8 +621,52 @@ private:
         Outcomes out;
         trigger_signers.clear();
         ast::collect_signers(t.steps, trigger_signers);
+        trigger_verified.clear();
+        collect_verified(t.steps);
         chain(t.steps, flow, out);
         handlers(t, out);
+        copies(t);
+    }
+
+    std::map<std::string, Span> trigger_verified;  // who a `verify` step of the chain checks, and where
+
+    void collect_verified(std::vector<ast::Step> const& steps) {
+        for (auto const& s : steps) {
+            if (s.kind == ast::StepKind::verify) trigger_verified.emplace(s.target.name, s.span);
+            for (auto const& arm : s.arms) collect_verified(arm.steps);
+        }
+    }
+
+    // `cc [legal] on completed`: roles that read, not sign; each once per moment.
+    void copies(ast::Trigger const& t) {
+        std::map<std::string, Span> seen;
+        for (auto const& c : t.copies) {
+            bool const known_moment = c.moment.name == "sent" || c.moment.name == "completed";
+            if (!known_moment) {
+                auto& d = diags.report(Code::invalid_copy, c.moment.span,
+                                       "a copy goes out `on sent` or `on completed`, not on `" + c.moment.name + "`",
+                                       "not a moment for a copy");
+                d.help.push_back("`cc [legal] on completed` sends the signed copy; `on sent` a link to read it");
+            }
+            if (c.to.empty()) {
+                auto& d = diags.report(Code::invalid_copy, c.span, "`cc` without a recipient", "no one is copied");
+                d.help.push_back("name the roles: `cc [legal, sales_manager] on completed`");
+            }
+            for (auto const& who : c.to) {
+                if (!resolve_role(who)) continue;
+                used_roles.insert(who.name);
+                if (trigger_signers.count(who.name)) {
+                    auto& d = diags.report(Code::invalid_copy, who.span,
+                                           "`" + who.name + "` signs this envelope: a signer is not copied",
+                                           "a signer");
+                    d.notes.push_back("every signer gets the signed copy when the envelope completes");
+                    continue;
+                }
+                if (known_moment)
+                    repeated(seen, who.name + " " + c.moment.name, who.span, Code::invalid_copy,
+                             "`" + who.name + "` is copied twice on " + c.moment.name, "second time", "first time");
+            }
+        }
     }
 
     void chain(std::vector<ast::Step> const& steps, Flow& flow, Outcomes& out) {
@@ -756,6 +800,38 @@ private:
         }
     }
 
+    // `delegable [ROLE, …]`: each named role signs in this step; no role the
+    // chain verifies (a delegate would sign without the check that was
+    // asked for: their phone or mailbox is not the one verified).
+    void delegable(ast::Step const& s, ast::Delegable const& o) {
+        std::set<std::string> step_signers;
+        for (auto const& g : s.groups)
+            for (auto const& who : g) step_signers.insert(who.name);
+        std::vector<ast::Ident> named = o.roles;
+        if (named.empty())
+            for (auto const& g : s.groups) named.insert(named.end(), g.begin(), g.end());
+        std::map<std::string, Span> seen;
+        for (auto const& who : named) {
+            if (!o.roles.empty() && repeated(seen, who.name, who.span, Code::duplicate_signer,
+                                             "`" + who.name + "` is named twice", "second time", "first time"))
+                continue;
+            Span const at = o.roles.empty() ? o.span : who.span;
+            if (!step_signers.count(who.name)) {
+                auto& d = diags.report(Code::delegation_not_allowed, at,
+                                       "`" + who.name + "` does not sign in this step", "not a signer here");
+                d.help.push_back("name the step's own signers: `sign [client] delegable [client]`");
+                continue;
+            }
+            if (auto v = trigger_verified.find(who.name); v != trigger_verified.end()) {
+                auto& d = diags.report(Code::delegation_not_allowed, at,
+                                       "`" + who.name + "` is verified: a delegate would sign unverified",
+                                       "verified signer");
+                d.secondary.push_back({v->second, "verified here"});
+                d.help.push_back("drop the verification, or name only the other signers in `delegable [...]`");
+            }
+        }
+    }
+
     void sign(ast::Step const& s, Flow& flow, Outcomes& out) {
         if (!flow.filled) {
             auto& d = diags.report(Code::sign_without_document, s.keyword_span, "`sign` before any `fill`",
@@ -799,6 +875,12 @@ private:
                                    "second");
             d.secondary.push_back({s.expiries[0].span, "first"});
         }
+        for (std::size_t i = 1; i < s.delegable.size(); ++i) {
+            auto& d = diags.report(Code::duplicate_option, s.delegable[i].span, "a second `delegable` option",
+                                   "second");
+            d.secondary.push_back({s.delegable[0].span, "first"});
+        }
+        if (!s.delegable.empty()) delegable(s, s.delegable.front());
         ast::Expire const* expire = s.expiries.empty() ? nullptr : &s.expiries.front();
         if (expire) {
             out.can_expire = true;

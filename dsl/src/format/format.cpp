@@ -316,8 +316,24 @@ private:
         std::string head = "on " + t.event.name;
         if (t.where) head += " where " + expr(*t.where);
         add(0, std::move(head), t.span.begin);
-        for (auto const& s : t.steps) step(s, 2, "-> ", s.span.begin);
-        for (auto const& h : t.handlers) {
+        // Copies where they were written: after this many steps and handlers.
+        std::size_t next_copy = 0;
+        auto copies_at = [&](std::size_t steps, std::size_t handlers) {
+            for (; next_copy < t.copies.size(); ++next_copy) {
+                auto const at = next_copy < t.copy_positions.size() ? t.copy_positions[next_copy]
+                                                                     : std::pair{t.steps.size(), t.handlers.size()};
+                if (at.first > steps || at.second > handlers) break;
+                auto const& c = t.copies[next_copy];
+                add(2, "-> cc " + roles(c.to) + " on " + c.moment.name, c.span.begin);
+            }
+        };
+        for (std::size_t i = 0; i < t.steps.size(); ++i) {
+            copies_at(i, 0);
+            step(t.steps[i], 2, "-> ", t.steps[i].span.begin);
+        }
+        for (std::size_t hi = 0; hi < t.handlers.size(); ++hi) {
+            copies_at(t.steps.size(), hi);
+            auto const& h = t.handlers[hi];
             std::string lead = "-> on " + h.outcome.name;
             if (h.by) lead += " by " + h.by->name;
             if (h.actions.empty()) {
@@ -327,6 +343,7 @@ private:
             step(h.actions.front(), 2, lead + ' ', h.span.begin);
             for (std::size_t i = 1; i < h.actions.size(); ++i) step(h.actions[i], 2, "-> ", h.actions[i].span.begin);
         }
+        copies_at(t.steps.size(), t.handlers.size());
     }
 
     // One step whose first line is `indent` spaces, then `lead` (an arrow, a
@@ -446,23 +463,23 @@ private:
     // `remind` and `expire` lines in source order, so that a comment between
     // two options stays between them.
     void options(ast::Step const& s, int indent) {
-        std::size_t r = 0, x = 0;
-        while (r < s.reminders.size() || x < s.expiries.size()) {
-            bool const remind = x == s.expiries.size() ||
-                                (r < s.reminders.size() && s.reminders[r].span.begin <= s.expiries[x].span.begin);
-            if (remind) {
-                auto const& o = s.reminders[r++];
-                std::string text = "remind every " + duration(o.every);
-                if (o.at_minute_of_day) text += " at " + time_of_day(*o.at_minute_of_day) + " local";
-                if (o.at_most) text += ", at most " + std::to_string(*o.at_most) + " times";
-                add(indent, std::move(text), o.span.begin);
-            } else {
-                auto const& o = s.expiries[x++];
-                std::string text = "expire after " + duration(o.after);
-                if (o.warn) text += ", warn " + duration(*o.warn) + " before";
-                add(indent, std::move(text), o.span.begin);
-            }
+        // In the order written: each option's line keeps its comments.
+        std::vector<std::pair<std::uint32_t, std::string>> lines;
+        for (auto const& o : s.reminders) {
+            std::string text = "remind every " + duration(o.every);
+            if (o.at_minute_of_day) text += " at " + time_of_day(*o.at_minute_of_day) + " local";
+            if (o.at_most) text += ", at most " + std::to_string(*o.at_most) + " times";
+            lines.emplace_back(o.span.begin, std::move(text));
         }
+        for (auto const& o : s.expiries) {
+            std::string text = "expire after " + duration(o.after);
+            if (o.warn) text += ", warn " + duration(*o.warn) + " before";
+            lines.emplace_back(o.span.begin, std::move(text));
+        }
+        for (auto const& o : s.delegable)
+            lines.emplace_back(o.span.begin, o.roles.empty() ? std::string("delegable") : "delegable " + roles(o.roles));
+        std::stable_sort(lines.begin(), lines.end(), [](auto const& a, auto const& b) { return a.first < b.first; });
+        for (auto& [tag, text] : lines) add(indent, std::move(text), tag);
     }
 };
 

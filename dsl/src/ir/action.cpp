@@ -7,8 +7,8 @@
 namespace signflow::ir {
 namespace {
 
-constexpr std::array<std::string_view, 8> kind_names{
-    "fill", "request_signature", "remind", "warn_expiry", "send_code", "notify", "invoke", "archive"};
+constexpr std::array<std::string_view, 9> kind_names{
+    "fill", "request_signature", "remind", "warn_expiry", "send_code", "notify", "invoke", "archive", "copy"};
 
 }  // namespace
 
@@ -26,7 +26,8 @@ Lane lane_of(ActionKind kind, bool target_is_role, bool has_target) {
         case ActionKind::request_signature:
         case ActionKind::remind:
         case ActionKind::warn_expiry:
-        case ActionKind::send_code: return Lane::messages;
+        case ActionKind::send_code:
+        case ActionKind::copy: return Lane::messages;
         case ActionKind::notify: return target_is_role ? Lane::messages : Lane::connector;
         case ActionKind::invoke: return Lane::connector;
         case ActionKind::archive: return has_target ? Lane::connector : Lane::log;

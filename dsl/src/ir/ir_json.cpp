@@ -176,6 +176,7 @@ json state_json(State const& s) {
     j["name"] = s.name;
     j["kind"] = s.kind;
     put(j, "signers", s.signers);
+    put(j, "delegable", s.delegable);
     put_list(j, "entry", s.entry, action_json);
     put(j, "timers", s.timers);
     return j;
@@ -450,11 +451,12 @@ Trigger read_trigger(json const& j, std::string const& where) {
 }
 
 State read_state(json const& j, std::string const& where) {
-    Obj const o(j, where, {"name", "kind", "signers", "entry", "timers"});
+    Obj const o(j, where, {"name", "kind", "signers", "delegable", "entry", "timers"});
     State s;
     o.get_required("name", s.name);
     o.get_required("kind", s.kind);
     o.get("signers", s.signers);
+    o.get("delegable", s.delegable);
     o.get_list("entry", s.entry, read_action);
     o.get("timers", s.timers);
     return s;

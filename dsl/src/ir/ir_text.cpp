@@ -237,6 +237,7 @@ std::string timer_text(Timer const& t) {
 std::string state_header(State const& s) {
     std::string out = s.name + " [" + s.kind;
     if (!s.signers.empty()) out += ": " + join(s.signers, ", ");
+    if (!s.delegable.empty()) out += "; delegable: " + join(s.delegable, ", ");
     out += ']';
     if (!s.timers.empty()) out += " timers: " + join(s.timers, ", ");
     return out;

@@ -267,6 +267,22 @@ private:
         trigger_index_ = index;
         plan(t.steps);
         Target entry = chain(t.steps, Target{final_state("completed"), {}});
+        // `cc [...] on sent`: the copies go out as the envelope starts, before
+        // its first step's actions; `on completed`: with the completion.
+        std::vector<ir::Action> sent;
+        for (auto const& c : t.copies)
+            for (auto const& who : c.to) {
+                ir::Action copy;
+                copy.kind = ir::ActionKind::copy;
+                copy.target = who.name;
+                if (c.moment.name == "sent") {
+                    sent.push_back(std::move(copy));
+                } else {
+                    copy.only_for_trigger = trigger_index_;
+                    find_state(final_state("completed"))->entry.push_back(std::move(copy));
+                }
+            }
+        entry.actions.insert(entry.actions.begin(), sent.begin(), sent.end());
         transition("start", t.event.name, entry, expr(t.where));
         w_.triggers.push_back({t.event.name, expr(t.where)});
         for (auto const& h : t.handlers) handler(h);
@@ -459,6 +475,14 @@ private:
             auto& state = add_state(name, "signing");
             state.signers = who;
             state.timers = step_timers;
+            for (auto const& n : who) {
+                bool const named = s.delegable.empty() ? false
+                                   : s.delegable.front().roles.empty()
+                                       ? true
+                                       : std::any_of(s.delegable.front().roles.begin(), s.delegable.front().roles.end(),
+                                                     [&](ast::Ident const& r) { return r.name == n; });
+                if (named) state.delegable.push_back(n);
+            }
             for (auto const& n : who) {
                 ir::Action request;
                 request.kind = ir::ActionKind::request_signature;

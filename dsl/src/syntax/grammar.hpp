@@ -46,6 +46,7 @@ struct TemplateSource {
 struct Link {
     std::optional<ast::Handler> head;
     std::optional<ast::Step> step;
+    std::optional<ast::Copy> copy;  // `-> cc [legal] on completed`
 };
 
 namespace grammar {
@@ -144,6 +145,9 @@ SIGNFLOW_RULE(routing, Routing, spanned,
 SIGNFLOW_RULE(signer_list, std::vector<ast::Ident>, none, "a list of signers in brackets (`[client, manager]`)")
 SIGNFLOW_RULE(remind_option, ast::Remind, spanned, "`remind`")
 SIGNFLOW_RULE(expire_option, ast::Expire, spanned, "`expire`")
+SIGNFLOW_RULE(delegable_option, ast::Delegable, spanned, "`delegable`")
+SIGNFLOW_RULE(copy_link, ast::Copy, spanned, "`cc`")
+SIGNFLOW_RULE(copy_moment, ast::Ident, spanned, "`sent` or `completed`")
 SIGNFLOW_RULE(verify_step, ast::Step, step_spanned, "`verify`")
 SIGNFLOW_RULE(notify_step, ast::Step, step_spanned, "`notify`")
 SIGNFLOW_RULE(invoke_step, ast::Step, step_spanned, "`invoke`")

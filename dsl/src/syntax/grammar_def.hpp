@@ -121,7 +121,7 @@ inline keyword_parser const kw_workflow{"workflow"}, kw_timezone{"timezone"}, kw
     kw_where{"where"}, kw_by{"by"}, kw_fill{"fill"}, kw_with{"with"}, kw_sign{"sign"},
     kw_sequentially{"sequentially"}, kw_in{"in"}, kw_parallel{"parallel"}, kw_then{"then"},
     kw_remind{"remind"}, kw_every{"every"}, kw_at{"at"}, kw_local{"local"}, kw_most{"most"}, kw_times{"times"},
-    kw_expire{"expire"}, kw_after{"after"}, kw_warn{"warn"}, kw_before{"before"}, kw_verify{"verify"},
+    kw_expire{"expire"}, kw_delegable{"delegable"}, kw_cc{"cc"}, kw_after{"after"}, kw_warn{"warn"}, kw_before{"before"}, kw_verify{"verify"},
     kw_attempts{"attempts"}, kw_notify{"notify"}, kw_invoke{"invoke"}, kw_wait{"wait"}, kw_for{"for"},
     kw_timeout{"timeout"}, kw_when{"when"}, kw_otherwise{"otherwise"}, kw_archive{"archive"}, kw_to{"to"},
     kw_show{"show"}, kw_attach{"attach"}, kw_field{"field"}, kw_min{"min"}, kw_max{"max"},
@@ -514,7 +514,8 @@ auto const sign_step_def = with_step_span(kw_sign[set_kind(ast::StepKind::sign)]
                                s.groups = std::move(_attr(ctx).groups);
                                s.groups_span = _attr(ctx).span;
                            })] >
-                           *(remind_option[push(&ast::Step::reminders)] | expire_option[push(&ast::Step::expiries)]));
+                           *(remind_option[push(&ast::Step::reminders)] | expire_option[push(&ast::Step::expiries)] |
+                             delegable_option[push(&ast::Step::delegable)]));
 
 auto const routing_def =
     with_span((kw_sequentially > signer_list[([](auto& ctx) {
@@ -542,6 +543,8 @@ auto const remind_option_def =
 
 auto const expire_option_def = with_span(kw_expire > kw_after > duration[set(&ast::Expire::after)] >
                                -(tok_comma >> kw_warn > duration[set(&ast::Expire::warn)] > kw_before));
+
+auto const delegable_option_def = with_span(kw_delegable > -(tok_lbracket > -(role_name[push(&ast::Delegable::roles)] % tok_comma) > tok_rbracket));
 
 auto const verify_step_def = with_step_span(kw_verify[set_kind(ast::StepKind::verify)] > role_name[set(&ast::Step::target)] >
                              kw_by > method_name[set(&ast::Step::method)] >
@@ -585,6 +588,10 @@ auto const add_link = [](auto& ctx) {
     ast::Trigger& t = _val(ctx);
     Link& l = _attr(ctx);
     if (l.head) t.handlers.push_back(std::move(*l.head));
+    if (l.copy) {
+        t.copy_positions.emplace_back(t.steps.size(), t.handlers.size());
+        t.copies.push_back(std::move(*l.copy));
+    }
     if (l.step) {
         if (t.handlers.empty())
             t.steps.push_back(std::move(*l.step));
@@ -594,7 +601,12 @@ auto const add_link = [](auto& ctx) {
 };
 auto const trigger_def = with_span(kw_on > event_name[set(&ast::Trigger::event)] >
                          -(kw_where > expr[set(&ast::Trigger::where)]) > *(tok_arrow > link[add_link]));
-auto const link_def = (handler_head[set(&Link::head)] >> -step[set(&Link::step)]) | step[set(&Link::step)];
+auto const link_def =
+    (handler_head[set(&Link::head)] >> -step[set(&Link::step)]) | copy_link[set(&Link::copy)] | step[set(&Link::step)];
+auto const copy_link_def = with_span(kw_cc > signer_list[([](auto& ctx) {
+                               _val(ctx).to = std::move(_attr(ctx));
+                           })] > kw_on > copy_moment[set(&ast::Copy::moment)]);
+auto const copy_moment_def = ident;
 auto const handler_head_def =
     with_span(kw_on > outcome_name[set(&ast::Handler::outcome)] > -(kw_by > role_name[set(&ast::Handler::by)]));
 
@@ -694,10 +706,10 @@ BOOST_SPIRIT_DEFINE(integer, duration, time_of_day, string_lit)
 BOOST_SPIRIT_DEFINE(expr, or_expr, and_expr, not_chain, not_expr, cmp_expr, add_expr, mul_expr, neg_chain,
                     unary_expr, primary, duration_expr, time_expr, number_expr, string_expr, keyword_expr,
                     name_expr, list_expr, object_expr, paren_expr)
-BOOST_SPIRIT_DEFINE(step, fill_step, fill_part, sign_step, routing, signer_list, remind_option, expire_option, verify_step,
+BOOST_SPIRIT_DEFINE(step, fill_step, fill_part, sign_step, routing, signer_list, remind_option, expire_option, delegable_option, verify_step,
                     notify_step, invoke_step, wait_step, wait_tail, branch_step, arm, else_arm, block,
                     archive_step)
-BOOST_SPIRIT_DEFINE(trigger, link, handler_head)
+BOOST_SPIRIT_DEFINE(trigger, link, handler_head, copy_link, copy_moment)
 BOOST_SPIRIT_DEFINE(workflow_decl, timezone_decl, role_decl, template_decl, template_source, template_close,
                     field_assign, show_item, attach_item, signer_field, quota_decl, item)
 

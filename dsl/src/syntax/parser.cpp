@@ -76,9 +76,12 @@ char const* next_item_line(char const* p, char const* end) {
 // For "did you mean": the candidates for a misspelled keyword.
 std::vector<std::string> keywords_for(std::string const& expected) {
     std::vector<std::string> out;
-    if (expected.rfind("a step", 0) == 0 || expected.rfind("a step or", 0) == 0) {
+    if (expected.rfind("a step", 0) == 0) {
         for (auto k : step_keywords) out.emplace_back(k);
-        if (expected.rfind("a step or", 0) == 0) out.emplace_back("on");
+        if (expected.rfind("a step or", 0) == 0) {
+            out.emplace_back("on");
+            out.emplace_back("cc");
+        }
     }
     if (expected.rfind("a declaration", 0) == 0)
         for (auto k : item_keywords) out.emplace_back(k);

@@ -56,6 +56,9 @@ AuditFact event_fact(Definition const& d, std::string_view event, json const* da
     if (name == "signed") {
         json detail = {{"method", field(data, "image").is_string() ? "drawn" : "typed"}};
         if (auto n = field(data, "name"); n.is_string()) detail["name"] = n;
+        // A delegate: the signer they sign for (the shard sets it, from the
+        // envelope's record).
+        if (auto b = field(data, "delegated_by"); b.is_object()) detail["delegated_by"] = b;
         // The fields this signer filled, as drawn into the document, and
         // their hash (of this object's canonical JSON: sorted keys, no blanks).
         if (auto f = field(data, "fields"); f.is_object() && !f.empty()) {
@@ -110,13 +113,23 @@ std::vector<AuditFact> facts_of(Definition const& d, Instance const& inst, std::
                        origin});
     else
         out.push_back(event_fact(d, event, event_data, origin));
+    bool const completed = inst.status == Status::finished && d.state_name(inst.state) == "completed";
+    json copied = json::array();  // `cc [...] on completed`: listed on the completion
+    std::vector<AuditFact> copies;
     for (auto const& e : step.effects) {
         ir::Action const& a = *e.action;
         if (a.kind == ir::ActionKind::request_signature)
             out.push_back({"sent", "system", {{"role", a.target}, {"outbox", e.key}}, {}});
+        if (a.kind == ir::ActionKind::copy) {
+            copies.push_back({"copied", "system",
+                              {{"role", a.target}, {"on", completed ? "completed" : "sent"}, {"outbox", e.key}}, {}});
+            if (completed) copied.push_back(a.target);
+        }
     }
-    if (inst.status == Status::finished && d.state_name(inst.state) == "completed")
-        out.push_back({"completed", "system", json::object(), {}});
+    // The copies come before `completed`: the certificate sealed into the
+    // documents reads the trail up to it, and lists them.
+    for (auto& c : copies) out.push_back(std::move(c));
+    if (completed) out.push_back({"completed", "system", copied.empty() ? json::object() : json{{"copies", copied}}, {}});
     return out;
 }
 

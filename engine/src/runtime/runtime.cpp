@@ -500,6 +500,16 @@ void Runtime::correct_signer(std::int64_t id, std::string const& role, json chan
                          });
 }
 
+void Runtime::delegate_signer(std::int64_t id, std::string const& role, json to, Origin origin, ReplyFn reply) {
+    // No idempotency key: a form sent twice finds the link replaced (410) or
+    // the role handed over already (conflict), and a refused delegate may
+    // be corrected and sent again.
+    impl_->post_to_shard(id, IdempotencyKey{}, std::move(reply),
+                         [id, role, to = std::move(to), origin = std::move(origin)](Shard& sh, auto ticket, auto part) {
+                             sh.delegate_signer(id, role, to, origin, ticket, part);
+                         });
+}
+
 void Runtime::resend_request(std::int64_t id, std::string const& role, Origin origin, IdempotencyKey const& key,
                              ReplyFn reply) {
     impl_->post_to_shard(id, key, std::move(reply), [id, role, origin = std::move(origin)](Shard& sh, auto ticket,

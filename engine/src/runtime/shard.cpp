@@ -267,8 +267,14 @@ void Shard::record(Instance& inst, Step const& step, std::vector<std::string>&& 
                 payload["to"] = std::move(to);
             } else {
                 json who = roles.value(a.target, json::object());
+                if (who.is_string()) who = json{{"email", who}};
                 who["role"] = a.target;
                 payload["to"] = std::move(who);
+                // A copy (`cc`): a link to read the envelope as it is sent,
+                // or the signed copy once it is completed.
+                if (a.kind == ir::ActionKind::copy)
+                    payload["on"] = inst.status == Status::finished && d.state_name(inst.state) == "completed"
+                                        ? "completed" : "sent";
             }
         }
         OutboxRecord o = outbox_row(e.key, inst.id, ir::action_kind_name(a.kind), a.target,
@@ -431,6 +437,20 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
             }
         }
         json const* event_data = with_fields ? &*with_fields : data.get();
+        // A delegate's signature names the signer who handed over, from the
+        // envelope's own record (never from the caller: a key cannot claim it).
+        std::optional<json> delegated;
+        if (event.starts_with("signed(") && event.ends_with(")")) {
+            json const* given = event_data;
+            json behalf = on_behalf_of(*inst, event.substr(7, event.size() - 8));
+            bool const claimed = given && given->is_object() && given->contains("delegated_by");
+            if (!behalf.is_null() || claimed) {
+                delegated = given && given->is_object() ? *given : json::object();
+                delegated->erase("delegated_by");
+                if (!behalf.is_null()) (*delegated)["delegated_by"] = std::move(behalf);
+                event_data = &*delegated;
+            }
+        }
         if (apply(*inst, Event{event, event_data}, now, entry.change, &refusal, origin)) {
             auto const& rec = entry.change.instances.back();
             part->outcome = Outcome::accepted;
@@ -512,6 +532,14 @@ void Shard::document_work(Instance& inst, std::string_view event, json const* ev
             if (auto it = roles->find(role); it != roles->end() && it->is_object()) who = &*it;
         if (name.empty() && who) name = who->value("name", who->value("email", role));
         payload["name"] = name.empty() ? role : name;
+        // A delegate signs on behalf of the signer who handed over: the
+        // visible signature says so.
+        if (who && who->contains("on_behalf_of") && (*who)["on_behalf_of"].is_object()) {
+            json const& b = (*who)["on_behalf_of"];
+            std::string behalf = b.value("name", json()).is_string() ? b["name"].get<std::string>() : "";
+            if (behalf.empty() && b.value("email", json()).is_string()) behalf = b["email"];
+            if (!behalf.empty()) payload["on_behalf_of"] = behalf;
+        }
         if (event_data && event_data->is_object() && event_data->value("image", json()).is_string())
             payload["image"] = (*event_data)["image"];
         // The signer's fields, drawn and locked before the signature

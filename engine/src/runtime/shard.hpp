@@ -44,6 +44,9 @@ OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view
 // Its methods live in three files along its seams: shard.cpp (applying and
 // recording events, timers, documents), shard_audit.cpp (the audit chain and
 // lifecycle webhooks) and signer_acts.cpp (codes, uploads, evidence).
+// Whether it is `role`'s turn to sign now (signer_corrections.cpp).
+bool turn_of(Instance const& inst, std::string const& role);
+
 class Shard {
 public:
     Shard(boost::asio::io_context& io, Context& ctx, unsigned index);
@@ -96,6 +99,12 @@ public:
                         std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void resend_request(std::int64_t id, std::string const& role, Origin const& origin, std::shared_ptr<Ticket> ticket,
                         std::shared_ptr<Part> part);
+    // {name, email} of the signer `role`'s delegate signs for (null: none).
+    static nlohmann::json on_behalf_of(Instance const& inst, std::string const& role);
+    // A signer hands their signature over (signer_delegation.cpp): `to`
+    // holds the delegate's name and email.
+    void delegate_signer(std::int64_t id, std::string const& role, nlohmann::json const& to, Origin const& origin,
+                         std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     // A signing request to `role` now (its state's request_signature action):
     // false when it is not their turn.
     bool request_again(Instance& inst, std::string const& role, Instant now, Change& change);

@@ -68,6 +68,8 @@ std::vector<std::string> lifecycle_events(Instance const& inst, AuditFact const&
     if (k == "sent") return inst.sent ? std::vector<std::string>{"recipient.sent"}
                                       : std::vector<std::string>{"envelope.sent", "recipient.sent"};
     if (k == "viewed") return {"recipient.viewed"};
+    if (k == "copied") return {"recipient.copied"};
+    if (k == "signer_delegated") return {"recipient.delegated"};
     if (k == "signed") return {"recipient.signed"};
     if (k == "declined") return ended ? std::vector<std::string>{"recipient.declined", "envelope.declined"}
                                       : std::vector<std::string>{"recipient.declined"};

@@ -39,7 +39,8 @@ std::string correction_problem(std::string const& key, json const& value) {
     return {};
 }
 
-// Whether it is `role`'s turn to sign now.
+}  // namespace
+
 bool turn_of(Instance const& inst, std::string const& role) {
     Definition const& d = *inst.definition;
     auto r = d.find_role(role);
@@ -48,6 +49,8 @@ bool turn_of(Instance const& inst, std::string const& role) {
            !(inst.signed_mask & (std::uint64_t{1} << *r)) &&
            std::find(state.signers.begin(), state.signers.end(), *r) != state.signers.end();
 }
+
+namespace {
 
 // Whether `role` has a signature ahead: in this step (not given yet) or in
 // a signing step the envelope can still reach. A signer of two documents in

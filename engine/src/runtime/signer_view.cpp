@@ -6,6 +6,7 @@
 #include "signflow/engine/progress.hpp"
 #include "signflow/evidence/audit.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace signflow::engine {
@@ -113,7 +114,9 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         // Corrected by an operator: what was done through the links before
         // (perhaps by whoever the mistyped address reached) does not count
         // for the signer; they consent, verify and upload again.
-        if (a.kind == "signer_corrected" && e.value("detail", json::object()).value("role", json()) == role) {
+        // Handed over to a delegate: the same, for the delegate's own start.
+        if ((a.kind == "signer_corrected" || a.kind == "signer_delegated") &&
+            e.value("detail", json::object()).value("role", json()) == role) {
             view.consented = view.viewed = view.verified = false;
             uploaded.clear();
             continue;
@@ -188,6 +191,11 @@ SignerView signer_view(Definition const& d, InstanceRecord const& r, std::vector
         view.step = SignerStep::wait;  // the document is being prepared, or the envelope waits for something else
     }
     if (view.step == SignerStep::sign) view.signing = documents_of(data).signing;
+    if (view.signer.is_object() && view.signer.contains("on_behalf_of")) view.on_behalf_of = view.signer["on_behalf_of"];
+    if (view.step == SignerStep::sign && state && view.on_behalf_of.is_null()) {
+        auto const& may = d.ir().states[*state].delegable;
+        view.may_delegate = std::find(may.begin(), may.end(), role) != may.end();
+    }
     if (data.is_object())
         if (auto c = data.find(data_key::corrected); c != data.end() && c->is_object())
             if (auto at = c->find(role); at != c->end() && at->is_number_integer()) view.links_from_ms = *at;

@@ -27,10 +27,12 @@ namespace signflow::analytics {
 struct Figures {
     struct Signer {
         std::int64_t sent = 0, viewed = 0, signed_ = 0, declined = 0, viewed_not_signed = 0;
+        std::int64_t delegated = 0;  // envelopes in which this role handed over (`delegable`)
         std::vector<double> seconds_to_sign;
     };
     std::int64_t started = 0, completed = 0, declined = 0, expired = 0, cancelled = 0, failed = 0, running = 0;
     std::int64_t reminders = 0;
+    std::int64_t delegations = 0;  // signatures handed over to a delegate
     std::vector<double> seconds_to_complete;
     std::map<std::string, Signer> signers;          // by role
     std::map<std::string, std::int64_t> stopped_at; // not completed: state → envelopes

@@ -268,6 +268,22 @@ std::string decline_section(Text const& t, std::string const& base, std::string 
            "</button></form></details></section>";
 }
 
+std::string delegate_section(Text const& t, std::string const& base, std::string const& csrf) {
+    return "<section aria-labelledby=\"delegate-h\" class=\"delegate\"><details><summary id=\"delegate-h\">" +
+           escape(t.delegate_title) + "</summary><p>" + escape(t.delegate_hint) + "</p><form method=\"post\" action=\"" +
+           escape(base) + "/delegate\" id=\"delegate-form\">" + csrf_field(csrf) +
+           "<label for=\"delegate-name\">" + escape(t.delegate_name) +
+           "</label><input id=\"delegate-name\" name=\"name\" maxlength=\"200\" required autocomplete=\"off\">"
+           "<label for=\"delegate-email\">" + escape(t.delegate_email) +
+           "</label><input id=\"delegate-email\" name=\"email\" type=\"email\" maxlength=\"254\" required "
+           "autocomplete=\"off\"><button type=\"submit\" id=\"delegate-button\">" + escape(t.delegate_button) +
+           "</button></form></details></section>";
+}
+
+std::string behalf_section(Text const& t, std::string const& name) {
+    return "<p id=\"on-behalf-of\" class=\"notice\">" + escape(t.on_behalf_of) + " " + escape(name) + "</p>";
+}
+
 std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for) {
     if (waiting_for.empty()) return paragraph(t.wait_preparing, "waiting");
     std::string h = "<section id=\"waiting\"><p>" + escape(t.wait_body) + "</p><ul class=\"waiting\">";

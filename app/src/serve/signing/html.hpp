@@ -49,6 +49,10 @@ std::string fields_section(Text const& t, std::vector<engine::FieldState> const&
 std::string sign_section(Text const& t, std::string const& base, std::string const& csrf, std::string const& name,
                          std::string const& fields = {});
 std::string decline_section(Text const& t, std::string const& base, std::string const& csrf);
+// `delegable`: the form that hands the signature over to someone else.
+std::string delegate_section(Text const& t, std::string const& base, std::string const& csrf);
+// A delegate's page: whom they sign for.
+std::string behalf_section(Text const& t, std::string const& name);
 std::string waiting_section(Text const& t, std::vector<engine::OtherSigner> const& waiting_for);
 // `documents`: the envelope's documents by name, when it has several (one
 // download each); empty: the one signed copy.

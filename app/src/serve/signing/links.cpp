@@ -48,7 +48,8 @@ Links::Links(storage::AccessStore& store, std::string base, LinkLifetimes lifeti
 }
 
 bool Links::expired(storage::SigningTokenRecord const& link, std::int64_t now_ms) const {
-    std::int64_t days = link.purpose == "download" ? lifetimes_.download_days : lifetimes_.sign_days;
+    // Links that only read (a signed copy, a `cc` copy) live as long as a download.
+    std::int64_t days = link.purpose == "sign" ? lifetimes_.sign_days : lifetimes_.download_days;
     return now_ms - link.created_ms > days * std::int64_t{86'400'000};
 }
 

@@ -115,6 +115,7 @@ std::string notice_for(Text const& t, std::string const& n, http::Request const&
     if (n == "name") return t.missing_name;
     if (n == "agree") return t.missing_agree;
     if (n == "files") return t.missing_attachments;
+    if (n == "delegate") return t.delegate_problem;
     return {};
 }
 
@@ -129,10 +130,13 @@ struct Visit {
     std::string document;  // ?document=NAME: which of the envelope's documents (its PDF, its pages)
 };
 
+// A `cc` link while the envelope runs: every document, as it is now, to read.
+bool copy_reading(Visit const& v) { return v.link.purpose == "copy" && v.view.status == "running"; }
+
 // The signer is on the signing step, has agreed to sign electronically,
 // through a signing link: the document and its pages may be read.
 bool reading_document(Visit const& v) {
-    return v.view.step == engine::SignerStep::sign && v.view.consented && v.link.purpose == "sign";
+    return (v.view.step == engine::SignerStep::sign && v.view.consented && v.link.purpose == "sign") || copy_reading(v);
 }
 
 // The engine took the act (recorded, or answered already for this key).
@@ -194,7 +198,14 @@ bool sealed(engine::Runtime& runtime, std::int64_t id) {
 // Which document a request for the signer's pages or PDF reads: the one it
 // names, or the only one this signature signs; "" for the envelope's latest.
 // Nullopt: a name the signer may not read now (not one they sign).
-std::optional<std::string> reading_which(Visit const& v) {
+std::optional<std::string> reading_which(engine::Runtime& runtime, Visit const& v) {
+    if (copy_reading(v)) {
+        // A copy reads any of the envelope's documents (the first by default).
+        auto const named = names_of(latest_documents(runtime, v.link.envelope));
+        if (v.document.empty()) return named.empty() ? std::string() : named.front();
+        if (std::find(named.begin(), named.end(), v.document) == named.end()) return std::nullopt;
+        return v.document;
+    }
     auto const& signing = v.view.signing;
     if (v.document.empty()) return signing.size() == 1 ? signing.front() : std::string();
     if (std::find(signing.begin(), signing.end(), v.document) == signing.end()) return std::nullopt;
@@ -244,7 +255,27 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
                                    [](engine::Reply) {});
     };
 
-    if (v.link.purpose == "download") {
+    if (v.link.purpose == "copy" && view.status == "running") {
+        // A `cc` copy while the envelope runs: its documents as they are
+        // now, to read; no consent, no form, nothing to act on.
+        f.title = t.copy_title;
+        f.csrf.clear();
+        std::string documents;
+        auto const named = latest_documents(sh.s.runtime, v.link.envelope);
+        for (std::size_t i = 0; i < named.size(); ++i) {
+            auto doc = sh.s.runtime.document(v.link.envelope, named[i].revision);
+            if (!doc) continue;
+            std::string error;
+            auto pngs = sh.s.images.pages(doc->sha256, doc->pdf, error);
+            if (!pngs) sh.s.warn("copy page of envelope " + std::to_string(v.link.envelope) + ": " + error);
+            documents += document_section(t, v.base, pngs ? pngs->size() : 0, doc->revision,
+                                          named.size() > 1 ? named[i].document : "", i == 0);
+        }
+        f.body = paragraph(t.copy_body, "copy") + (documents.empty() ? paragraph(t.wait_preparing, "waiting") : documents);
+        return respond(html(200, f, fresh));
+    }
+    if (v.link.purpose == "copy" && !view.completed()) return respond(ended_page(t, f, view));
+    if (v.link.purpose == "download" || v.link.purpose == "copy") {
         if (!view.completed() || !sealed(sh.s.runtime, v.link.envelope)) {
             f.title = t.signed_title;
             f.body = paragraph(t.signed_pending, "signed");
@@ -325,9 +356,17 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.notice = t.missing_fields;
         f.notice_is_error = true;
     }
-    f.body = documents +
+    std::string behalf;
+    if (view.on_behalf_of.is_object()) {
+        auto const& b = view.on_behalf_of;
+        std::string who = b.value("name", json()).is_string() ? b["name"].get<std::string>() : "";
+        if (who.empty() && b.value("email", json()).is_string()) who = b["email"];
+        behalf = behalf_section(t, who);
+    }
+    f.body = behalf + documents +
              attachments_section(t, v.base, view.attachments) +
              sign_section(t, v.base, cookie, input ? input->name : view.name(), fields) +
+             (view.may_delegate ? delegate_section(t, v.base, cookie) : std::string()) +
              decline_section(t, v.base, cookie);
     return respond(html(input ? 422 : 200, f, fresh));
 }
@@ -335,7 +374,7 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
 void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
     engine::SignerView const& view = v.view;
     bool reading = reading_document(v);
-    bool final_copy = view.completed() && (v.link.purpose == "download" || view.signed_);
+    bool final_copy = view.completed() && (v.link.purpose == "download" || v.link.purpose == "copy" || view.signed_);
     if (!reading && !final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     // The final copy of the document named (any of the envelope's; none
     // named: the first), or the document being signed.
@@ -349,7 +388,7 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
         if (!sealed(sh.s.runtime, v.link.envelope))
             return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->wait_preparing));
     } else {
-        which = reading_which(v);
+        which = reading_which(sh.s.runtime, v);
     }
     if (!which) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
     auto doc = document_named(sh.s.runtime, v.link.envelope, *which);
@@ -370,7 +409,8 @@ void serve_pdf(Shared& sh, Visit const& v, http::Respond& respond) {
 // Every sealed document of a completed envelope in one ZIP (stored
 // entries: WORKFLOW-ID-DOCUMENT.pdf), for whoever may have the final copy.
 void serve_zip(Shared& sh, Visit const& v, http::Respond& respond) {
-    bool final_copy = v.view.completed() && (v.link.purpose == "download" || v.view.signed_);
+    bool final_copy =
+        v.view.completed() && (v.link.purpose == "download" || v.link.purpose == "copy" || v.view.signed_);
     if (!final_copy) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
     auto named = latest_documents(sh.s.runtime, v.link.envelope);
     if (named.empty() || !sealed(sh.s.runtime, v.link.envelope))
@@ -400,7 +440,7 @@ void serve_page_image(Shared& sh, Visit const& v, std::string_view file, http::R
     std::int64_t n = 0;
     if (!file.ends_with(".png") || !parse_id(file.substr(0, file.size() - 4), n))
         return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
-    auto which = reading_which(v);
+    auto which = reading_which(sh.s.runtime, v);
     if (!which) return respond(plain_page(404, *v.text, v.text->invalid_title, v.text->invalid_body));
     auto doc = document_named(sh.s.runtime, v.link.envelope, *which);
     std::string error;
@@ -486,6 +526,23 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
         json detail = {{"text", v.text->consent_text}, {"language", v.text->lang}};
         return sh.s.runtime.signer_record(id, role, "consent_given", std::move(detail), origin,
                                           [back](engine::Reply const& r) { back(done(r) ? "" : "notnow"); });
+    }
+    if (v.rest == "delegate") {
+        if (view.step != Step::sign || !view.may_delegate) return back("notnow");
+        std::string const name = form->get("name") ? clip(*form->get("name"), 200) : std::string();
+        std::string const email = form->get("email") ? form->get("email")->substr(0, 254) : std::string();
+        Text const* text = v.text;
+        return sh.s.runtime.delegate_signer(
+            id, role, {{"name", name}, {"email", email}}, origin, [respond, back, text](engine::Reply const& r) {
+                if (r.outcome == engine::Outcome::invalid) return back("delegate");
+                if (!done(r)) return back("notnow");
+                // The page they handed over from: this link no longer works.
+                Frame f;
+                f.text = text;
+                f.title = text->delegated_title;
+                f.body = paragraph(text->delegated_body, "delegated");
+                respond(html(200, f));
+            });
     }
     if (v.rest == "decline") {
         if (view.step != Step::sign) return back("notnow");
@@ -610,7 +667,10 @@ Routes make_signing_routes(PageServices services) {
         // A link made before an operator corrected this signer (a mistyped
         // address may have reached someone else): 410, nothing shown.
         if (link->created_ms < v.view.links_from_ms) {
-            respond(plain_page(410, *v.text, v.text->link_replaced_title, v.text->link_replaced_body));
+            // Handed over by the signer (a delegate signs now), or corrected by an operator.
+            bool const handed = v.view.on_behalf_of.is_object();
+            respond(plain_page(410, *v.text, handed ? v.text->delegated_title : v.text->link_replaced_title,
+                               handed ? v.text->delegated_body : v.text->link_replaced_body));
             return true;
         }
 

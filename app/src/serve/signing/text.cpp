@@ -95,6 +95,18 @@ Text const en{
     "This field is required.",
     nullptr,
     "required if it applies",
+    "Someone else should sign",
+    "If another person should sign in your place, give their name and email address. They get their own link, "
+    "and this link stops working. The audit trail and the signed document will say they signed on your behalf.",
+    "Their full name",
+    "Their email address",
+    "Hand over",
+    "Handed over",
+    "The signature was handed over. The person you named has been sent their own link; you need do nothing more.",
+    "Please give the person's full name and a valid email address (not your own).",
+    "You sign on behalf of",
+    "Your copy",
+    "You receive a copy of this envelope to read. You do not need to sign anything.",
 };
 
 Text const zh{
@@ -167,6 +179,18 @@ Text const zh{
     "此字段为必填项。",
     "此字段的值不符合要求。",
     "如适用则必填",
+    "应由他人签署",
+    "如果应由他人代替您签署，请填写其姓名和电子邮件地址。对方会收到自己的链接，此链接随即失效。"
+    "审计记录和已签署的文件将注明对方代表您签署。",
+    "对方全名",
+    "对方电子邮件地址",
+    "转交签署",
+    "已转交",
+    "签署已转交。您指定的人已收到自己的链接，您无需再做任何操作。",
+    "请填写对方的全名和有效的电子邮件地址（不能是您自己的地址）。",
+    "您代表以下人员签署：",
+    "您的抄送副本",
+    "您收到此信封的抄送副本供阅读，无需签署任何内容。",
 };
 
 bool chinese_tag(std::string_view tag) {

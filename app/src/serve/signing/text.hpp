@@ -80,6 +80,19 @@ struct Text {
     char const* field_required;
     char const* field_invalid;      // any other problem, when the words are not in this language
     char const* field_if_needed;    // a field required only when another on the page says so
+    // Handing over (`delegable`): the signer names someone else to sign.
+    char const* delegate_title;
+    char const* delegate_hint;
+    char const* delegate_name;
+    char const* delegate_email;
+    char const* delegate_button;
+    char const* delegated_title;  // the signer's page after they handed over (their link is then replaced)
+    char const* delegated_body;
+    char const* delegate_problem; // the name or address given is not one
+    char const* on_behalf_of;     // "You sign on behalf of" (followed by the name)
+    // A copy (`cc`): the envelope to read, nothing to sign.
+    char const* copy_title;
+    char const* copy_body;
 };
 
 Text const& english();

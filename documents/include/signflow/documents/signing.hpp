@@ -20,6 +20,7 @@ struct Appearance {
     std::string name;       // the typed name, drawn in the box (any script: CJK falls back to Droid Sans)
     std::string image_png;  // a drawn signature (PNG or JPEG bytes); empty: the typed name only
     std::string date_text;  // already formatted in the signer's zone by the caller, e.g. "2026-11-27 09:14 (Asia/Shanghai)"
+    std::string note;       // a small line above the date, e.g. "on behalf of Ana Ruiz" (a delegate's signature)
     std::string field;      // a signature field to sign; absent from the PDF: a new box on `page`
     int page = 0;           // 1-based; 0: the last page
     bool visible = true;    // false: an invisible signature (the seal)

@@ -85,6 +85,13 @@ struct Expire {
     std::optional<Duration> warn;
 };
 
+// `delegable` (every signer of the step) or `delegable [client]`: the signer
+// may hand their signature over to someone else from the signing page.
+struct Delegable {
+    Span span;
+    std::vector<Ident> roles;  // empty: every signer of the step
+};
+
 enum class StepKind : std::uint8_t { fill, sign, verify, notify, invoke, wait, wait_for, branch, archive };
 
 // How a `sign` step was written; all three mean routing groups, kept for `fmt`.
@@ -116,6 +123,7 @@ struct Step {
     Span groups_span;
     std::vector<Remind> reminders;
     std::vector<Expire> expiries;  // more than one is an error the checker reports
+    std::vector<Delegable> delegable;  // more than one is an error the checker reports
     // verify
     Ident method;
     std::optional<std::int64_t> attempts;
@@ -136,6 +144,16 @@ struct Handler {
     std::vector<Step> actions;
 };
 
+// `cc [legal, sales_manager] on completed`: people who get a copy without
+// signing, when the envelope is sent (a link to read it) or completed (the
+// signed copy).
+struct Copy {
+    Span span;
+    std::vector<Ident> to;
+    Span to_span;
+    Ident moment;  // sent | completed
+};
+
 // `on form_submitted where … -> step -> step -> on completed …`
 struct Trigger {
     Span span;
@@ -143,6 +161,10 @@ struct Trigger {
     std::optional<Expr> where;
     std::vector<Step> steps;
     std::vector<Handler> handlers;
+    std::vector<Copy> copies;  // in source order; `-> cc …` anywhere in the chain
+    // Where each copy was written among the chain's links, for `fmt`: the
+    // number of steps and handlers before it.
+    std::vector<std::pair<std::size_t, std::size_t>> copy_positions;
 };
 
 struct WorkflowDecl {

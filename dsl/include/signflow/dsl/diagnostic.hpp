@@ -79,6 +79,8 @@ enum class Severity { error, warning };
     X(duplicate_quota, 414, error, "E0414", "duplicate quota") \
     X(field_from_non_signer, 415, error, "E0415", "field from a role that does not sign its document") \
     X(invalid_signer_field, 416, error, "E0416", "invalid signer field") \
+    X(delegation_not_allowed, 417, error, "E0417", "delegation not allowed") \
+    X(invalid_copy, 418, error, "E0418", "invalid copy recipient") \
     X(unreachable_step, 1001, warning, "W1001", "unreachable step") \
     X(unused_role, 1002, warning, "W1002", "unused role") \
     X(unused_template, 1003, warning, "W1003", "unused template") \

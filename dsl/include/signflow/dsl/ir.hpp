@@ -151,6 +151,7 @@ enum class ActionKind : std::uint8_t {
     notify,             // a message to a role, or a call to a connector
     invoke,             // a connector's operation
     archive,            // hand the envelope to an archive connector
+    copy,               // a copy to a role that does not sign (`cc`): a link to read it, or the signed copy
 };
 
 std::string_view action_kind_name(ActionKind);
@@ -190,6 +191,7 @@ struct State {
     // start | fill | signing | verifying | waiting | awaiting_event | choice | final
     std::string kind;
     std::vector<std::string> signers;  // signing: the routing group
+    std::vector<std::string> delegable;  // signing: the signers who may hand over (`delegable`)
     std::vector<Action> entry;
     std::vector<std::string> timers;  // ids in Workflow::timers
     bool operator==(State const&) const = default;

@@ -6,7 +6,8 @@
 //
 //   {"event":    the trigger's data, as it was received (expressions: event.…),
 //    "envelope": {id, workflow, created_at, …the trigger's top-level fields} (envelope.…),
-//    "roles":    {role: {email, name, phone, timezone, language}},
+//    "roles":    {role: {email, name, phone, timezone, language}},   after a delegation also
+//                on_behalf_of: {name, email}: the signer who handed over (the role's values are the delegate's)
 //    "codes":    {role: that signer's one-time-code state},   written by `verify … by sms|email`
 //    "resent":   {role: how many new codes were sent},        idem
 //    "corrected": {role: when an operator corrected them (ms)}: links made before then answer 410

@@ -220,6 +220,13 @@ public:
     // not_found: no such envelope or role; conflict: ended, or signed.
     void correct_signer(std::int64_t id, std::string const& role, nlohmann::json changes, Origin origin,
                         IdempotencyKey const& idempotency_key, ReplyFn reply);
+    // A signer hands over to someone else (`delegable`), from their signing
+    // page: `to` holds the delegate's name and email. The role becomes the
+    // delegate's (the signer kept as `on_behalf_of`), the signer's links stop
+    // working, the delegate is asked with a link of their own, the trail
+    // gets `signer_delegated`. conflict: not their turn, not delegable here,
+    // handed over already; invalid: a name or address that is not one.
+    void delegate_signer(std::int64_t id, std::string const& role, nlohmann::json to, Origin origin, ReplyFn reply);
     // The signing request sent again now, with a new link (the earlier ones
     // keep working). conflict: not `role`'s turn.
     void resend_request(std::int64_t id, std::string const& role, Origin origin, IdempotencyKey const& idempotency_key,

@@ -69,6 +69,8 @@ struct SignerView {
     std::vector<std::string> signing;          // sign: every document this signature signs, in fill order
     std::int64_t links_from_ms = 0;            // this signer's links made before then were replaced (a correction)
     std::vector<FieldState> fields;            // sign: what this role fills in it (date_signed ones are not asked)
+    bool may_delegate = false;                 // sign: this step is `delegable` for them, and they have not handed over
+    nlohmann::json on_behalf_of;               // a delegate: {name, email} of the signer who handed over (else null)
     SignerStep step = SignerStep::unknown;
     std::string method;                     // verify: sms | email
     std::vector<OtherSigner> waiting_for;   // wait: each signer once, in signing order
