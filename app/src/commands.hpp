@@ -72,6 +72,7 @@ struct ServeOptions {
     unsigned threads = 0;         // 0: one per core (at least 2)
     int sign_link_days = 30;      // a signing link works this long after it was made
     int download_link_days = 30;  // a signed copy's download link too
+    std::vector<std::string> frame_ancestors;  // origins that may frame an embedded signing page
     std::size_t max_body = 1024 * 1024;
     std::size_t max_connections = 1024;            // http::Limits::max_connections
     std::size_t max_connections_per_client = 64;   // per IPv4 address or IPv6 /64

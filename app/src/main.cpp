@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
                           "Days the signed copy's download link works after it was sent")
         ->capture_default_str()
         ->check(CLI::Range(1, 3650));
+    serve_cmd->add_option("--frame-ancestor", serve.frame_ancestors,
+                          "An origin (https://portal.example) whose pages may frame the signing page opened "
+                          "through an embed link; repeatable");
     serve_cmd->add_flag("--no-watch", serve.no_watch, "Do not watch the rules folder (reload with SIGHUP)");
     serve_cmd->add_flag("--open", serve.open, "INSECURE: serve the API without API keys (development only)");
 

@@ -153,6 +153,9 @@ TEST_CASE("store: outbox rows written before routes were stored get the connecto
     raw_exec(dir.file(), "ALTER TABLE outbox DROP COLUMN connector");
     raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
     raw_exec(dir.file(), "ALTER TABLE documents DROP COLUMN document");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 6");
     auto row = [](std::string const& key, std::string const& kind, std::string const& target,
                   std::string const& payload) {
@@ -191,6 +194,9 @@ TEST_CASE("store: idempotency answers kept as statuses become outcomes", "[store
     open_store(dir.file()).reset();
     raw_exec(dir.file(), "ALTER TABLE idempotency DROP COLUMN outcome");
     raw_exec(dir.file(), "ALTER TABLE documents DROP COLUMN document");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 7");
     for (auto const& [key, status] : std::map<std::string, int>{{"a", 202}, {"b", 404}, {"c", 409}, {"d", 429},
                                                                   {"e", 403}, {"f", 410}, {"g", 422}})
@@ -860,4 +866,28 @@ TEST_CASE("store: an analytics scan gives each envelope in range with its trail"
         seen.emplace_back(r.id, trail.size());
     });
     CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{3, 0}});
+}
+
+TEST_CASE("store: a link that works once is used once; links made before schema 9 carry no lifetime", "[store]") {
+    TempDir dir;
+    open_store(dir.file()).reset();
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
+    raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 9");
+    raw_exec(dir.file(),
+             "INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms) VALUES ('old', 1, 'client', 'sign', 5)");
+    SqliteStore store(dir.file());
+    store.migrate();
+    auto old = store.find_signing_token("old");
+    REQUIRE(old);
+    CHECK((old->expires_ms == 0 && old->used_ms == 0 && old->detail.empty() && old->purpose == "sign"));
+    store.add_signing_token({"embed", 2, "manager", "embed", 10, 600010, 0, R"({"return_url":"https://p.example/"})"});
+    auto embed = store.find_signing_token("embed");
+    REQUIRE(embed);
+    CHECK((embed->expires_ms == 600010 && embed->detail == R"({"return_url":"https://p.example/"})"));
+    CHECK(store.use_signing_token("embed", 20));
+    CHECK_FALSE(store.use_signing_token("embed", 21));
+    CHECK(store.find_signing_token("embed")->used_ms == 20);
+    CHECK_FALSE(store.use_signing_token("nothing", 22));
 }

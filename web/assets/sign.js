@@ -39,6 +39,27 @@
     });
   }
 
+  // Embedded signing: the page tells the portal that framed it what
+  // happened (viewed, signed, declined), posted to each allowed origin (the
+  // browser delivers it only to the parent's own); outside a frame, a
+  // signature or a refusal returns to the portal's return_url.
+  var body = document.body;
+  var origins = (body.getAttribute("data-embed-origins") || "").split(" ").filter(Boolean);
+  var outcome = body.getAttribute("data-outcome") || "";
+  if (origins.length && outcome) {
+    var message = { source: "signflow", event: outcome, envelope: Number(body.getAttribute("data-envelope")),
+                    role: body.getAttribute("data-role") };
+    if (window.parent !== window) {
+      origins.forEach(function (origin) { window.parent.postMessage(message, origin); });
+    } else if (outcome === "signed" || outcome === "declined") {
+      var back = body.getAttribute("data-return-url");
+      if (back) {
+        window.location.assign(back + (back.indexOf("?") < 0 ? "?" : "&") + "event=" + outcome +
+                               "&envelope=" + message.envelope + "&role=" + encodeURIComponent(message.role));
+      }
+    }
+  }
+
   // Uploads: the file is the request's body, the CSRF token a header.
   var inputs = document.querySelectorAll("input[data-upload]");
   Array.prototype.forEach.call(inputs, function (input) {

@@ -215,8 +215,13 @@ int run_serve(ServeOptions const& o) {
 
     // Signing links are https://HOST/sign/TOKEN: HOST from [messages]
     // link_base, else this daemon's address once it listens.
+    for (auto const& origin : o.frame_ancestors)
+        if (auto problem = signing::origin_problem(origin); !problem.empty())
+            throw InputError("--frame-ancestor " + origin + ": " + problem);
     signing::Links links(store, settings ? settings->messages.link_base : std::string(),
-                         {.sign_days = o.sign_link_days, .download_days = o.download_link_days});
+                         {.sign_days = o.sign_link_days,
+                          .download_days = o.download_link_days,
+                          .frame_origins = o.frame_ancestors});
     signing::PageImages page_images(fs::temp_directory_path());
     // Uploads, drawn signatures and PDFs to verify are read by signflow-parse
     // children with limits, never in this process (isolated.hpp).

@@ -653,6 +653,15 @@ private:
                 d.help.push_back("name the roles: `cc [legal, sales_manager] on completed`");
             }
             for (auto const& who : c.to) {
+                // Without declarations the roles are the signers (event.signers.NAME):
+                // someone who only gets a copy must be declared.
+                if (!roles_declared && !trigger_signers.count(who.name)) {
+                    auto& d = diags.report(Code::invalid_copy, who.span,
+                                           "`" + who.name + "` is copied but not declared", "not a role");
+                    d.help.push_back("declare who gets the copy: `role " + who.name + " = \"" + who.name +
+                                     "@example.com\"` (declaring roles, declare the signers too)");
+                    continue;
+                }
                 if (!resolve_role(who)) continue;
                 used_roles.insert(who.name);
                 if (trigger_signers.count(who.name)) {

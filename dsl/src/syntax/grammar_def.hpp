@@ -544,7 +544,8 @@ auto const remind_option_def =
 auto const expire_option_def = with_span(kw_expire > kw_after > duration[set(&ast::Expire::after)] >
                                -(tok_comma >> kw_warn > duration[set(&ast::Expire::warn)] > kw_before));
 
-auto const delegable_option_def = with_span(kw_delegable > -(tok_lbracket > -(role_name[push(&ast::Delegable::roles)] % tok_comma) > tok_rbracket));
+auto const delegable_option_def =
+    with_span(kw_delegable > -(tok_lbracket > (role_name[push(&ast::Delegable::roles)] % tok_comma) > tok_rbracket));
 
 auto const verify_step_def = with_step_span(kw_verify[set_kind(ast::StepKind::verify)] > role_name[set(&ast::Step::target)] >
                              kw_by > method_name[set(&ast::Step::method)] >

@@ -256,6 +256,14 @@ constexpr char const* migration_8[] = {
     "ALTER TABLE documents ADD COLUMN document TEXT NOT NULL DEFAULT ''",
 };
 
+// Embedded signing: a link with its own lifetime, used once, carrying where
+// to return. Links made before have none (0, 0, '').
+constexpr char const* migration_9[] = {
+    "ALTER TABLE signing_tokens ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE signing_tokens ADD COLUMN used_ms INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE signing_tokens ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -266,6 +274,7 @@ constexpr Migration migrations[] = {
     {6, migration_6},
     {7, migration_7},
     {8, migration_8},
+    {9, migration_9},
 };
 
 using base::now_ms;

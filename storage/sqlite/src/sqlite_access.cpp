@@ -119,20 +119,31 @@ void SqliteStore::add_signing_token(SigningTokenRecord const& t) {
     impl_->guard("add_signing_token", [&] {
         std::lock_guard lock(impl_->write_mutex);
         impl_->writer
-            ->statement(R"(INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms)
-                           VALUES (?, ?, ?, ?, ?))")
-            .bind(t.hash, t.envelope, t.role, t.purpose, t.created_ms)
+            ->statement(R"(INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms, expires_ms, used_ms, detail)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?))")
+            .bind(t.hash, t.envelope, t.role, t.purpose, t.created_ms, t.expires_ms, t.used_ms, t.detail)
             .run();
+    });
+}
+
+bool SqliteStore::use_signing_token(std::string const& hash, std::int64_t now_ms) {
+    return impl_->guard("use_signing_token", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        Statement& u = impl_->writer->statement("UPDATE signing_tokens SET used_ms = ? WHERE hash = ? AND used_ms = 0");
+        u.bind(now_ms, hash).run();
+        return u.changes() == 1;
     });
 }
 
 std::optional<SigningTokenRecord> SqliteStore::find_signing_token(std::string const& hash) {
     return impl_->guard("find_signing_token", [&]() -> std::optional<SigningTokenRecord> {
         Impl::Reader db(*impl_);
-        Resetting q(db.statement("SELECT hash, envelope, role, purpose, created_ms FROM signing_tokens WHERE hash = ?"));
+        Resetting q(db.statement("SELECT hash, envelope, role, purpose, created_ms, expires_ms, used_ms, detail "
+                                 "FROM signing_tokens WHERE hash = ?"));
         q->bind(hash);
         if (!q->step()) return std::nullopt;
-        return SigningTokenRecord{q->text(0), q->integer(1), q->text(2), q->text(3), q->integer(4)};
+        return SigningTokenRecord{q->text(0),    q->integer(1), q->text(2), q->text(3),
+                                  q->integer(4), q->integer(5), q->integer(6), q->text(7)};
     });
 }
 

@@ -34,8 +34,16 @@ std::string render(Frame const& f) {
     h += "<title>" + escape(f.title) + " · signflow</title>"
          "<link rel=\"icon\" href=\"/assets/logo.svg\">"
          "<link rel=\"stylesheet\" href=\"/assets/sign.css\">"
-         "<script src=\"/assets/sign.js\" defer></script></head>\n<body>"
-         "<main class=\"sheet\"><header class=\"head\"><p class=\"brand\">signflow · ";
+         "<script src=\"/assets/sign.js\" defer></script></head>\n<body";
+    if (!f.embed.origins.empty()) {
+        std::string origins;
+        for (auto const& o : f.embed.origins) origins += (origins.empty() ? "" : " ") + o;
+        h += " data-embed-origins=\"" + escape(origins) + "\" data-outcome=\"" + escape(f.embed.outcome) +
+             "\" data-return-url=\"" + escape(f.embed.return_url) + "\" data-envelope=\"" +
+             std::to_string(f.embed.envelope) + "\" data-role=\"" + escape(f.embed.role) + "\"";
+    }
+    h += ">";
+    h += "<main class=\"sheet\"><header class=\"head\"><p class=\"brand\">signflow · ";
     h += escape(t.brand_note);
     h += "</p><h1 id=\"title\">" + escape(f.title) + "</h1>";
     if (!f.subtitle.empty()) h += "<p class=\"sub\" id=\"envelope\">" + escape(f.subtitle) + "</p>";

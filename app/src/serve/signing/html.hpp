@@ -25,6 +25,16 @@ struct Frame {
     std::string notice;    // a message above the content
     bool notice_is_error = false;
     std::string body;      // the sections
+    // An embedded session's page (sign.js): the origins its frame may be in,
+    // what it tells the parent (viewed, signed, declined; "" nothing), and
+    // where a page outside a frame returns when the signer is done.
+    struct Embed {
+        std::vector<std::string> origins;
+        std::string outcome;
+        std::string return_url;
+        std::int64_t envelope = 0;
+        std::string role;
+    } embed;
 };
 
 std::string render(Frame const& f);

@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -49,6 +50,7 @@ Links::Links(storage::AccessStore& store, std::string base, LinkLifetimes lifeti
 
 bool Links::expired(storage::SigningTokenRecord const& link, std::int64_t now_ms) const {
     // Links that only read (a signed copy, a `cc` copy) live as long as a download.
+    if (link.expires_ms > 0) return now_ms >= link.expires_ms;  // an embed link or session: its own lifetime
     std::int64_t days = link.purpose == "sign" ? lifetimes_.sign_days : lifetimes_.download_days;
     return now_ms - link.created_ms > days * std::int64_t{86'400'000};
 }
@@ -67,7 +69,45 @@ std::string Links::base() const {
     return base_;
 }
 
+std::string origin_of_url(std::string const& url) {
+    std::string_view u = url;
+    std::size_t scheme = u.starts_with("https://") ? 8 : u.starts_with("http://") ? 7 : 0;
+    if (!scheme) return {};
+    std::size_t end = u.find_first_of("/?#", scheme);
+    std::string origin(u.substr(0, end));
+    return origin_problem(origin).empty() ? origin : std::string();
+}
+
+std::string origin_problem(std::string const& origin) {
+    std::string_view o = origin;
+    std::size_t scheme = o.starts_with("https://") ? 8 : o.starts_with("http://") ? 7 : 0;
+    if (!scheme) return "an origin starts with https:// or http://";
+    std::string_view rest = o.substr(scheme);
+    if (rest.empty()) return "an origin names a host";
+    if (rest.size() > 253) return "the host is too long";
+    std::size_t colon = rest.rfind(':');
+    std::string_view host = colon == std::string_view::npos ? rest : rest.substr(0, colon);
+    if (host.empty()) return "an origin names a host";
+    for (char c : host)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return "the host may hold lower-case letters, digits, '-' and '.' only (no path, no user, no '*')";
+    if (colon != std::string_view::npos) {
+        std::string_view port = rest.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return "the port is a number";
+    }
+    return {};
+}
+
 std::string Links::mint(std::int64_t envelope, std::string const& role, std::string const& purpose) {
+    return mint(envelope, role, purpose, 0, {});
+}
+
+bool Links::use(storage::SigningTokenRecord const& link) { return store_.use_signing_token(link.hash, base::now_ms()); }
+
+std::string Links::mint(std::int64_t envelope, std::string const& role, std::string const& purpose,
+                        std::int64_t expires_ms, std::string const& detail) {
     unsigned char random[token_bytes];
     if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no random bytes for a signing link");
     std::string token = base64url(random, sizeof random);
@@ -77,6 +117,8 @@ std::string Links::mint(std::int64_t envelope, std::string const& role, std::str
     record.role = role;
     record.purpose = purpose;
     record.created_ms = base::now_ms();
+    record.expires_ms = expires_ms;
+    record.detail = detail;
     std::string base;
     {
         // Messages may be sent before the daemon listens (it resumes its

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace signflow::app::signing {
 
@@ -23,7 +24,16 @@ namespace signflow::app::signing {
 struct LinkLifetimes {
     int sign_days = 30;      // the signing page
     int download_days = 30;  // the signed copy
+    // Embedded signing (serve --frame-ancestor): the origins that may frame
+    // the page opened through an embed link ("https://portal.example").
+    // Empty: no embed links, and no origin may frame any page.
+    std::vector<std::string> frame_origins;
 };
+
+// An embed link (POST …/signers/{role}/link with "embed": true) works once,
+// for its own lifetime: its first use opens an embedded session, a link of
+// purpose "embedded" that the page then uses, for this long.
+inline constexpr std::int64_t embedded_session_ms = 60 * 60 * 1000;
 
 class Links {
 public:
@@ -36,6 +46,12 @@ public:
     // A new token for `role` of envelope `envelope`; purpose "sign" or
     // "download". Returns the whole URL.
     std::string mint(std::int64_t envelope, std::string const& role, std::string const& purpose);
+    // A link with its own lifetime (`expires_ms`) and detail (embed links:
+    // {"return_url": …}). Returns the whole URL.
+    std::string mint(std::int64_t envelope, std::string const& role, std::string const& purpose,
+                     std::int64_t expires_ms, std::string const& detail);
+    // Marks a link that works once as used: false when it was used already.
+    bool use(storage::SigningTokenRecord const& link);
     // The token's record; nullopt for a token that was never minted (or is
     // not even shaped like one).
     std::optional<storage::SigningTokenRecord> resolve(std::string const& token);
@@ -52,6 +68,12 @@ private:
     std::string base_;
     LinkLifetimes lifetimes_;
 };
+
+// Why `origin` is not an origin a page may be framed by or return to
+// (scheme http or https, a host, an optional port, nothing else); "" when it is.
+std::string origin_problem(std::string const& origin);
+// The origin (scheme://host[:port]) of an http(s) URL; "" when it has none.
+std::string origin_of_url(std::string const& url);
 
 // 43 characters of base64url.
 bool token_shaped(std::string_view token);

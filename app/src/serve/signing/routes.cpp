@@ -8,7 +8,9 @@
 #include "guard.hpp"
 #include "html.hpp"
 
+#include "signflow/base/digest.hpp"
 #include "signflow/base/text.hpp"
+#include "signflow/engine/time.hpp"
 #include "signflow/base/utf8.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/bundle.hpp"
@@ -34,6 +36,18 @@ constexpr int views_per_minute = 6;          // per link and page: `viewed` audi
 constexpr int signatures_per_minute = 20;    // per link: signatures sent (each refused one is checked and drawn again)
 constexpr std::size_t max_sign_form_fields = 256;  // the sign form: its own inputs and a workflow's fields
 
+// "10m", "1h": an embed link's lifetime in ms, 1 to 60 minutes; 0: not one.
+std::int64_t embed_ttl_ms(std::string const& text) {
+    if (text.size() < 2 || text.size() > 4) return 0;
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') return 0;
+        n = n * 10 + (text[i] - '0');
+    }
+    std::int64_t minutes = text.back() == 'm' ? n : text.back() == 'h' ? n * 60 : 0;
+    return minutes >= 1 && minutes <= 60 ? minutes * 60'000 : 0;
+}
+
 struct Shared {
     explicit Shared(PageServices services) : s(std::move(services)) {}
     PageServices s;
@@ -41,7 +55,35 @@ struct Shared {
     Limiter codes{codes_per_minute};
     Limiter views{views_per_minute};
     Limiter signatures{signatures_per_minute};
+    // An embedded session's forms carry a token derived from its link and
+    // this key (a framed page gets no first-party cookie to double-submit);
+    // a restart makes an open form "expired", as a lost cookie would.
+    std::string const embed_key = base::random_hex(32);
+    std::string embed_csrf(storage::SigningTokenRecord const& link) const {
+        return base::hmac_sha256_hex(embed_key, "embedded-csrf:" + link.hash).substr(0, 32);
+    }
 };
+
+// A page of an embedded session may be framed by the allowed origins (and
+// only there): its Content-Security-Policy names them, without
+// X-Frame-Options (which cannot name origins).
+http::Respond framed(http::Respond respond, std::vector<std::string> const& origins) {
+    std::string allowed;
+    for (auto const& o : origins) allowed += " " + o;
+    return [respond = std::move(respond), allowed](http::Response r) {
+        for (auto it = r.headers.begin(); it != r.headers.end();) {
+            if (it->first == "X-Frame-Options") {
+                it = r.headers.erase(it);
+                continue;
+            }
+            if (it->first == "Content-Security-Policy")
+                if (auto at = it->second.find("frame-ancestors 'none'"); at != std::string::npos)
+                    it->second.replace(at, std::string("frame-ancestors 'none'").size(), "frame-ancestors" + allowed);
+            ++it;
+        }
+        respond(std::move(r));
+    };
+}
 
 // At most `chars` code points of valid UTF-8 (a byte cut could split one,
 // and invalid UTF-8 must never reach the engine's JSON).
@@ -130,13 +172,16 @@ struct Visit {
     std::string document;  // ?document=NAME: which of the envelope's documents (its PDF, its pages)
 };
 
+// A link through which the signer acts: sent to them, or an embedded session.
+bool acts(storage::SigningTokenRecord const& link) { return link.purpose == "sign" || link.purpose == "embedded"; }
+
 // A `cc` link while the envelope runs: every document, as it is now, to read.
 bool copy_reading(Visit const& v) { return v.link.purpose == "copy" && v.view.status == "running"; }
 
 // The signer is on the signing step, has agreed to sign electronically,
 // through a signing link: the document and its pages may be read.
 bool reading_document(Visit const& v) {
-    return (v.view.step == engine::SignerStep::sign && v.view.consented && v.link.purpose == "sign") || copy_reading(v);
+    return (v.view.step == engine::SignerStep::sign && v.view.consented && acts(v.link)) || copy_reading(v);
 }
 
 // The engine took the act (recorded, or answered already for this key).
@@ -242,6 +287,22 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
     std::string cookie = csrf_cookie(req);
     std::string fresh;
     if (cookie.size() != 32) cookie = fresh = new_csrf_token();
+    bool const embedded = v.link.purpose == "embedded";
+    if (embedded) {
+        // No cookie in a third-party frame: the session's own token.
+        cookie = sh.embed_csrf(v.link);
+        fresh.clear();
+        json detail = json::parse(v.link.detail, nullptr, false);
+        f.embed.origins = sh.s.links.lifetimes().frame_origins;
+        f.embed.return_url = detail.is_object() ? detail.value("return_url", std::string()) : "";
+        f.embed.envelope = v.link.envelope;
+        f.embed.role = v.link.role;
+        using S = engine::SignerStep;
+        f.embed.outcome = view.step == S::sign || view.step == S::verify ? "viewed"
+                          : view.step == S::signed_ || (view.step == S::ended && view.signed_) ? "signed"
+                          : view.step == S::declined ? "declined"
+                                                     : "";
+    }
     f.csrf = cookie;
     if (auto const* n = req.param("n")) {
         f.notice = notice_for(t, *n, req);
@@ -467,13 +528,15 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
 
     if (!same_origin(req, sh.s.links.base()))
         return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->form_expired));
-    if (v.link.purpose != "sign") return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    if (!acts(v.link)) return respond(plain_page(403, *v.text, v.text->invalid_title, v.text->not_now));
+    // The forms' token: the cookie's (double submit), or an embedded session's own.
+    std::string const expected_csrf = v.link.purpose == "embedded" ? sh.embed_csrf(v.link) : csrf_cookie(req);
 
     // Uploads come from the page's script: the file is the body, the CSRF
     // token a header.
     if (v.rest.starts_with("attachments/")) {
         auto const* header = req.header("x-csrf-token");
-        if (!header || !same_secret(*header, csrf_cookie(req)))
+        if (!header || !same_secret(*header, expected_csrf))
             return respond(error(403, v.text->form_expired));
         if (view.step != Step::sign || !consented) return respond(error(409, v.text->not_now));
         engine::AttachmentRecord file;
@@ -514,7 +577,7 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     auto form = parse_form(req.body, problem, v.rest == "sign" ? max_sign_form_fields : 64);
     if (!form) return respond(plain_page(400, *v.text, v.text->invalid_title, v.text->form_expired));
     auto const* csrf = form->get("csrf");
-    if (!csrf || !same_secret(*csrf, csrf_cookie(req))) return respond(see_other(base + "?n=expired"));
+    if (!csrf || !same_secret(*csrf, expected_csrf)) return respond(see_other(base + "?n=expired"));
     auto back = [respond, base](std::string const& notice) {
         respond(see_other(notice.empty() ? base : base + "?n=" + notice));
     };
@@ -652,6 +715,27 @@ Routes make_signing_routes(PageServices services) {
             respond(plain_page(410, guess, guess.link_expired_title, guess.link_expired_body));
             return true;
         }
+        // An embed link opens an embedded session once: a link of its own
+        // (the page's forms and images use it), for an hour at most.
+        if (link->purpose == "embed") {
+            if (parts.size() != 2 || (req.method != "GET" && req.method != "HEAD")) {
+                respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
+                return true;
+            }
+            if (link->used_ms != 0 || !sh->s.links.use(*link)) {
+                respond(plain_page(410, guess, guess.link_used_title, guess.link_used_body));
+                return true;
+            }
+            try {
+                std::string url = sh->s.links.mint(link->envelope, link->role, "embedded",
+                                                   base::now_ms() + embedded_session_ms, link->detail);
+                framed(respond, sh->s.links.lifetimes().frame_origins)(see_other(url.substr(url.find("/sign/"))));
+            } catch (std::exception const& e) {
+                respond(error(503, std::string("no session could be opened: ") + e.what()));
+            }
+            return true;
+        }
+        if (link->purpose == "embedded") respond = framed(std::move(respond), sh->s.links.lifetimes().frame_origins);
         v.link = *link;
         for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
         if (auto const* d = req.param("document")) v.document = *d;
@@ -733,6 +817,44 @@ Routes make_signing_link_routes(engine::Runtime& runtime, Links& links) {
             respond(error(400, "`purpose` is \"sign\" (the default) or \"download\""));
             return true;
         }
+        // Embedded signing: a link that works once, for minutes, to be
+        // framed by an allowed origin and to return to `return_url` there.
+        json const embed = body.value("embed", json(false));
+        if (!embed.is_boolean()) {
+            respond(error(400, "`embed` is true or false"));
+            return true;
+        }
+        std::int64_t embed_ms = 0;
+        std::string embed_detail;
+        if (embed.get<bool>()) {
+            auto const& origins = links.lifetimes().frame_origins;
+            if (origins.empty()) {
+                respond(error(409, "embedded signing is off: start the daemon with --frame-ancestor ORIGIN"));
+                return true;
+            }
+            if (purpose != "sign") {
+                respond(error(400, "an embed link signs: leave `purpose` out"));
+                return true;
+            }
+            json const ret = body.value("return_url", json());
+            std::string const return_url = ret.is_string() ? ret.get<std::string>() : "";
+            std::string const origin = origin_of_url(return_url);
+            std::string allowed;
+            for (auto const& o : origins) allowed += (allowed.empty() ? "" : ", ") + o;
+            if (return_url.size() > 2000 || origin.empty() ||
+                std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+                respond(error(422, "`return_url` must be an http(s) URL of 2000 bytes at most on an allowed origin (" +
+                                       allowed + ")"));
+                return true;
+            }
+            json const ttl = body.value("ttl", json("10m"));
+            embed_ms = ttl.is_string() ? embed_ttl_ms(ttl.get<std::string>()) : 0;
+            if (embed_ms == 0) {
+                respond(error(422, "`ttl` is a duration from 1m to 60m, like \"10m\""));
+                return true;
+            }
+            embed_detail = json{{"return_url", return_url}}.dump();
+        }
         std::string role(parts[4]);
         auto view = runtime.signer(id, role);
         if (view.outcome != engine::Outcome::ok) {
@@ -747,6 +869,14 @@ Routes make_signing_link_routes(engine::Runtime& runtime, Links& links) {
             return true;
         }
         try {
+            if (embed_ms > 0) {
+                std::int64_t const expires = base::now_ms() + embed_ms;
+                std::string url = links.mint(id, role, "embed", expires, embed_detail);
+                respond(reply_json(201, {{"id", id}, {"role", role}, {"purpose", "embed"}, {"url", url},
+                                         {"expires_at", engine::utc_text(engine::from_millis(expires))},
+                                         {"step", engine::step_name(view.value.step)}}));
+                return true;
+            }
             std::string url = links.mint(id, role, purpose);
             respond(reply_json(201, {{"id", id}, {"role", role}, {"purpose", purpose}, {"url", url},
                                      {"step", engine::step_name(view.value.step)}}));

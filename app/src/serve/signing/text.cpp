@@ -107,6 +107,8 @@ Text const en{
     "You sign on behalf of",
     "Your copy",
     "You receive a copy of this envelope to read. You do not need to sign anything.",
+    "This link was used",
+    "This link opens the signing page once. Go back to where you started signing to get a new one.",
 };
 
 Text const zh{
@@ -191,6 +193,8 @@ Text const zh{
     "您代表以下人员签署：",
     "您的抄送副本",
     "您收到此信封的抄送副本供阅读，无需签署任何内容。",
+    "此链接已被使用",
+    "此链接只能打开一次签署页面。请回到您开始签署的页面获取新的链接。",
 };
 
 bool chinese_tag(std::string_view tag) {

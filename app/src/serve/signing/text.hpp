@@ -93,6 +93,9 @@ struct Text {
     // A copy (`cc`): the envelope to read, nothing to sign.
     char const* copy_title;
     char const* copy_body;
+    // An embed link opened a second time (it works once).
+    char const* link_used_title;
+    char const* link_used_body;
 };
 
 Text const& english();

@@ -34,6 +34,12 @@ struct SigningTokenRecord {
     std::string role;
     std::string purpose;
     std::int64_t created_ms = 0;
+    // An embedded-signing link (purpose "embed"): when it stops working
+    // (0: the daemon's lifetime for its purpose applies), when it was used
+    // (0: not yet; such a link works once), and what it carries ({return_url}).
+    std::int64_t expires_ms = 0;
+    std::int64_t used_ms = 0;
+    std::string detail;
 };
 
 // A request refused for security reasons (a bad webhook signature, a stale
@@ -59,6 +65,9 @@ public:
     // Signing links.
     virtual void add_signing_token(SigningTokenRecord const& t) = 0;
     virtual std::optional<SigningTokenRecord> find_signing_token(std::string const& hash) = 0;
+    // Marks a link that works once as used; false when it was used already
+    // (by another request, perhaps at the same moment).
+    virtual bool use_signing_token(std::string const& hash, std::int64_t now_ms) = 0;
 
     // Refused requests.
     virtual void record_security_event(SecurityEventRecord const& e) = 0;

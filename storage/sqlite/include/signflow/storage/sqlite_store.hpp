@@ -103,6 +103,7 @@ public:
     std::vector<ApiKeyRecord> api_keys() override;
     void add_signing_token(SigningTokenRecord const& t) override;
     std::optional<SigningTokenRecord> find_signing_token(std::string const& hash) override;
+    bool use_signing_token(std::string const& hash, std::int64_t now_ms) override;
     bool revoke_api_key(std::int64_t id, std::int64_t at_ms) override;
     void record_security_event(SecurityEventRecord const& e) override;
     std::vector<SecurityEventRecord> security_events(int limit) override;
