@@ -271,6 +271,29 @@ async function main() {
   await p.context.close();
   log('signed inside a frame of the allowed portal; the portal got viewed and signed');
 
+  // ---- a refusal inside the frame: the portal hears `declined`
+  r = await api('POST', '/v1/events/contract_ready', {
+    client: { name: 'Dee Client', email: 'dee@client.example' },
+    manager: { name: 'Max Manager', email: 'max@acme.example' },
+  });
+  check(r.status === 202, `a second contract_ready: ${r.text}`);
+  const refused = r.json.started[0].id;
+  const declineUrl = await embedLink(refused, 'client', `${portal}/done`);
+  const dp = await newPage();
+  await dp.page.goto(`${portal}/?src=${encodeURIComponent(declineUrl)}`, { waitUntil: 'load' });
+  const dframe = await waitUntil('the frame to decline in', () => dp.page.frames().find((f) => f.url().includes('/sign/')));
+  await dframe.waitForSelector('#decline-form', { state: 'attached' });
+  await dframe.click('#decline-h');
+  await dframe.fill('#reason', 'wrong amount');
+  await dframe.click('#decline-button');
+  const heard = await waitUntil('declined from the frame', async () => {
+    const m = await dp.page.evaluate(() => window.received);
+    return m.find((x) => x.data?.event === 'declined');
+  }, 30_000);
+  check(heard.origin === daemon && heard.data.envelope === refused, `the declined message: ${JSON.stringify(heard)}`);
+  await dp.context.close();
+  log('a refusal inside the frame: the portal hears declined');
+
   // ---- a portal that is not allowed: the frame is refused
   const managerUrl = await embedLink(id, 'manager', `${portal}/done`);
   const q = await newPage();

@@ -156,6 +156,7 @@ TEST_CASE("store: outbox rows written before routes were stored get the connecto
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
+    raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 6");
     auto row = [](std::string const& key, std::string const& kind, std::string const& target,
                   std::string const& payload) {
@@ -197,6 +198,7 @@ TEST_CASE("store: idempotency answers kept as statuses become outcomes", "[store
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
+    raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 7");
     for (auto const& [key, status] : std::map<std::string, int>{{"a", 202}, {"b", 404}, {"c", 409}, {"d", 429},
                                                                   {"e", 403}, {"f", 410}, {"g", 422}})
@@ -874,6 +876,7 @@ TEST_CASE("store: a link that works once is used once; links made before schema 
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN used_ms");
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
+    raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 9");
     raw_exec(dir.file(),
              "INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms) VALUES ('old', 1, 'client', 'sign', 5)");
@@ -890,4 +893,41 @@ TEST_CASE("store: a link that works once is used once; links made before schema 
     CHECK_FALSE(store.use_signing_token("embed", 21));
     CHECK(store.find_signing_token("embed")->used_ms == 20);
     CHECK_FALSE(store.use_signing_token("nothing", 22));
+}
+
+TEST_CASE("store: envelopes are found by their people's terms; those from before schema 10 by their data", "[store]") {
+    TempDir dir;
+    {
+        auto store = open_store(dir.file());
+        Change c = new_instance(1);
+        c.instances.back().data = R"({"roles":{"client":{"name":"Ana Ruiz","email":"Ana@Example.com"},"legal":"legal@x.example"}})";
+        commit(*store, {c, new_instance(2)});
+    }
+    raw_exec(dir.file(), "DROP TABLE envelope_people");
+    raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 10");
+    SqliteStore store(dir.file());
+    store.migrate();
+    auto found = [&](std::string q) {
+        InstanceFilter f;
+        f.q = std::move(q);
+        std::vector<std::int64_t> ids;
+        for (auto const& r : store.list_instances(f)) ids.push_back(r.id);
+        return ids;
+    };
+    // The migration: addresses and whole names, lower-cased.
+    CHECK(found("ana@") == std::vector<std::int64_t>{1});
+    CHECK(found("ana r") == std::vector<std::int64_t>{1});
+    CHECK(found("legal@x") == std::vector<std::int64_t>{1});
+    CHECK(found("ruiz").empty());  // (a word of a name only from the engine's terms)
+    // The engine's terms replace an envelope's.
+    Change c;
+    c.people.push_back({2, {"bob@example.com", "bob stone", "bob", "stone"}});
+    c.people.push_back({1, {"zoe@example.com"}});
+    store.commit(std::vector<Change>{c});
+    CHECK(found("stone") == std::vector<std::int64_t>{2});
+    CHECK(found("ana").empty());
+    CHECK(found("zo") == std::vector<std::int64_t>{1});
+    InstanceFilter period;
+    period.from_ms = 1;
+    CHECK(store.list_instances(period).size() == 2);
 }

@@ -54,8 +54,11 @@
     } else if (outcome === "signed" || outcome === "declined") {
       var back = body.getAttribute("data-return-url");
       if (back) {
-        window.location.assign(back + (back.indexOf("?") < 0 ? "?" : "&") + "event=" + outcome +
-                               "&envelope=" + message.envelope + "&role=" + encodeURIComponent(message.role));
+        var url = new URL(back);
+        url.searchParams.set("event", outcome);
+        url.searchParams.set("envelope", String(message.envelope));
+        url.searchParams.set("role", message.role);
+        window.location.assign(url.toString());
       }
     }
   }

@@ -8,6 +8,7 @@
 #include "log_text.hpp"
 
 #include "signflow/base/text.hpp"
+#include "signflow/engine/time.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/documents/error.hpp"
@@ -135,6 +136,26 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 if (auto const* w = req.param("workflow")) f.workflow = *w;
                 if (auto const* s = req.param("state")) f.state = *s;
                 if (auto const* s = req.param("status")) f.status = *s;
+                // Search: a person's email or name by its start; a period of starts.
+                if (auto const* q = req.param("q"); q && !q->empty()) {
+                    std::string text = *q;
+                    while (!text.empty() && text.back() == ' ') text.pop_back();
+                    while (!text.empty() && text.front() == ' ') text.erase(text.begin());
+                    if (text.size() < 2 || text.size() > 254)
+                        return respond(error(400, "q is 2 to 254 bytes: the start of an email address or a name"));
+                    for (auto& c : text)
+                        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+                    f.q = std::move(text);
+                }
+                for (auto [name, field] : {std::pair{"from", &f.from_ms}, std::pair{"to", &f.to_ms}}) {
+                    auto const* text = req.param(name);
+                    if (!text || text->empty()) continue;
+                    std::string t = text->size() == 10 ? *text + "T00:00:00Z" : *text;
+                    auto at = engine::parse_utc(t);
+                    if (!at) return respond(error(400, std::string(name) + " is a date (2026-11-01) or a UTC time (2026-11-01T09:30:00Z)"));
+                    *field = engine::to_millis(*at);
+                }
+                if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms) return respond(error(400, "from must be before to"));
                 if (auto const* a = req.param("after")) {
                     if (!parse_id(*a, f.after_id)) return respond(error(400, "after must be an envelope id"));
                 }
@@ -160,7 +181,9 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 json body;
                 if (!read_json(req, body, bad, false)) return respond(std::move(bad));
                 std::string reason = body.value("reason", std::string("cancelled through the API"));
-                return runtime.cancel(id, reason, key, answer);
+                engine::Origin by = origin_of(req);
+                by.acting = engine::ActingKey{caller.key_id, caller.key_name, {}};
+                return runtime.cancel(id, reason, key, answer, by);
             }
             if (parts.size() == 4 && parts[3] == "audit") {
                 if (!get) return respond(method_not_allowed("GET"));

@@ -485,9 +485,10 @@ Result<std::vector<DocumentRecord>> Runtime::documents(std::int64_t id) {
     return {Outcome::ok, std::move(docs), {}};
 }
 
-void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply) {
-    impl_->post_to_shard(id, key, std::move(reply), [id, reason](Shard& sh, auto ticket, auto part) {
-        sh.cancel(id, reason, ticket, part);
+void Runtime::cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& key, ReplyFn reply,
+                     Origin origin) {
+    impl_->post_to_shard(id, key, std::move(reply), [id, reason, origin = std::move(origin)](Shard& sh, auto ticket, auto part) {
+        sh.cancel(id, reason, origin, ticket, part);
     });
 }
 

@@ -366,6 +366,7 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     entry.change.quotas = std::move(taken);
     record(inst, step, std::move(trace.lines), now, entry.change, def->ir().triggers[trigger].event, data.get(), {},
            true);
+    index_people(inst, entry.change);
     awaiting(inst, def->start());
     part->started.push_back(summary(inst));
     if (inst.status != Status::running) {
@@ -464,7 +465,7 @@ void Shard::apply_signer_event(std::int64_t id, std::string const& event, std::s
     ctx_.committer.submit(std::move(entry));
 }
 
-void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
+void Shard::cancel(std::int64_t id, std::string const& reason, Origin const& origin, std::shared_ptr<Ticket> ticket,
                    std::shared_ptr<Part> part) {
     Instant now = now_instant();
     Entry entry;
@@ -478,7 +479,7 @@ void Shard::cancel(std::int64_t id, std::string const& reason, std::shared_ptr<T
             entry.change.timers_cancelled.emplace_back(id, inst.definition->timer(timer).id);
         entry.change.instances.push_back(to_record(inst));
         entry.change.journal.push_back({id, to_millis(now), "cancelled", json{{"reason", reason}}.dump()});
-        audit(id, &inst, {"cancelled", "operator", {{"reason", reason}}, {}}, now, entry.change);
+        audit(id, &inst, operator_fact("cancelled", {{"reason", reason}}, origin), now, entry.change);
         part->outcome = Outcome::accepted;
         part->body = summary(inst);
         forget(inst);

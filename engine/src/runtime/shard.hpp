@@ -46,6 +46,11 @@ OutboxRecord outbox_row(std::string key, std::int64_t instance, std::string_view
 // lifecycle webhooks) and signer_acts.cpp (codes, uploads, evidence).
 // Whether it is `role`'s turn to sign now (signer_corrections.cpp).
 bool turn_of(Instance const& inst, std::string const& role);
+// The envelope's people as search terms, into the change (people_index.cpp).
+void index_people(Instance const& inst, Change& change);
+// An operator's own act (signer_corrections.cpp): the key is the actor,
+// named in the detail (`api_key`: id and name).
+AuditFact operator_fact(std::string kind, nlohmann::json detail, Origin origin);
 
 class Shard {
 public:
@@ -68,7 +73,7 @@ public:
     // Runtime::signer, by contrast, returns a signer's view.
     void apply_signer_event(std::int64_t id, std::string const& event, std::shared_ptr<nlohmann::json const> data,
                             Origin const& origin, std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
-    void cancel(std::int64_t id, std::string const& reason, std::shared_ptr<Ticket> ticket,
+    void cancel(std::int64_t id, std::string const& reason, Origin const& origin, std::shared_ptr<Ticket> ticket,
                 std::shared_ptr<Part> part);
     // A delivery that ended (see DeliveryEnd): its row, its audit entry and, for
     // a fill, the `done` it answers, in one change. No answer.

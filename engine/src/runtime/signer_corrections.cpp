@@ -76,8 +76,8 @@ bool signs_ahead(Instance const& inst, std::uint8_t role) {
     return false;
 }
 
-// An operator's own act: the key is the actor, named in the detail (not
-// "on behalf of" anyone, as for a signer's act done elsewhere).
+}  // namespace
+
 AuditFact operator_fact(std::string kind, json detail, Origin origin) {
     std::string actor = "operator";
     if (auto const& k = origin.acting) {
@@ -87,8 +87,6 @@ AuditFact operator_fact(std::string kind, json detail, Origin origin) {
     origin.acting.reset();
     return {std::move(kind), std::move(actor), std::move(detail), std::move(origin)};
 }
-
-}  // namespace
 
 bool Shard::request_again(Instance& inst, std::string const& role, Instant now, Change& change) {
     Definition const& d = *inst.definition;
@@ -178,6 +176,7 @@ void Shard::correct_signer(std::int64_t id, std::string const& role, json const&
     inst.data = data.dump();
     inst.updated_ms = to_millis(now);
     bool const sent = request_again(inst, role, now, entry.change);  // (named by the entry that follows)
+    index_people(inst, entry.change);
     audit(id, &inst, operator_fact("signer_corrected", {{"role", role}, {"old", old_values}, {"new", new_values}}, origin),
           now, entry.change);
     entry.change.instances.push_back(to_record(inst));

@@ -84,6 +84,7 @@ void Shard::delegate_signer(std::int64_t id, std::string const& role, json const
     inst.data = data.dump();
     inst.updated_ms = to_millis(now);
     bool const sent = request_again(inst, role, now, entry.change);
+    index_people(inst, entry.change);
     audit(id, &inst,
           {"signer_delegated", role, {{"role", role}, {"from", from}, {"to", {{"name", name}, {"email", email}}}},
            origin},

@@ -264,6 +264,27 @@ constexpr char const* migration_9[] = {
     "ALTER TABLE signing_tokens ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
 };
 
+// Envelopes by their people (GET /v1/instances?q=): each email address and
+// name, lower-cased, names also word by word (the engine writes them). The
+// envelopes before: their addresses and whole names, from their data.
+constexpr char const* migration_10[] = {
+    R"(CREATE TABLE envelope_people (
+        term     TEXT NOT NULL,
+        envelope INTEGER NOT NULL,
+        PRIMARY KEY (term, envelope)
+    ) WITHOUT ROWID)",
+    "CREATE INDEX envelope_people_envelope ON envelope_people (envelope)",
+    R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
+        SELECT lower(json_extract(r.value, '$.email')), i.id FROM instances i, json_each(i.data, '$.roles') r
+        WHERE json_valid(i.data) AND json_type(r.value, '$.email') = 'text')",
+    R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
+        SELECT lower(json_extract(r.value, '$.name')), i.id FROM instances i, json_each(i.data, '$.roles') r
+        WHERE json_valid(i.data) AND json_type(r.value, '$.name') = 'text')",
+    R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
+        SELECT lower(r.value), i.id FROM instances i, json_each(i.data, '$.roles') r
+        WHERE json_valid(i.data) AND r.type = 'text')",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -275,6 +296,7 @@ constexpr Migration migrations[] = {
     {7, migration_7},
     {8, migration_8},
     {9, migration_9},
+    {10, migration_10},
 };
 
 using base::now_ms;

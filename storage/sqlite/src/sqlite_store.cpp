@@ -207,7 +207,9 @@ struct detail::WriteStatements {
                 media_type = excluded.media_type, sha256 = excluded.sha256, bytes = excluded.bytes,
                 created_ms = excluded.created_ms)"),
           add_quota(db, R"(INSERT INTO quota_counters (quota, period_start_ms, count) VALUES (?, ?, ?)
-              ON CONFLICT (quota, period_start_ms) DO UPDATE SET count = quota_counters.count + excluded.count)") {}
+              ON CONFLICT (quota, period_start_ms) DO UPDATE SET count = quota_counters.count + excluded.count)"),
+          clear_people(db, "DELETE FROM envelope_people WHERE envelope = ?"),
+          add_person(db, "INSERT OR IGNORE INTO envelope_people (term, envelope) VALUES (?, ?)") {}
 
     Statement upsert_instance;
     Statement cancel_timer;
@@ -220,9 +222,19 @@ struct detail::WriteStatements {
     Statement add_audit;
     Statement put_attachment;
     Statement add_quota;
+    Statement clear_people;
+    Statement add_person;
 
     // One Change, in the order engine/store.hpp specifies.
     void apply(Change const& c) {
+        apply_rest(c);
+        for (auto const& p : c.people) {
+            clear_people.bind(p.envelope).run();
+            for (auto const& term : p.terms) add_person.bind(term, p.envelope).run();
+        }
+    }
+
+    void apply_rest(Change const& c) {
         for (auto const& i : c.instances)
             upsert_instance
                 .bind(i.id, i.workflow, i.version, i.state, i.status, i.data, i.progress, i.created_ms, i.updated_ms,
@@ -393,15 +405,29 @@ std::vector<InstanceRecord> SqliteStore::list_instances(InstanceFilter const& f)
     // One statement per combination of filters (eight at most, each cached)
     // rather than `(?2 = '' OR workflow = ?2)`, which no index can serve.
     // Numbered parameters keep their numbers whichever conditions are absent.
-    std::string sql = select(instance_columns, "FROM instances WHERE id > ?1");
+    // A period without a person: the envelopes started in it, read through
+    // the index by start time (its rows, not the table's, then ordered by id).
+    bool const by_period = f.q.empty() && (f.from_ms > 0 || f.to_ms > 0);
+    std::string sql = select(instance_columns, by_period ? "FROM instances INDEXED BY instances_created WHERE id > ?1"
+                                                         : "FROM instances WHERE id > ?1");
+    if (by_period && f.from_ms <= 0) sql += " AND created_ms >= 0";  // (the index's range needs a start)
     if (!f.workflow.empty()) sql += " AND workflow = ?2";
     if (!f.state.empty()) sql += " AND state = ?3";
     if (!f.status.empty()) sql += " AND status = ?4";
+    // A person's address or name by its start: a range of the terms' index
+    // (?7 is ?6 with its last byte raised), never a scan of the envelopes.
+    if (!f.q.empty()) sql += " AND id IN (SELECT envelope FROM envelope_people WHERE term >= ?6 AND term < ?7)";
+    if (f.from_ms > 0) sql += " AND created_ms >= ?8";
+    // (?9 named either way: a statement's parameters are as many as its
+    // highest number, and all nine are bound)
+    sql += f.to_ms > 0 ? " AND created_ms < ?9" : " AND ?9 = ?9";
     sql += " ORDER BY id LIMIT ?5";
+    std::string past = f.q;
+    if (!past.empty()) past.push_back(static_cast<char>(0xff));  // (terms are UTF-8: no byte 0xff)
     return impl_->guard("list_instances", [&] {
         Impl::Reader db(*impl_);
         Resetting q(db.statement(sql));
-        q->bind(f.after_id, f.workflow, f.state, f.status, std::int64_t{f.limit});
+        q->bind(f.after_id, f.workflow, f.state, f.status, std::int64_t{f.limit}, f.q, past, f.from_ms, f.to_ms);
         std::vector<InstanceRecord> out;
         while (q->step()) out.push_back(instance_from(*q));
         return out;

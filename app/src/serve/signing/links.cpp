@@ -94,8 +94,9 @@ std::string origin_problem(std::string const& origin) {
     if (colon != std::string_view::npos) {
         std::string_view port = rest.substr(colon + 1);
         if (port.empty() || port.size() > 5 ||
-            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return "the port is a number";
+            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
+            return "the port is a number from 1 to 65535";
     }
     return {};
 }

@@ -298,10 +298,11 @@ void serve_page(Shared& sh, Visit const& v, http::Request const& req, http::Resp
         f.embed.envelope = v.link.envelope;
         f.embed.role = v.link.role;
         using S = engine::SignerStep;
-        f.embed.outcome = view.step == S::sign || view.step == S::verify ? "viewed"
+        // (a refusal ends the envelope: the step is then `ended`, the trail says who declined)
+        f.embed.outcome = view.declined                                                      ? "declined"
+                          : view.step == S::sign || view.step == S::verify                  ? "viewed"
                           : view.step == S::signed_ || (view.step == S::ended && view.signed_) ? "signed"
-                          : view.step == S::declined ? "declined"
-                                                     : "";
+                                                                                              : "";
     }
     f.csrf = cookie;
     if (auto const* n = req.param("n")) {
@@ -715,26 +716,6 @@ Routes make_signing_routes(PageServices services) {
             respond(plain_page(410, guess, guess.link_expired_title, guess.link_expired_body));
             return true;
         }
-        // An embed link opens an embedded session once: a link of its own
-        // (the page's forms and images use it), for an hour at most.
-        if (link->purpose == "embed") {
-            if (parts.size() != 2 || (req.method != "GET" && req.method != "HEAD")) {
-                respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
-                return true;
-            }
-            if (link->used_ms != 0 || !sh->s.links.use(*link)) {
-                respond(plain_page(410, guess, guess.link_used_title, guess.link_used_body));
-                return true;
-            }
-            try {
-                std::string url = sh->s.links.mint(link->envelope, link->role, "embedded",
-                                                   base::now_ms() + embedded_session_ms, link->detail);
-                framed(respond, sh->s.links.lifetimes().frame_origins)(see_other(url.substr(url.find("/sign/"))));
-            } catch (std::exception const& e) {
-                respond(error(503, std::string("no session could be opened: ") + e.what()));
-            }
-            return true;
-        }
         if (link->purpose == "embedded") respond = framed(std::move(respond), sh->s.links.lifetimes().frame_origins);
         v.link = *link;
         for (std::size_t i = 2; i < parts.size(); ++i) v.rest += (i > 2 ? "/" : "") + std::string(parts[i]);
@@ -755,6 +736,31 @@ Routes make_signing_routes(PageServices services) {
             bool const handed = v.view.on_behalf_of.is_object();
             respond(plain_page(410, *v.text, handed ? v.text->delegated_title : v.text->link_replaced_title,
                                handed ? v.text->delegated_body : v.text->link_replaced_body));
+            return true;
+        }
+        // An embed link opens an embedded session once: a link of its own
+        // (the page's forms and images use it), for an hour at most.
+        if (link->purpose == "embed") {
+            // Only a GET opens it (a HEAD from a link checker must not use it up).
+            if (parts.size() != 2) {
+                respond(plain_page(404, guess, guess.invalid_title, guess.invalid_body));
+                return true;
+            }
+            if (req.method != "GET") {
+                respond(method_not_allowed("GET"));
+                return true;
+            }
+            if (link->used_ms != 0 || !sh->s.links.use(*link)) {
+                respond(plain_page(410, guess, guess.link_used_title, guess.link_used_body));
+                return true;
+            }
+            try {
+                std::string url = sh->s.links.mint(link->envelope, link->role, "embedded",
+                                                   base::now_ms() + embedded_session_ms, link->detail);
+                framed(respond, sh->s.links.lifetimes().frame_origins)(see_other(url.substr(url.find("/sign/"))));
+            } catch (std::exception const& e) {
+                respond(error(503, std::string("no session could be opened: ") + e.what()));
+            }
             return true;
         }
 

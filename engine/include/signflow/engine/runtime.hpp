@@ -209,7 +209,9 @@ public:
     Result<std::vector<AuditRecord>> audit(std::int64_t id);
     std::optional<DocumentRecord> document(std::int64_t id, std::int64_t revision);
     Result<std::vector<DocumentRecord>> documents(std::int64_t id);
-    void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply);
+    // `origin.acting`: the operator's key, named in the `cancelled` entry.
+    void cancel(std::int64_t id, std::string const& reason, IdempotencyKey const& idempotency_key, ReplyFn reply,
+                Origin origin = {});
     // An operator corrects a signer who has not signed yet: `changes` holds
     // any of email, phone, name, timezone, language (strings). The signer's
     // earlier links stop working (SignerView::links_from_ms), the trail gets

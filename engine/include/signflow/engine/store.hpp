@@ -171,6 +171,14 @@ struct AttachmentRecord {
 // Cancelling a timer that is not armed does nothing (it may have been
 // cancelled already). An idempotency key is recorded once: a second record
 // with the same key keeps the first answer.
+// What an envelope is found by (GET /v1/instances?q=): its people's email
+// addresses and names, lower-cased (ASCII), each name also word by word.
+// Replaces the envelope's terms.
+struct PeopleTerms {
+    std::int64_t envelope = 0;
+    std::vector<std::string> terms;
+};
+
 struct Change {
     std::vector<InstanceRecord> instances;  // upserts by id
     std::vector<std::pair<std::int64_t, std::string>> timers_cancelled;  // (instance, timer)
@@ -182,6 +190,7 @@ struct Change {
     std::vector<AttachmentRecord> attachments;  // replaces (envelope, name)
     std::optional<IdempotencyRecord> idempotency;
     std::vector<QuotaIncrement> quotas;
+    std::vector<PeopleTerms> people;  // an envelope started, a signer corrected or handed over
 };
 
 struct InstanceFilter {
@@ -190,6 +199,11 @@ struct InstanceFilter {
     std::string status;    // empty: any
     std::int64_t after_id = 0;  // paging: ids greater than this
     int limit = 100;            // at most this many rows; <= 0: none
+    // Search: envelopes one of whose people has an email address or a name
+    // (or a word of it) starting with `q` (lower-cased; empty: any), started
+    // in [from_ms, to_ms) (0: open).
+    std::string q;
+    std::int64_t from_ms = 0, to_ms = 0;
 };
 
 class Store {
