@@ -336,7 +336,81 @@ async function main() {
   if (typeof dashboardActs === 'function') await dashboardActs();
 }
 
-let dashboardActs;  // (the dashboard's acts, below, when built)
+// The dashboard: start an envelope from the workflow's form, find it by its
+// signer, correct the signer, cancel it; each confirmed, each audited with
+// the key's name.
+async function dashboardActs() {
+  const opsKey = execFileSync(binary, ['api-key', 'create', '--db', path.join(work, 'signflow.db'), '--name', 'ops desk',
+                                       '--scope', 'admin'], { encoding: 'utf8' }).trim();
+  const o = await newPage();
+  const page = o.page;
+  await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'load' });
+  await page.fill('#api-key', opsKey);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#dashboard:not([hidden])');
+
+  // ---- start from the form the trigger makes
+  await page.selectOption('#start-workflow', 'portal_contract');
+  await page.waitForSelector('#start-form:not([hidden])');
+  await page.fill('#start-client-name', 'Zed Zimmer');
+  await page.fill('#start-client-email', 'zed@client.example');
+  await page.fill('#start-manager-name', 'Max Manager');
+  await page.fill('#start-manager-email', 'max@acme.example');
+  await page.click('#start-submit');
+  const startedText = await waitUntil('the started envelope', async () => {
+    const t = await page.textContent('#start-result');
+    return /Started envelope \d+/.test(t) ? t : null;
+  });
+  const id = Number(/envelope (\d+)/.exec(startedText)[1]);
+  const made = await api('GET', `/v1/instances/${id}`);
+  check(made.json.roles.client.email === 'zed@client.example' && made.json.roles.client.name === 'Zed Zimmer',
+        `the form started it with the client given: ${JSON.stringify(made.json.roles)}`);
+
+  // ---- find it by its signer
+  await page.fill('#filter-q', 'zimm');
+  await page.click('#envelope-filter button[type=submit]');
+  await waitUntil('the search result', async () => {
+    const ids = await page.$$eval('#envelope-rows tr[data-envelope]', (rows) => rows.map((r) => r.dataset.envelope));
+    return ids.length === 1 && ids[0] === String(id);
+  });
+
+  // ---- correct the client's email: confirmed, then done
+  await page.click(`#envelope-rows tr[data-envelope="${id}"] button[data-timeline]`);
+  await page.waitForSelector('#envelope-actions');
+  await page.click('#envelope-actions button[data-correct="client"]');
+  await page.fill('#correct-email', 'zed.zimmer@client.example');
+  await page.click('#correct-next');
+  const before = (await api('GET', `/v1/instances/${id}/audit`)).json.entries.filter((e) => e.kind === 'signer_corrected');
+  check(before.length === 0, 'nothing is corrected before the confirmation');
+  await page.click('#correct-confirm');
+  const corrected = await waitUntil('the correction in the trail', async () => {
+    const a = await api('GET', `/v1/instances/${id}/audit`);
+    return a.json.entries.find((e) => e.kind === 'signer_corrected');
+  });
+  check(corrected.detail.new.email === 'zed.zimmer@client.example' && corrected.detail.api_key.name === 'ops desk',
+        `the correction names the key: ${JSON.stringify(corrected)}`);
+  await shot(page, 'dashboard-corrected');
+
+  // ---- cancel with a reason: confirmed, then done
+  await page.waitForSelector('#cancel-open');
+  await page.click('#cancel-open');
+  await page.fill('#cancel-reason', 'the customer ordered twice');
+  await page.click('#cancel-next');
+  check((await api('GET', `/v1/instances/${id}`)).json.status === 'running', 'nothing is cancelled before the confirmation');
+  await page.click('#cancel-confirm');
+  const cancelled = await waitUntil('the cancellation in the trail', async () => {
+    const a = await api('GET', `/v1/instances/${id}/audit`);
+    return a.json.entries.find((e) => e.kind === 'cancelled');
+  });
+  check(cancelled.detail.reason === 'the customer ordered twice' && cancelled.detail.api_key.name === 'ops desk',
+        `the cancellation names the key and the reason: ${JSON.stringify(cancelled)}`);
+  await waitUntil('the timeline shows it cancelled', async () =>
+    (await page.textContent('#timeline-body')).includes('cancelled') && !(await page.locator('#envelope-actions').count()));
+  await shot(page, 'dashboard-cancelled');
+  check(o.problems.length === 0, `no script errors: ${o.problems.join('; ')}`);
+  await o.context.close();
+  log('the dashboard started, found, corrected and cancelled an envelope, each confirmed and audited');
+}
 
 let failed = false;
 const watchdog = setTimeout(() => {

@@ -69,13 +69,15 @@
 
   class Unauthorized extends Error {}
 
-  async function api(method, path) {
+  async function api(method, path, payload) {
     const key = sessionStorage.getItem(KEY);
     const headers = { "Accept": "application/json" };
     if (key) headers["Authorization"] = "Bearer " + key;
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
     let r;
     try {
-      r = await fetch(path, { method, headers, credentials: "omit", cache: "no-store" });
+      r = await fetch(path, { method, headers, credentials: "omit", cache: "no-store",
+                              body: payload === undefined ? undefined : JSON.stringify(payload) });
     } catch (e) {
       throw new Error("the daemon cannot be reached (" + e.message + ")");
     }
@@ -204,6 +206,9 @@
       workflow: $("filter-workflow").value,
       status: $("filter-status").value,
       state: $("filter-state").value.trim(),
+      q: $("filter-q").value.trim(),
+      from: $("filter-from").value,
+      to: $("filter-to").value,
     };
     envelopes.afters = [0];
     envelopes.page = 0;
@@ -244,9 +249,188 @@
           detail ? el("code", { className: "detail", text: detail }) : null));
       }
       if (!(trail.entries || []).length) list.append(el("li", { text: "No audit entries yet." }));
+      if (envelope.status === "running") body.append(envelopeActions(id, envelope));
       body.append(list);
       body.focus();
     });
+  }
+
+  // ---- acting on a running envelope: cancel, resend, correct. Each asks
+  // for a confirmation first; the daemon records each with the key's name.
+
+  function confirmStep(container, question, confirmId, confirmText, run) {
+    const box = el("div", { className: "confirm", role: "group", "aria-label": question },
+      el("p", { text: question }));
+    const yes = el("button", { type: "button", id: confirmId, className: "danger", text: confirmText });
+    const no = el("button", { type: "button", text: "Keep it" });
+    const note = el("p", { className: "error", role: "alert" });
+    yes.addEventListener("click", async () => {
+      yes.disabled = true;
+      try {
+        await run();
+      } catch (e) {
+        if (e instanceof Unauthorized) { signedOut(e.message); return; }
+        note.textContent = e.message;
+        yes.disabled = false;
+      }
+    });
+    no.addEventListener("click", () => box.remove());
+    box.append(yes, no, note);
+    clear(container).append(box);
+    yes.focus();
+  }
+
+  function envelopeActions(id, envelope) {
+    const wrap = el("div", { id: "envelope-actions", className: "actions" }, el("h4", { text: "Act on this envelope" }));
+    const slot = el("div", { id: "action-slot" });
+    const cancel = el("button", { type: "button", id: "cancel-open", className: "danger", text: "Cancel envelope…" });
+    cancel.addEventListener("click", () => {
+      const reason = el("textarea", { id: "cancel-reason", rows: 2, maxlength: 1000, required: true });
+      const form = el("div", {}, el("label", { for: "cancel-reason", text: "Why is it cancelled? (recorded)" }), reason);
+      clear(slot).append(form);
+      const confirmArea = el("div");
+      form.append(confirmArea);
+      const ask = el("button", { type: "button", id: "cancel-next", text: "Continue" });
+      form.append(ask);
+      ask.addEventListener("click", () => {
+        if (!reason.value.trim()) { reason.focus(); return; }
+        confirmStep(confirmArea, "Cancel envelope " + id + "? Its signers' links stop working.", "cancel-confirm",
+          "Yes, cancel envelope " + id, async () => {
+            await api("POST", "/v1/instances/" + encodeURIComponent(id) + "/cancel", { reason: reason.value.trim() });
+            say("Envelope " + id + " cancelled.");
+            await showTimeline(id);
+          });
+      });
+      reason.focus();
+    });
+    wrap.append(cancel);
+    const roles = envelope.roles && typeof envelope.roles === "object" ? envelope.roles : {};
+    const table = el("table", { className: "signers" },
+      el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Role" }), el("th", { scope: "col", text: "Name" }),
+        el("th", { scope: "col", text: "Email" }), el("th", { scope: "col", text: "" }))));
+    const rows = el("tbody");
+    for (const [role, raw] of Object.entries(roles)) {
+      const who = typeof raw === "string" ? { email: raw } : (raw || {});
+      const resend = el("button", { type: "button", "data-resend": role, text: "Resend" });
+      const correct = el("button", { type: "button", "data-correct": role, text: "Correct…" });
+      resend.addEventListener("click", () => confirmStep(slot, "Send the signing request to " + role + " again, with a new link?",
+        "resend-confirm", "Yes, send it again", async () => {
+          await api("POST", "/v1/instances/" + encodeURIComponent(id) + "/signers/" + encodeURIComponent(role) + "/resend", {});
+          say("The request to " + role + " was sent again.");
+          await showTimeline(id);
+        }));
+      correct.addEventListener("click", () => {
+        const inputs = {};
+        const form = el("div", { className: "correct", id: "correct-form" }, el("h5", { text: "Correct " + role }));
+        for (const [k, label, type] of [["email", "Email", "email"], ["name", "Name", "text"], ["phone", "Phone", "tel"]]) {
+          inputs[k] = el("input", { id: "correct-" + k, type, value: who[k] || "", autocomplete: "off" });
+          form.append(el("label", { for: "correct-" + k, text: label }), inputs[k]);
+        }
+        const confirmArea = el("div");
+        const next = el("button", { type: "button", id: "correct-next", text: "Continue" });
+        form.append(next, confirmArea);
+        clear(slot).append(form);
+        next.addEventListener("click", () => {
+          const changes = {};
+          for (const k of Object.keys(inputs)) {
+            const v = inputs[k].value.trim();
+            if (v && v !== (who[k] || "")) changes[k] = v;
+          }
+          if (!Object.keys(changes).length) { inputs.email.focus(); return; }
+          confirmStep(confirmArea, "Correct " + role + ": " + Object.entries(changes).map(([k, v]) => k + " → " + v).join(", ") +
+            "? Their earlier links stop working.", "correct-confirm", "Yes, correct " + role, async () => {
+            const r = await api("PATCH", "/v1/instances/" + encodeURIComponent(id) + "/signers/" + encodeURIComponent(role), changes);
+            say(role + " corrected" + (r && r.request_sent ? "; the request went to the new address." : "."));
+            await showTimeline(id);
+          });
+        });
+        inputs.email.focus();
+      });
+      rows.append(el("tr", { "data-role": role }, el("td", { text: role }), el("td", { text: who.name || "" }),
+        el("td", { text: who.email || "" }), el("td", {}, resend, " ", correct)));
+    }
+    table.append(rows);
+    wrap.append(table, slot);
+    return wrap;
+  }
+
+  // ---- starting an envelope: a form built from the workflow's trigger
+
+  async function chooseStartWorkflow() {
+    const name = $("start-workflow").value;
+    const form = $("start-form"), fields = clear($("start-fields"));
+    $("start-result").textContent = "";
+    form.hidden = true;
+    if (!name) return;
+    const body = await api("GET", "/v1/workflows/" + encodeURIComponent(name) + "/start-form");
+    const trigger = (body.triggers || [])[0];
+    if (!trigger) return;
+    form.dataset.event = trigger.event;
+    if ((body.triggers || []).length > 1) {
+      const pick = el("select", { id: "start-event" });
+      for (const t of body.triggers) pick.append(el("option", { value: t.event, text: t.event }));
+      pick.addEventListener("change", () => { form.dataset.event = pick.value; });
+      fields.append(el("label", { for: "start-event", text: "Event" }), pick);
+    }
+    for (const r of trigger.roles) {
+      const set = el("fieldset", { "data-role-path": r.path }, el("legend", { text: r.role }));
+      for (const [k, label, type] of [["name", "Name", "text"], ["email", "Email", "email"], ["phone", "Phone", "tel"]]) {
+        const id = "start-" + r.role + "-" + k;
+        set.append(el("label", { for: id, text: label }),
+          el("input", { id, type, "data-path": r.path + "." + k, autocomplete: "off", required: k === "email" }));
+      }
+      fields.append(set);
+    }
+    for (const f of trigger.fields) {
+      const id = "start-field-" + f.path.replace(/[^A-Za-z0-9_]/g, "-");
+      const input = f.type === "boolean"
+        ? el("input", { id, type: "checkbox", "data-path": f.path, "data-type": "boolean" })
+        : el("input", { id, type: f.type === "number" ? "number" : "text", "data-path": f.path, "data-type": f.type,
+                        autocomplete: "off" });
+      fields.append(el("div", { className: "field" }, el("label", { for: id, text: f.path }), input));
+    }
+    form.hidden = false;
+  }
+
+  function setPath(target, path, value) {
+    const parts = path.split(".");
+    let o = target;
+    for (let i = 0; i < parts.length - 1; ++i) {
+      if (typeof o[parts[i]] !== "object" || o[parts[i]] === null) o[parts[i]] = {};
+      o = o[parts[i]];
+    }
+    o[parts[parts.length - 1]] = value;
+  }
+
+  async function startEnvelope(event) {
+    event.preventDefault();
+    const form = $("start-form");
+    const data = {};
+    for (const input of form.querySelectorAll("input[data-path]")) {
+      const type = input.dataset.type;
+      if (type === "boolean") setPath(data, input.dataset.path, input.checked);
+      else if (input.value.trim() === "") continue;
+      else if (type === "number") setPath(data, input.dataset.path, Number(input.value));
+      else setPath(data, input.dataset.path, input.value.trim());
+    }
+    $("start-submit").disabled = true;
+    try {
+      const r = await api("POST", "/v1/events/" + encodeURIComponent(form.dataset.event), data);
+      const started = (r && r.started) || [], refused = (r && r.refused) || [];
+      const result = clear($("start-result"));
+      for (const s of started) {
+        const open = el("button", { type: "button", className: "link", "data-timeline": s.id, text: "envelope " + s.id });
+        open.addEventListener("click", () => showTimeline(s.id));
+        result.append("Started ", open, " (" + s.workflow + "). ");
+      }
+      for (const x of refused) result.append(el("span", { className: "error", role: "alert", text: x.workflow + ": " + x.reason + " " }));
+      if (!started.length && !refused.length) result.append("No workflow started: the event matched no trigger.");
+    } catch (e) {
+      if (e instanceof Unauthorized) { signedOut(e.message); return; }
+      clear($("start-result")).append(el("span", { className: "error", role: "alert", text: e.message }));
+    } finally {
+      $("start-submit").disabled = false;
+    }
   }
 
   // ---- rules
@@ -279,6 +463,10 @@
     clear(select).append(el("option", { value: "", text: "all" }));
     for (const w of [...workflows].sort()) select.append(el("option", { value: w, text: w }));
     select.value = workflows.has(chosen) ? chosen : "";
+    const start = $("start-workflow"), starting = start.value;
+    clear(start).append(el("option", { value: "", text: "choose…" }));
+    for (const w of [...workflows].sort()) start.append(el("option", { value: w, text: w }));
+    start.value = workflows.has(starting) ? starting : "";
   }
 
   // ---- deliveries
@@ -502,6 +690,8 @@
       else clear($("timeline-body")).append(el("p", { className: "error", role: "alert", text: "An envelope id is a positive number." }));
     });
     $("analytics-form").addEventListener("submit", (e) => { e.preventDefault(); guarded("analytics-body", loadAnalytics); });
+    $("start-workflow").addEventListener("change", () => guarded("start-result", chooseStartWorkflow));
+    $("start-form").addEventListener("submit", startEnvelope);
     if (sessionStorage.getItem(KEY)) {
       signedIn();
       loadAll();

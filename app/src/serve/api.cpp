@@ -1,6 +1,7 @@
 #include "api.hpp"
 #include "api_util.hpp"
 #include "outcomes.hpp"
+#include "start_form.hpp"
 #include "views.hpp"
 
 #include "certificate.hpp"
@@ -84,6 +85,15 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             json data;
             if (!read_json(req, data, bad, true)) return respond(std::move(bad));
             return runtime.post_event(std::string(parts[2]), std::move(data), key, answer);
+        }
+        // /v1/workflows/{name}/start-form: what starting one asks for (admin)
+        if (parts[1] == "workflows" && parts.size() == 4 && parts[3] == "start-form") {
+            if (!get) return respond(method_not_allowed("GET"));
+            auto snapshot = runtime.snapshot();
+            auto it = snapshot->current.find(std::string(parts[2]));
+            if (it == snapshot->current.end())
+                return respond(error(404, "no loaded workflow is named `" + std::string(parts[2]) + "`"));
+            return respond(reply_json(200, start_form(it->second->ir())));
         }
         // /v1/rules, /v1/rules/reload
         if (parts[1] == "rules") {
