@@ -132,6 +132,10 @@ TEST_CASE("which scope each route needs") {
     CHECK(scope_needed("GET", "/assets/dashboard.js") == Scope::open);
     CHECK(scope_needed("POST", "/v1/instances/7/signers/client/link") == Scope::admin);
     CHECK(scope_needed("POST", "/v1/instances/7/signers") == Scope::admin);
+    // What starting a workflow asks for reads the rules: admin, like /v1/rules.
+    CHECK(scope_needed("GET", "/v1/workflows/nda/start-form") == Scope::admin);
+    // A search of the envelopes reads them: admin.
+    CHECK(scope_needed("GET", "/v1/instances?q=ana") == Scope::admin);
     CHECK(grants("send", Scope::send));
     CHECK(!grants("send", Scope::admin));
     CHECK(grants("admin", Scope::send));

@@ -84,6 +84,16 @@ def test(binary, source, work, daemons):
     r = d.request("GET", "/v1/instances?q=ana", headers={"Authorization": "Bearer " + sender}, auth=False)
     check(r.status == 403, "a send key cannot search: %r" % r)
 
+    # ---- what starting the workflow asks for (the dashboard's form)
+    form = d.get_ok("/v1/workflows/search_me/start-form")
+    check(form["workflow"] == "search_me" and [t["event"] for t in form["triggers"]] == ["contract_ready"] and
+          [(r["role"], r["path"]) for r in form["triggers"][0]["roles"]] == [("client", "client"), ("manager", "manager")],
+          "the start form names the roles the event gives: %r" % form)
+    r = d.request("GET", "/v1/workflows/search_me/start-form", headers={"Authorization": "Bearer " + sender}, auth=False)
+    check(r.status == 403, "a send key cannot read the rules' start form: %r" % r)
+    r = d.get("/v1/workflows/no_such/start-form")
+    check(r.status == 404, "an unknown workflow: %r" % r)
+
     # ---- a restart keeps the index
     d.stop_clean()
     d.start()
