@@ -374,8 +374,10 @@
     }
     for (const r of trigger.roles) {
       const set = el("fieldset", { "data-role-path": r.path }, el("legend", { text: r.role }));
-      for (const [k, label, type] of [["name", "Name", "text"], ["email", "Email", "email"], ["phone", "Phone", "tel"]]) {
-        const id = "start-" + r.role + "-" + k;
+      const labels = { name: ["Name", "text"], email: ["Email", "email"], phone: ["Phone", "tel"] };
+      for (const k of r.fields || ["name", "email", "phone"]) {
+        const [label, type] = labels[k] || [k, "text"];
+        const id = "start-" + r.role + "-" + k.replace(/[^A-Za-z0-9_]/g, "-");
         set.append(el("label", { for: id, text: label }),
           el("input", { id, type, "data-path": r.path + "." + k, autocomplete: "off", required: k === "email" }));
       }

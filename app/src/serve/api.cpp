@@ -191,6 +191,7 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                 json body;
                 if (!read_json(req, body, bad, false)) return respond(std::move(bad));
                 std::string reason = body.value("reason", std::string("cancelled through the API"));
+                if (reason.size() > 1000) return respond(error(422, "`reason` is at most 1000 bytes"));
                 engine::Origin by = origin_of(req);
                 by.acting = engine::ActingKey{caller.key_id, caller.key_name, {}};
                 return runtime.cancel(id, reason, key, answer, by);

@@ -1,5 +1,6 @@
 #include "start_form.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -62,7 +63,7 @@ json start_form(ir::Workflow const& w) {
         if (r.source.kind != "path" || r.source.path.size() < 2 || r.source.path.front() != "event") continue;
         std::string const path = dotted(r.source.path, 1);
         role_paths.insert(path);
-        roles.push_back({{"role", r.name}, {"path", path}, {"fields", {"name", "email", "phone", "timezone", "language"}}});
+        roles.push_back({{"role", r.name}, {"path", path}, {"fields", {"name", "email", "phone"}}});
     }
     Reader reader;
     for (auto const& r : w.roles)
@@ -84,14 +85,22 @@ json start_form(ir::Workflow const& w) {
         Reader own = reader;
         own.read(t.guard);
         json fields = json::array();
+        json asked = roles;  // each role: name, email, phone, and what else the rules read of it
         for (auto const& [path, type] : own.fields) {
-            // A role's own values (event.client.name) are asked with the role.
+            // A role's own values (event.client.company) are asked with the role.
             bool of_role = false;
-            for (auto const& rp : role_paths)
-                if (path == rp || path.starts_with(rp + ".")) of_role = true;
+            for (auto& r : asked) {
+                std::string const rp = r["path"];
+                if (path == rp) of_role = true;
+                if (!path.starts_with(rp + ".")) continue;
+                of_role = true;
+                std::string const rest = path.substr(rp.size() + 1);
+                if (std::find(r["fields"].begin(), r["fields"].end(), json(rest)) == r["fields"].end())
+                    r["fields"].push_back(rest);
+            }
             if (!of_role) fields.push_back({{"path", path}, {"type", type}});
         }
-        triggers.push_back({{"event", t.event}, {"roles", roles}, {"fields", std::move(fields)}});
+        triggers.push_back({{"event", t.event}, {"roles", std::move(asked)}, {"fields", std::move(fields)}});
     }
     return {{"workflow", w.name}, {"triggers", std::move(triggers)}};
 }
