@@ -357,6 +357,10 @@ async function dashboardActs() {
   await page.fill('#start-manager-name', 'Max Manager');
   await page.fill('#start-manager-email', 'max@acme.example');
   await page.click('#start-submit');
+  await page.waitForSelector('#start-confirm');
+  check((await api('GET', '/v1/instances?workflow=portal_contract&q=zed')).json.instances.length === 0,
+        'nothing starts before the confirmation');
+  await page.click('#start-confirm');
   const startedText = await waitUntil('the started envelope', async () => {
     const t = await page.textContent('#start-result');
     return /Started envelope \d+/.test(t) ? t : null;

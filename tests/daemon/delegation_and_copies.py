@@ -86,6 +86,16 @@ def test(binary, source, work, daemons):
     check(r.status == 202, "contract_ready: %r" % r)
     id = r.json["started"][0]["id"]
 
+    # ---- a start cannot claim that a signer signs for someone
+    r = d.post("/v1/events/contract_ready", {"client": {"name": "Eve", "email": "eve@example.com",
+                                                        "on_behalf_of": {"name": "The CEO", "email": "ceo@example.com"}},
+                                             "manager": {"name": "Max Manager", "email": "max@acme.example"}})
+    check(r.status == 202, "a start with a claimed hand-over: %r" % r)
+    claimed = r.json["started"][0]["id"]
+    check("on_behalf_of" not in d.instance(claimed)["roles"]["client"], "the claim is dropped at the start: %r" %
+          d.instance(claimed)["roles"])
+    d.request("POST", "/v1/instances/%d/cancel" % claimed, {"reason": "only a check"})
+
     # ---- legal's copy on sent: a link that reads and cannot act
     legal = wait_until("legal's copy", lambda: mails_to(work, id, "legal"), timeout=60)
     copy = mail_of(legal[0])
@@ -121,10 +131,12 @@ def test(binary, source, work, daemons):
         r = cb.get(client_link)
     check('id="delegate-form"' in r.text and 'id="sign-form"' in r.text, "the client may hand over: %r" % r)
     for bad in ({"name": "", "email": "dora@example.com"}, {"name": "Dora", "email": "not-an-address"},
-                {"name": "Dora", "email": "cleo@example.com"}):
+                {"name": "Dora", "email": "Cleo@Example.com"}, {"name": "Dora", "email": "MAX@acme.example"},
+                {"name": "Dora", "email": "d" * 250 + "@example.com"}, {"name": "D" * 201, "email": "dora@example.com"}):
         r = cb.post(client_link + "/delegate", bad)
         check(r.status == 303 and "n=delegate" in r.headers.get("location", ""), "refused %r: %r" % (bad, r))
     check(entries(d, id, "signer_delegated") == [], "nothing refused was recorded")
+    # (the signer's own address in another case, another party's address, too long: refused, not cut)
     r = Browser(d).post(client_link + "/delegate", {"name": "Dora", "email": "dora@example.com"}, csrf="0" * 32)
     check(r.status == 303 and "n=expired" in r.headers.get("location", ""), "a forged form hands nothing over: %r" % r)
 
@@ -219,7 +231,7 @@ def test(binary, source, work, daemons):
     # ---- webhooks, analytics, the chain
     hooks = wait_until("the copied and delegated webhooks", lambda: (lambda b: b if len(
         [x for x in b if x["event"] == "recipient.copied"]) == 3 and any(x["event"] == "recipient.delegated" for x in b)
-        else None)(receiver.bodies("/hooks")), timeout=60)
+        else None)([x for x in receiver.bodies("/hooks") if x["envelope"]["id"] == id]), timeout=60)
     copied = sorted((x["data"]["role"], x["data"]["on"]) for x in hooks if x["event"] == "recipient.copied")
     check(copied == [("legal", "completed"), ("legal", "sent"), ("sales", "completed")], "copied webhooks: %r" % copied)
     handed = [x for x in hooks if x["event"] == "recipient.delegated"][0]

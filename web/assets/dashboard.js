@@ -358,18 +358,29 @@
 
   async function chooseStartWorkflow() {
     const name = $("start-workflow").value;
-    const form = $("start-form"), fields = clear($("start-fields"));
+    const form = $("start-form");
+    clear($("start-fields"));
     $("start-result").textContent = "";
     form.hidden = true;
     if (!name) return;
     const body = await api("GET", "/v1/workflows/" + encodeURIComponent(name) + "/start-form");
-    const trigger = (body.triggers || [])[0];
-    if (!trigger) return;
+    const triggers = body.triggers || [];
+    if (!triggers.length) return;
+    form.dataset.workflow = name;
+    renderStartFields(triggers, 0);
+    form.hidden = false;
+  }
+
+  // The inputs of one trigger (a chooser first when the workflow has several).
+  function renderStartFields(triggers, index) {
+    const form = $("start-form"), fields = clear($("start-fields"));
+    const trigger = triggers[index];
     form.dataset.event = trigger.event;
-    if ((body.triggers || []).length > 1) {
+    if (triggers.length > 1) {
       const pick = el("select", { id: "start-event" });
-      for (const t of body.triggers) pick.append(el("option", { value: t.event, text: t.event }));
-      pick.addEventListener("change", () => { form.dataset.event = pick.value; });
+      triggers.forEach((t, i) => pick.append(el("option", { value: String(i), text: t.event })));
+      pick.value = String(index);
+      pick.addEventListener("change", () => renderStartFields(triggers, Number(pick.value)));
       fields.append(el("label", { for: "start-event", text: "Event" }), pick);
     }
     for (const r of trigger.roles) {
@@ -391,7 +402,7 @@
                         autocomplete: "off" });
       fields.append(el("div", { className: "field" }, el("label", { for: id, text: f.path }), input));
     }
-    form.hidden = false;
+    clear($("start-confirm-area"));
   }
 
   function setPath(target, path, value) {
@@ -404,7 +415,10 @@
     o[parts[parts.length - 1]] = value;
   }
 
-  async function startEnvelope(event) {
+  // The event is posted as the API would take it: every workflow with a
+  // trigger for it starts, and envelopes waiting for it move on. The
+  // confirmation says so before anything happens.
+  function startEnvelope(event) {
     event.preventDefault();
     const form = $("start-form");
     const data = {};
@@ -415,24 +429,23 @@
       else if (type === "number") setPath(data, input.dataset.path, Number(input.value));
       else setPath(data, input.dataset.path, input.value.trim());
     }
-    $("start-submit").disabled = true;
-    try {
-      const r = await api("POST", "/v1/events/" + encodeURIComponent(form.dataset.event), data);
-      const started = (r && r.started) || [], refused = (r && r.refused) || [];
-      const result = clear($("start-result"));
-      for (const s of started) {
-        const open = el("button", { type: "button", className: "link", "data-timeline": s.id, text: "envelope " + s.id });
-        open.addEventListener("click", () => showTimeline(s.id));
-        result.append("Started ", open, " (" + s.workflow + "). ");
-      }
-      for (const x of refused) result.append(el("span", { className: "error", role: "alert", text: x.workflow + ": " + x.reason + " " }));
-      if (!started.length && !refused.length) result.append("No workflow started: the event matched no trigger.");
-    } catch (e) {
-      if (e instanceof Unauthorized) { signedOut(e.message); return; }
-      clear($("start-result")).append(el("span", { className: "error", role: "alert", text: e.message }));
-    } finally {
-      $("start-submit").disabled = false;
-    }
+    const ev = form.dataset.event;
+    confirmStep($("start-confirm-area"), "Post the event " + ev + "? It starts " + form.dataset.workflow +
+      " and every other workflow that starts on " + ev + ", and moves the envelopes waiting for it.",
+      "start-confirm", "Yes, post " + ev, async () => {
+        const r = await api("POST", "/v1/events/" + encodeURIComponent(ev), data);
+        const started = (r && r.started) || [], refused = (r && r.refused) || [], moved = (r && r.correlated) || [];
+        const result = clear($("start-result"));
+        for (const s of started) {
+          const open = el("button", { type: "button", className: "link", "data-timeline": s.id, text: "envelope " + s.id });
+          open.addEventListener("click", () => showTimeline(s.id));
+          result.append("Started ", open, " (" + s.workflow + "). ");
+        }
+        for (const m of moved) result.append("Moved envelope " + m.id + " (" + m.workflow + ") on. ");
+        for (const x of refused) result.append(el("span", { className: "error", role: "alert", text: x.workflow + ": " + x.reason + " " }));
+        if (!started.length && !refused.length && !moved.length) result.append("Nothing started: the event matched no trigger.");
+        clear($("start-confirm-area"));
+      });
   }
 
   // ---- rules

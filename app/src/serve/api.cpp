@@ -151,8 +151,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     std::string text = *q;
                     while (!text.empty() && text.back() == ' ') text.pop_back();
                     while (!text.empty() && text.front() == ' ') text.erase(text.begin());
-                    if (text.size() < 2 || text.size() > 254)
-                        return respond(error(400, "q is 2 to 254 bytes: the start of an email address or a name"));
+                    if (text.size() < 3 || text.size() > 254)
+                        return respond(error(400, "q is 3 to 254 bytes: the start of an email address or a name"));
                     for (auto& c : text)
                         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
                     f.q = std::move(text);
@@ -162,7 +162,8 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
                     if (!text || text->empty()) continue;
                     std::string t = text->size() == 10 ? *text + "T00:00:00Z" : *text;
                     auto at = engine::parse_utc(t);
-                    if (!at) return respond(error(400, std::string(name) + " is a date (2026-11-01) or a UTC time (2026-11-01T09:30:00Z)"));
+                    if (!at || engine::to_millis(*at) <= 0)
+                        return respond(error(400, std::string(name) + " is a date (2026-11-01) or a UTC time (2026-11-01T09:30:00Z) after 1970"));
                     *field = engine::to_millis(*at);
                 }
                 if (f.from_ms && f.to_ms && f.from_ms >= f.to_ms) return respond(error(400, "from must be before to"));

@@ -354,8 +354,10 @@ void Machine::start(Instance& inst, DefinitionPtr definition, int trigger, json 
         }
         detail::check_role_address(role.name, v);
         // ROLE.fields are what the signer gave on the signing page, and
-        // nothing else: the event cannot give them in the signer's place.
+        // nothing else: the event cannot give them in the signer's place;
+        // nor can it say a signer signs for someone (only a hand-over does).
         v.erase("fields");
+        v.erase("on_behalf_of");
         roles[role.name] = std::move(v);
     }
     detail::check_template_values(d, trigger, s);

@@ -6,6 +6,7 @@
 #include "shard.hpp"
 
 #include "signflow/base/address.hpp"
+#include "signflow/base/utf8.hpp"
 #include "signflow/engine/data_keys.hpp"
 #include "signflow/engine/time.hpp"
 
@@ -16,13 +17,16 @@ using nlohmann::json;
 
 namespace {
 
-std::string text_problem(json const& to, char const* key, std::size_t max_bytes) {
+std::string text_problem(json const& to, char const* key, std::size_t max_chars) {
     auto it = to.find(key);
     if (it == to.end() || !it->is_string() || it->get_ref<std::string const&>().empty())
         return std::string("the delegate's `") + key + "` is missing";
     std::string const& v = it->get_ref<std::string const&>();
-    if (v.size() > max_bytes) return std::string("the delegate's `") + key + "` is longer than " +
-                                     std::to_string(max_bytes) + " bytes";
+    // Checked before anything is stored: invalid UTF-8 could not be written
+    // back as the envelope's JSON.
+    if (!base::utf8_valid(v)) return std::string("the delegate's `") + key + "` is not valid UTF-8";
+    if (base::utf8_count(v) > max_chars || v.size() > 4 * max_chars)
+        return std::string("the delegate's `") + key + "` is longer than " + std::to_string(max_chars) + " characters";
     if (std::any_of(v.begin(), v.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
         return std::string("the delegate's `") + key + "` holds control characters";
     return {};
@@ -71,8 +75,20 @@ void Shard::delegate_signer(std::int64_t id, std::string const& role, json const
     if (!who.is_object()) who = json::object();
     if (who.contains("on_behalf_of"))
         return refuse(Outcome::conflict, "`" + role + "` was handed over already: a delegate signs themselves");
-    if (who.value("email", json()) == json(email))
-        return refuse(Outcome::invalid, "the delegate's email is the signer's own");
+    // Someone else: not the signer, nor another person of this envelope
+    // (one person would then sign as two parties).
+    auto lower = [](std::string s) {
+        for (auto& c : s)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        return s;
+    };
+    for (auto const& [other, person] : roles.items()) {
+        json const address = person.is_string() ? person : person.is_object() ? person.value("email", json()) : json();
+        if (!address.is_string() || lower(address.get<std::string>()) != lower(email)) continue;
+        return refuse(Outcome::invalid, other == role ? "the delegate's email is the signer's own"
+                                                      : "the delegate's email is another person's of this envelope (" +
+                                                            other + ")");
+    }
     json const from = {{"name", who.value("name", json(""))}, {"email", who.value("email", json(""))}};
     // The delegate keeps the signer's language and time zone (reminders
     // stay where they were); a phone belongs to the one who handed over.

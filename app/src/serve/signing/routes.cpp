@@ -593,8 +593,11 @@ void handle_post(std::shared_ptr<Shared> const& shp, Visit const& v, http::Reque
     }
     if (v.rest == "delegate") {
         if (view.step != Step::sign || !view.may_delegate) return back("notnow");
-        std::string const name = form->get("name") ? clip(*form->get("name"), 200) : std::string();
-        std::string const email = form->get("email") ? form->get("email")->substr(0, 254) : std::string();
+        // Too long is refused, never cut (a cut could split a character or
+        // make another address); the engine checks the rest.
+        std::string const name = form->get("name") ? *form->get("name") : std::string();
+        std::string const email = form->get("email") ? *form->get("email") : std::string();
+        if (code_points(name) > 200 || email.size() > 254) return back("delegate");
         Text const* text = v.text;
         return sh.s.runtime.delegate_signer(
             id, role, {{"name", name}, {"email", email}}, origin, [respond, back, text](engine::Reply const& r) {
