@@ -21,12 +21,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CheckFailed, check, freePort, log, stopChild, waitUntil } from './support.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
-const started = Date.now();
 const [binaryArg, sourceDir, outArg] = process.argv.slice(2);
 if (!binaryArg || !sourceDir || !outArg) {
   console.error('usage: node embedding.mjs SIGNFLOW SOURCE_DIR OUT_DIR');
@@ -47,30 +47,6 @@ try {
   process.exit(1);
 }
 
-class CheckFailed extends Error {}
-function check(cond, message) {
-  if (!cond) throw new CheckFailed(typeof message === 'function' ? message() : message);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
-}
-async function waitUntil(what, probe, timeoutMs = 20_000, everyMs = 100) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-    } catch (e) {
-      if (e instanceof CheckFailed) throw e;
-      last = undefined;
-    }
-    if (last) return last;
-    if (Date.now() > until) throw new CheckFailed(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 const children = [];
 const servers = [];
 let browser = null;
@@ -78,17 +54,6 @@ let port = 0;
 let apiKey = '';
 let shotCount = 0;
 const daemonLog = path.join(work, 'daemon.log');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address();
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function logTail(chars = 4000) {
   try {
@@ -99,14 +64,7 @@ function logTail(chars = 4000) {
 async function stopEverything() {
   if (browser) await browser.close().catch(() => {});
   browser = null;
-  await Promise.all(children.map((child) => {
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const hard = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 10_000);
-      child.once('exit', () => { clearTimeout(hard); resolve(); });
-      try { child.kill('SIGTERM'); } catch { clearTimeout(hard); resolve(); }
-    });
-  }));
+  await Promise.all(children.map(stopChild));
   for (const s of servers) s.close();
 }
 

@@ -36,12 +36,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CheckFailed, check, ensure, freePort, log, stopChild, waitUntil } from './support.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
-const started = Date.now();
 const [binaryArg, sourceDir, outArg] = process.argv.slice(2);
 if (!binaryArg || !sourceDir || !outArg) {
   console.error('usage: node signing.mjs SIGNFLOW SOURCE_DIR OUT_DIR');
@@ -73,47 +73,11 @@ try {
   process.exit(1);
 }
 
-class CheckFailed extends Error {}
-function check(cond, message) {
-  if (!cond) throw new CheckFailed(typeof message === 'function' ? message() : message);
-}
-async function ensure(cond, message) {
-  if (!cond) throw new CheckFailed(typeof message === 'function' ? await message() : message);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
-}
-async function waitUntil(what, probe, timeoutMs = 20_000, everyMs = 100) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-    } catch (e) {
-      if (e instanceof CheckFailed) throw e;
-      last = undefined;
-    }
-    if (last) return last;
-    if (Date.now() > until) throw new CheckFailed(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 // ---- the processes and servers this test starts, stopped in `finally`
 
 const children = [];
 const servers = [];
 let browser = null;
-
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 10_000);
-    child.once('exit', () => { clearTimeout(hard); resolve(); });
-    try { child.kill('SIGTERM'); } catch { clearTimeout(hard); resolve(); }
-  });
-}
 
 async function stopEverything() {
   if (browser) await browser.close().catch(() => {});
@@ -121,17 +85,6 @@ async function stopEverything() {
   await Promise.all(children.map(stopChild));
   for (const s of servers) s.close();
   servers.length = 0;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 // ---- the SMTP server (mailbox.py) and the SMS gateway stub

@@ -28,7 +28,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import Browser, check, link_in, wait_until
 from signer_fields import Receiver
-from two_documents import entries, requests_to_client, sign_on_page, text_of
+from corrections import requests_to
+from two_documents import entries, sign_on_page, text_of
 
 FLOW = """\
 workflow handover
@@ -62,12 +63,6 @@ def mail_of(path):
 def mails_to(work, id, role):
     """Every message to `role` in the outbox folder, oldest first."""
     return sorted(glob.glob(os.path.join(work, "outbox", "%d.*.%s*.eml" % (id, role))), key=os.path.getmtime)
-
-
-def requests_to(work, id, role, n):
-    by_time = lambda: sorted(requests_to_client(work, id, role), key=os.path.getmtime)
-    return wait_until("request %d to the %s" % (n, role), lambda: (lambda f: f if len(f) >= n else None)(by_time()),
-                      timeout=60)
 
 
 def test(binary, source, work, daemons):

@@ -101,24 +101,20 @@ void draw_appearance(PdfMemDocument& document, SignatureFonts& fonts, PdfSignatu
             double baseline = bottom + (top - bottom - size) / 2 + size * 0.2;
             painter.DrawText(pad, baseline, text);
         }
-        if (!appearance.note.empty()) {
-            PdfFont* font = fonts.for_text(appearance.note);
-            auto text = utf8(appearance.note);
-            double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, note_band * 0.9));
+        // A small line in a band of its own above the bottom (`from`): the
+        // note ("on behalf of …") above the date, the date at the bottom.
+        auto small_line = [&](std::string const& line, double band, double from, double grey) {
+            if (line.empty()) return;
+            PdfFont* font = fonts.for_text(line);
+            auto text = utf8(line);
+            double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, band * 0.9));
             font->SetFontSize(static_cast<float>(size));
             painter.SetFont(font);
-            painter.SetColor(0.2, 0.2, 0.3);
-            painter.DrawText(pad, pad + date_band + size * 0.25, text);
-        }
-        if (!appearance.date_text.empty()) {
-            PdfFont* font = fonts.for_text(appearance.date_text);
-            auto text = utf8(appearance.date_text);
-            double size = fitting_size(font, text, width - 2 * pad, std::min(9.0, date_band * 0.9));
-            font->SetFontSize(static_cast<float>(size));
-            painter.SetFont(font);
-            painter.SetColor(0.3, 0.3, 0.3);
-            painter.DrawText(pad, pad + size * 0.25, text);
-        }
+            painter.SetColor(grey, grey, grey);
+            painter.DrawText(pad, from + size * 0.25, text);
+        };
+        small_line(appearance.note, note_band, pad + date_band, 0.2);
+        small_line(appearance.date_text, date_band, pad, 0.3);
         painter.FinishPage();
     } catch (...) {
         try {
