@@ -9,8 +9,8 @@ opens a session (303) and a second GET answers 410; the session's pages name
 the allowed origin in frame-ancestors and send no X-Frame-Options, while an
 email link's page keeps frame-ancestors 'none' and DENY; the session's forms
 need the page's token (none, another session's or an email page's cookie:
-refused), and a post from another origin is refused; with the token the
-signer consents and signs; a bad --frame-ancestor stops the daemon at start
+refused), and a post from another origin is refused; with the token (still
+good after a restart) the signer consents and signs; a bad --frame-ancestor stops the daemon at start
 (exit 2, naming the option).
 """
 
@@ -119,8 +119,11 @@ def test(binary, source, work, daemons):
     check(r.status == 403, "a post from another origin: %r" % r)
     check([e for e in d.get_ok("/v1/instances/%d/audit" % id)["entries"] if e["kind"] == "consent_given"] == [],
           "nothing refused was recorded")
+    # the token is the installation's, not the process's: it outlives a restart
+    d.stop_clean()
+    d.start()
     r = post("/consent", {"agree": "yes", "csrf": token})
-    check(r.status == 303 and "?n=" not in header(r, "location"), "with the token: consent: %r" % r)
+    check(r.status == 303 and "?n=" not in header(r, "location"), "with the token, after a restart: consent: %r" % r)
     page = b.get(session)
     check('id="sign-form"' in page.text, "the sign form: %r" % page.text[:300])
     r = post("/sign", {"name": "Ada", "agree": "yes", "csrf": token_of(page)})
