@@ -325,7 +325,7 @@ int run_serve(ServeOptions const& o) {
     api.routes.push_back(make_quota_routes(runtime));
     api.routes.push_back(signing::make_signing_routes(
         {runtime, store, links, page_images, *files, *file_work, [log](std::string const& m) { log(engine::LogLevel::warn, m); },
-         security_events}));
+         security_events, options.code_secret}));
     api.routes.push_back(signing::make_signing_link_routes(runtime, links));
     api.routes.push_back(make_security_event_routes(store));
     try {

@@ -50,7 +50,7 @@ std::int64_t embed_ttl_ms(std::string const& text) {
 
 struct Shared {
     explicit Shared(PageServices services)
-        : s(std::move(services)), embed_key(s.store.secret("embedded-sessions")) {}
+        : s(std::move(services)), embed_key(base::hmac_sha256_hex(s.code_secret, "embedded-sessions")) {}
     PageServices s;
     Limiter misses{token_misses_per_minute};
     Limiter codes{codes_per_minute};
@@ -58,8 +58,8 @@ struct Shared {
     Limiter signatures{signatures_per_minute};
     // An embedded session's forms carry a token derived from its link and
     // this key (a framed page gets no first-party cookie to double-submit):
-    // the installation's own secret, kept in the database, so that an open
-    // form still works after a restart.
+    // derived from the installation's one-time-code key (a label keeps the
+    // two uses apart), so that an open form still works after a restart.
     std::string const embed_key;
     std::string embed_csrf(storage::SigningTokenRecord const& link) const {
         return base::hmac_sha256_hex(embed_key, "embedded-csrf:" + link.hash).substr(0, 32);

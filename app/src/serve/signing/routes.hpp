@@ -28,6 +28,10 @@ struct PageServices {
     FileWork& work;                          // where uploads are read and pages drawn (file_work.hpp)
     std::function<void(std::string const&)> warn;
     std::shared_ptr<SecurityEvents> events;  // the daemon's one limiter of security events (auth.hpp)
+    // The installation's one-time-code key (signflow-otp.key beside the
+    // database): an embedded session's form token is keyed by a key derived
+    // from it, so it outlives a restart and needs no secret of its own.
+    std::string code_secret;
 };
 
 Routes make_signing_routes(PageServices services);
