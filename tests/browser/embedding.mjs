@@ -18,13 +18,15 @@
 //   - the dashboard: correct a signer's email and cancel an envelope with
 //     a reason, each confirmed, each audited with the key's name.
 // Screenshots go to OUT_DIR. Exit status 0 when every check held.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CheckFailed, check, freePort, log, stopChild, waitUntil } from './support.mjs';
+import {
+  CheckFailed, apiClient, check, log, logTail as logTailOf, startDaemon, stopChild, waitUntil,
+} from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binaryArg, sourceDir, outArg] = process.argv.slice(2);
@@ -55,11 +57,7 @@ let apiKey = '';
 let shotCount = 0;
 const daemonLog = path.join(work, 'daemon.log');
 
-function logTail(chars = 4000) {
-  try {
-    return fs.readFileSync(daemonLog, 'utf8').slice(-chars);
-  } catch { return '(no log)'; }
-}
+const logTail = (chars) => logTailOf(daemonLog, chars);
 
 async function stopEverything() {
   if (browser) await browser.close().catch(() => {});
@@ -95,42 +93,7 @@ async function startPortal() {
   return server.address().port;
 }
 
-async function api(method, urlPath, body, { key = apiKey } = {}) {
-  const h = {};
-  if (key) h.Authorization = `Bearer ${key}`;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
-    method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual',
-  });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-async function startDaemon(rules, db, frameAncestor) {
-  for (let attempt = 0; attempt < 3; ++attempt) {
-    port = await freePort();
-    const logFile = fs.openSync(daemonLog, 'a');
-    const child = spawn(binary, ['serve', '--rules', rules, '--db', db, '--listen', `127.0.0.1:${port}`,
-                                 '--frame-ancestor', frameAncestor], { stdio: ['ignore', logFile, logFile], cwd: work });
-    fs.closeSync(logFile);
-    children.push(child);
-    try {
-      await waitUntil('the daemon\'s /healthz', async () => {
-        if (child.exitCode !== null) throw new CheckFailed(`the daemon exited (${child.exitCode}):\n${logTail()}`);
-        const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-        return r && r.status === 200;
-      }, 30_000);
-      apiKey = fs.readFileSync(path.join(path.dirname(db), 'signflow-admin.key'), 'utf8').trim();
-      return;
-    } catch (e) {
-      if (child.exitCode !== null && /ddress already in use/.test(logTail())) continue;
-      throw e;
-    }
-  }
-  throw new CheckFailed('the daemon could not bind a port in 3 attempts');
-}
+const api = apiClient(() => port, () => apiKey);
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(out, `${String(++shotCount).padStart(2, '0')}-${name}.png`), fullPage: true });
@@ -181,7 +144,8 @@ async function main() {
   const otherPort = await startPortal();
   const portal = `http://127.0.0.1:${portalPort}`;
   const other = `http://127.0.0.1:${otherPort}`;
-  await startDaemon(path.join(work, 'rules'), path.join(work, 'signflow.db'), portal);
+  ({ port, apiKey } = await startDaemon({ binary, rules: path.join(work, 'rules'), db: path.join(work, 'signflow.db'),
+                                          extra: ['--frame-ancestor', portal], cwd: work, log: daemonLog, children }));
   const daemon = `http://127.0.0.1:${port}`;
   browser = await playwright.chromium.launch({
     executablePath: CHROMIUM,

@@ -39,7 +39,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CheckFailed, check, ensure, freePort, log, stopChild, waitUntil } from './support.mjs';
+import {
+  CheckFailed, apiClient, check, ensure, freePort, log, logTail as logTailOf, startDaemon, stopChild, waitUntil,
+} from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binaryArg, sourceDir, outArg] = process.argv.slice(2);
@@ -241,53 +243,12 @@ async function codeFor(phone, what, envelope, nth = 1) {
 let apiKey = '';
 let daemonLog = '';
 
-async function api(method, urlPath, body, { key = apiKey, headers = {} } = {}) {
-  const h = { ...headers };
-  if (key) h.Authorization = `Bearer ${key}`;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, {
-    method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual',
-  });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, text, json };
-}
+const api = apiClient(() => port, () => apiKey);
+const logTail = (chars) => logTailOf(daemonLog, chars);
 
-async function startDaemon(rules, db, config) {
-  for (let attempt = 0; attempt < 3; ++attempt) {
-    port = await freePort();
-    const logFile = fs.openSync(daemonLog, 'a');
-    const child = spawn(binary, ['serve', '--rules', rules, '--db', db, '--listen', `127.0.0.1:${port}`,
-                                 '--config', config], { stdio: ['ignore', logFile, logFile], cwd: work });
-    fs.closeSync(logFile);
-    children.push(child);
-    let spawnError = null;
-    child.on('error', (e) => { spawnError = e; });
-    try {
-      await waitUntil('the daemon\'s /healthz', async () => {
-        if (spawnError) throw new CheckFailed(`cannot run ${binary}: ${spawnError.message}`);
-        if (child.exitCode !== null) throw new CheckFailed(`the daemon exited (${child.exitCode}):\n${logTail()}`);
-        const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-        return r && r.status === 200;
-      }, 30_000);
-      const keyFile = path.join(path.dirname(db), 'signflow-admin.key');
-      apiKey = fs.readFileSync(keyFile, 'utf8').trim();
-      check(apiKey.startsWith('sf_'), `an admin key in ${keyFile}`);
-      return;
-    } catch (e) {
-      if (child.exitCode !== null && /ddress already in use/.test(logTail())) continue;
-      throw e;
-    }
-  }
-  throw new CheckFailed('the daemon could not bind a port in 3 attempts');
-}
-
-function logTail(chars = 4000) {
-  try {
-    const t = fs.readFileSync(daemonLog, 'utf8');
-    return t.slice(-chars);
-  } catch { return '(no log)'; }
+async function startDaemonWith(rules, db, config) {
+  ({ port, apiKey } = await startDaemon({ binary, rules, db, extra: ['--config', config], cwd: work, log: daemonLog,
+                                          children }));
 }
 
 async function startEvent(name, data, what) {
@@ -559,7 +520,7 @@ async function main() {
   fs.writeFileSync(config, configToml(smtpPort, smsPort));
   log(`SMTP on 127.0.0.1:${smtpPort}, SMS gateway on 127.0.0.1:${smsPort}` + (viaOutbox ? ' (reading the outbox instead)' : ''));
 
-  await startDaemon(rules, path.join(work, 'signflow.db'), config);
+  await startDaemonWith(rules, path.join(work, 'signflow.db'), config);
   const base = `http://127.0.0.1:${port}`;
   log(`daemon on ${base}`);
   const rulesNow = await api('GET', '/v1/rules');

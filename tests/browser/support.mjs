@@ -1,7 +1,10 @@
 // What the browser tests share (signing.mjs, embedding.mjs): checks that
 // fail with a message, waiting for the very value a check then uses, the
 // log's clock, free ports, and stopping a child process.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 const started = Date.now();
 
@@ -58,4 +61,61 @@ export function stopChild(child) {
     child.once('exit', () => { clearTimeout(hard); resolve(); });
     try { child.kill('SIGTERM'); } catch { clearTimeout(hard); resolve(); }
   });
+}
+
+// The daemon's log, its last `chars` characters.
+export function logTail(file, chars = 4000) {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(-chars);
+  } catch { return '(no log)'; }
+}
+
+// A JSON request to the daemon at `port()` with the key `key()` (both read
+// at each call: the daemon's port and key are known once it runs).
+export function apiClient(port, key) {
+  return async function api(method, urlPath, body, { key: given = key(), headers = {} } = {}) {
+    const h = { ...headers };
+    if (given) h.Authorization = `Bearer ${given}`;
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    const res = await fetch(`http://127.0.0.1:${port()}${urlPath}`, {
+      method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual',
+    });
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+}
+
+// `signflow serve` on a free port of 127.0.0.1 with `extra` options, its
+// output appended to `log`, the child added to `children`; waits for
+// /healthz and reads the admin key written beside the database. Another
+// port when the one chosen was taken meanwhile (3 tries).
+export async function startDaemon({ binary, rules, db, extra = [], cwd, log, children }) {
+  for (let attempt = 0; attempt < 3; ++attempt) {
+    const port = await freePort();
+    const logFile = fs.openSync(log, 'a');
+    const child = spawn(binary, ['serve', '--rules', rules, '--db', db, '--listen', `127.0.0.1:${port}`, ...extra],
+                        { stdio: ['ignore', logFile, logFile], cwd });
+    fs.closeSync(logFile);
+    children.push(child);
+    let spawnError = null;
+    child.on('error', (e) => { spawnError = e; });
+    try {
+      await waitUntil('the daemon\'s /healthz', async () => {
+        if (spawnError) throw new CheckFailed(`cannot run ${binary}: ${spawnError.message}`);
+        if (child.exitCode !== null) throw new CheckFailed(`the daemon exited (${child.exitCode}):\n${logTail(log)}`);
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+        return r && r.status === 200;
+      }, 30_000);
+      const keyFile = path.join(path.dirname(db), 'signflow-admin.key');
+      const apiKey = fs.readFileSync(keyFile, 'utf8').trim();
+      check(apiKey.startsWith('sf_'), `an admin key in ${keyFile}`);
+      return { port, apiKey };
+    } catch (e) {
+      if (child.exitCode !== null && /ddress already in use/.test(logTail(log))) continue;
+      throw e;
+    }
+  }
+  throw new CheckFailed('the daemon could not bind a port in 3 attempts');
 }

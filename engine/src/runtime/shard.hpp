@@ -104,6 +104,9 @@ public:
                         std::shared_ptr<Ticket> ticket, std::shared_ptr<Part> part);
     void resend_request(std::int64_t id, std::string const& role, Origin const& origin, std::shared_ptr<Ticket> ticket,
                         std::shared_ptr<Part> part);
+    // A request's answer that changes nothing (a refusal): `part` says it,
+    // the ticket's entry goes to the committer as it is.
+    void answer(Entry entry, Part& part, Outcome outcome, nlohmann::json body);
     // {name, email} of the signer `role`'s delegate signs for (null: none).
     static nlohmann::json on_behalf_of(Instance const& inst, std::string const& role);
     // A signer hands their signature over (signer_delegation.cpp): `to`

@@ -88,6 +88,12 @@ AuditFact operator_fact(std::string kind, json detail, Origin origin) {
     return {std::move(kind), std::move(actor), std::move(detail), std::move(origin)};
 }
 
+void Shard::answer(Entry entry, Part& part, Outcome outcome, json body) {
+    part.outcome = outcome;
+    part.body = std::move(body);
+    ctx_.committer.submit(std::move(entry));
+}
+
 bool Shard::request_again(Instance& inst, std::string const& role, Instant now, Change& change) {
     Definition const& d = *inst.definition;
     // Being verified: a new code (with its link) to the corrected address;
@@ -128,29 +134,20 @@ void Shard::correct_signer(std::int64_t id, std::string const& role, json const&
     Instance& inst = *found;
     Definition const& d = *inst.definition;
     auto r = d.find_role(role);
-    if (!r) {
-        part->outcome = Outcome::not_found;
-        part->body = {{"error", "workflow `" + d.name() + "` has no role `" + role + "`"}, {"id", id}};
-        return ctx_.committer.submit(std::move(entry));
-    }
-    if (!signs_ahead(inst, *r)) {
-        part->outcome = Outcome::conflict;
-        part->body = {{"error", "`" + role + "` has signed, or has nothing to sign: only a signer who has yet to sign can be "
-                                "corrected"},
-                      {"id", id}};
-        return ctx_.committer.submit(std::move(entry));
-    }
-    if (!changes.is_object() || changes.empty()) {
-        part->outcome = Outcome::invalid;
-        part->body = {{"error", "give what to correct: an object of email, phone, name, timezone or language"}};
-        return ctx_.committer.submit(std::move(entry));
-    }
+    if (!r)
+        return answer(std::move(entry), *part, Outcome::not_found,
+                      {{"error", "workflow `" + d.name() + "` has no role `" + role + "`"}, {"id", id}});
+    if (!signs_ahead(inst, *r))
+        return answer(std::move(entry), *part, Outcome::conflict,
+                      {{"error", "`" + role + "` has signed, or has nothing to sign: only a signer who has yet to sign can be "
+                                 "corrected"},
+                       {"id", id}});
+    if (!changes.is_object() || changes.empty())
+        return answer(std::move(entry), *part, Outcome::invalid,
+                      {{"error", "give what to correct: an object of email, phone, name, timezone or language"}});
     for (auto const& [key, value] : changes.items())
-        if (auto problem = correction_problem(key, value); !problem.empty()) {
-            part->outcome = Outcome::invalid;
-            part->body = {{"error", problem}, {"id", id}, {"role", role}};
-            return ctx_.committer.submit(std::move(entry));
-        }
+        if (auto problem = correction_problem(key, value); !problem.empty())
+            return answer(std::move(entry), *part, Outcome::invalid, {{"error", problem}, {"id", id}, {"role", role}});
     json data = json::parse(inst.data);
     json& roles = data[data_key::roles];
     if (!roles.is_object()) roles = json::object();
@@ -196,17 +193,13 @@ void Shard::resend_request(std::int64_t id, std::string const& role, Origin cons
     if (!found) return ctx_.committer.submit(std::move(entry));
     Instance& inst = *found;
     bool const verifying = inst.definition->state(inst.state).kind == StateKind::verifying;
-    if (!turn_of(inst, role) && !verifying) {
-        part->outcome = Outcome::conflict;
-        part->body = {{"error", "it is not `" + role + "`'s turn to sign"}, {"id", id},
-                      {"state", inst.definition->state_name(inst.state)}};
-        return ctx_.committer.submit(std::move(entry));
-    }
-    if (!request_again(inst, role, now, entry.change)) {
-        part->outcome = Outcome::conflict;
-        part->body = {{"error", "no signing request for `" + role + "` in this step"}, {"id", id}};
-        return ctx_.committer.submit(std::move(entry));
-    }
+    if (!turn_of(inst, role) && !verifying)
+        return answer(std::move(entry), *part, Outcome::conflict,
+                      {{"error", "it is not `" + role + "`'s turn to sign"}, {"id", id},
+                       {"state", inst.definition->state_name(inst.state)}});
+    if (!request_again(inst, role, now, entry.change))
+        return answer(std::move(entry), *part, Outcome::conflict,
+                      {{"error", "no signing request for `" + role + "` in this step"}, {"id", id}});
     audit(id, &inst, operator_fact("request_resent", {{"role", role}}, origin), now, entry.change);
     entry.change.instances.push_back(to_record(inst));
     part->outcome = Outcome::accepted;

@@ -52,9 +52,7 @@ void Shard::delegate_signer(std::int64_t id, std::string const& role, json const
     Instance& inst = *found;
     Definition const& d = *inst.definition;
     auto refuse = [&](Outcome outcome, std::string why) {
-        part->outcome = outcome;
-        part->body = {{"error", std::move(why)}, {"id", id}, {"role", role}};
-        ctx_.committer.submit(std::move(entry));
+        answer(std::move(entry), *part, outcome, {{"error", std::move(why)}, {"id", id}, {"role", role}});
     };
     if (!d.find_role(role)) return refuse(Outcome::not_found, "workflow `" + d.name() + "` has no role `" + role + "`");
     if (!turn_of(inst, role)) return refuse(Outcome::conflict, "it is not `" + role + "`'s turn to sign");
