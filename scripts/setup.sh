@@ -10,7 +10,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ccache
   # libraries (Debian's default Boost 1.74: Spirit X3 lives in libboost-dev)
   libboost-dev libboost-system-dev libboost-regex-dev libssl-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
-  libsqlite3-dev sqlite3 libspdlog-dev libhowardhinnant-date-dev tzdata
+  libsqlite3-dev sqlite3 libpq-dev libspdlog-dev libhowardhinnant-date-dev tzdata
   # the daemon's allocator (CMakeLists.txt: SIGNFLOW_MIMALLOC)
   libmimalloc-dev
   # documents: PoDoFo 0.9.8, a TrueType font with CJK glyphs for filled values
@@ -19,6 +19,8 @@ packages=(
   catch2 libbenchmark-dev clang-14 libclang-rt-14-dev graphviz hyperfine wrk python3 python3-aiosmtpd
   # peers the document tests check PDFs with, and a form maker that is not PoDoFo
   poppler-utils qpdf python3-reportlab unzip
+  # the PostgreSQL store's tests start a real server (initdb, pg_ctl) and read it with psql
+  postgresql-15 postgresql-client-15
   # the browser test (tests/browser): Debian's Chromium driven from Node
   chromium nodejs
 )

@@ -55,7 +55,7 @@ TEST_CASE("ir: the design card line means what it says", "[ir]") {
     CHECK(completed->entry[0].target == "billing");
 }
 
-TEST_CASE("ir: parallel groups join on all_signed; reminders are per signer", "[ir]") {
+TEST_CASE("ir: parallel groups join on all_signed, reminders are per signer", "[ir]") {
     auto w = compile_ok(
         "on e -> fill nda -> sign [a] then [b, c]\n"
         "  remind every 1d at 09:00 local, at most 3 times\n"

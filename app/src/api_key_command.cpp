@@ -1,6 +1,6 @@
 // `signflow api-key create|list|revoke`: the operator's API keys, managed
-// offline on the daemon's database (the daemon may be running: SQLite's WAL
-// lets both write). A token is printed once, at creation; the database keeps
+// offline on the daemon's database, SQLite or PostgreSQL (the daemon may be
+// running: both let the two write). A token is printed once, at creation; the database keeps
 // only its hash. A revoked key is refused by a running daemon within its
 // key cache's lifetime (30 s, docs/security.md).
 #include "commands.hpp"
@@ -9,7 +9,8 @@
 
 #include "signflow/base/text.hpp"
 #include "signflow/engine/time.hpp"
-#include "signflow/storage/sqlite_store.hpp"
+#include "signflow/storage/daemon_store.hpp"
+#include "signflow/storage/open.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -34,16 +35,7 @@ struct ApiKeyOptions {
 
 // `create` may make the database (keys can be provisioned before the first
 // `serve`); `list` and `revoke` need one that exists.
-std::unique_ptr<storage::SqliteStore> open_store(std::string const& db, bool create) {
-    if (!create && !std::filesystem::exists(db)) throw InputError(db + ": no such database");
-    try {
-        auto store = std::make_unique<storage::SqliteStore>(db);
-        store->migrate();
-        return store;
-    } catch (std::exception const& e) {
-        throw InputError(e.what());
-    }
-}
+std::unique_ptr<storage::DaemonStore> open_store(std::string const& db, bool create) { return open_db(db, create); }
 
 std::string when(std::int64_t ms) { return ms ? engine::utc_text(engine::from_millis(ms)) : std::string("-"); }
 
@@ -81,7 +73,7 @@ int list_keys(ApiKeyOptions const& o) {
         return exit_ok;
     }
     if (keys.empty()) {
-        std::cout << "no API keys in " << o.db << " (`signflow api-key create`, or start `signflow serve` once)\n";
+        std::cout << "no API keys in " << storage::describe_target(o.db) << " (`signflow api-key create`, or start `signflow serve` once)\n";
         return exit_ok;
     }
     std::size_t name_width = 4;
@@ -102,7 +94,7 @@ int revoke_key(ApiKeyOptions const& o) {
     auto store = open_store(o.db, false);
     auto keys = store->api_keys();
     auto it = std::find_if(keys.begin(), keys.end(), [&](auto const& k) { return k.id == o.id; });
-    if (it == keys.end()) throw InputError("api-key revoke: no API key " + std::to_string(o.id) + " in " + o.db);
+    if (it == keys.end()) throw InputError("api-key revoke: no API key " + std::to_string(o.id) + " in " + storage::describe_target(o.db));
     if (it->revoked_ms) {
         std::cerr << "API key " << o.id << " `" << it->name << "` was already revoked at " << when(it->revoked_ms)
                   << "\n";

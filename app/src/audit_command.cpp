@@ -8,7 +8,8 @@
 #include "files.hpp"
 
 #include "signflow/evidence/audit.hpp"
-#include "signflow/storage/sqlite_store.hpp"
+#include "signflow/storage/daemon_store.hpp"
+#include "signflow/storage/open.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -57,20 +58,13 @@ ChainInput chain_from_file(std::string const& path) {
     return input;
 }
 
-// An envelope's chain as the daemon's SQLite store holds it. Read-only use:
+// An envelope's chain as the daemon's store (SQLite or PostgreSQL) holds it. Read-only use:
 // the store is opened (and migrated, which a current database skips) but
 // nothing is written.
 ChainInput chain_from_db(std::string const& db, std::int64_t envelope) {
-    if (!std::filesystem::exists(db)) throw InputError(db + ": no such database");
-    std::unique_ptr<storage::SqliteStore> store;
-    try {
-        store = std::make_unique<storage::SqliteStore>(db);
-        store->migrate();
-    } catch (std::exception const& e) {
-        throw InputError(e.what());
-    }
+    auto store = open_db(db, false);
     ChainInput input;
-    input.source = "envelope " + std::to_string(envelope) + " in " + db;
+    input.source = "envelope " + std::to_string(envelope) + " in " + storage::describe_target(db);
     input.stated_envelope = envelope;
     auto records = store->audit(envelope);
     if (records.empty()) throw InputError(input.source + ": no audit entries (no such envelope?)");

@@ -15,6 +15,10 @@ namespace signflow::stdlib {
 class StandardCatalog;
 }
 
+namespace signflow::storage {
+class DaemonStore;
+}
+
 namespace signflow::app {
 
 // The standard catalog, with the connectors of a configuration file when
@@ -62,7 +66,8 @@ int run_simulate(SimulateOptions const& options);
 
 struct ServeOptions {
     std::string rules;            // empty: ./rules, or ./examples when there is no ./rules
-    std::string db = "signflow.db";
+    std::string db = "signflow.db";  // an SQLite file or a PostgreSQL target
+    std::string data_dir;         // empty: the SQLite file's folder (PostgreSQL: the current folder)
     std::string listen = "127.0.0.1:8080";
     std::string config;           // empty: RULES/signflow.toml when it exists
     std::string timezone = "UTC"; // for signers with no zone, in workflows with none
@@ -92,5 +97,11 @@ void add_send_commands(CLI::App& app, Runner& run);   // send_command.cpp: send 
 void add_deliveries_commands(CLI::App& app, Runner& run);  // deliveries_command.cpp: deliveries list, retry
 void add_envelope_commands(CLI::App& app, Runner& run);    // envelope_command.cpp: envelope correct, resend, cancel
 void add_api_key_commands(CLI::App& app, Runner& run);  // api_key_command.cpp: api-key create, list, revoke
+void add_db_commands(CLI::App& app, Runner& run);       // db_command.cpp: db migrate
+
+// The store `--db` names (an SQLite file or a PostgreSQL target), migrated.
+// A missing SQLite file is an error (InputError) unless `create`; so is a
+// database that cannot be reached or that a newer signflow migrated.
+std::unique_ptr<storage::DaemonStore> open_db(std::string const& db, bool create);
 
 }  // namespace signflow::app

@@ -65,7 +65,13 @@ int main(int argc, char** argv) {
     ServeOptions serve;
     auto* serve_cmd = app.add_subcommand("serve", "Run the daemon: serve the rules folder's workflows over HTTP");
     serve_cmd->add_option("--rules", serve.rules, "The rules folder (default: ./rules, else ./examples)");
-    serve_cmd->add_option("--db", serve.db, "The SQLite database file (created if missing)")->capture_default_str();
+    serve_cmd->add_option("--db", serve.db,
+                         "An SQLite file (created if missing) or a PostgreSQL URI, postgresql://USER@HOST:PORT/DBNAME "
+                         "(password from PGPASSWORD or ~/.pgpass)")
+        ->capture_default_str();
+    serve_cmd->add_option("--data-dir", serve.data_dir,
+                          "The folder for the daemon's files: its keys, the connector log, spooled uploads, the "
+                          "messages folder (default: the SQLite file's folder; with PostgreSQL, the current folder)");
     serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on")->capture_default_str();
     serve_cmd->add_option("--config", serve.config, "A signflow.toml (default: RULES/signflow.toml if present)")
         ->check(CLI::ExistingFile);
@@ -109,6 +115,7 @@ int main(int argc, char** argv) {
     add_deliveries_commands(app, run);
     add_envelope_commands(app, run);
     add_api_key_commands(app, run);
+    add_db_commands(app, run);
 
     try {
         app.parse(argc, argv);

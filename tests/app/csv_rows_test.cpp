@@ -47,7 +47,7 @@ TEST_CASE("csv: CRLF, a last line without a line break, blank lines skipped", "[
     CHECK(read_all("a\rb\n")[0].fields == Fields{"a\rb"});
 }
 
-TEST_CASE("csv: line breaks inside quotes stay in the field; lines are counted through them", "[csv]") {
+TEST_CASE("csv: line breaks inside quotes stay in the field, lines are counted through them", "[csv]") {
     auto rows = read_all("name,address\n\"Ann\",\"1 Main St\r\nSpringfield\"\nBob,\"x\ny\nz\"\nCid,w\n");
     REQUIRE(rows.size() == 4);
     CHECK(rows[1].fields == Fields{"Ann", "1 Main St\r\nSpringfield"});
@@ -57,7 +57,7 @@ TEST_CASE("csv: line breaks inside quotes stay in the field; lines are counted t
     CHECK(rows[3].line == 7);
 }
 
-TEST_CASE("csv: a UTF-8 byte order mark is skipped; a partial one is text", "[csv]") {
+TEST_CASE("csv: a UTF-8 byte order mark is skipped, a partial one is text", "[csv]") {
     auto rows = read_all("\xEF\xBB\xBF" "email\nx@y.z\n");
     REQUIRE(rows.size() == 2);
     CHECK(rows[0].fields == Fields{"email"});

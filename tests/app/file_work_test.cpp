@@ -16,7 +16,7 @@
 
 using signflow::app::FileWork;
 
-TEST_CASE("file work: jobs run on the pool; past max_waiting, post refuses", "[file_work]") {
+TEST_CASE("file work: jobs run on the pool, past max_waiting, post refuses", "[file_work]") {
     std::vector<std::string> failures;
     std::mutex m;
     FileWork work(1, [&](std::string const& why) {

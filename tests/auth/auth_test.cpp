@@ -79,7 +79,7 @@ TEST_CASE("malformed headers are refused as such, whatever the bytes") {
     CHECK(check(many).reason == "malformed");
 }
 
-TEST_CASE("several v1 entries: one match is enough; unknown schemes are ignored; case and spaces") {
+TEST_CASE("several v1 entries: one match is enough, unknown schemes are ignored, case and spaces") {
     auto good = sign_payload(secret, now, body);
     auto hex = good.substr(good.find("v1=") + 3);
     CHECK(check("t=1714564800,v1=" + std::string(64, '0') + ",v1=" + hex).ok);

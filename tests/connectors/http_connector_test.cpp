@@ -170,7 +170,7 @@ TEST_CASE("http: a delivery that lacks what a template names is a dead letter, n
     CHECK(api.received().empty());
 }
 
-TEST_CASE("http: operations choose url, method and body; an unknown one is a dead letter", "[http]") {
+TEST_CASE("http: operations choose url, method and body, an unknown one is a dead letter", "[http]") {
     TempDir tmp;
     FakeApi api(tmp.path(), "receiver");
     json settings = {{"url", api.url("/base")},

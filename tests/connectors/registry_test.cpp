@@ -29,7 +29,7 @@ engine::Delivery notify(std::string target) {
 
 }  // namespace
 
-TEST_CASE("connector registry: log writes JSON lines; email and sms hand out their transports", "[connectors][registry]") {
+TEST_CASE("connector registry: log writes JSON lines, email and sms hand out their transports", "[connectors][registry]") {
     TempFolder dir;
     auto file = dir.write("signflow.toml", R"(
 [connectors.debug_log]

@@ -11,7 +11,6 @@ daemon runs; refusals are listed as security events, without tokens;
 import hashlib
 import json
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -52,7 +51,9 @@ def test(binary, source, work, daemons):
     d.start()
 
     # ---- the first key
-    key_file = os.path.join(work, "signflow-admin.key")
+    # (beside the SQLite file, named after it; on PostgreSQL in --data-dir,
+    # named after the database)
+    key_file = os.path.join(work, (d.target.rsplit("/", 1)[1] if harness.POSTGRES else "signflow") + "-admin.key")
     check(d.key_file == key_file and os.path.exists(key_file),
           "a fresh database: expected the first admin key in %s; the folder holds %s" % (key_file, os.listdir(work)))
     mode = stat.S_IMODE(os.stat(key_file).st_mode)
@@ -67,11 +68,14 @@ def test(binary, source, work, daemons):
 
     # The database holds its hash, not the token.
     digest = hashlib.sha256(admin.encode()).hexdigest()
-    with sqlite3.connect(d.db) as db:
-        rows = db.execute("SELECT name, prefix, hash, scopes, revoked_ms FROM api_keys").fetchall()
+    rows = d.query("SELECT name, prefix, hash, scopes, revoked_ms FROM api_keys")
     check(len(rows) == 1 and rows[0][2] == digest and rows[0][3] == "admin" and rows[0][4] == 0,
           "api_keys should hold one admin key by its SHA-256, got %r" % rows)
     check(admin.startswith(rows[0][1]) and len(rows[0][1]) < 12, "the prefix %r is not a short prefix" % rows[0][1])
+    if harness.POSTGRES:
+        dump = subprocess.run(["pg_dump", d.target], capture_output=True, timeout=60)
+        check(dump.returncode == 0 and b"api_keys" in dump.stdout, "pg_dump: %r" % dump.stderr)
+        check(admin.encode() not in dump.stdout, "the token is in the database")
     for name in os.listdir(work):
         if name.startswith("signflow.db"):
             with open(os.path.join(work, name), "rb") as f:
@@ -92,7 +96,7 @@ def test(binary, source, work, daemons):
     check(len(d.all_instances()) == 0, "a refused request started an envelope")
 
     # ---- a send key, made with the CLI while the daemon runs
-    p = cli(binary, "api-key", "create", "--db", d.db, "--name", "crm-sync", "--scope", "send")
+    p = cli(binary, "api-key", "create", "--db", d.target, "--name", "crm-sync", "--scope", "send")
     sender = p.stdout.strip()
     check(sender.startswith("sf_") and len(sender) == 46 and "\n" not in sender,
           "api-key create should print the token alone on stdout, got %r" % p.stdout)
@@ -123,19 +127,19 @@ def test(binary, source, work, daemons):
     check(d.get("/v1/security-events", auth=sender).status == 403, "a send key listed the security events")
 
     # ---- list and revoke
-    p = cli(binary, "api-key", "list", "--db", d.db)
+    p = cli(binary, "api-key", "list", "--db", d.target)
     check("crm-sync" in p.stdout and "first admin key" in p.stdout and sender[:9] in p.stdout,
           "api-key list should show both keys with their prefixes: %s" % p.stdout)
     check(sender not in p.stdout and admin not in p.stdout, "api-key list printed a token")
-    listed = json.loads(cli(binary, "api-key", "list", "--db", d.db, "--format", "json").stdout)
+    listed = json.loads(cli(binary, "api-key", "list", "--db", d.target, "--format", "json").stdout)
     send_id = next(k["id"] for k in listed if k["name"] == "crm-sync")
     check(all(k["revoked"] is None for k in listed), "no key is revoked yet: %r" % listed)
-    p = cli(binary, "api-key", "revoke", str(send_id), "--db", d.db)
+    p = cli(binary, "api-key", "revoke", str(send_id), "--db", d.target)
     check("revoked" in p.stderr, "api-key revoke should confirm: %r" % p.stderr)
-    p = cli(binary, "api-key", "revoke", "999", "--db", d.db, expect=2)
+    p = cli(binary, "api-key", "revoke", "999", "--db", d.target, expect=2)
     check("no API key 999" in p.stderr, "revoking an unknown key should name it: %r" % p.stderr)
-    cli(binary, "api-key", "create", "--db", d.db, "--name", "x", "--scope", "root", expect=2)
-    listed = json.loads(cli(binary, "api-key", "list", "--db", d.db, "--format", "json").stdout)
+    cli(binary, "api-key", "create", "--db", d.target, "--name", "x", "--scope", "root", expect=2)
+    listed = json.loads(cli(binary, "api-key", "list", "--db", d.target, "--format", "json").stdout)
     check(next(k for k in listed if k["id"] == send_id)["revoked"], "the key is not listed as revoked: %r" % listed)
 
     # A running daemon refuses it once its cache forgets it (30 s); a restart
@@ -167,7 +171,7 @@ def test(binary, source, work, daemons):
 
     # ---- keys made before the first start; --open
     db2 = os.path.join(work, "provisioned.db")
-    own = cli(binary, "api-key", "create", "--db", db2, "--name", "ops", "--scope", "admin", "--scope",
+    own = cli(binary, "api-key", "create", "--db", harness.db_target(db2), "--name", "ops", "--scope", "admin", "--scope",
               "send").stdout.strip()
     o = harness.Daemon(binary, work, rules, db=db2, extra=["--open"])
     daemons.append(o)

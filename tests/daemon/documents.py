@@ -241,12 +241,20 @@ def test(binary, source, workdir, daemons):
     # From the database itself (a copy: the daemon is running), then the same
     # row altered in SQL.
     db_copy = os.path.join(workdir, "copy.db")
-    subprocess.run(["sqlite3", d.db, ".backup '%s'" % db_copy], check=True)
-    v = subprocess.run([binary, "audit", "verify", "--db", db_copy, "--envelope", str(env)], capture_output=True, text=True)
+    copy_target = harness.db_target(db_copy)
+    if harness.POSTGRES:
+        dump = subprocess.run(["pg_dump", "--no-owner", d.target], capture_output=True, check=True).stdout
+        subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", copy_target], input=dump, capture_output=True,
+                       check=True)
+    else:
+        subprocess.run(["sqlite3", d.db, ".backup '%s'" % db_copy], check=True)
+    v = subprocess.run([binary, "audit", "verify", "--db", copy_target, "--envelope", str(env)], capture_output=True,
+                       text=True)
     check(v.returncode == 0 and "chain intact" in v.stdout, "audit verify --db: %s %s" % (v.stdout, v.stderr))
-    subprocess.run(["sqlite3", db_copy, "UPDATE audit SET entry = replace(entry, '127.0.0.1', '10.9.9.9') "
-                    "WHERE envelope = %d AND kind = 'signed'" % env], check=True)
-    v = subprocess.run([binary, "audit", "verify", "--db", db_copy, "--envelope", str(env)], capture_output=True, text=True)
+    harness.db_query(db_copy, "UPDATE audit SET entry = replace(entry, '127.0.0.1', '10.9.9.9') "
+                              "WHERE envelope = ? AND kind = 'signed'", env)
+    v = subprocess.run([binary, "audit", "verify", "--db", copy_target, "--envelope", str(env)], capture_output=True,
+                       text=True)
     first_signed = [e["seq"] for e in d.get_ok("/v1/instances/%d/audit" % env)["entries"] if e["kind"] == "signed"][0]
     check(v.returncode == 1 and ("entry %d:" % first_signed) in v.stdout,
           "an entry edited in the database is named (entry %d): %s %s" % (first_signed, v.stdout, v.stderr))
@@ -256,8 +264,8 @@ def test(binary, source, workdir, daemons):
     # The code key lives beside the database, private, not inside it.
     key = os.path.join(workdir, "signflow-otp.key")
     check(os.path.exists(key) and (os.stat(key).st_mode & 0o777) == 0o600, "signflow-otp.key, mode 0600")
-    rows = subprocess.run(["sqlite3", d.db, "SELECT count(*) FROM secrets"], capture_output=True, text=True).stdout
-    check(rows.strip() == "0", "no code key in the database: %r" % rows)
+    rows = d.query("SELECT count(*) FROM secrets")
+    check(rows == [(0,)], "no code key in the database: %r" % rows)
 
     # ---- three wrong codes lock the verification
     env2 = start(d, "wrong.codes@example.cn")

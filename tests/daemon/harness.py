@@ -52,6 +52,71 @@ def load(full, sanitized):
     return sanitized if SANITIZED and not LONG else full
 
 
+# The store the daemons run on. ctest runs every daemon test twice: on an
+# SQLite file (the default) and, with SIGNFLOW_TEST_STORE=postgres, on a
+# database of its own on the PostgreSQL server that ctest's `pg` fixture
+# started (tests/daemon/pgserver.py; its folder in SIGNFLOW_TEST_PG_DIR).
+POSTGRES = os.environ.get("SIGNFLOW_TEST_STORE") == "postgres"
+_pg_port = None
+_pg_databases = {}
+
+
+def db_target(path):
+    """What `--db` gets for a database the test calls `path`: the path itself
+    (SQLite), or the URI of a fresh PostgreSQL database made for that path
+    the first time it is asked for (the same one after a restart)."""
+    global _pg_port
+    if not POSTGRES:
+        return path
+    if path not in _pg_databases:
+        import pgserver
+        if _pg_port is None:
+            folder = os.environ.get("SIGNFLOW_TEST_PG_DIR", "")
+            check(folder, "SIGNFLOW_TEST_STORE=postgres needs SIGNFLOW_TEST_PG_DIR (the pg fixture's folder)")
+            _pg_port = pgserver.port_of(folder)
+        test = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        name = "t_%s_%d_%d" % (test, os.getpid(), len(_pg_databases) + 1)
+        _pg_databases[path] = pgserver.create_database(_pg_port, name)
+    return _pg_databases[path]
+
+
+def _literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _typed(field):
+    if re.fullmatch(r"-?[0-9]+", field):
+        return int(field)
+    return field
+
+
+def db_query(path, sql, *params):
+    """Rows of `sql` (placeholders `?`) on the database the test calls
+    `path`, as tuples; integers as int. SQLite read directly; PostgreSQL
+    through psql (the parameters written in as literals)."""
+    if not POSTGRES:
+        import sqlite3
+        con = sqlite3.connect(path, timeout=10)
+        try:
+            rows = con.execute(sql, params).fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+    import pgserver
+    target = db_target(path)
+    parts = sql.split("?")
+    check(len(parts) == len(params) + 1, "db_query: %d placeholders, %d parameters" % (len(parts) - 1, len(params)))
+    text = parts[0] + "".join(_literal(p) + rest for p, rest in zip(params, parts[1:]))
+    return [tuple(_typed(f) for f in row) for row in pgserver.psql(_pg_port, target.rsplit("/", 1)[1], text)]
+
+
 class TestFailure(Exception):
     pass
 
@@ -127,6 +192,9 @@ class Daemon:
         self.workdir = workdir
         self.rules = rules
         self.db = db or os.path.join(workdir, "signflow.db")
+        # What --db gets: the file, or its PostgreSQL database (the daemon's
+        # files then go to the file's folder: --data-dir).
+        self.target = db_target(self.db)
         self.connector_log = connector_log or os.path.join(workdir, "connector-calls.jsonl")
         self.extra = list(extra)
         self.port = port or free_port()
@@ -136,8 +204,10 @@ class Daemon:
         self._log = None
         # The API key requests carry by default: the first admin key, which
         # the daemon writes beside a fresh database (docs/security.md).
+        # (on PostgreSQL, in --data-dir, named after the database)
         self.key_file = os.path.join(os.path.dirname(self.db),
-                                     os.path.splitext(os.path.basename(self.db))[0] + "-admin.key")
+                                     (self.target.rsplit("/", 1)[1] if POSTGRES
+                                      else os.path.splitext(os.path.basename(self.db))[0]) + "-admin.key")
         self.token = None
         self._act_token = None
 
@@ -150,8 +220,7 @@ class Daemon:
             self._log = open(self.log_path, "ab")
             self._log.write(("\n==== start #%d (port %d) ====\n" % (self.starts, self.port)).encode())
             self._log.flush()
-            args = [self.binary, "serve", "--rules", self.rules, "--db", self.db,
-                    "--listen", "127.0.0.1:%d" % self.port, "--connector-log", self.connector_log] + self.extra
+            args = self.serve_args("--connector-log", self.connector_log) + self.extra
             self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir)
             self._log.close()
             try:
@@ -168,6 +237,13 @@ class Daemon:
                     continue
                 raise
         fail("the daemon could not bind a port after 3 attempts")
+
+    def serve_args(self, *extra):
+        """`signflow serve` on this daemon's rules, database, files and port."""
+        args = [self.binary, "serve", "--rules", self.rules, "--db", self.target, "--listen", "127.0.0.1:%d" % self.port]
+        if POSTGRES:
+            args += ["--data-dir", os.path.dirname(os.path.abspath(self.db))]
+        return args + list(extra)
 
     def wait_healthy(self, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -268,7 +344,7 @@ class Daemon:
     def create_key(self, name, *scopes):
         """A new API key's token, from `signflow api-key create` (which works
         while the daemon runs)."""
-        args = [self.binary, "api-key", "create", "--db", self.db, "--name", name]
+        args = [self.binary, "api-key", "create", "--db", self.target, "--name", name]
         for scope in scopes:
             args += ["--scope", scope]
         p = subprocess.run(args, capture_output=True, text=True, timeout=30)
@@ -290,6 +366,10 @@ class Daemon:
         path += ("&" if "?" in path else "?") + "operator_reason=" + urllib.parse.quote(reason)
         kw.setdefault("auth", self.act_token())
         return self.post(path, body, key=key, headers=headers, **kw)
+
+    def query(self, sql, *params):
+        """Rows of `sql` on this daemon's database (harness.db_query)."""
+        return db_query(self.db, sql, *params)
 
     def get_ok(self, path):
         r = self.get(path)

@@ -18,7 +18,6 @@ request_signature per envelope). A second restart fires nothing again.
 
 import datetime
 import os
-import sqlite3
 import sys
 import time
 import zoneinfo
@@ -50,22 +49,14 @@ EVENT = {"client": {"name": "Ada", "email": "ada@x.com", "timezone": "America/Ne
 
 
 def timers(db, instance):
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        return {row[0]: {"due_ms": row[1], "zone": row[2], "fired": row[3]} for row in
-                con.execute("SELECT timer, due_ms, zone, fired FROM timers WHERE instance = ?", (instance,))}
-    finally:
-        con.close()
+    return {row[0]: {"due_ms": row[1], "zone": row[2], "fired": row[3]} for row in
+            harness.db_query(db, "SELECT timer, due_ms, zone, fired FROM timers WHERE instance = ?", instance)}
 
 
 def outbox_rows(db, instance):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
-    try:
-        return [dict(zip(("key", "kind", "target", "status"), row)) for row in
-                con.execute("SELECT key, kind, target, status FROM outbox WHERE instance = ? ORDER BY id",
-                            (instance,))]
-    finally:
-        con.close()
+    return [dict(zip(("key", "kind", "target", "status"), row)) for row in
+            harness.db_query(db, "SELECT key, kind, target, status FROM outbox WHERE instance = ? ORDER BY id",
+                             instance)]
 
 
 def kinds(rows, kind):
@@ -129,15 +120,12 @@ def test(binary, source, work, daemons):
 
     # The daemon was "down" while these came due.
     now = int(time.time() * 1000)
-    con = sqlite3.connect(d.db, timeout=10)
-    with con:
-        con.execute("UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'remind#1(client)'",
-                    (rem["due_ms"] - 6 * DAY, a))  # ~4-5 days overdue: four or five missed 09:00s
-        con.execute("UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'warn#1'", (now - 3600_000, a))
-        con.execute("UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'warn#1'",
-                    (now - 2 * DAY - 3600_000, b))
-        con.execute("UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'expire#1'", (now - 3600_000, b))
-    con.close()
+    q = harness.db_query
+    q(d.db, "UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'remind#1(client)'",
+      rem["due_ms"] - 6 * DAY, a)  # ~4-5 days overdue: four or five missed 09:00s
+    q(d.db, "UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'warn#1'", now - 3600_000, a)
+    q(d.db, "UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'warn#1'", now - 2 * DAY - 3600_000, b)
+    q(d.db, "UPDATE timers SET due_ms = ? WHERE instance = ? AND timer = 'expire#1'", now - 3600_000, b)
     overdue_remind_due = rem["due_ms"] - 6 * DAY
     check(overdue_remind_due < now - 3 * DAY, "the test's overdue reminder is not overdue enough")
 

@@ -40,7 +40,7 @@ def test(binary, source, work, daemons):
     sender = d.create_key("crm-sync", "send")
     desk = d.act_token()
     listed = {k["name"]: k for k in json.loads(subprocess.run(
-        [binary, "api-key", "list", "--db", d.db, "--format", "json"], capture_output=True, text=True).stdout)}
+        [binary, "api-key", "list", "--db", d.target, "--format", "json"], capture_output=True, text=True).stdout)}
     desk_id = listed["test operator"]["id"]
     check(listed["test operator"]["scopes"] == "act-for-signer", "the desk key's scopes: %r" % listed)
 

@@ -10,7 +10,6 @@ thread, bypassing the security events' own limiter.
 
 import http.client
 import os
-import sqlite3
 import sys
 import time
 
@@ -35,8 +34,7 @@ def guess(port, address, n):
 
 
 def rows(db):
-    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
-        return c.execute("SELECT COUNT(*) FROM security_events WHERE kind = 'unknown_signing_link'").fetchone()[0]
+    return harness.db_query(db, "SELECT COUNT(*) FROM security_events WHERE kind = 'unknown_signing_link'")[0][0]
 
 
 def test(binary, source, work, daemons):

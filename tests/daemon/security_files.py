@@ -28,7 +28,7 @@ def mode(path):
 def serve_fails(d, expect):
     """Starts `signflow serve` on d's files and expects it to refuse, saying
     `expect`; returns what it said."""
-    p = subprocess.run([d.binary, "serve", "--rules", d.rules, "--db", d.db, "--listen", "127.0.0.1:%d" % d.port],
+    p = subprocess.run(d.serve_args(),
                        capture_output=True, text=True, timeout=30, cwd=d.workdir)
     said = p.stdout + p.stderr
     check(p.returncode != 0 and expect in said, "serve should refuse, saying %r; exit %d, said:\n%s" %
@@ -55,7 +55,10 @@ def run(binary, source, work, daemons):
     d = harness.Daemon(binary, home, rules)
     daemons.append(d)
     d.start()
-    for name in SECRETS + ["signflow.db"]:
+    # (on PostgreSQL: no database file, and the first key named after the database)
+    admin_key = os.path.basename(d.key_file)
+    for name in [n for n in SECRETS if n != "signflow-admin.key"] + [admin_key] + \
+            ([] if harness.POSTGRES else ["signflow.db"]):
         path = os.path.join(home, name)
         check(os.path.isfile(path), "a fresh daemon made %s; the folder holds %s" % (name, sorted(os.listdir(home))))
         check(mode(path) == 0o600, "%s: mode %o, expected 600" % (name, mode(path)))
@@ -68,10 +71,11 @@ def run(binary, source, work, daemons):
     d.stop_clean()
 
     # ---- an existing database others could read loses their access
-    os.chmod(d.db, 0o644)
-    d.start()
-    check(mode(d.db) & 0o007 == 0, "the database others could read: now mode %o" % mode(d.db))
-    d.stop_clean()
+    if not harness.POSTGRES:
+        os.chmod(d.db, 0o644)
+        d.start()
+        check(mode(d.db) & 0o007 == 0, "the database others could read: now mode %o" % mode(d.db))
+        d.stop_clean()
 
     # ---- a key every user can read: the daemon refuses to start, and says how to fix it
     for name in ["signflow-otp.key", "signflow-key.pem"]:
@@ -87,12 +91,14 @@ def run(binary, source, work, daemons):
 
     # ---- symlinks planted at the secrets' names are never followed
     for name in SECRETS:
-        planted = os.path.join(work, "planted")
+        planted = os.path.join(work, "planted-" + name)  # (a fresh database each time)
         os.mkdir(planted)
-        victim = os.path.join(work, "victim-" + name)
-        os.symlink(victim, os.path.join(planted, name))
         p = harness.Daemon(binary, planted, rules)
         daemons.append(p)
+        if name == "signflow-admin.key":
+            name = os.path.basename(p.key_file)
+        victim = os.path.join(work, "victim-" + name)
+        os.symlink(victim, os.path.join(planted, name))
         if name == "signflow-otp.key":
             # An existing key is read, through a link if need be; this one
             # leads nowhere: the daemon says so rather than make one there.

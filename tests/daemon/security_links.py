@@ -10,7 +10,6 @@ the record on every visit), rather than waiting days.
 """
 
 import os
-import sqlite3
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -30,9 +29,8 @@ def age(db, url, days):
     import hashlib
     token = url.rsplit("/", 1)[1]
     h = hashlib.sha256(token.encode()).hexdigest()
-    with sqlite3.connect(db, timeout=10) as c:
-        n = c.execute("UPDATE signing_tokens SET created_ms = created_ms - ? WHERE hash = ?",
-                      (days * DAY_MS + 60_000, h)).rowcount
+    harness.db_query(db, "UPDATE signing_tokens SET created_ms = created_ms - ? WHERE hash = ?", days * DAY_MS + 60_000, h)
+    n = harness.db_query(db, "SELECT COUNT(*) FROM signing_tokens WHERE hash = ?", h)[0][0]
     check(n == 1, "the link %s is in the database" % url)
 
 
@@ -99,7 +97,7 @@ def test(binary, source, work, daemons):
 
     # ---- the lifetimes are checked when the daemon starts
     for bad in (["--sign-link-days", "0"], ["--download-link-days", "-1"], ["--sign-link-days", "4000"]):
-        p = __import__("subprocess").run([binary, "serve", "--rules", rules, "--db", d.db] + bad,
+        p = __import__("subprocess").run([binary, "serve", "--rules", rules, "--db", d.target] + bad,
                                          capture_output=True, text=True, timeout=30)
         check(p.returncode == 2 and bad[0] in p.stderr, "serve %s: exit 2 naming it: %d %s" % (bad, p.returncode, p.stderr))
 

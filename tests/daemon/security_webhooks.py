@@ -127,7 +127,7 @@ def test(binary, source, work, daemons):
     harness.write(os.path.join(rules, "signflow.toml"), CONFIG + '\n[sources.old]\nsecret = "x"\n')
     d.stop_clean()
     import subprocess
-    p = subprocess.run([binary, "serve", "--rules", rules, "--db", d.db, "--listen", "127.0.0.1:%d" % d.port],
+    p = subprocess.run(d.serve_args(),
                        capture_output=True, text=True, timeout=30)
     check(p.returncode != 0 and "[sources.old] needs `events`" in p.stdout + p.stderr,
           "a source without events: expected a refusal naming it, got exit %d: %s" % (p.returncode, p.stdout + p.stderr))

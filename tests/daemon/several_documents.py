@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import subprocess
-import sqlite3
 import sys
 import zipfile
 
@@ -297,13 +296,15 @@ def test(binary, source, work, daemons):
     # unnamed, its data with the one template it signs (`document`). After
     # the upgrade its page still shows the document, and it signs and seals.
     # (the daemon is stopped: the database is edited as the old version left it)
-    db = sqlite3.connect(d.db)
-    db.execute("UPDATE documents SET document = '' WHERE envelope = ?", (id2,))
-    db.execute("DELETE FROM documents WHERE envelope = ? AND revision = 2", (id2,))
-    db.execute("UPDATE instances SET data = json_set(json_remove(data, '$.documents'), '$.document', 'order'), "
-               "progress = json_set(progress, '$.documents', 1) WHERE id = ?", (id2,))
-    db.commit()
-    db.close()
+    q = harness.db_query
+    q(d.db, "UPDATE documents SET document = '' WHERE envelope = ?", id2)
+    q(d.db, "DELETE FROM documents WHERE envelope = ? AND revision = 2", id2)
+    if harness.POSTGRES:
+        q(d.db, "UPDATE instances SET data = ((data::jsonb - 'documents') || '{\"document\": \"order\"}')::text, "
+                "progress = jsonb_set(progress::jsonb, '{documents}', '1')::text WHERE id = ?", id2)
+    else:
+        q(d.db, "UPDATE instances SET data = json_set(json_remove(data, '$.documents'), '$.document', 'order'), "
+                "progress = json_set(progress, '$.documents', 1) WHERE id = ?", id2)
     d.start()
     link2 = link_in(requests_to_client(work, id2)[0])
     b3, page4 = open_page(d, link2)
@@ -318,9 +319,7 @@ def test(binary, source, work, daemons):
     check(docs3 == [(1, "filled"), (2, "signed")],
           "the signature made on its one document: %r" % docs3)
     d.stop_clean()
-    db = sqlite3.connect(d.db)
-    data = json.loads(db.execute("SELECT data FROM instances WHERE id = ?", (id2,)).fetchone()[0])
-    db.close()
+    data = json.loads(harness.db_query(d.db, "SELECT data FROM instances WHERE id = ?", id2)[0][0])
     check(data.get("documents") == {"signing": ["order"], "revisions": [], "signed": True} and "document" not in data,
           "the data now says what the signature signed: %r" % data.get("documents"))
 

@@ -279,7 +279,7 @@ TEST_CASE("sign refuses what it cannot do, with the reason", "[sign]") {
     CHECK_THROWS_WITH(sign(two_page_pdf(), *creds, request), Catch::Contains("page 7 does not exist"));
 }
 
-TEST_CASE("keys: self-signed pairs say they are for testing; mismatches and bad PEM are errors", "[sign][keys]") {
+TEST_CASE("keys: self-signed pairs say they are for testing, mismatches and bad PEM are errors", "[sign][keys]") {
     auto const& ada = test_keys("Ada");
     auto const& bob = test_keys("Bob");
     auto creds = load_credentials(ada.key_pem, ada.cert_pem);

@@ -21,7 +21,7 @@ std::vector<std::string> names(std::initializer_list<char const*> list) { return
 
 }  // namespace
 
-TEST_CASE("envelope documents: fills join the set the next signature signs; a fill after one starts a new set",
+TEST_CASE("envelope documents: fills join the set the next signature signs, a fill after one starts a new set",
           "[envelope_documents]") {
     json data = {{data_key::event, json::object()}};
     CHECK(detail::documents_of(data).signing.empty());

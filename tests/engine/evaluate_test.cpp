@@ -116,7 +116,7 @@ TEST_CASE("eval: literals", "[eval]") {
     CHECK(eval("{}") == json::object());
 }
 
-TEST_CASE("eval: event and envelope paths; missing data is null", "[eval]") {
+TEST_CASE("eval: event and envelope paths, missing data is null", "[eval]") {
     Data d;
     d.event = json::parse(R"({"amount": 250, "client": {"email": "a@b.c", "address": {"city": "Graz"}}, "tags": ["x"]})");
     d.envelope = json::parse(R"({"id": "env-1", "order_id": 77})");

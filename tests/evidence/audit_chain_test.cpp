@@ -293,7 +293,7 @@ TEST_CASE("audit: an entry of another envelope") {
     CHECK(verdict.first_bad == 6);
 }
 
-TEST_CASE("audit: a chain rewritten from some entry on is intact in itself; the expected head tells") {
+TEST_CASE("audit: a chain rewritten from some entry on is intact in itself, the expected head tells") {
     auto chain = sample_chain();
     auto head = chain.back().hash;
     chain[7].detail["result"] = "expired";

@@ -103,7 +103,7 @@ TEST_CASE("one-time code: the code and the stored hash are what docs/audit.md sa
     CHECK(issued.record.hash == "468266c1f5b385195bfcfb07325fda171951e950f2403b094d66abe177749942");
 }
 
-TEST_CASE("one-time code: the same counter and binding give the same code; others differ") {
+TEST_CASE("one-time code: the same counter and binding give the same code, others differ") {
     auto a = issue_code(secret, binding, 7, now, {});
     CHECK(issue_code(secret, binding, 7, now + 5, {}).code == a.code);
     std::set<std::string> codes;
@@ -113,7 +113,7 @@ TEST_CASE("one-time code: the same counter and binding give the same code; other
     CHECK(issue_code("another secret", binding, 7, now, {}).code != a.code);
 }
 
-TEST_CASE("one-time code: wrong tries are counted; right on the last try still verifies") {
+TEST_CASE("one-time code: wrong tries are counted, right on the last try still verifies") {
     auto issued = issue_code(secret, binding, 1, now, {});
     auto record = issued.record;
     auto wrong = issued.code == "000000" ? std::string("111111") : std::string("000000");

@@ -340,7 +340,7 @@ TEST_CASE("http: a handler answering later from another thread", "[http]") {
     CHECK(b.read_reply().body == "answer /b");
 }
 
-TEST_CASE("http: a throwing handler gets a 500, a dropped Respond a 500; the server keeps serving",
+TEST_CASE("http: a throwing handler gets a 500, a dropped Respond a 500, the server keeps serving",
           "[http]") {
     std::mutex mutex;
     std::vector<std::string> errors;
@@ -535,7 +535,7 @@ TEST_CASE("http: max_connections_per_client: one address gets its share, others 
     CHECK(status == 200);
 }
 
-TEST_CASE("http: a crowded server closes idle keep-alives sooner; no connection outlives its age", "[http]") {
+TEST_CASE("http: a crowded server closes idle keep-alives sooner, no connection outlives its age", "[http]") {
     Limits limits;
     limits.max_connections = 4;  // crowded from 3 served
     limits.idle_timeout = 30s;
@@ -662,7 +662,7 @@ TEST_CASE("http: stop() finishes the request in flight, closes idle connections,
     CHECK(done.wait_for(3s) == std::future_status::ready);
 }
 
-TEST_CASE("http: a spooled body goes to a file the handler reads; the file is gone after the answer", "[http]") {
+TEST_CASE("http: a spooled body goes to a file the handler reads, the file is gone after the answer", "[http]") {
     Limits limits;
     limits.body_bytes = 1024;
     limits.spool = {{"POST", "/upload/"}};
@@ -710,7 +710,7 @@ TEST_CASE("http: a spooled body goes to a file the handler reads; the file is go
     CHECK(reply.body == "0 in memory, 11 spooled, ?");
 }
 
-TEST_CASE("http: spooled bodies have their own size cap; other paths keep body_bytes", "[http]") {
+TEST_CASE("http: spooled bodies have their own size cap, other paths keep body_bytes", "[http]") {
     // A spool folder of this test's own, to see that no file is left behind.
     auto dir = std::filesystem::temp_directory_path() /
                ("signflow-spool-test-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));

@@ -504,7 +504,7 @@ TEST_CASE("store: load_* stream envelopes and deliveries in id order, every time
     CHECK(store->list_outbox("pending", 0).empty());
 }
 
-TEST_CASE("store: outbox records keep a given id; others get fresh ones", "[store]") {
+TEST_CASE("store: outbox records keep a given id, others get fresh ones", "[store]") {
     TempDir dir;
     auto store = open_store(dir.file());
     Change c = new_instance(1);
@@ -745,7 +745,7 @@ TEST_CASE("store: files it cannot use give errors naming the path and the cause"
 
 // ---- integrations (migration 3)
 
-TEST_CASE("store: a dead delivery is revived once; others are not", "[store][integrations]") {
+TEST_CASE("store: a dead delivery is revived once, others are not", "[store][integrations]") {
     TempDir dir;
     auto store = open_store(dir.file("s.db"));
     Change c = new_instance(1);
@@ -870,7 +870,7 @@ TEST_CASE("store: an analytics scan gives each envelope in range with its trail"
     CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{3, 0}});
 }
 
-TEST_CASE("store: a link that works once is used once; links made before schema 9 carry no lifetime", "[store]") {
+TEST_CASE("store: a link that works once is used once, links made before schema 9 carry no lifetime", "[store]") {
     TempDir dir;
     open_store(dir.file()).reset();
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN expires_ms");
@@ -895,13 +895,15 @@ TEST_CASE("store: a link that works once is used once; links made before schema 
     CHECK_FALSE(store.use_signing_token("nothing", 22));
 }
 
-TEST_CASE("store: envelopes are found by their people's terms; those from before schema 10 by their data", "[store]") {
+TEST_CASE("store: envelopes are found by their people's terms, those from before schema 10 by their data", "[store]") {
     TempDir dir;
     {
         auto store = open_store(dir.file());
         Change c = new_instance(1);
-        c.instances.back().data = R"({"roles":{"client":{"name":"Ana Ruiz","email":"Ana@Example.com"},"legal":"legal@x.example"}})";
-        commit(*store, {c, new_instance(2)});
+        c.instances.back().data = R"({"roles":{"client":{"name":"Ana Ruiz","email":"Ana@Example.com"},"legal":"legal@x.example","co signer":{"email":"cs@x.example"}}})";
+        Change broken = new_instance(3);
+        broken.instances.back().data = "not json";
+        commit(*store, {c, new_instance(2), broken});
     }
     raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 10");
@@ -918,6 +920,7 @@ TEST_CASE("store: envelopes are found by their people's terms; those from before
     CHECK(found("ana@") == std::vector<std::int64_t>{1});
     CHECK(found("ana r") == std::vector<std::int64_t>{1});
     CHECK(found("legal@x") == std::vector<std::int64_t>{1});
+    CHECK(found("cs@x") == std::vector<std::int64_t>{1});
     CHECK(found("ruiz").empty());  // (a word of a name only from the engine's terms)
     // The engine's terms replace an envelope's.
     Change c;
@@ -929,5 +932,5 @@ TEST_CASE("store: envelopes are found by their people's terms; those from before
     CHECK(found("zo") == std::vector<std::int64_t>{1});
     InstanceFilter period;
     period.from_ms = 1;
-    CHECK(store.list_instances(period).size() == 2);
+    CHECK(store.list_instances(period).size() == 3);
 }

@@ -24,7 +24,7 @@
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/time.hpp"
-#include "signflow/storage/sqlite_store.hpp"
+#include "signflow/storage/open.hpp"
 #include "signflow/stdlib/catalog.hpp"
 
 #include <malloc.h>
@@ -126,6 +126,17 @@ std::vector<std::string> connectors_used(ir::Workflow const& w) {
     return out;
 }
 
+// See run_serve: the path the daemon's files are named after.
+// On PostgreSQL, as if the database were a file DBNAME.db in --data-dir: the
+// first admin key is DBNAME-admin.key there.
+fs::path daemon_files_anchor(ServeOptions const& o) {
+    bool const postgres = storage::is_postgres(o.db);
+    fs::path const name = postgres ? fs::path(storage::database_name(o.db) + ".db") : fs::path(o.db).filename();
+    if (o.data_dir.empty()) return postgres ? name : fs::path(o.db);
+    if (!fs::is_directory(o.data_dir)) throw InputError("--data-dir " + o.data_dir + " is not a folder");
+    return fs::path(o.data_dir) / name;
+}
+
 }  // namespace
 
 int run_serve(ServeOptions const& o) {
@@ -190,22 +201,27 @@ int run_serve(ServeOptions const& o) {
 
     // Problems a person can fix (a bad path, a port in use) are reported as
     // such (exit 2), not as internal errors.
-    std::unique_ptr<storage::SqliteStore> opened;
+    std::unique_ptr<storage::DaemonStore> opened;
     try {
-        opened = std::make_unique<storage::SqliteStore>(o.db);
+        opened = storage::open_store(o.db);
     } catch (std::exception const& e) {
         throw InputError(e.what());
     }
-    storage::SqliteStore& store = *opened;
+    storage::DaemonStore& store = *opened;
+    // The daemon's files (its keys, the connector log, spooled uploads, the
+    // messages folder) are named after this path: beside the SQLite file, or
+    // in --data-dir (PostgreSQL: the current folder unless given), named
+    // signflow-*. No file of that name is made.
+    fs::path const files_anchor = daemon_files_anchor(o);
     engine::RuntimeOptions options;
     options.rules = rules;
     options.default_zone = o.timezone;
     options.connector_log = o.connector_log.empty()
-                                ? (fs::path(o.db).parent_path() / "connector-calls.jsonl").string()
+                                ? (files_anchor.parent_path() / "connector-calls.jsonl").string()
                                 : o.connector_log;
     options.shards = o.threads;
     options.watch = !o.no_watch;
-    options.code_secret = load_code_secret(fs::path(o.db));
+    options.code_secret = load_code_secret(files_anchor);
     if (settings) options.subscriptions = webhook_subscriptions(*settings);
     // Signers get their signed copy from the built-in `messages` connector
     // (not from one the configuration defines under that name).
@@ -252,11 +268,11 @@ int run_serve(ServeOptions const& o) {
             return {};
         };
     std::string key_warning;
-    auto document_settings = load_document_settings(config, rules, fs::path(o.db), key_warning);
+    auto document_settings = load_document_settings(config, rules, files_anchor, key_warning);
     document_settings.files = files;
     if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
     runtime.add_connector(make_document_connector(store, std::move(document_settings)));
-    add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, fs::path(o.db), log,
+    add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, files_anchor, log,
                               [&links, &runtime](std::int64_t id, std::string const& role,
                                                  std::string const& purpose) -> std::string {
                                   // No link (and no message) for a signer who can no longer
@@ -287,7 +303,7 @@ int run_serve(ServeOptions const& o) {
         throw InputError(std::string("cannot start: ") + e.what());
     }
     try {
-        ensure_first_key(store, fs::path(o.db), log);
+        ensure_first_key(store, files_anchor, log);
     } catch (std::exception const& e) {
         throw InputError(e.what());
     }
@@ -318,7 +334,7 @@ int run_serve(ServeOptions const& o) {
     // a /tmp that may be RAM), and only once the API key is checked: the gate
     // runs on the header, before a byte of the body is stored.
     limits.spool = {{"POST", "/v1/bulk/"}};
-    limits.spool_dir = fs::path(o.db).parent_path().empty() ? fs::path(".") : fs::path(o.db).parent_path();
+    limits.spool_dir = files_anchor.parent_path().empty() ? fs::path(".") : files_anchor.parent_path();
     limits.admit = [gate = api.gate](http::Request const& head) { return gate(head, nullptr); };
     api.routes.push_back(make_asset_routes());
     api.routes.push_back(make_dashboard_routes());
@@ -358,7 +374,7 @@ int run_serve(ServeOptions const& o) {
                        std::to_string(server.port());
     if (links.base().empty()) links.set_base(base);
     log(engine::LogLevel::info, "signflow serving " + std::to_string(loaded) + " workflows from " + rules.string() +
-                                    " on " + base + " (database " + o.db + ", connector calls logged to " +
+                                    " on " + base + " (database " + store.describe() + ", connector calls logged to " +
                                     options.connector_log + ")");
     auto snapshot = runtime.snapshot();
     if (!snapshot->starters.empty()) {
@@ -366,7 +382,7 @@ int run_serve(ServeOptions const& o) {
         if (first == snapshot->starters.end()) first = snapshot->starters.begin();
         // With the first admin key's file when it is there (auth.cpp writes
         // it beside the database), else a placeholder for the operator's key.
-        fs::path key_file = first_key_path(fs::path(o.db));
+        fs::path key_file = first_key_path(files_anchor);
         std::string auth = o.open ? ""
                            : fs::exists(key_file)
                                ? " -H \"Authorization: Bearer $(cat " + key_file.string() + ")\""

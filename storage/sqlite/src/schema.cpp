@@ -267,6 +267,13 @@ constexpr char const* migration_9[] = {
 // Envelopes by their people (GET /v1/instances?q=): each email address and
 // name, lower-cased, names also word by word (the engine writes them). The
 // envelopes before: their addresses and whole names, from their data.
+//
+// Mended after it shipped (its first text failed, so no database applied
+// it): a role given as a bare address is a string, which json_type() must
+// not parse as JSON ("malformed JSON": the migration, and so the start,
+// failed on any database with such an envelope). Each role is read through
+// its path in the envelope's data instead; data that is not JSON reads as
+// no roles.
 constexpr char const* migration_10[] = {
     R"(CREATE TABLE envelope_people (
         term     TEXT NOT NULL,
@@ -275,14 +282,17 @@ constexpr char const* migration_10[] = {
     ) WITHOUT ROWID)",
     "CREATE INDEX envelope_people_envelope ON envelope_people (envelope)",
     R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
-        SELECT lower(json_extract(r.value, '$.email')), i.id FROM instances i, json_each(i.data, '$.roles') r
-        WHERE json_valid(i.data) AND json_type(r.value, '$.email') = 'text')",
+        SELECT lower(json_extract(i.data, r.fullkey || '.email')), i.id
+        FROM instances i, json_each(CASE WHEN json_valid(i.data) THEN i.data ELSE '{}' END, '$.roles') r
+        WHERE json_type(i.data, r.fullkey || '.email') = 'text')",
     R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
-        SELECT lower(json_extract(r.value, '$.name')), i.id FROM instances i, json_each(i.data, '$.roles') r
-        WHERE json_valid(i.data) AND json_type(r.value, '$.name') = 'text')",
+        SELECT lower(json_extract(i.data, r.fullkey || '.name')), i.id
+        FROM instances i, json_each(CASE WHEN json_valid(i.data) THEN i.data ELSE '{}' END, '$.roles') r
+        WHERE json_type(i.data, r.fullkey || '.name') = 'text')",
     R"(INSERT OR IGNORE INTO envelope_people (term, envelope)
-        SELECT lower(r.value), i.id FROM instances i, json_each(i.data, '$.roles') r
-        WHERE json_valid(i.data) AND r.type = 'text')",
+        SELECT lower(r.value), i.id
+        FROM instances i, json_each(CASE WHEN json_valid(i.data) THEN i.data ELSE '{}' END, '$.roles') r
+        WHERE r.type = 'text')",
 };
 
 // Append new migrations here; never edit one that has shipped.

@@ -23,10 +23,7 @@
 //
 // Call migrate() once after opening (the daemon does at start); the other
 // calls expect the schema to exist.
-#include "signflow/analytics/envelope_source.hpp"
-#include "signflow/engine/store.hpp"
-#include "signflow/storage/access_store.hpp"
-#include "signflow/storage/batch_store.hpp"
+#include "signflow/storage/daemon_store.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -47,10 +44,7 @@ struct SqliteOptions {
 
 // Implements every store interface: the engine's durable state, and the
 // daemon's own (access, bulk sends, analytics scans), in one database.
-class SqliteStore final : public engine::Store,
-                          public AccessStore,
-                          public BatchStore,
-                          public analytics::EnvelopeSource {
+class SqliteStore final : public DaemonStore {
 public:
     // Opens or creates the file. Throws when the directory is missing, the
     // file is read-only or not an SQLite database.
@@ -63,6 +57,7 @@ public:
     static int latest_schema_version();
 
     std::string const& path() const;
+    std::string describe() const override { return path(); }
 
     void migrate() override;
 

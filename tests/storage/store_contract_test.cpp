@@ -1,0 +1,683 @@
+// The store contract (engine/store.hpp, storage/access_store.hpp,
+// batch_store.hpp, analytics/envelope_source.hpp) checked on both backends
+// through storage::open_store, as the daemon opens them: each case runs on a
+// fresh SQLite file and on a fresh database of the PostgreSQL server that
+// ctest's `pg` fixture started (SIGNFLOW_TEST_PG_DIR, tests/daemon/pgserver.py).
+// SQLite's own matters (files, old schemas) are in sqlite_store_test.cpp;
+// PostgreSQL's (its errors, a dropped connection) at the end of this file.
+#include "signflow/storage/open.hpp"
+
+#include <catch2/catch.hpp>
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace signflow::engine;
+using signflow::storage::ApiKeyRecord;
+using signflow::storage::BatchRecord;
+using signflow::storage::DaemonStore;
+using signflow::storage::SecurityEventRecord;
+using signflow::storage::SigningTokenRecord;
+
+std::string const version_a(64, 'a');
+std::string const version_b(64, 'b');
+
+int pg_port() {
+    char const* dir = std::getenv("SIGNFLOW_TEST_PG_DIR");
+    if (!dir || !*dir) FAIL("SIGNFLOW_TEST_PG_DIR is not set: run through ctest (the `pg` fixture starts the server)");
+    std::ifstream in(fs::path(dir) / "port");
+    int port = 0;
+    in >> port;
+    if (port <= 0) FAIL("no port in " << dir << "/port");
+    return port;
+}
+
+std::string pg_uri(std::string const& dbname) {
+    return "postgresql://signflow@127.0.0.1:" + std::to_string(pg_port()) + "/" + dbname;
+}
+
+// Runs SQL on a PostgreSQL database directly, as another program would.
+void pg_exec(std::string const& uri, std::string const& sql) {
+    PGconn* c = PQconnectdb(uri.c_str());
+    INFO(PQerrorMessage(c));
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c, sql.c_str());
+    auto status = PQresultStatus(r);
+    std::string message = PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    INFO(sql << ": " << message);
+    REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
+}
+
+// A fresh database of one backend: a file in a temp folder, or a database
+// on the test server (dropped at the end).
+class Fresh {
+public:
+    explicit Fresh(std::string backend) : backend_(std::move(backend)) {
+        std::random_device random;
+        std::string const unique = std::to_string(random()) + "_" + std::to_string(random());
+        if (backend_ == "sqlite") {
+            dir_ = fs::temp_directory_path() / ("signflow-contract-" + unique);
+            fs::create_directories(dir_);
+            target_ = (dir_ / "store.db").string();
+        } else {
+            dbname_ = "contract_" + unique;
+            pg_exec(pg_uri("postgres"), "CREATE DATABASE " + dbname_);
+            target_ = pg_uri(dbname_);
+        }
+    }
+    ~Fresh() {
+        std::error_code ignored;
+        if (!dir_.empty()) fs::remove_all(dir_, ignored);
+        if (!dbname_.empty()) {
+            PGconn* c = PQconnectdb(pg_uri("postgres").c_str());
+            PQclear(PQexec(c, ("DROP DATABASE IF EXISTS " + dbname_ + " WITH (FORCE)").c_str()));
+            PQfinish(c);
+        }
+    }
+    Fresh(Fresh const&) = delete;
+    Fresh& operator=(Fresh const&) = delete;
+
+    std::string const& target() const { return target_; }
+    bool postgres() const { return backend_ == "postgres"; }
+
+    // Opened, migrated, with both test definitions saved.
+    std::unique_ptr<DaemonStore> open() const {
+        auto store = signflow::storage::open_store(target_);
+        store->migrate();
+        store->save_definition({version_a, "nda", R"({"workflow":"nda"})", 1});
+        store->save_definition({version_b, "hire", R"({"workflow":"hire"})", 2});
+        return store;
+    }
+
+private:
+    std::string backend_;
+    fs::path dir_;
+    std::string dbname_;
+    std::string target_;
+};
+
+#define EACH_BACKEND()                                                   \
+    std::string const backend = GENERATE(as<std::string>{}, "sqlite", "postgres"); \
+    INFO("backend: " << backend);                                        \
+    Fresh fresh(backend)
+
+InstanceRecord instance(std::int64_t id, std::string state = "draft", std::string status = "running",
+                        std::string workflow = "nda") {
+    InstanceRecord r;
+    r.id = id;
+    r.workflow = workflow;
+    r.version = workflow == "nda" ? version_a : version_b;
+    r.state = std::move(state);
+    r.status = std::move(status);
+    r.data = R"({"n":)" + std::to_string(id) + "}";
+    r.progress = R"({"seq":1})";
+    r.created_ms = 1000 + id;
+    r.updated_ms = 2000 + id;
+    return r;
+}
+
+OutboxRecord outbox(std::string key, std::int64_t instance, std::string status = "pending") {
+    OutboxRecord o;
+    o.key = std::move(key);
+    o.instance = instance;
+    o.kind = "notify";
+    o.target = "client";
+    o.connector = "messages";
+    o.payload = R"({"to":"client"})";
+    o.status = std::move(status);
+    o.created_ms = 5;
+    return o;
+}
+
+Change new_instance(std::int64_t id, std::string state = "draft", std::string status = "running",
+                    std::string workflow = "nda") {
+    Change c;
+    c.instances.push_back(instance(id, std::move(state), std::move(status), std::move(workflow)));
+    return c;
+}
+
+AuditRecord audit_entry(std::int64_t envelope, std::int64_t seq, std::string kind = "sent") {
+    return {envelope, seq, 100 * seq, kind, std::string(64, static_cast<char>('0' + seq % 10)),
+            R"({"seq":)" + std::to_string(seq) + "}"};
+}
+
+std::vector<std::int64_t> ids(std::vector<InstanceRecord> const& rows) {
+    std::vector<std::int64_t> out;
+    for (auto const& r : rows) out.push_back(r.id);
+    return out;
+}
+
+void commit(DaemonStore& store, std::vector<Change> const& batch) { store.commit(batch); }
+
+}  // namespace
+
+TEST_CASE("contract: a batch commits all its changes, or none of them", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change a = new_instance(1);
+    a.timers_armed.push_back({1, "remind#1(client)", 5000, "Europe/Paris", 0});
+    a.outbox_added.push_back(outbox("1.notify.1", 1));
+    a.journal.push_back({1, 10, "started", R"({"by":"test"})"});
+    a.audit.push_back(audit_entry(1, 1));
+    a.idempotency = IdempotencyRecord{"key-1", "accepted", R"({"id":1})", 10, "POST /v1/events/x abc"};
+    a.quotas.push_back({"nda#0|acme", 0, 1});
+    a.people.push_back({1, {"ana@example.com", "ana", "ana lópez", "lópez"}});
+    commit(*store, {a, new_instance(2)});
+    CHECK(ids(store->list_instances({})) == std::vector<std::int64_t>{1, 2});
+    CHECK(store->list_outbox("pending", 10).size() == 1);
+    CHECK(store->journal(1).size() == 1);
+    CHECK(store->audit(1).size() == 1);
+    CHECK(store->find_idempotency("key-1").has_value());
+    CHECK(store->quota_count("nda#0|acme", 0) == 1);
+
+    SECTION("a failing change (a forked audit chain) rolls the whole batch back and names the change") {
+        Change fine = new_instance(3);
+        fine.audit.push_back(audit_entry(3, 1));
+        Change fork;
+        fork.audit.push_back(audit_entry(1, 1, "forked"));
+        CHECK_THROWS_WITH(commit(*store, {fine, fork}), Catch::Contains("change 2 of 2"));
+        CHECK_FALSE(store->find_instance(3).has_value());
+        CHECK(store->audit(3).empty());
+        // The store stays usable.
+        commit(*store, {new_instance(4)});
+        CHECK(store->find_instance(4).has_value());
+    }
+    SECTION("an update of an unknown outbox key fails the batch, naming the key") {
+        Change fine = new_instance(5);
+        Change bad;
+        bad.outbox_updated.push_back({"no-such-key", "delivered", 1, 0, ""});
+        CHECK_THROWS_WITH(commit(*store, {fine, bad}),
+                          Catch::Contains("change 2 of 2") && Catch::Contains("no-such-key"));
+        CHECK_FALSE(store->find_instance(5).has_value());
+    }
+    SECTION("a row of an envelope that does not exist fails the batch") {
+        Change orphan;
+        orphan.journal.push_back({99, 1, "started", "{}"});
+        CHECK_THROWS(commit(*store, {orphan}));
+        CHECK(store->journal(99).empty());
+    }
+    SECTION("a large batch (more rows than one pipeline chunk) lands whole") {
+        std::vector<Change> many;
+        for (std::int64_t id = 100; id < 700; ++id) {
+            Change c = new_instance(id);
+            c.journal.push_back({id, 1, "started", "{}"});
+            c.audit.push_back(audit_entry(id, 1));
+            many.push_back(std::move(c));
+        }
+        commit(*store, many);
+        InstanceFilter f;
+        f.after_id = 99;
+        f.limit = 1000;
+        CHECK(store->list_instances(f).size() == 600);
+        CHECK(store->max_instance_id() == 699);
+    }
+}
+
+TEST_CASE("contract: instances are upserted, keeping when and by what batch they began", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    InstanceRecord first = instance(7);
+    first.batch = 3;
+    Change c;
+    c.instances.push_back(first);
+    commit(*store, {c});
+    InstanceRecord later = instance(7, "signing");
+    later.created_ms = 999999;
+    later.batch = 0;
+    later.data = R"({"n":7,"more":"é"})";
+    Change d;
+    d.instances.push_back(later);
+    commit(*store, {d});
+    auto got = store->find_instance(7);
+    REQUIRE(got);
+    CHECK(got->state == "signing");
+    CHECK(got->data == later.data);
+    CHECK(got->created_ms == first.created_ms);
+    CHECK(got->batch == 3);
+    CHECK_FALSE(store->find_instance(8));
+}
+
+TEST_CASE("contract: timers are armed by (instance, timer), replaced, cancelled, loaded", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change c = new_instance(1);
+    c.timers_armed.push_back({1, "remind#1(client)", 5000, "Europe/Paris", 0});
+    c.timers_armed.push_back({1, "expire#1", 9000, "", 0});
+    commit(*store, {c, new_instance(2)});
+    Change again;
+    again.timers_armed.push_back({1, "remind#1(client)", 6000, "Europe/Paris", 1});
+    again.timers_cancelled.push_back({1, "expire#1"});
+    again.timers_cancelled.push_back({2, "never-armed"});
+    commit(*store, {again});
+    std::vector<TimerRecord> timers;
+    store->load_timers([&](TimerRecord&& t) { timers.push_back(std::move(t)); });
+    REQUIRE(timers.size() == 1);
+    CHECK(timers[0].timer == "remind#1(client)");
+    CHECK(timers[0].due_ms == 6000);
+    CHECK(timers[0].fired == 1);
+    CHECK(timers[0].zone == "Europe/Paris");
+}
+
+TEST_CASE("contract: start-up loads stream running envelopes, pending deliveries and audit heads", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change a = new_instance(3);
+    a.audit.push_back(audit_entry(3, 1));
+    a.audit.push_back(audit_entry(3, 2));
+    a.outbox_added.push_back(outbox("3.a", 3));
+    a.outbox_added.push_back(outbox("3.b", 3, "delivered"));
+    Change b = new_instance(1);
+    b.audit.push_back(audit_entry(1, 1));
+    b.outbox_added.push_back(outbox("1.a", 1));
+    commit(*store, {a, b, new_instance(2, "done", "finished")});
+    std::vector<std::int64_t> running;
+    store->load_running_instances([&](InstanceRecord&& r) { running.push_back(r.id); });
+    CHECK(running == std::vector<std::int64_t>{1, 3});
+    std::vector<std::string> pending;
+    store->load_pending_outbox([&](OutboxRecord&& o) { pending.push_back(o.key); });
+    CHECK(pending == std::vector<std::string>{"3.a", "1.a"});  // by id: the order they were added
+    std::vector<std::pair<std::int64_t, std::int64_t>> heads;
+    store->load_audit_heads([&](AuditRecord&& h) {
+        CHECK(h.entry.empty());
+        heads.emplace_back(h.envelope, h.seq);
+    });
+    CHECK(heads == std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 2}});
+    CHECK(store->max_instance_id() == 3);
+    auto head = store->audit_head(3);
+    REQUIRE(head);
+    CHECK(head->seq == 2);
+    CHECK(head->entry == R"({"seq":2})");
+    CHECK_FALSE(store->audit_head(2));
+}
+
+TEST_CASE("contract: outbox rows get ids, updates by key, dead letters revived once", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change c = new_instance(1);
+    c.outbox_added.push_back(outbox("k1", 1));
+    OutboxRecord given = outbox("k2", 1);
+    given.id = 50;
+    c.outbox_added.push_back(given);
+    OutboxRecord code = outbox("k3", 1, "dead");
+    code.kind = "send_code";
+    c.outbox_added.push_back(code);
+    commit(*store, {c});
+    Change d;
+    d.outbox_added.push_back(outbox("k4", 1));
+    d.outbox_updated.push_back({"k1", "dead", 5, 0, "HTTP 500"});
+    commit(*store, {d});
+    auto all = store->list_outbox("", 10);
+    REQUIRE(all.size() == 4);
+    std::map<std::string, OutboxRecord> by_key;
+    for (auto& o : all) by_key[o.key] = o;
+    CHECK(by_key["k2"].id == 50);
+    CHECK(by_key["k4"].id > 50);  // the database's numbering goes past a given id
+    CHECK(by_key["k1"].status == "dead");
+    CHECK(by_key["k1"].attempts == 5);
+    CHECK(by_key["k1"].last_error == "HTTP 500");
+    CHECK(by_key["k1"].connector == "messages");
+
+    auto revived = store->revive_outbox("k1", 777);
+    REQUIRE(revived);
+    CHECK(revived->status == "pending");
+    CHECK(revived->attempts == 0);
+    CHECK(revived->next_attempt_ms == 777);
+    CHECK_FALSE(store->revive_outbox("k1", 778));  // pending now
+    CHECK_FALSE(store->revive_outbox("k3", 778));  // a code is never resent
+    CHECK_FALSE(store->revive_outbox("nope", 778));
+
+    OutboxRecord other = outbox("k5", 1);
+    other.target = "billing";
+    Change e;
+    e.outbox_added.push_back(other);
+    commit(*store, {e});
+    auto billing = store->list_outbox("pending", 10, "billing");
+    REQUIRE(billing.size() == 1);
+    CHECK(billing[0].key == "k5");
+    CHECK(store->list_outbox("dead", 10, "billing").empty());
+    CHECK(store->list_outbox("pending", 1).size() == 1);
+    CHECK(store->list_outbox("pending", 0).empty());
+}
+
+TEST_CASE("contract: an idempotency key keeps its first answer, quotas add up per period", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change a = new_instance(1);
+    a.idempotency = IdempotencyRecord{"k", "created", R"({"id":1})", 10, "POST /v1/events/x 1"};
+    a.quotas.push_back({"q", 0, 1});
+    Change b = new_instance(2);
+    b.idempotency = IdempotencyRecord{"k", "accepted", R"({"id":2})", 11, "POST /v1/events/x 2"};
+    b.quotas.push_back({"q", 0, 1});
+    b.quotas.push_back({"q", 1000, 1});
+    commit(*store, {a, b});
+    auto found = store->find_idempotency("k");
+    REQUIRE(found);
+    CHECK(found->outcome == "created");
+    CHECK(found->response == R"({"id":1})");
+    CHECK(found->request == "POST /v1/events/x 1");
+    CHECK_FALSE(store->find_idempotency("other"));
+    CHECK(store->quota_count("q", 0) == 2);
+    CHECK(store->quota_count("q", 1000) == 1);
+    CHECK(store->quota_count("q", 2000) == 0);
+}
+
+TEST_CASE("contract: list_instances filters, pages, searches people and periods", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    std::vector<Change> batch;
+    for (std::int64_t id = 1; id <= 6; ++id)
+        batch.push_back(new_instance(id, id % 2 ? "draft" : "signing", id <= 4 ? "running" : "finished",
+                                     id <= 3 ? "nda" : "hire"));
+    batch[0].people.push_back({1, {"ana@example.com", "ana lópez", "ana", "lópez"}});
+    batch[1].people.push_back({2, {"anabel@example.com", "anabel"}});
+    batch[2].people.push_back({3, {"bo@example.com", "bo"}});
+    commit(*store, batch);
+    InstanceFilter f;
+    f.workflow = "nda";
+    CHECK(ids(store->list_instances(f)) == std::vector<std::int64_t>{1, 2, 3});
+    f.state = "signing";
+    CHECK(ids(store->list_instances(f)) == std::vector<std::int64_t>{2});
+    InstanceFilter s;
+    s.status = "finished";
+    CHECK(ids(store->list_instances(s)) == std::vector<std::int64_t>{5, 6});
+    InstanceFilter page;
+    page.limit = 2;
+    CHECK(ids(store->list_instances(page)) == std::vector<std::int64_t>{1, 2});
+    page.after_id = 2;
+    CHECK(ids(store->list_instances(page)) == std::vector<std::int64_t>{3, 4});
+    page.limit = 0;
+    CHECK(store->list_instances(page).empty());
+
+    InstanceFilter q;
+    q.q = "ana";
+    CHECK(ids(store->list_instances(q)) == std::vector<std::int64_t>{1, 2});
+    q.q = "anab";
+    CHECK(ids(store->list_instances(q)) == std::vector<std::int64_t>{2});
+    q.q = "lóp";
+    CHECK(ids(store->list_instances(q)) == std::vector<std::int64_t>{1});
+    q.q = "zz";
+    CHECK(store->list_instances(q).empty());
+    q.q = "ana";
+    q.workflow = "hire";
+    CHECK(store->list_instances(q).empty());
+
+    // A correction replaces the envelope's terms.
+    Change corrected;
+    corrected.people.push_back({1, {"carla@example.com", "carla"}});
+    commit(*store, {corrected});
+    InstanceFilter after;
+    after.q = "ana";
+    CHECK(ids(store->list_instances(after)) == std::vector<std::int64_t>{2});
+    after.q = "carla@";
+    CHECK(ids(store->list_instances(after)) == std::vector<std::int64_t>{1});
+
+    // created_ms is 1000 + id: the half-open period [1002, 1005).
+    InstanceFilter period;
+    period.from_ms = 1002;
+    period.to_ms = 1005;
+    CHECK(ids(store->list_instances(period)) == std::vector<std::int64_t>{2, 3, 4});
+    period.q = "bo";
+    CHECK(ids(store->list_instances(period)) == std::vector<std::int64_t>{3});
+}
+
+TEST_CASE("contract: journal and audit read in the order written, definitions saved once", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    Change c = new_instance(1);
+    for (int i = 0; i < 5; ++i) c.journal.push_back({1, 7, "line", std::to_string(i)});
+    for (int seq = 1; seq <= 3; ++seq) c.audit.push_back(audit_entry(1, seq));
+    commit(*store, {c});
+    auto lines = store->journal(1);
+    REQUIRE(lines.size() == 5);
+    for (int i = 0; i < 5; ++i) CHECK(lines[static_cast<std::size_t>(i)].detail == std::to_string(i));
+    auto trail = store->audit(1);
+    REQUIRE(trail.size() == 3);
+    CHECK(trail[2].seq == 3);
+    CHECK(trail[2].hash == std::string(64, '3'));
+
+    store->save_definition({version_a, "changed", "{}", 99});  // ignored: the version exists
+    auto defs = store->load_definitions();
+    REQUIRE(defs.size() == 2);
+    CHECK(defs[0].version == version_a);
+    CHECK(defs[0].workflow == "nda");
+    CHECK(defs[1].version == version_b);
+}
+
+TEST_CASE("contract: documents and uploads keep their bytes exactly", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    commit(*store, {new_instance(1)});
+    std::string pdf = "%PDF-1.7\n";
+    for (int i = 0; i < 256 * 40; ++i) pdf.push_back(static_cast<char>(i % 256));  // every byte value, NUL too
+    store->put_document({1, 1, "filled", "sha-1", pdf, 10, "nda.pdf"});
+    store->put_document({1, 2, "signed", "sha-2", pdf + "x", 11, "nda.pdf"});
+    store->put_document({1, 2, "signed", "sha-2b", pdf + "y", 12, "nda.pdf"});  // a retry replaces
+    auto latest = store->document(1);
+    REQUIRE(latest);
+    CHECK(latest->revision == 2);
+    CHECK(latest->sha256 == "sha-2b");
+    CHECK(latest->pdf == pdf + "y");
+    auto first = store->document(1, 1);
+    REQUIRE(first);
+    CHECK(first->pdf == pdf);
+    CHECK(first->document == "nda.pdf");
+    CHECK_FALSE(store->document(1, 3));
+    auto listed = store->documents(1);
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].pdf.empty());
+    CHECK(listed[1].kind == "signed");
+
+    Change upload;
+    upload.attachments.push_back({1, "id_scan", "client", "scan.png", "image/png", "sha", std::string("\x89PNG\0\xff", 6), 5});
+    commit(*store, {upload});
+    auto files = store->attachments(1);
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].bytes == std::string("\x89PNG\0\xff", 6));
+    CHECK(files[0].file_name == "scan.png");
+}
+
+TEST_CASE("contract: a named secret is made once and kept", "[store][contract]") {
+    EACH_BACKEND();
+    std::string first;
+    {
+        auto store = fresh.open();
+        first = store->secret("otp");
+        CHECK(first.size() == 64);
+        CHECK(store->secret("otp") == first);
+        CHECK(store->secret("other") != first);
+    }
+    auto again = fresh.open();
+    CHECK(again->secret("otp") == first);
+}
+
+TEST_CASE("contract: bulk sends, API keys, links, refused requests", "[store][contract][integrations]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+
+    BatchRecord b;
+    b.workflow = "nda";
+    b.status = "receiving";
+    b.rejections = "[]";
+    b.created_ms = 5;
+    auto id = store->create_batch(b);
+    CHECK(id > 0);
+    CHECK(store->create_batch(b) > id);
+    b.id = id;
+    b.status = "accepted";
+    b.rows = 3;
+    b.accepted = 2;
+    b.rejected = 1;
+    store->update_batch(b);
+    auto found = store->find_batch(id);
+    REQUIRE(found);
+    CHECK(found->status == "accepted");
+    CHECK(found->accepted == 2);
+    BatchRecord missing = b;
+    missing.id = 9999;
+    CHECK_THROWS(store->update_batch(missing));
+    InstanceRecord one = instance(1);
+    one.batch = id;
+    InstanceRecord two = instance(2, "signing");
+    two.batch = id;
+    Change c;
+    c.instances = {one, two, instance(3)};
+    commit(*store, {c});
+    auto progress = store->batch_progress(id);
+    CHECK(progress == std::vector<std::pair<std::string, std::int64_t>>{{"running/draft", 1}, {"running/signing", 1}});
+
+    ApiKeyRecord k{0, "crm", "sf_abc", std::string(64, 'f'), "send", 7, 0};
+    auto key = store->add_api_key(k);
+    CHECK(key > 0);
+    auto got = store->find_api_key(std::string(64, 'f'));
+    REQUIRE(got);
+    CHECK(got->scopes == "send");
+    CHECK(store->revoke_api_key(key, 8));
+    CHECK_FALSE(store->revoke_api_key(key, 9));
+    CHECK(store->api_keys().at(0).revoked_ms == 8);
+    CHECK_THROWS(store->add_api_key(k));  // the hash is unique
+
+    store->add_signing_token({"h1", 1, "client", "embed", 10, 5000, 0, R"({"return_url":"https://p.example/"})"});
+    auto link = store->find_signing_token("h1");
+    REQUIRE(link);
+    CHECK(link->expires_ms == 5000);
+    CHECK(link->detail == R"({"return_url":"https://p.example/"})");
+    CHECK(store->use_signing_token("h1", 20));
+    CHECK_FALSE(store->use_signing_token("h1", 21));
+    CHECK(store->find_signing_token("h1")->used_ms == 20);
+    CHECK_FALSE(store->use_signing_token("nope", 21));
+
+    for (int i = 0; i < 3; ++i)
+        store->record_security_event({i, "api_key_rejected", "/v1/x", "10.0.0." + std::to_string(i), "{}"});
+    auto events = store->security_events(2);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].at_ms == 2);
+    CHECK(events[1].at_ms == 1);
+}
+
+TEST_CASE("contract: an analytics scan gives each envelope of the period with its trail", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    std::vector<Change> batch;
+    for (std::int64_t id = 1; id <= 5; ++id) {
+        Change c = new_instance(id, "draft", "running", id == 4 ? "hire" : "nda");
+        for (std::int64_t seq = 1; seq <= id; ++seq) c.audit.push_back(audit_entry(id, seq));
+        batch.push_back(std::move(c));
+    }
+    commit(*store, batch);
+    std::vector<std::pair<std::int64_t, std::size_t>> seen;
+    store->scan_envelopes({"nda", 1002, 1005}, [&](InstanceRecord&& r, std::vector<AuditRecord>&& trail) {
+        for (auto const& e : trail) CHECK(e.envelope == r.id);
+        seen.emplace_back(r.id, trail.size());
+    });
+    CHECK(seen == std::vector<std::pair<std::int64_t, std::size_t>>{{2, 2}, {3, 3}});
+    seen.clear();
+    store->scan_envelopes({}, [&](InstanceRecord&& r, std::vector<AuditRecord>&& trail) {
+        seen.emplace_back(r.id, trail.size());
+    });
+    CHECK(seen.size() == 5);
+    CHECK(seen[4] == std::pair<std::int64_t, std::size_t>{5, 5});
+}
+
+TEST_CASE("contract: reads on other threads while commits go on see whole batches", "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    std::atomic<bool> done{false};
+    std::atomic<int> torn{0}, reads{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t)
+        readers.emplace_back([&] {
+            while (!done) {
+                // Every batch writes its envelopes two by two: a read sees an
+                // even count, never half a batch.
+                InstanceFilter f;
+                f.limit = 100000;
+                if (store->list_instances(f).size() % 2 != 0) ++torn;
+                ++reads;
+            }
+        });
+    for (std::int64_t id = 1; id <= 200; id += 2) commit(*store, {new_instance(id), new_instance(id + 1)});
+    while (reads < 10) std::this_thread::yield();
+    done = true;
+    for (auto& t : readers) t.join();
+    CHECK(torn == 0);
+    CHECK(store->max_instance_id() == 200);
+}
+
+TEST_CASE("contract: migrate twice is harmless, a newer schema is refused", "[store][contract]") {
+    EACH_BACKEND();
+    {
+        auto store = fresh.open();
+        store->migrate();
+        commit(*store, {new_instance(1)});
+    }
+    auto again = fresh.open();
+    CHECK(again->find_instance(1).has_value());
+    if (fresh.postgres()) {
+        pg_exec(fresh.target(), "INSERT INTO schema_version (version, applied_ms) VALUES (" +
+                                    std::to_string(signflow::storage::latest_schema_version(fresh.target()) + 1) +
+                                    ", 0)");
+        auto store = signflow::storage::open_store(fresh.target());
+        CHECK_THROWS_WITH(store->migrate(), Catch::Contains("newer than this signflow knows"));
+    }
+}
+
+// ---- PostgreSQL's own
+
+TEST_CASE("postgres: a server that cannot be reached is named, without the password", "[store][postgres]") {
+    // Port 1 on 127.0.0.1: nothing listens there; the connection is refused at once.
+    std::string const target = "postgresql://someone:hunter2-secret@127.0.0.1:1/signflow";
+    CHECK(signflow::storage::is_postgres(target));
+    CHECK(signflow::storage::is_postgres("host=db.internal dbname=signflow user=app"));
+    CHECK_FALSE(signflow::storage::is_postgres("signflow.db"));
+    CHECK_FALSE(signflow::storage::is_postgres("/var/lib/signflow/a=b.db"));
+    try {
+        signflow::storage::open_store(target);
+        FAIL("opened a store on a port nothing listens on");
+    } catch (std::exception const& e) {
+        std::string const message = e.what();
+        INFO(message);
+        CHECK(message.find("127.0.0.1:1/signflow") != std::string::npos);
+        CHECK(message.find("someone@") != std::string::npos);
+        CHECK(message.find("hunter2") == std::string::npos);
+    }
+    CHECK(signflow::storage::describe_target("host=h port=5 dbname=d user=u password=pw") == "postgresql://u@h:5/d");
+}
+
+TEST_CASE("postgres: connections the server dropped are replaced before use",
+          "[store][postgres]") {
+    Fresh fresh("postgres");
+    auto store = fresh.open();
+    commit(*store, {new_instance(1)});
+    CHECK(store->find_instance(1).has_value());
+    // What a server restart does to every open connection; then wait until
+    // those server processes are gone.
+    std::string const dbname = fresh.target().substr(fresh.target().rfind('/') + 1);
+    pg_exec(pg_uri("postgres"), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + dbname +
+                                    "' AND pid <> pg_backend_pid()");
+    for (int waited = 0;; ++waited) {
+        PGconn* c = PQconnectdb(pg_uri("postgres").c_str());
+        PGresult* r = PQexec(c, ("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '" + dbname + "'").c_str());
+        bool const gone = PQresultStatus(r) == PGRES_TUPLES_OK && std::string(PQgetvalue(r, 0, 0)) == "0";
+        PQclear(r);
+        PQfinish(c);
+        if (gone) break;
+        REQUIRE(waited < 500);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // Neither the writer nor a pooled reader is used as it was: each is found
+    // closed before use and replaced, so nothing fails.
+    commit(*store, {new_instance(2)});
+    CHECK(store->find_instance(2).has_value());
+    CHECK(ids(store->list_instances({})) == std::vector<std::int64_t>{1, 2});
+}
