@@ -19,6 +19,11 @@
 # envelopes beyond them are at most the requests in flight when wrk stopped
 # (one per connection per run). Prints a table at the end.
 #
+# STORE=postgres runs the daemon on PostgreSQL instead (a server this script
+# starts under /tmp with tests/daemon/pgserver.py, fsync on, one fresh
+# database per run); STORE=both runs each connection count on SQLite, then
+# on PostgreSQL, and prints their ratio (measured in the same run).
+#
 # Environment: DURATION (20s), WARMUP (5s), THREADS (wrk threads, 2),
 # DAEMON_THREADS (signflow serve --threads; default: the daemon's own),
 # KEEP=1 keeps the temporary folders (the daemon's log, the database).
@@ -56,17 +61,34 @@ field() {  # field LINE NAME: NAME=value in wrk's RESULT line
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+case "${STORE:-sqlite}" in
+  sqlite) stores=(sqlite) ;;
+  postgres) stores=(postgres) ;;
+  both) stores=(sqlite postgres) ;;
+  *) echo "bench-daemon: STORE is sqlite, postgres or both" >&2; exit 2 ;;
+esac
+
 rows=()
+declare -A rate
 failed=0
 pid=""
 dir=""
+pgdir=""
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [ -n "$dir" ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$dir"; fi
+  if [ -n "$pgdir" ]; then /usr/bin/python3 "$root/tests/daemon/pgserver.py" stop "$pgdir" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
+if [[ " ${stores[*]} " == *" postgres "* ]]; then
+  pgdir="/tmp/signflow-bench-pg-$$"
+  pgport="$(/usr/bin/python3 "$root/tests/daemon/pgserver.py" start "$pgdir")"
+  psql_do() { psql -X -q -A -t -h 127.0.0.1 -p "$pgport" -U signflow "$@"; }
+  echo "== PostgreSQL $(psql_do -d postgres -c 'SHOW server_version') on 127.0.0.1:$pgport ($pgdir)" >&2
+fi
 
 for c in "${counts[@]}"; do
+for store in "${stores[@]}"; do
   dir="$(mktemp -d "${TMPDIR:-/tmp}/signflow-bench-daemon.XXXXXX")"
   mkdir -p "$dir/rules"
   cp "$root/examples/card.flow" "$dir/rules/"
@@ -74,7 +96,17 @@ for c in "${counts[@]}"; do
   url="http://127.0.0.1:$port"
   extra=()
   [ -n "${DAEMON_THREADS:-}" ] && extra=(--threads "$DAEMON_THREADS")
-  "$signflow" serve --rules "$dir/rules" --db "$dir/signflow.db" --listen "127.0.0.1:$port" \
+  if [ "$store" = postgres ]; then
+    dbname="bench_${c}_$$"
+    psql_do -d postgres -c "CREATE DATABASE $dbname"
+    db="postgresql://signflow@127.0.0.1:$pgport/$dbname"
+    extra+=(--data-dir "$dir")
+    key_file="$dir/$dbname-admin.key"
+  else
+    db="$dir/signflow.db"
+    key_file="$dir/signflow-admin.key"
+  fi
+  "$signflow" serve --rules "$dir/rules" --db "$db" --listen "127.0.0.1:$port" \
     --connector-log "$dir/calls.jsonl" --no-watch --log-level warn "${extra[@]}" >"$dir/daemon.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
@@ -84,9 +116,9 @@ for c in "${counts[@]}"; do
   done
   # Every request carries the first admin key, as a client's would (the
   # key check is part of what is measured).
-  export SIGNFLOW_API_KEY="$(cat "$dir/signflow-admin.key")"
+  export SIGNFLOW_API_KEY="$(cat "$key_file")"
   auth=(-H "Authorization: Bearer $SIGNFLOW_API_KEY")
-  echo "== $c connections: daemon pid $pid on $url, database $dir/signflow.db" >&2
+  echo "== $c connections, $store: daemon pid $pid on $url, database $db" >&2
 
   wrk -t"$threads" -c"$c" -d"$warmup" -s "$lua" "$url/v1/events/form_submitted" >"$dir/warmup.txt"
   warm="$(grep '^RESULT' "$dir/warmup.txt")"
@@ -101,7 +133,12 @@ for c in "${counts[@]}"; do
   kill -TERM "$pid"
   wait "$pid" || { echo "bench-daemon: the daemon exited with $?" >&2; failed=1; }
   pid=""
-  envelopes=$(sqlite3 "$dir/signflow.db" 'SELECT count(*) FROM instances')
+  if [ "$store" = postgres ]; then
+    envelopes=$(psql_do -d "$dbname" -c 'SELECT count(*) FROM instances')
+    psql_do -d postgres -c "DROP DATABASE $dbname"
+  else
+    envelopes=$(sqlite3 "$dir/signflow.db" 'SELECT count(*) FROM instances')
+  fi
 
   r="$(grep '^RESULT' "$dir/wrk.txt")"
   requests=$(field "$r" requests)
@@ -140,15 +177,23 @@ for c in "${counts[@]}"; do
   echo "   envelopes in the db: $envelopes = $warm_ok (warm-up 2xx) + $ok (2xx) + $extra_envelopes in flight at the ends; $check" >&2
   echo "   commits: $commits in ${seconds}s = $commits_s/s; $changes changes, $mean_batch per commit; batch sizes: $hist" >&2
   echo "   daemon CPU: ${cpu}% of one core (of 200%); socket errors: $errors" >&2
-  rows+=("$(printf '| %5s | %8s | %7s | %7s | %7s | %8s | %7s | %7s | %6s | %5s | %s |' \
-    "$c" "$rps" "$p50" "$p90" "$p99" "$pmax" "$commits_s" "$mean_batch" "$non2xx/$errors" "$cpu%" "$check")")
+  rows+=("$(printf '| %8s | %5s | %8s | %7s | %7s | %7s | %8s | %7s | %7s | %6s | %5s | %s |' \
+    "$store" "$c" "$rps" "$p50" "$p90" "$p99" "$pmax" "$commits_s" "$mean_batch" "$non2xx/$errors" "$cpu%" "$check")")
+  rate[$store,$c]=$rps
   [ "${KEEP:-0}" = 1 ] && echo "   kept $dir" >&2 || rm -rf "$dir"
   dir=""
+done
 done
 
 echo
 echo "signflow serve, card.flow, POST /v1/events/form_submitted, wrk -t$threads -d$duration (fsync on; target >= 10,000/s, p99 <= 20 ms)"
-echo "| conns |    2xx/s | p50 ms  | p90 ms  | p99 ms  | max ms   | commit/s | chg/commit | non2xx/err | CPU | db check |"
-echo "|------:|---------:|--------:|--------:|--------:|---------:|--------:|--------:|-------:|------:|---|"
+echo "|    store | conns |    2xx/s | p50 ms  | p90 ms  | p99 ms  | max ms   | commit/s | chg/commit | non2xx/err | CPU | db check |"
+echo "|---------:|------:|---------:|--------:|--------:|--------:|---------:|--------:|--------:|-------:|------:|---|"
 printf '%s\n' "${rows[@]}"
+if [ ${#stores[@]} -eq 2 ]; then
+  for c in "${counts[@]}"; do
+    awk -v c="$c" -v p="${rate[postgres,$c]}" -v s="${rate[sqlite,$c]}" \
+      'BEGIN { printf "PostgreSQL / SQLite at %s connections: %s / %s = %.0f%% (target: at least 60%%)\n", c, p, s, s ? 100 * p / s : 0 }'
+  done
+fi
 exit $failed

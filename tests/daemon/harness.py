@@ -40,16 +40,18 @@ for _name in ("CRM_API_TOKEN", "BILLING_API_TOKEN", "INVOICING_API_TOKEN", "ESCR
 # Test loads. A daemon built with AddressSanitizer runs several times slower,
 # and CI runs every daemon test in both trees: under the sanitizers (ctest
 # sets SIGNFLOW_SANITIZED=1 there) the long tests check the same properties
-# on a smaller load, unless SIGNFLOW_LONG_TESTS=1 (`scripts/test.sh --long`)
-# asks for the full one everywhere.
+# on a smaller load; so do their PostgreSQL runs (SIGNFLOW_LIGHT=1: the full
+# load runs on SQLite in the same tree). SIGNFLOW_LONG_TESTS=1
+# (`scripts/test.sh --long`) asks for the full one everywhere.
 SANITIZED = os.environ.get("SIGNFLOW_SANITIZED") == "1"
+LIGHT = SANITIZED or os.environ.get("SIGNFLOW_LIGHT") == "1"
 LONG = os.environ.get("SIGNFLOW_LONG_TESTS") == "1"
 
 
-def load(full, sanitized):
-    """`full` in the normal build and in the long mode, `sanitized` in the
-    sanitizer build's default run."""
-    return sanitized if SANITIZED and not LONG else full
+def load(full, light):
+    """`full` in the normal build and in the long mode, `light` in the
+    sanitizer build's default run and in the PostgreSQL runs."""
+    return light if LIGHT and not LONG else full
 
 
 # The store the daemons run on. ctest runs every daemon test twice: on an

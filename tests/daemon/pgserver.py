@@ -72,15 +72,34 @@ def start(folder):
                 "shared_buffers = 128MB\nfsync = on\nsynchronous_commit = on\n" % folder)
     for attempt in range(5):
         port = free_port()
-        p = subprocess.run(as_server_user([os.path.join(b, "pg_ctl"), "-D", data, "-l", os.path.join(folder, "pg.log"),
-                                           "-o", "-p %d" % port, "-w", "-t", "60", "start"]),
-                           capture_output=True, text=True)
-        if p.returncode == 0:
+        if _pg_ctl_start(folder, port):
             with open(os.path.join(folder, "port"), "w") as f:
                 f.write(str(port))
             return port
         time.sleep(0.2)
     raise SystemExit("pgserver: the server did not start:\n%s" % open(os.path.join(folder, "pg.log")).read()[-3000:])
+
+
+def _pg_ctl_start(folder, port):
+    p = subprocess.run(as_server_user([os.path.join(bindir(), "pg_ctl"), "-D", os.path.join(folder, "data"),
+                                       "-l", os.path.join(folder, "pg.log"), "-o", "-p %d" % port, "-w", "-t", "60",
+                                       "start"]),
+                       capture_output=True, text=True)
+    return p.returncode == 0
+
+
+def pause(folder):
+    """Stops the server as a restart does (fast: clients are cut off), keeping its data."""
+    run([os.path.join(bindir(), "pg_ctl"), "-D", os.path.join(os.path.abspath(folder), "data"), "-m", "fast", "-w",
+         "stop"])
+
+
+def resume(folder):
+    """Starts a paused server again, on its port."""
+    folder = os.path.abspath(folder)
+    if not _pg_ctl_start(folder, port_of(folder)):
+        raise SystemExit("pgserver: the server did not start again:\n%s" %
+                         open(os.path.join(folder, "pg.log")).read()[-3000:])
 
 
 def stop(folder, quiet=False):

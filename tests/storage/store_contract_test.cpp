@@ -632,6 +632,37 @@ TEST_CASE("contract: migrate twice is harmless, a newer schema is refused", "[st
     }
 }
 
+TEST_CASE("contract: text from outside that is not UTF-8 never fails a commit, long quota keys count",
+          "[store][contract]") {
+    EACH_BACKEND();
+    auto store = fresh.open();
+    // What a remote server may answer (Latin-1, a NUL), what a signer may
+    // name a file: SQLite keeps the bytes, PostgreSQL (which refuses them)
+    // gets U+FFFD for each bad byte; either way the batch lands.
+    std::string const raw = std::string("caf\xE9 \xFF") + '\0' + "end";
+    Change c = new_instance(1);
+    c.outbox_added.push_back(outbox("k", 1));
+    c.attachments.push_back({1, "scan", "client", raw + ".png", "image/png", "sha", "bytes", 5});
+    std::string const long_key = "nda#0|" + std::string(5000, 'x');
+    c.quotas.push_back({long_key, 0, 1});
+    c.quotas.push_back({long_key + "y", 0, 2});
+    Change d;
+    d.outbox_updated.push_back({"k", "pending", 1, 9, raw});
+    REQUIRE_NOTHROW(commit(*store, {c, d}));
+    auto stored = store->list_outbox("pending", 10).at(0).last_error;
+    auto name = store->attachments(1).at(0).file_name;
+    if (fresh.postgres()) {
+        CHECK(stored == "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD" "end");
+        CHECK(name == "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD" "end.png");
+    } else {
+        CHECK(stored == raw);
+        CHECK(name == raw + ".png");
+    }
+    CHECK(store->quota_count(long_key, 0) == 1);
+    CHECK(store->quota_count(long_key + "y", 0) == 2);
+    CHECK(store->quota_count(long_key + "z", 0) == 0);
+}
+
 // ---- PostgreSQL's own
 
 TEST_CASE("postgres: a server that cannot be reached is named, without the password", "[store][postgres]") {
@@ -652,6 +683,20 @@ TEST_CASE("postgres: a server that cannot be reached is named, without the passw
         CHECK(message.find("hunter2") == std::string::npos);
     }
     CHECK(signflow::storage::describe_target("host=h port=5 dbname=d user=u password=pw") == "postgresql://u@h:5/d");
+    CHECK(signflow::storage::is_postgres("user=s password=x port=5433"));
+    // A target libpq cannot read: its reason would quote the password.
+    for (std::string bad : {"postgresql://u:pa%ss@127.0.0.1:1/db", "host=127.0.0.1 port=1 password=se cret"}) {
+        INFO(bad);
+        try {
+            signflow::storage::open_store(bad);
+            FAIL("opened " << bad);
+        } catch (std::exception const& e) {
+            std::string const message = e.what();
+            INFO(message);
+            CHECK(message.find("pa%ss") == std::string::npos);
+            CHECK(message.find("cret") == std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("postgres: connections the server dropped are replaced before use",

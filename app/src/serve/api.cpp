@@ -9,6 +9,7 @@
 #include "log_text.hpp"
 
 #include "signflow/base/text.hpp"
+#include "signflow/engine/store_errors.hpp"
 #include "signflow/engine/time.hpp"
 #include "signflow/documents/attachments.hpp"
 #include "signflow/documents/isolated.hpp"
@@ -29,7 +30,7 @@ namespace signflow::app {
 using nlohmann::json;
 
 http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOptions options) {
-    return [&runtime, &store, options](http::Request&& req, http::Respond respond) {
+    auto handle = [&runtime, &store, options](http::Request&& req, http::Respond respond) {
         // Behind a trusted proxy, the client it forwards for; anyone else's
         // forwarding headers are ignored (and reported).
         auto client = client_address(req, options.proxies);
@@ -46,8 +47,9 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
 
         if (req.path == "/healthz") {
             if (!get) return respond(method_not_allowed("GET"));
-            bool ok = runtime.accepting();
-            return respond(reply_json(ok ? 200 : 503, {{"status", ok ? "ok" : "stopping"}}));
+            bool const up = runtime.accepting(), reachable = runtime.store_reachable();
+            return respond(reply_json(up && reachable ? 200 : 503,
+                                      {{"status", !up ? "stopping" : reachable ? "ok" : "database unreachable"}}));
         }
         Caller caller;
         if (options.gate)
@@ -383,6 +385,19 @@ http::Handler make_api(engine::Runtime& runtime, engine::Store& store, ApiOption
             }
         }
         return respond(error(404, "no such resource: " + req.path, {{"see", "docs/http-api.md"}}));
+    };
+    // A read the database could not answer (it is restarting, the network
+    // is cut): 503 and a retry hint, not an internal error.
+    return [handle = std::move(handle)](http::Request&& req, http::Respond respond) {
+        try {
+            handle(std::move(req), respond);
+        } catch (engine::StoreUnavailable const&) {
+            // (which database, and why, is in the log: the committer's and
+            // the store's messages; not for every caller to read)
+            auto r = error(503, "the database cannot be reached: retry shortly");
+            r.headers.emplace_back("Retry-After", "1");
+            respond(std::move(r));
+        }
     };
 }
 

@@ -24,6 +24,7 @@
 #include "signflow/engine/rules.hpp"
 #include "signflow/engine/runtime.hpp"
 #include "signflow/engine/time.hpp"
+#include "signflow/engine/store_errors.hpp"
 #include "signflow/storage/open.hpp"
 #include "signflow/stdlib/catalog.hpp"
 
@@ -436,8 +437,23 @@ int run_serve(ServeOptions const& o) {
 
     unsigned n = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
-    io.run();
+    // A read of the store on a shard's thread while the database cannot be
+    // reached (PostgreSQL restarting) throws out of its handler: that one
+    // handler is lost (its request gets no answer, its sender retries), the
+    // thread goes on running the others. Anything else still ends the
+    // daemon, as before.
+    auto run = [&] {
+        for (;;) {
+            try {
+                io.run();
+                return;
+            } catch (engine::StoreUnavailable const& e) {
+                log(engine::LogLevel::error, std::string("a request was dropped: ") + e.what());
+            }
+        }
+    };
+    for (unsigned i = 1; i < n; ++i) threads.emplace_back(run);
+    run();
     for (auto& t : threads) t.join();
     // Uploads being read and pages being drawn use the runtime and the
     // store: they end before either is destroyed.

@@ -196,7 +196,7 @@ DateTime date_arg(ir::Expr const& e, Value const& v) {
         fail(e, fn_name(e) + " needs a date (a string such as \"2026-03-10\"), got " + std::string(type_name(v)));
     auto dt = parse_date(v.string());
     if (!dt) {
-        std::string shown = v.string().substr(0, 40);
+        std::string shown(base::utf8_clip(v.string(), 40));
         if (v.string().size() > 40) shown += "…";
         fail(e, fn_name(e) + ": \"" + shown + "\" is not a date (YYYY-MM-DD or RFC 3339)");
     }

@@ -1,9 +1,11 @@
 #include "committer.hpp"
 
 #include "signflow/base/text.hpp"
+#include "signflow/engine/store_errors.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <unordered_map>
 
 namespace signflow::engine::detail {
@@ -100,15 +102,28 @@ void Committer::run() {
                 changes.push_back(std::move(c));
             }
         }
-        try {
-            store_.commit(changes);
-        } catch (std::exception const& x) {
-            failed_(x.what(), batch);
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-            queue_.clear();
-            return;
+        // The database out of reach (a restart, a cut network): nothing of
+        // the batch was committed (the store made sure), so the same batch
+        // goes again once it is back. Any other failure is fatal: the daemon
+        // restarts from what is committed.
+        bool retried = false;
+        for (int attempt = 0;; ++attempt) {
+            try {
+                store_.commit(changes);
+                break;
+            } catch (StoreUnavailable const& x) {
+                if (!retried && unavailable_) unavailable_(true, x.what());
+                retried = true;
+                std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5))));
+            } catch (std::exception const& x) {
+                failed_(x.what(), batch);
+                std::lock_guard lock(mutex_);
+                stopping_ = true;
+                queue_.clear();
+                return;
+            }
         }
+        if (retried && unavailable_) unavailable_(false, {});
         // Give the changes back to their entries for what follows the commit.
         for (std::size_t i = 0; i < batch.size(); ++i) batch[i].change = std::move(changes[i]);
         {

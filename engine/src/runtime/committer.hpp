@@ -53,6 +53,13 @@ public:
     Committer(Store& store, std::size_t max_batch, Committed committed, Failed failed);
     ~Committer();
 
+    // Told when the store cannot be reached (true, with the store's words)
+    // and when it can again (false). Meanwhile the batch in hand is
+    // committed again and again, backing off up to a second; what follows
+    // waits in the queue. Set before start().
+    using Unavailable = std::function<void(bool, std::string const&)>;
+    void on_unavailable(Unavailable f) { unavailable_ = std::move(f); }
+
     void start();
     void submit(Entry e);
     // Commits what is queued, then stops the thread.
@@ -74,6 +81,7 @@ private:
     std::size_t max_batch_;
     Committed committed_;
     Failed failed_;
+    Unavailable unavailable_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Entry> queue_;

@@ -39,6 +39,15 @@ struct Runtime::Impl {
           dispatcher(ctx, [this](std::int64_t id, DeliveryEnd outcome) { delivered(id, std::move(outcome)); }) {
         unsigned n = this->options.shards ? this->options.shards : std::max(1u, std::thread::hardware_concurrency());
         for (unsigned i = 0; i < n; ++i) shards.push_back(std::make_unique<Shard>(io, ctx, i));
+        committer.on_unavailable([this](bool down, std::string const& why) {
+            store_down = down;
+            if (down)
+                this->log(LogLevel::error, "the store cannot be reached: " + why +
+                                         "; new requests are answered 503 until it is back, and what was in hand "
+                                         "is committed then");
+            else
+                this->log(LogLevel::info, "the store is reachable again: serving");
+        });
     }
 
     asio::io_context& io;
@@ -56,6 +65,9 @@ struct Runtime::Impl {
     std::unique_ptr<Watcher> watcher;
     std::atomic<std::int64_t> next_id{1};
     std::atomic<bool> accepting{false};
+    // The store cannot be reached: new requests are answered 503 at once
+    // (nothing of them applied), those in hand wait for the database.
+    std::atomic<bool> store_down{false};
     std::function<void(std::string const&)> on_fatal;
     std::atomic<std::int64_t> in_flight{0};
     std::thread stopper;  // Runtime::stop's; joined by ~Runtime
@@ -71,6 +83,18 @@ struct Runtime::Impl {
 
     // The answer to every request while the daemon stops.
     static Reply stopping() { return make_reply(Outcome::unavailable, {{"error", "the daemon is stopping"}}); }
+    static Reply down() {
+        return make_reply(Outcome::unavailable,
+                          {{"error", "the database cannot be reached; nothing was changed: retry shortly"}});
+    }
+    // What a request that would change something is refused with now, if
+    // anything.
+    Reply const* refusal() const {
+        static Reply const stop = stopping(), unreachable = down();
+        if (!accepting) return &stop;
+        if (store_down) return &unreachable;
+        return nullptr;
+    }
 
     Shard& shard_of(std::int64_t id) { return *shards[static_cast<std::size_t>(id) % shards.size()]; }
 
@@ -177,7 +201,7 @@ struct Runtime::Impl {
     // request is answered from before without reaching the shard.
     template <class Fn>
     void post_to_shard(std::int64_t id, IdempotencyKey const& key, ReplyFn reply, Fn fn) {
-        if (!accepting) return reply(Impl::stopping());
+        if (auto const* no = refusal()) return reply(*no);
         auto [ticket, part] = one_envelope_request(key, std::move(reply));
         if (!ticket) return;
         Shard& sh = shard_of(id);
@@ -242,6 +266,8 @@ Runtime::~Runtime() {
 void Runtime::add_connector(std::unique_ptr<Connector> c) { impl_->dispatcher.add_connector(std::move(c)); }
 
 bool Runtime::accepting() const { return impl_->accepting; }
+
+bool Runtime::store_reachable() const { return !impl_->store_down; }
 
 std::shared_ptr<Snapshot const> Runtime::snapshot() const { return impl_->rules.snapshot(); }
 
@@ -311,7 +337,7 @@ void Runtime::stop(std::function<void()> done) {
 
 void Runtime::post_event(std::string const& name, json data, IdempotencyKey const& key, ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply(Impl::stopping());
+    if (auto const* no = m.refusal()) return reply(*no);
     auto snap = m.rules.snapshot();
     std::vector<std::pair<DefinitionPtr, int>> starts;
     Instant now = now_instant();
@@ -375,7 +401,7 @@ void Runtime::post_event(std::string const& name, json data, IdempotencyKey cons
 void Runtime::start_envelope(std::string const& workflow, json data, IdempotencyKey const& key, std::int64_t batch,
                              ReplyFn reply) {
     Impl& m = *impl_;
-    if (!m.accepting) return reply(Impl::stopping());
+    if (auto const* no = m.refusal()) return reply(*no);
     auto snap = m.rules.snapshot();
     auto found = snap->current.find(workflow);
     if (found == snap->current.end())
@@ -423,7 +449,7 @@ void Runtime::signer_event(std::int64_t id, std::string const& role, std::string
                            IdempotencyKey const& key, ReplyFn reply, Origin origin) {
     // While stopping, every act is refused alike (post_to_shard would say so
     // only after the name is checked).
-    if (!impl_->accepting) return reply(Impl::stopping());
+    if (auto const* no = impl_->refusal()) return reply(*no);
     if (std::find(std::begin(signer_events), std::end(signer_events), what) == std::end(signer_events))
         return reply(make_reply(Outcome::not_found, {{"error", "unknown signer event `" + what + "`"},
                                                      {"known", {"signed", "declined", "verified", "verification_failed"}}}));

@@ -1,5 +1,7 @@
 #include "shard.hpp"
 
+#include "signflow/engine/store_errors.hpp"
+
 #include "../machine/envelope_documents.hpp"
 #include "../machine/signer_fields.hpp"
 
@@ -405,7 +407,14 @@ void Shard::correlate(std::string const& event, std::shared_ptr<json const> data
 // The answer about an envelope this shard does not run: it has ended, or
 // there is no such envelope.
 void Shard::not_running(std::int64_t id, Part& part) {
-    auto rec = ctx_.store.find_instance(id);
+    std::optional<InstanceRecord> rec;
+    try {
+        rec = ctx_.store.find_instance(id);
+    } catch (StoreUnavailable const&) {
+        part.outcome = Outcome::unavailable;
+        part.body = json{{"error", "the database cannot be reached; nothing was changed: retry shortly"}};
+        return;
+    }
     part.outcome = rec ? Outcome::ended : Outcome::not_found;
     part.body = rec ? json{{"error", "the envelope has ended"}, {"id", id}, {"state", rec->state}, {"status", rec->status}}
                     : json{{"error", "no envelope with this id"}, {"id", id}};

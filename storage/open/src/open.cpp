@@ -12,9 +12,11 @@ namespace signflow::storage {
 bool is_postgres(std::string const& target) {
     if (target.starts_with("postgresql://") || target.starts_with("postgres://")) return true;
     // A key=value string: words `keyword=value` separated by spaces, one of
-    // them naming the database or the server (a file name with a `=` in it
-    // is still a file).
-    static std::regex const keyword(R"((^|\s)(dbname|host|hostaddr|service)\s*=)");
+    // them a libpq keyword (a file name with another `word=` in it is still a
+    // file; one that would pass for a connection string is named ./NAME).
+    static std::regex const keyword(
+        R"((^|\s)(dbname|host|hostaddr|service|port|user|password|passfile|sslmode|connect_timeout|options|)"
+        R"(application_name|target_session_attrs)\s*=)");
     return std::regex_search(target, keyword);
 }
 

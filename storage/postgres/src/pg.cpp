@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include "signflow/base/utf8.hpp"
+
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
@@ -27,9 +29,10 @@ std::string describe(std::string const& conninfo) {
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
     if (!options) {
-        std::string why = trimmed(error);
+        // (libpq's reason quotes the part it could not read, which may be
+        // the password: not repeated)
         PQfreemem(error);
-        return "PostgreSQL (a connection string libpq cannot read: " + why + ")";
+        return "PostgreSQL (a connection string libpq cannot read: check its quoting and %-encoding)";
     }
     std::string host, port, dbname, user;
     for (auto* o = options; o->keyword; ++o) {
@@ -57,14 +60,39 @@ void fail(PGconn* c, PGresult const* r, std::string_view what) {
     }
     if (message.empty() && c) message = trimmed(PQerrorMessage(c));
     if (message.empty()) message = "no answer from the server";
+    if (c && PQstatus(c) != CONNECTION_OK) throw ConnectionLost(std::string(what) + ": " + message);
     throw std::runtime_error(std::string(what) + ": " + message);
 }
 
 // ---- Params
 
+// PostgreSQL's text holds valid UTF-8 without NUL; SQLite's holds any bytes.
+// Text that is not (an error a remote server answered, a file name a signer
+// gave) would fail the statement and, in a commit, stop the daemon: each
+// invalid byte and each NUL becomes U+FFFD instead, the same way for a write
+// and for the lookup that later reads it.
+std::string repaired(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t n = text[i] == '\0' ? 0 : base::utf8_length(text, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
+}
+
 Params& Params::add(std::string_view text) {
-    values_.emplace_back(text);
-    lengths_.push_back(static_cast<int>(text.size()));
+    if (text.find('\0') != std::string_view::npos || !base::utf8_valid(text))
+        values_.push_back(repaired(text));
+    else
+        values_.emplace_back(text);
+    lengths_.push_back(static_cast<int>(values_.back().size()));
     formats_.push_back(0);
     return *this;
 }
@@ -116,17 +144,26 @@ std::int64_t Result::affected() const {
 // ---- Connection
 
 Connection::Connection(std::string const& conninfo) : described_(describe(conninfo)) {
+    {
+        char* error = nullptr;
+        PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
+        PQfreemem(error);
+        if (!parsed) throw std::runtime_error("cannot connect: " + described_);
+        PQconninfoFree(parsed);
+    }
     // Defaults first: what the target itself says (expanded from `dbname`)
-    // overrides them.
-    char const* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-    char const* values[] = {"10", "signflow", conninfo.c_str(), nullptr};
+    // overrides them. The client speaks UTF-8 whatever the environment says.
+    char const* keys[] = {"connect_timeout", "application_name", "dbname", "client_encoding", nullptr};
+    char const* values[] = {"10", "signflow", conninfo.c_str(), "UTF8", nullptr};
     conn_.reset(PQconnectdbParams(keys, values, 1));
-    if (!conn_) throw std::runtime_error("cannot connect to " + described_ + ": out of memory");
+    if (!conn_) throw ConnectionLost("cannot connect to " + described_ + ": out of memory");
     if (PQstatus(conn_.get()) != CONNECTION_OK)
-        throw std::runtime_error("cannot connect to " + described_ + ": " + trimmed(PQerrorMessage(conn_.get())));
+        throw ConnectionLost("cannot connect to " + described_ + ": " + trimmed(PQerrorMessage(conn_.get())));
     // Notices (e.g. "relation already exists, skipping") are not errors: keep
     // them off the daemon's stderr.
     PQsetNoticeProcessor(conn_.get(), [](void*, char const*) {}, nullptr);
+    Result r(PQexec(conn_.get(), "SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid()"));
+    if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK && r.rows() == 1) backend_start_ = r.text(0, 0);
 }
 
 bool Connection::alive() {
@@ -198,7 +235,10 @@ void Connection::each(std::string const& sql, Params& params, RowSink const& sin
             }
         }
     }
-    if (!error.empty()) throw std::runtime_error(error);
+    if (!error.empty()) {
+        if (!ok()) throw ConnectionLost(error);
+        throw std::runtime_error(error);
+    }
 }
 
 // ---- Pipeline

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -84,12 +85,16 @@ using RowSink = std::function<void(Result const& row)>;
 class Connection {
 public:
     // Connects (blocking, libpq's connect_timeout of 10 s unless the target
-    // says otherwise). Throws "cannot connect to <described target>: <why>".
+    // says otherwise). Throws ConnectionLost "cannot connect to <described
+    // target>: <why>".
     explicit Connection(std::string const& conninfo);
     Connection(Connection const&) = delete;
     Connection& operator=(Connection const&) = delete;
 
     PGconn* handle() const { return conn_.get(); }
+    // When the server process behind this connection started (with its
+    // pid, it names that process even after the pid is reused).
+    std::string const& backend_start() const { return backend_start_; }
     // False once the server has gone (a restart, a cut network): the owner
     // drops this connection and opens another.
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
@@ -144,10 +149,18 @@ private:
     };
     std::unique_ptr<PGconn, Finish> conn_;
     std::string described_;
+    std::string backend_start_;
     std::unordered_map<std::string, std::string> prepared_;
 };
 
-// "<what>: <PostgreSQL's message>" for a failed result or connection.
+// The server cannot be reached, or the connection broke: what was being
+// done may or may not have happened (the store finds out).
+struct ConnectionLost : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// "<what>: <PostgreSQL's message>" for a failed result or connection; a
+// ConnectionLost when the connection is gone.
 [[noreturn]] void fail(PGconn* c, PGresult const* r, std::string_view what);
 
 }  // namespace signflow::storage::pg

@@ -262,7 +262,10 @@ void PgStore::scan_envelopes(
             sink(std::move(r), std::move(entries));
         });
         while (trail) trail = next_trail();
-        if (!trail_error.empty()) throw std::runtime_error("the audit rows of a scan: " + trail_error);
+        if (!trail_error.empty()) {
+            if (!trail_db->ok()) throw pg::ConnectionLost("the audit rows of a scan: " + trail_error);
+            throw std::runtime_error("the audit rows of a scan: " + trail_error);
+        }
     });
 }
 

@@ -195,6 +195,15 @@ constexpr char const* migration_10[] = {
         PRIMARY KEY (term, envelope)
     ))",
     "CREATE INDEX envelope_people_envelope ON envelope_people (envelope)",
+
+    // The last commit of each store's writer (a random id per daemon
+    // start), written in that commit's transaction: after a connection
+    // broke while a COMMIT was on its way, the daemon reads here whether it
+    // landed before committing the same batch again.
+    R"(CREATE TABLE commit_marks (
+        writer TEXT PRIMARY KEY,
+        token  TEXT NOT NULL
+    ))",
 };
 
 // Append new migrations here, numbered as the SQLite store's; never edit one
@@ -212,6 +221,11 @@ constexpr char const* lock_sql = "SELECT pg_advisory_xact_lock(73062568937176123
 int latest_version() { return std::end(migrations)[-1].version; }
 
 void migrate(pg::Connection& db) {
+    // Text is stored as UTF-8: a database in another encoding would refuse
+    // (or change) what signers type.
+    if (std::string encoding = db.run("SHOW server_encoding").text(0, 0); encoding != "UTF8")
+        throw std::runtime_error("the database's encoding is " + encoding +
+                                 "; signflow needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)");
     db.exec("BEGIN");
     try {
         // Two daemons starting together: the second waits here until the

@@ -5,7 +5,9 @@
 #include "pg_schema.hpp"
 #include "pg_store_impl.hpp"
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <utility>
 
@@ -130,11 +132,23 @@ constexpr char const* clear_people = "DELETE FROM envelope_people WHERE envelope
 constexpr char const* add_person =
     "INSERT INTO envelope_people (term, envelope) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
+constexpr char const* mark_commit = R"(INSERT INTO commit_marks (writer, token) VALUES ($1, $2)
+    ON CONFLICT (writer) DO UPDATE SET token = excluded.token)";
+
 constexpr char const* write_statements[] = {
+    mark_commit,
     upsert_instance, cancel_timer, arm_timer, add_outbox, add_outbox_with_id, outbox_sequence_past, update_outbox,
     add_journal,     add_audit,    put_attachment, add_idempotency, add_quota,            clear_people,
     add_person,
 };
+
+// A quota's counter key as stored: PostgreSQL's index entries hold at most
+// ~2.7 KB, and a quota's key comes from a request (a per-customer quota keyed
+// by a field): a long one is kept as its SHA-256, for counting and reading
+// alike.
+std::string quota_key(std::string const& quota) {
+    return quota.size() <= 512 ? quota : "sha256:" + signflow::base::sha256_hex(quota);
+}
 
 // What a statement of the pipeline was for, to name a failure.
 struct Sent {
@@ -203,7 +217,7 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
     }
     for (auto const& quota : c.quotas) {
         Params q;
-        q.all(quota.quota, quota.period_start_ms, quota.delta);
+        q.all(quota_key(quota.quota), quota.period_start_ms, quota.delta);
         add(add_quota, q);
     }
     for (auto const& people : c.people) {
@@ -218,10 +232,32 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
     }
 }
 
+// Sends the COMMIT and reads every result; a failed statement is named by
+// the change it belongs to.
+void finish(pg::Connection::Pipeline& pipeline, std::vector<Sent> const& sent, std::size_t changes) {
+    try {
+        pipeline.commit();
+    } catch (pg::ConnectionLost const&) {
+        throw;
+    } catch (std::exception const& e) {
+        if (pipeline.failed_at >= sent.size() || sent[pipeline.failed_at].change == SIZE_MAX) throw;
+        Sent const& s = sent[pipeline.failed_at];
+        std::string why = e.what();
+        if (s.outbox_key && why.find("22012") != std::string::npos)
+            why = "outbox update: no outbox record with key '" + *s.outbox_key + "'";
+        throw std::runtime_error("change " + std::to_string(s.change + 1) + " of " + std::to_string(changes) + ": " +
+                                 why);
+    }
+}
+
 }  // namespace
 
 PgStore::Impl::Impl(std::string t, PgOptions o)
-    : target(std::move(t)), described(pg::describe(target)), options(o), writer(std::make_unique<pg::Connection>(target)) {}
+    : target(std::move(t)),
+      described(pg::describe(target)),
+      options(o),
+      writer(std::make_unique<pg::Connection>(target)),
+      writer_id(signflow::base::random_hex(16)) {}
 
 PgStore::PgStore(std::string target, PgOptions options) : impl_(std::make_unique<Impl>(std::move(target), options)) {}
 
@@ -269,24 +305,56 @@ void PgStore::commit(std::span<Change const> batch) {
         if (!impl_->writes_prepared) {
             try {
                 for (char const* sql : write_statements) db.prepared(sql);
+            } catch (pg::ConnectionLost const&) {
+                throw;
             } catch (std::exception const& e) {
                 throw std::runtime_error(std::string(e.what()) + " (was migrate() called?)");
             }
             impl_->writes_prepared = true;
         }
+        // A batch whose COMMIT may have landed before the connection broke
+        // (the committer gives the same batch again): landed, it is done.
+        // The server process that ran it may still be finishing it (a COMMIT
+        // waiting for a synchronous standby does not see its client go):
+        // it is ended first, and the mark read once it is gone, when its
+        // transaction has either committed or rolled back.
+        if (!impl_->unknown_commit.empty()) {
+            Params pid;
+            pid.all(std::int64_t{impl_->unknown_backend}, impl_->unknown_backend_start);
+            db.run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1::int AND backend_start::text = $2",
+                   pid);
+            for (int waited = 0;; ++waited) {
+                if (db.run("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int AND backend_start::text = $2", pid)
+                        .rows() == 0)
+                    break;
+                if (waited == 200)  // 10 s: try again at the committer's next attempt
+                    throw pg::ConnectionLost("the server process of the commit whose outcome is unknown is still there");
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            Params q;
+            q.add(impl_->writer_id);
+            auto r = db.run("SELECT token FROM commit_marks WHERE writer = $1", q);
+            bool const landed = r.rows() == 1 && r.text(0, 0) == impl_->unknown_commit;
+            impl_->unknown_commit.clear();
+            if (landed) return;
+        }
+        std::string const token = signflow::base::random_hex(16);
+        int const backend = PQbackendPID(db.handle());
+        std::string const backend_start = db.backend_start();
         std::vector<Sent> sent;
-        pg::Connection::Pipeline pipeline(db);
-        for (std::size_t index = 0; index < batch.size(); ++index) send(pipeline, batch[index], index, sent);
         try {
-            pipeline.commit();
-        } catch (std::exception const& e) {
-            if (pipeline.failed_at >= sent.size()) throw;
-            Sent const& s = sent[pipeline.failed_at];
-            std::string why = e.what();
-            if (s.outbox_key && why.find("22012") != std::string::npos)
-                why = "outbox update: no outbox record with key '" + *s.outbox_key + "'";
-            throw std::runtime_error("change " + std::to_string(s.change + 1) + " of " + std::to_string(batch.size()) +
-                                     ": " + why);
+            pg::Connection::Pipeline pipeline(db);
+            Params mark;
+            mark.all(impl_->writer_id, token);
+            pipeline.add(mark_commit, mark);
+            sent.push_back({SIZE_MAX, nullptr});
+            for (std::size_t index = 0; index < batch.size(); ++index) send(pipeline, batch[index], index, sent);
+            finish(pipeline, sent, batch.size());
+        } catch (pg::ConnectionLost const&) {
+            impl_->unknown_commit = token;
+            impl_->unknown_backend = backend;
+            impl_->unknown_backend_start = backend_start;
+            throw;
         }
     });
 }
@@ -420,7 +488,7 @@ std::int64_t PgStore::quota_count(std::string const& quota, std::int64_t period_
     return impl_->guard("quota_count", [&] {
         Impl::Reader db(*impl_);
         Params q;
-        q.all(quota, period_start_ms);
+        q.all(quota_key(quota), period_start_ms);
         auto r = db->run("SELECT count FROM quota_counters WHERE quota = $1 AND period_start_ms = $2", q);
         return r.rows() ? r.integer(0, 0) : std::int64_t{0};
     });

@@ -4,6 +4,8 @@
 #pragma once
 #include "signflow/storage/pg_store.hpp"
 
+#include "signflow/engine/store_errors.hpp"
+
 #include "pg.hpp"
 
 #include <memory>
@@ -33,9 +35,18 @@ struct PgStore::Impl {
     std::string described;  // without the password
     PgOptions options;
 
-    std::mutex write_mutex;  // guards writer and writes_prepared
+    std::mutex write_mutex;  // guards writer, writes_prepared and unknown_commit
     std::unique_ptr<pg::Connection> writer;
     bool writes_prepared = false;
+    // Each commit records its token in commit_marks under this store's
+    // writer id, in the same transaction. When the connection breaks after
+    // a COMMIT may have been sent, the token is kept here and the next
+    // commit (the committer retries the same batch) first asks whether it
+    // landed.
+    std::string const writer_id;
+    std::string unknown_commit;
+    int unknown_backend = 0;  // the server process that was running it
+    std::string unknown_backend_start;
 
     std::mutex pool_mutex;  // guards idle_readers
     std::vector<std::unique_ptr<pg::Connection>> idle_readers;
@@ -53,10 +64,16 @@ struct PgStore::Impl {
 
     // Runs one public operation; a failure leaves it as "signflow store
     // '<target>': <operation>: <cause>".
+    // A connection that could not be made or broke becomes
+    // engine::StoreUnavailable (engine/store_errors.hpp).
     template <class F>
     decltype(auto) guard(char const* operation, F&& f) {
         try {
             return f();
+        } catch (pg::ConnectionLost const& e) {
+            throw engine::StoreUnavailable("signflow store '" + described + "': " + operation + ": " + e.what());
+        } catch (engine::StoreUnavailable const&) {
+            throw;
         } catch (std::exception const& e) {
             throw std::runtime_error("signflow store '" + described + "': " + operation + ": " + e.what());
         }

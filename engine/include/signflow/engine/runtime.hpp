@@ -256,6 +256,9 @@ public:
     Result<OutboxRecord> retry_delivery(std::string const& key);
     std::string metrics();  // Prometheus text format
     bool accepting() const;
+    // False while the store cannot be reached (a database restarting):
+    // requests that would change something are answered `unavailable`.
+    bool store_reachable() const;
     // The rules now serving (see rules.hpp).
     std::shared_ptr<Snapshot const> snapshot() const;
 
