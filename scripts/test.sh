@@ -18,7 +18,10 @@
 #                                    #   the sanitizers and 10 minutes per fuzzer
 #
 # Environment: SIGNFLOW_FUZZ_BUDGET (seconds shared by all fuzzers, default
-# 120), SIGNFLOW_CTEST_ARGS (extra ctest arguments, e.g. "-R daemon_").
+# 120), SIGNFLOW_CTEST_ARGS (extra ctest arguments, e.g. "-R daemon_"),
+# SIGNFLOW_CTEST_JOBS (tests at once, default 3: on 2 cores a third overlaps
+# the tests that mostly wait, an expiry of a minute, a watcher's debounce;
+# measured 2026-12-08, docs/development.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,7 +82,7 @@ ctest_run() {
   local log="$1"; shift
   local status=0
   # shellcheck disable=SC2086
-  ctest --output-on-failure -j2 "$@" ${SIGNFLOW_CTEST_ARGS:-} 2>&1 | tee "$log" || status=$?
+  ctest --output-on-failure -j"${SIGNFLOW_CTEST_JOBS:-3}" "$@" ${SIGNFLOW_CTEST_ARGS:-} 2>&1 | tee "$log" || status=$?
   local line total failed
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
   if [ -n "$line" ]; then

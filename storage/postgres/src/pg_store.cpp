@@ -114,9 +114,15 @@ constexpr char const* update_outbox = R"(WITH u AS (
       UPDATE outbox SET status = $1, attempts = $2, next_attempt_ms = $3, last_error = $4
       WHERE key = $5 RETURNING 1)
     SELECT 1 / (SELECT COUNT(*)::int FROM u))";
-constexpr char const* add_journal = "INSERT INTO journal (instance, at_ms, kind, detail) VALUES ($1, $2, $3, $4)";
-constexpr char const* add_audit =
-    "INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry) VALUES ($1, $2, $3, $4, $5, $6)";
+// A Change's journal lines, audit entries and people's terms go as one
+// statement each (arrays, unnested in order): most of an event's rows are
+// these, and PostgreSQL's cost is per statement more than per row. (Measured
+// with scripts/bench-daemon.sh STORE=both: docs/development.md.)
+constexpr char const* add_journal = R"(INSERT INTO journal (instance, at_ms, kind, detail)
+    SELECT i, a, k, d FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS t(i, a, k, d, n)
+    ORDER BY n)";
+constexpr char const* add_audit = R"(INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[]))";
 constexpr char const* put_attachment = R"(INSERT INTO attachments
     (envelope, name, role, file_name, media_type, sha256, bytes, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (envelope, name) DO UPDATE SET role = excluded.role, file_name = excluded.file_name,
@@ -129,8 +135,8 @@ constexpr char const* add_idempotency = R"(INSERT INTO idempotency (key, status,
 constexpr char const* add_quota = R"(INSERT INTO quota_counters (quota, period_start_ms, count) VALUES ($1, $2, $3)
     ON CONFLICT (quota, period_start_ms) DO UPDATE SET count = quota_counters.count + excluded.count)";
 constexpr char const* clear_people = "DELETE FROM envelope_people WHERE envelope = $1";
-constexpr char const* add_person =
-    "INSERT INTO envelope_people (term, envelope) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+constexpr char const* add_people =
+    "INSERT INTO envelope_people (term, envelope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING";
 
 constexpr char const* mark_commit = R"(INSERT INTO commit_marks (writer, token) VALUES ($1, $2)
     ON CONFLICT (writer) DO UPDATE SET token = excluded.token)";
@@ -139,7 +145,7 @@ constexpr char const* write_statements[] = {
     mark_commit,
     upsert_instance, cancel_timer, arm_timer, add_outbox, add_outbox_with_id, outbox_sequence_past, update_outbox,
     add_journal,     add_audit,    put_attachment, add_idempotency, add_quota,            clear_people,
-    add_person,
+    add_people,
 };
 
 // A quota's counter key as stored: PostgreSQL's index entries hold at most
@@ -149,6 +155,39 @@ constexpr char const* write_statements[] = {
 std::string quota_key(std::string const& quota) {
     return quota.size() <= 512 ? quota : "sha256:" + signflow::base::sha256_hex(quota);
 }
+
+// A PostgreSQL array literal, {"…","…"} or {1,2}, sent as one text
+// parameter (then cast: $1::text[], $1::bigint[]).
+class Array {
+public:
+    void add(std::int64_t n) {
+        next();
+        text_ += std::to_string(n);
+    }
+    void add(std::string const& s) {
+        next();
+        text_.push_back('"');
+        for (char c : s) {
+            if (c == '"' || c == '\\') text_.push_back('\\');
+            text_.push_back(c);
+        }
+        text_.push_back('"');
+    }
+    // The literal, closed (add() after this is a mistake).
+    std::string const& text() {
+        if (!closed_) {
+            if (text_.empty()) text_ = "{";
+            text_.push_back('}');
+            closed_ = true;
+        }
+        return text_;
+    }
+
+private:
+    void next() { text_ += text_.empty() ? "{" : ","; }
+    std::string text_;
+    bool closed_ = false;
+};
 
 // What a statement of the pipeline was for, to name a failure.
 struct Sent {
@@ -193,16 +232,32 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
         q.all(u.status, u.attempts, u.next_attempt_ms, u.last_error, u.key);
         add(update_outbox, q, &u.key);
     }
-    for (auto const& j : c.journal) {
+    if (!c.journal.empty()) {
+        Array instance, at, kind, detail;
+        for (auto const& j : c.journal) {
+            instance.add(j.instance);
+            at.add(j.at_ms);
+            kind.add(j.kind);
+            detail.add(j.detail);
+        }
         Params q;
-        q.all(j.instance, j.at_ms, j.kind, j.detail);
+        q.all(instance.text(), at.text(), kind.text(), detail.text());
         add(add_journal, q);
     }
     // A second entry with the same (envelope, seq) fails the batch: a chain
     // never forks.
-    for (auto const& a : c.audit) {
+    if (!c.audit.empty()) {
+        Array envelope, seq, at, kind, hash, entry;
+        for (auto const& a : c.audit) {
+            envelope.add(a.envelope);
+            seq.add(a.seq);
+            at.add(a.at_ms);
+            kind.add(a.kind);
+            hash.add(a.hash);
+            entry.add(a.entry);
+        }
         Params q;
-        q.all(a.envelope, a.seq, a.at_ms, a.kind, a.hash, a.entry);
+        q.all(envelope.text(), seq.text(), at.text(), kind.text(), hash.text(), entry.text());
         add(add_audit, q);
     }
     for (auto const& a : c.attachments) {
@@ -224,11 +279,12 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
         Params q;
         q.add(people.envelope);
         add(clear_people, q);
-        for (auto const& term : people.terms) {
-            Params t;
-            t.all(term, people.envelope);
-            add(add_person, t);
-        }
+        if (people.terms.empty()) continue;
+        Array terms;
+        for (auto const& term : people.terms) terms.add(term);
+        Params t;
+        t.all(terms.text(), people.envelope);
+        add(add_people, t);
     }
 }
 
