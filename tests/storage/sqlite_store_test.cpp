@@ -2,6 +2,8 @@
 // the system's temp directory and removes it afterwards.
 #include "signflow/storage/sqlite_store.hpp"
 
+#include "store_records.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -20,6 +22,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace signflow::test_records;
 using namespace signflow::engine;
 using signflow::storage::ApiKeyRecord;
 using signflow::storage::BatchRecord;
@@ -46,8 +49,6 @@ private:
     fs::path path_;
 };
 
-std::string const version_a(64, 'a');
-std::string const version_b(64, 'b');
 
 // A migrated store on `file` with both test definitions saved.
 std::unique_ptr<SqliteStore> open_store(std::string const& file) {
@@ -58,42 +59,6 @@ std::unique_ptr<SqliteStore> open_store(std::string const& file) {
     return store;
 }
 
-InstanceRecord instance(std::int64_t id, std::string state = "draft", std::string status = "running",
-                        std::string workflow = "nda") {
-    InstanceRecord r;
-    r.id = id;
-    r.workflow = workflow;
-    r.version = workflow == "nda" ? version_a : version_b;
-    r.state = std::move(state);
-    r.status = std::move(status);
-    r.data = R"({"n":)" + std::to_string(id) + "}";
-    r.progress = R"({"seq":1})";
-    r.created_ms = 1000 + id;
-    r.updated_ms = 2000 + id;
-    return r;
-}
-
-OutboxRecord outbox(std::string key, std::int64_t instance, std::string status = "pending") {
-    OutboxRecord o;
-    o.key = std::move(key);
-    o.instance = instance;
-    o.kind = "notify";
-    o.target = "client";
-    o.payload = R"({"to":"client"})";
-    o.status = std::move(status);
-    o.created_ms = 5;
-    return o;
-}
-
-Change new_instance(std::int64_t id, std::string state = "draft", std::string status = "running",
-                    std::string workflow = "nda") {
-    Change c;
-    c.instances.push_back(instance(id, std::move(state), std::move(status), std::move(workflow)));
-    return c;
-}
-
-void commit(SqliteStore& store, std::vector<Change> const& batch) { store.commit(batch); }
-
 InstanceFilter filter(std::string workflow, std::string state = "", std::string status = "", int limit = 100) {
     InstanceFilter f;
     f.workflow = std::move(workflow);
@@ -101,12 +66,6 @@ InstanceFilter filter(std::string workflow, std::string state = "", std::string 
     f.status = std::move(status);
     f.limit = limit;
     return f;
-}
-
-std::vector<std::int64_t> ids(std::vector<InstanceRecord> const& rows) {
-    std::vector<std::int64_t> out;
-    for (auto const& r : rows) out.push_back(r.id);
-    return out;
 }
 
 std::vector<std::string> keys(std::vector<OutboxRecord> const& rows) {

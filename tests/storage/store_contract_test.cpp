@@ -7,6 +7,8 @@
 // PostgreSQL's (its errors, a dropped connection) at the end of this file.
 #include "signflow/storage/open.hpp"
 
+#include "store_records.hpp"
+
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
 
@@ -21,6 +23,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+using namespace signflow::test_records;
 using namespace signflow::engine;
 using signflow::storage::ApiKeyRecord;
 using signflow::storage::BatchRecord;
@@ -28,8 +31,6 @@ using signflow::storage::DaemonStore;
 using signflow::storage::SecurityEventRecord;
 using signflow::storage::SigningTokenRecord;
 
-std::string const version_a(64, 'a');
-std::string const version_b(64, 'b');
 
 int pg_port() {
     char const* dir = std::getenv("SIGNFLOW_TEST_PG_DIR");
@@ -112,53 +113,10 @@ private:
     INFO("backend: " << backend);                                        \
     Fresh fresh(backend)
 
-InstanceRecord instance(std::int64_t id, std::string state = "draft", std::string status = "running",
-                        std::string workflow = "nda") {
-    InstanceRecord r;
-    r.id = id;
-    r.workflow = workflow;
-    r.version = workflow == "nda" ? version_a : version_b;
-    r.state = std::move(state);
-    r.status = std::move(status);
-    r.data = R"({"n":)" + std::to_string(id) + "}";
-    r.progress = R"({"seq":1})";
-    r.created_ms = 1000 + id;
-    r.updated_ms = 2000 + id;
-    return r;
-}
-
-OutboxRecord outbox(std::string key, std::int64_t instance, std::string status = "pending") {
-    OutboxRecord o;
-    o.key = std::move(key);
-    o.instance = instance;
-    o.kind = "notify";
-    o.target = "client";
-    o.connector = "messages";
-    o.payload = R"({"to":"client"})";
-    o.status = std::move(status);
-    o.created_ms = 5;
-    return o;
-}
-
-Change new_instance(std::int64_t id, std::string state = "draft", std::string status = "running",
-                    std::string workflow = "nda") {
-    Change c;
-    c.instances.push_back(instance(id, std::move(state), std::move(status), std::move(workflow)));
-    return c;
-}
-
 AuditRecord audit_entry(std::int64_t envelope, std::int64_t seq, std::string kind = "sent") {
     return {envelope, seq, 100 * seq, kind, std::string(64, static_cast<char>('0' + seq % 10)),
             R"({"seq":)" + std::to_string(seq) + "}"};
 }
-
-std::vector<std::int64_t> ids(std::vector<InstanceRecord> const& rows) {
-    std::vector<std::int64_t> out;
-    for (auto const& r : rows) out.push_back(r.id);
-    return out;
-}
-
-void commit(DaemonStore& store, std::vector<Change> const& batch) { store.commit(batch); }
 
 }  // namespace
 
@@ -305,7 +263,9 @@ TEST_CASE("contract: outbox rows get ids, updates by key, dead letters revived o
     EACH_BACKEND();
     auto store = fresh.open();
     Change c = new_instance(1);
-    c.outbox_added.push_back(outbox("k1", 1));
+    OutboxRecord routed = outbox("k1", 1);
+    routed.connector = "messages";
+    c.outbox_added.push_back(routed);
     OutboxRecord given = outbox("k2", 1);
     given.id = 50;
     c.outbox_added.push_back(given);
@@ -436,11 +396,16 @@ TEST_CASE("contract: journal and audit read in the order written, definitions sa
     auto store = fresh.open();
     Change c = new_instance(1);
     for (int i = 0; i < 5; ++i) c.journal.push_back({1, 7, "line", std::to_string(i)});
+    // (quotes, backslashes, braces, commas and non-ASCII text travel intact)
+    std::string const tricky = R"({"say":"a \"quoted\" \\ back,slash {x}", "name":"Zoë"})";
+    c.journal.push_back({1, 8, "tricky", tricky});
     for (int seq = 1; seq <= 3; ++seq) c.audit.push_back(audit_entry(1, seq));
     commit(*store, {c});
     auto lines = store->journal(1);
-    REQUIRE(lines.size() == 5);
+    REQUIRE(lines.size() == 6);
     for (int i = 0; i < 5; ++i) CHECK(lines[static_cast<std::size_t>(i)].detail == std::to_string(i));
+    CHECK(lines[5].detail == tricky);
+    CHECK(lines[5].kind == "tricky");
     auto trail = store->audit(1);
     REQUIRE(trail.size() == 3);
     CHECK(trail[2].seq == 3);
