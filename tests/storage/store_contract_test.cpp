@@ -5,6 +5,7 @@
 // ctest's `pg` fixture started (SIGNFLOW_TEST_PG_DIR, tests/daemon/pgserver.py).
 // SQLite's own matters (files, old schemas) are in sqlite_store_test.cpp;
 // PostgreSQL's (its errors, a dropped connection) at the end of this file.
+#include "signflow/engine/store_errors.hpp"
 #include "signflow/storage/open.hpp"
 
 #include "store_records.hpp"
@@ -12,11 +13,18 @@
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -690,4 +698,158 @@ TEST_CASE("postgres: connections the server dropped are replaced before use",
     commit(*store, {new_instance(2)});
     CHECK(store->find_instance(2).has_value());
     CHECK(ids(store->list_instances({})) == std::vector<std::int64_t>{1, 2});
+}
+
+// A TCP proxy between the store and the test server that, when told, cuts
+// the connection around the next thing the store sends: after the server
+// has answered it whole (the answer lost: a COMMIT that landed unseen), or
+// before the server sees it (nothing landed). What a network cut does at
+// the worst moment, made to happen at exactly that moment.
+class CuttingProxy {
+public:
+    enum class Mode { pass, lose_answer, lose_request };
+
+    explicit CuttingProxy(int server_port) : server_port_(server_port) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(listener_, 16) == 0);
+        socklen_t n = sizeof a;
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &n);
+        port_ = ntohs(a.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    ~CuttingProxy() {
+        stop_ = true;
+        ::shutdown(listener_, SHUT_RDWR);
+        ::close(listener_);
+        acceptor_.join();
+        std::lock_guard lock(mutex_);
+        for (auto& t : links_) t.join();
+    }
+    int port() const { return port_; }
+    void set(Mode m) { mode_ = m; }
+    int cuts() const { return cuts_; }
+
+private:
+    void accept_loop() {
+        while (!stop_) {
+            int client = ::accept(listener_, nullptr, nullptr);
+            if (client < 0) return;
+            std::lock_guard lock(mutex_);
+            links_.emplace_back([this, client] { link(client); });
+        }
+    }
+
+    void link(int client) {
+        int server = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<std::uint16_t>(server_port_));
+        if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            ::close(client);
+            ::close(server);
+            return;
+        }
+        char buf[65536];
+        bool cutting = false;   // lose_answer: forwarding the request, dropping the answer
+        std::string answer;     // what the server said meanwhile (dropped)
+        while (!stop_) {
+            pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+            if (::poll(p, 2, 50) <= 0) continue;
+            if (p[0].revents) {
+                ssize_t n = ::read(client, buf, sizeof buf);
+                if (n <= 0) break;
+                Mode m = mode_;
+                if (!cutting && m == Mode::lose_request) {
+                    ++cuts_;
+                    mode_ = Mode::pass;
+                    break;  // the server never sees it
+                }
+                if (!cutting && m == Mode::lose_answer) {
+                    cutting = true;
+                    mode_ = Mode::pass;
+                }
+                if (::write(server, buf, static_cast<std::size_t>(n)) != n) break;
+            }
+            if (p[1].revents) {
+                ssize_t n = ::read(server, buf, sizeof buf);
+                if (n <= 0) break;
+                if (!cutting) {
+                    if (::write(client, buf, static_cast<std::size_t>(n)) != n) break;
+                    continue;
+                }
+                // Dropped until the server is done with it all: its
+                // ReadyForQuery ('Z', length 5, status) after the Sync.
+                answer.append(buf, static_cast<std::size_t>(n));
+                if (answer.size() >= 6 && answer.compare(answer.size() - 6, 5, std::string("Z\0\0\0\5", 5)) == 0) {
+                    ++cuts_;
+                    break;
+                }
+            }
+        }
+        ::close(client);
+        ::close(server);
+    }
+
+    int const server_port_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<Mode> mode_{Mode::pass};
+    std::atomic<bool> stop_{false};
+    std::atomic<int> cuts_{0};
+    std::thread acceptor_;
+    std::mutex mutex_;
+    std::vector<std::thread> links_;
+};
+
+TEST_CASE("postgres: a commit cut off on the way is committed exactly once when the same batch comes again",
+          "[store][postgres]") {
+    Fresh fresh("postgres");
+    auto const dbname = fresh.target().substr(fresh.target().rfind('/') + 1);
+    fresh.open();  // migrated, with the definitions
+    CuttingProxy proxy(pg_port());
+    auto store = signflow::storage::open_store("postgresql://signflow@127.0.0.1:" + std::to_string(proxy.port()) +
+                                               "/" + dbname);
+    commit(*store, {new_instance(1)});  // (the commit's statements prepared, through the proxy)
+
+    auto batch_for = [](std::int64_t id) {
+        Change c = new_instance(id);
+        c.journal.push_back({id, 1, "started", "{}"});
+        c.audit.push_back({id, 1, 100, "sent", std::string(64, '1'), "{}"});
+        c.outbox_added.push_back(outbox(std::to_string(id) + ".notify", id));
+        return std::vector<Change>{c};
+    };
+    auto count = [&](std::string const& sql) {
+        PGconn* c = PQconnectdb(fresh.target().c_str());
+        PGresult* r = PQexec(c, sql.c_str());
+        std::int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+        PQclear(r);
+        PQfinish(c);
+        return n;
+    };
+
+    SECTION("the answer lost: the COMMIT had landed, the second try applies nothing") {
+        proxy.set(CuttingProxy::Mode::lose_answer);
+        CHECK_THROWS_AS(commit(*store, batch_for(2)), StoreUnavailable);
+        CHECK(proxy.cuts() == 1);
+        CHECK(count("SELECT COUNT(*) FROM journal WHERE instance = 2") == 1);  // it did land
+        commit(*store, batch_for(2));  // the committer's retry: found landed, not sent again
+        CHECK(count("SELECT COUNT(*) FROM journal WHERE instance = 2") == 1);
+        CHECK(count("SELECT COUNT(*) FROM outbox WHERE instance = 2") == 1);
+        commit(*store, batch_for(3));  // and the store goes on
+        CHECK(count("SELECT COUNT(*) FROM journal WHERE instance = 3") == 1);
+    }
+    SECTION("the request lost: nothing had landed, the second try applies it once") {
+        proxy.set(CuttingProxy::Mode::lose_request);
+        CHECK_THROWS_AS(commit(*store, batch_for(2)), StoreUnavailable);
+        CHECK(proxy.cuts() == 1);
+        CHECK(count("SELECT COUNT(*) FROM journal WHERE instance = 2") == 0);
+        commit(*store, batch_for(2));
+        CHECK(count("SELECT COUNT(*) FROM journal WHERE instance = 2") == 1);
+        CHECK(count("SELECT COUNT(*) FROM audit WHERE envelope = 2") == 1);
+    }
 }
