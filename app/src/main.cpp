@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
                          "An SQLite file (created if missing) or a PostgreSQL URI, postgresql://USER@HOST:PORT/DBNAME "
                          "(password from PGPASSWORD or ~/.pgpass)")
         ->capture_default_str();
+    serve_cmd->add_option("--lead-seconds", serve.lead_seconds,
+                          "PostgreSQL: the leading daemon's lease; another daemon on the database stands by and "
+                          "takes over this long after the leader stops renewing it")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 300));
     serve_cmd->add_option("--data-dir", serve.data_dir,
                           "The folder for the daemon's files: its keys, the connector log, spooled uploads, the "
                           "messages folder (default: the SQLite file's folder; with PostgreSQL, the current folder)");

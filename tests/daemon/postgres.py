@@ -76,8 +76,8 @@ def body(binary, work, daemons, folder, port):
     check(all(code == 0 for code, _ in outs), "db migrate twice at once: %r" % outs)
     version = int(outs[0][1].rsplit("schema version", 1)[1].split()[0])
     rows = pgserver.psql(port, "migrated", "SELECT version, COUNT(*) FROM schema_version GROUP BY version")
-    check([int(v) for v, _ in rows] == [version] and all(c == "1" for _, c in rows),
-          "schema_version after two migrations: %r (the CLI said %d)" % (rows, version))
+    check(max(int(v) for v, _ in rows) == version and all(c == "1" for _, c in rows),
+          "schema_version after two migrations: each once, up to the CLI's %d: %r" % (version, rows))
     check("password" not in outs[0][1], "(nothing about a password)")
 
     # ---- a schema from a newer signflow: refused at start, saying so

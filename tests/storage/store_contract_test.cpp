@@ -853,3 +853,36 @@ TEST_CASE("postgres: a commit cut off on the way is committed exactly once when 
         CHECK(count("SELECT COUNT(*) FROM audit WHERE envelope = 2") == 1);
     }
 }
+
+TEST_CASE("postgres: one daemon leads, a fenced commit of a former leader changes nothing", "[store][postgres]") {
+    Fresh fresh("postgres");
+    auto a = fresh.open();
+    auto b = signflow::storage::open_store(fresh.target());
+    std::string held_by;
+    auto const ea = a->take_lead("host:1:a", 300, held_by, {});
+    REQUIRE(ea > 0);
+    a->fence("host:1:a", ea);
+    commit(*a, {new_instance(1)});
+    CHECK(b->take_lead("host:2:b", 300, held_by, {}) == 0);  // held, and not run out
+    CHECK(held_by == "host:1:a");
+    CHECK(a->renew_lead("host:1:a", ea, 300));
+    // A paused past its lease: the other takes over with a higher epoch...
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    auto const eb = b->take_lead("host:2:b", 10000, held_by, {});
+    REQUIRE(eb > ea);
+    b->fence("host:2:b", eb);
+    // ...and the former leader, woken, can neither renew nor commit.
+    CHECK_FALSE(a->renew_lead("host:1:a", ea, 300));
+    CHECK_THROWS_WITH(commit(*a, {new_instance(2)}), Catch::Contains("no longer leads"));
+    CHECK_FALSE(b->find_instance(2).has_value());
+    commit(*b, {new_instance(3)});
+    CHECK(b->find_instance(3).has_value());
+    // A leader known dead is taken over before its lease runs out; a clean
+    // release lets the next one in at once.
+    auto c = signflow::storage::open_store(fresh.target());
+    CHECK(c->take_lead("host:3:c", 10000, held_by, "someone else") == 0);
+    auto const ec = c->take_lead("host:3:c", 10000, held_by, "host:2:b");
+    CHECK(ec > eb);
+    c->release_lead("host:3:c", ec);
+    CHECK(b->take_lead("host:2:b", 10000, held_by, {}) > ec);
+}

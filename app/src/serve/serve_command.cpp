@@ -26,6 +26,8 @@
 #include "signflow/engine/time.hpp"
 #include "signflow/engine/store_errors.hpp"
 #include "signflow/storage/open.hpp"
+
+#include "lead.hpp"
 #include "signflow/stdlib/catalog.hpp"
 
 #include <malloc.h>
@@ -298,6 +300,19 @@ int run_serve(ServeOptions const& o) {
                                   std::string const kind = purpose == "download" || purpose == "copy" ? purpose : "sign";
                                   return links.mint(id, role, kind);
                               });
+    // On PostgreSQL, one daemon leads the database; this one may stand by
+    // until it can (lead.hpp): once everything that can refuse to start has
+    // been checked. Migrated first: the lease is in the schema.
+    std::unique_ptr<Lead> lead;
+    if (storage::is_postgres(o.db)) {
+        try {
+            store.migrate();
+        } catch (std::exception const& e) {
+            throw InputError(e.what());
+        }
+        lead = std::make_unique<Lead>(store, std::chrono::milliseconds(o.lead_seconds * 1000), log);
+        lead->take();
+    }
     try {
         runtime.start();
     } catch (std::exception const& e) {
@@ -420,6 +435,7 @@ int run_serve(ServeOptions const& o) {
                                         "(a second SIGTERM or SIGINT exits at once)");
             server.stop([&] {
                 runtime.stop([&] {
+                    if (lead) lead->release();
                     log(engine::LogLevel::info, "stopped; everything answered is on disk");
                     signals.cancel();
                     io.stop();
@@ -428,6 +444,13 @@ int run_serve(ServeOptions const& o) {
         });
     };
     wait_signal();
+    if (lead)
+        lead->keep([log](std::string const& why) {
+            log(engine::LogLevel::error, "this daemon no longer leads the database: " + why +
+                                             "; exiting (a restart stands by)");
+            spdlog::shutdown();
+            std::_Exit(75);
+        });
     // Once the server and the shards are stopped, the io_context may run out
     // of work while Runtime::stop's thread is still draining the committer:
     // io.run() would then return, and this function would destroy the

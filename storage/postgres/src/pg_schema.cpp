@@ -206,10 +206,23 @@ constexpr char const* migration_10[] = {
     ))",
 };
 
+// Leading (signflow/storage/daemon_store.hpp): one row, the daemon that runs
+// the envelopes, its epoch (raised at each takeover) and its lease, timed by
+// the database's clock.
+constexpr char const* migration_11[] = {
+    R"(CREATE TABLE leases (
+        name       TEXT PRIMARY KEY,
+        holder     TEXT NOT NULL,
+        epoch      BIGINT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+    ))",
+};
+
 // Append new migrations here, numbered as the SQLite store's; never edit one
 // that has shipped.
 constexpr Migration migrations[] = {
     {10, migration_10},
+    {11, migration_11},
 };
 
 // Any number will do as long as every signflow uses the same: the lock two

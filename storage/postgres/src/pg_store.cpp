@@ -138,10 +138,19 @@ constexpr char const* clear_people = "DELETE FROM envelope_people WHERE envelope
 constexpr char const* add_people =
     "INSERT INTO envelope_people (term, envelope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING";
 
+// The fence: a commit goes through only while its daemon leads with the
+// epoch it took, under a lease that has not run out. FOR SHARE holds the
+// lease row until the commit ends: a takeover (which updates the row) waits
+// for it, so whatever committed under the old epoch is there when the new
+// leader loads. None: division by zero (22012), the transaction fails.
+constexpr char const* check_fence = R"(SELECT 1 / COUNT(*)::int FROM (
+    SELECT 1 FROM leases WHERE name = 'daemon' AND holder = $1 AND epoch = $2 AND expires_at > now() FOR SHARE) AS f)";
+
 constexpr char const* mark_commit = R"(INSERT INTO commit_marks (writer, token) VALUES ($1, $2)
     ON CONFLICT (writer) DO UPDATE SET token = excluded.token)";
 
 constexpr char const* write_statements[] = {
+    check_fence,
     mark_commit,
     upsert_instance, cancel_timer, arm_timer, add_outbox, add_outbox_with_id, outbox_sequence_past, update_outbox,
     add_journal,     add_audit,    put_attachment, add_idempotency, add_quota,            clear_people,
@@ -191,7 +200,7 @@ private:
 
 // What a statement of the pipeline was for, to name a failure.
 struct Sent {
-    std::size_t change;
+    std::size_t change;  // SIZE_MAX: the commit's own (its mark; fence_check: the fence)
     std::string const* outbox_key;  // an outbox update's key
 };
 
@@ -288,6 +297,9 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
     }
 }
 
+// (what the fence's entry in `sent` points at, to tell it apart)
+std::string const fence_check = "fence";
+
 // Sends the COMMIT and reads every result; a failed statement is named by
 // the change it belongs to.
 void finish(pg::Connection::Pipeline& pipeline, std::vector<Sent> const& sent, std::size_t changes) {
@@ -296,6 +308,9 @@ void finish(pg::Connection::Pipeline& pipeline, std::vector<Sent> const& sent, s
     } catch (pg::ConnectionLost const&) {
         throw;
     } catch (std::exception const& e) {
+        if (pipeline.failed_at < sent.size() && sent[pipeline.failed_at].outbox_key == &fence_check)
+            throw std::runtime_error("this daemon no longer leads the database (its lease ran out and another "
+                                     "daemon took over): nothing of this batch was committed");
         if (pipeline.failed_at >= sent.size() || sent[pipeline.failed_at].change == SIZE_MAX) throw;
         Sent const& s = sent[pipeline.failed_at];
         std::string why = e.what();
@@ -400,6 +415,12 @@ void PgStore::commit(std::span<Change const> batch) {
         std::vector<Sent> sent;
         try {
             pg::Connection::Pipeline pipeline(db);
+            if (!impl_->fence_holder.empty()) {
+                Params f;
+                f.all(impl_->fence_holder, impl_->fence_epoch);
+                pipeline.add(check_fence, f);
+                sent.push_back({SIZE_MAX, &fence_check});
+            }
             Params mark;
             mark.all(impl_->writer_id, token);
             pipeline.add(mark_commit, mark);
@@ -413,6 +434,55 @@ void PgStore::commit(std::span<Change const> batch) {
             throw;
         }
     });
+}
+
+std::int64_t PgStore::take_lead(std::string const& holder, std::int64_t ttl_ms, std::string& held_by,
+                               std::string const& dead_holder) {
+    return impl_->guard("take_lead", [&]() -> std::int64_t {
+        std::lock_guard lock(impl_->write_mutex);
+        auto& db = impl_->write_connection();
+        Params q;
+        q.all(holder, ttl_ms, dead_holder);
+        auto r = db.run(R"(INSERT INTO leases (name, holder, epoch, expires_at)
+            VALUES ('daemon', $1, 1, now() + $2 * interval '1 millisecond')
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = leases.epoch + 1,
+              expires_at = excluded.expires_at
+            WHERE leases.expires_at <= now() OR leases.holder = $3 RETURNING epoch)",
+                        q);
+        if (r.rows() == 1) return r.integer(0, 0);
+        auto who = db.run("SELECT holder FROM leases WHERE name = 'daemon'");
+        held_by = who.rows() ? who.text(0, 0) : std::string();
+        return 0;
+    });
+}
+
+bool PgStore::renew_lead(std::string const& holder, std::int64_t epoch, std::int64_t ttl_ms) {
+    return impl_->guard("renew_lead", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        Params q;
+        q.all(holder, epoch, ttl_ms);
+        return impl_->write_connection()
+                   .run(R"(UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
+                        WHERE name = 'daemon' AND holder = $1 AND epoch = $2 AND expires_at > now())",
+                        q)
+                   .affected() == 1;
+    });
+}
+
+void PgStore::release_lead(std::string const& holder, std::int64_t epoch) {
+    impl_->guard("release_lead", [&] {
+        std::lock_guard lock(impl_->write_mutex);
+        Params q;
+        q.all(holder, epoch);
+        impl_->write_connection().run(
+            "UPDATE leases SET expires_at = now() WHERE name = 'daemon' AND holder = $1 AND epoch = $2", q);
+    });
+}
+
+void PgStore::fence(std::string const& holder, std::int64_t epoch) {
+    std::lock_guard lock(impl_->write_mutex);
+    impl_->fence_holder = holder;
+    impl_->fence_epoch = epoch;
 }
 
 void PgStore::load_running_instances(std::function<void(InstanceRecord&&)> const& sink) {

@@ -47,6 +47,9 @@ struct PgStore::Impl {
     std::string unknown_commit;
     int unknown_backend = 0;  // the server process that was running it
     std::string unknown_backend_start;
+    // Set by fence(): every commit checks that this holder still leads.
+    std::string fence_holder;
+    std::int64_t fence_epoch = 0;
 
     std::mutex pool_mutex;  // guards idle_readers
     std::vector<std::unique_ptr<pg::Connection>> idle_readers;

@@ -295,6 +295,13 @@ constexpr char const* migration_10[] = {
         WHERE r.type = 'text')",
 };
 
+// PostgreSQL's leases (one daemon leads a database, others stand by): a
+// file has one daemon, so SQLite keeps none; the number is taken so that
+// both stores' versions mean the same.
+constexpr char const* migration_11[] = {
+    "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch INTEGER NOT NULL, expires_ms INTEGER NOT NULL)",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -307,6 +314,7 @@ constexpr Migration migrations[] = {
     {8, migration_8},
     {9, migration_9},
     {10, migration_10},
+    {11, migration_11},
 };
 
 using base::now_ms;

@@ -53,6 +53,11 @@ public:
     static std::string describe_target(std::string const& target);
 
     std::string describe() const override;
+    std::int64_t take_lead(std::string const& holder, std::int64_t ttl_ms, std::string& held_by,
+                           std::string const& dead_holder) override;
+    bool renew_lead(std::string const& holder, std::int64_t epoch, std::int64_t ttl_ms) override;
+    void release_lead(std::string const& holder, std::int64_t epoch) override;
+    void fence(std::string const& holder, std::int64_t epoch) override;
 
     void migrate() override;
 

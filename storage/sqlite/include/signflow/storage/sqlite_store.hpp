@@ -58,6 +58,11 @@ public:
 
     std::string const& path() const;
     std::string describe() const override { return path(); }
+    // One daemon per file: it always leads (no lease is kept).
+    std::int64_t take_lead(std::string const&, std::int64_t, std::string&, std::string const&) override { return 1; }
+    bool renew_lead(std::string const&, std::int64_t, std::int64_t) override { return true; }
+    void release_lead(std::string const&, std::int64_t) override {}
+    void fence(std::string const&, std::int64_t) override {}
 
     void migrate() override;
 

@@ -1,0 +1,117 @@
+#include "lead.hpp"
+
+#include "signflow/base/digest.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace signflow::app {
+
+namespace {
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "host";
+    return name;
+}
+// HOST:PID:… of a process of this machine that no longer runs.
+bool dead_here(std::string const& holder) {
+    std::string const prefix = host_name() + ":";
+    if (!holder.starts_with(prefix)) return false;
+    auto end = holder.find(':', prefix.size());
+    if (end == std::string::npos) return false;
+    pid_t pid = 0;
+    for (char c : holder.substr(prefix.size(), end - prefix.size())) {
+        if (c < '0' || c > '9') return false;
+        pid = pid * 10 + (c - '0');
+    }
+    return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+Lead::Lead(storage::DaemonStore& store, std::chrono::milliseconds ttl, engine::LogFn log)
+    : store_(store),
+      ttl_(ttl),
+      log_(std::move(log)),
+      holder_(host_name() + ":" + std::to_string(::getpid()) + ":" + base::random_hex(4)) {}
+
+Lead::~Lead() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (keeper_.joinable()) keeper_.join();
+}
+
+void Lead::take() {
+    auto const poll = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), ttl_ / 4);
+    bool said = false;
+    for (;;) {
+        std::string held_by;
+        try {
+            epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, {});
+            // A leader of this machine whose process is gone (a kill -9, a
+            // crash: this daemon restarted) cannot commit any more: its
+            // lease need not run out first.
+            if (epoch_ == 0 && dead_here(held_by)) {
+                log_(engine::LogLevel::info, "the daemon that led the database, " + held_by +
+                                                 ", is no longer running on this machine: taking over");
+                epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, held_by);
+            }
+        } catch (std::exception const& e) {
+            held_by = std::string("(the database cannot be reached: ") + e.what() + ")";
+            epoch_ = 0;
+        }
+        if (epoch_ > 0) break;
+        if (!said)
+            log_(engine::LogLevel::info, "standing by as " + holder_ + ": the database is led by " + held_by +
+                                             "; taking over when its lease runs out");
+        said = true;
+        std::this_thread::sleep_for(poll);
+    }
+    store_.fence(holder_, epoch_);
+    log_(engine::LogLevel::info, "leading the database as " + holder_ + " (epoch " + std::to_string(epoch_) + ")");
+}
+
+void Lead::keep(std::function<void(std::string const&)> lost) {
+    keeper_ = std::thread([this, lost = std::move(lost)] {
+        auto renewed = std::chrono::steady_clock::now();
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, ttl_ / 3, [&] { return stopping_; })) {
+            lock.unlock();
+            std::string why;
+            try {
+                if (store_.renew_lead(holder_, epoch_, ttl_.count()))
+                    renewed = std::chrono::steady_clock::now();
+                else
+                    why = "another daemon took the lead (this one's lease had run out)";
+            } catch (std::exception const& e) {
+                // The database away: the lease may still hold; past its
+                // length, a standby may have it.
+                if (std::chrono::steady_clock::now() - renewed >= ttl_)
+                    why = std::string("the lease could not be renewed before it ran out: ") + e.what();
+            }
+            if (!why.empty()) return lost(why);
+            lock.lock();
+        }
+    });
+}
+
+void Lead::release() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (keeper_.joinable()) keeper_.join();
+    try {
+        store_.release_lead(holder_, epoch_);
+    } catch (std::exception const&) {
+        // (the lease then runs out by itself)
+    }
+}
+
+}  // namespace signflow::app

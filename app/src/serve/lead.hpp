@@ -1,0 +1,52 @@
+#pragma once
+// Leading the database (signflow/storage/daemon_store.hpp): on PostgreSQL one
+// daemon at a time runs the envelopes; another started on the same database
+// stands by, without listening, and takes over when the leader's lease runs
+// out (a crash, a kill -9, a pause, a cut network): within the lease's
+// length, plus a poll and its own start. A leader that loses its lease (it
+// could not renew it in time, or another daemon took over while it was
+// paused) stops at once, exit 75; its commits are fenced meanwhile.
+#include "signflow/engine/runtime.hpp"
+#include "signflow/storage/daemon_store.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace signflow::app {
+
+class Lead {
+public:
+    Lead(storage::DaemonStore& store, std::chrono::milliseconds ttl, engine::LogFn log);
+    ~Lead();
+    Lead(Lead const&) = delete;
+    Lead& operator=(Lead const&) = delete;
+
+    // Blocks until this daemon leads (saying once that it stands by, and
+    // who leads), then fences the store's commits with the epoch it took.
+    void take();
+    // Renews the lease every third of its length, on a thread of its own;
+    // calls `lost` when it is no longer this daemon's.
+    void keep(std::function<void(std::string const&)> lost);
+    // Gives the lead up now (a clean stop), so that a standby takes over at
+    // once.
+    void release();
+
+    std::string const& holder() const { return holder_; }
+
+private:
+    storage::DaemonStore& store_;
+    std::chrono::milliseconds ttl_;
+    engine::LogFn log_;
+    std::string holder_;
+    std::int64_t epoch_ = 0;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread keeper_;
+};
+
+}  // namespace signflow::app
