@@ -866,6 +866,10 @@ TEST_CASE("postgres: one daemon leads, a fenced commit of a former leader change
     CHECK(b->take_lead("host:2:b", 300, held_by, {}) == 0);  // held, and not run out
     CHECK(held_by == "host:1:a");
     CHECK(a->renew_lead("host:1:a", ea, 300));
+    // Run out while nobody took it (the database away): still A's.
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    commit(*a, {new_instance(4)});
+    CHECK(a->renew_lead("host:1:a", ea, 300));
     // A paused past its lease: the other takes over with a higher epoch...
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     auto const eb = b->take_lead("host:2:b", 10000, held_by, {});

@@ -3,9 +3,10 @@
 // daemon at a time runs the envelopes; another started on the same database
 // stands by, without listening, and takes over when the leader's lease runs
 // out (a crash, a kill -9, a pause, a cut network): within the lease's
-// length, plus a poll and its own start. A leader that loses its lease (it
-// could not renew it in time, or another daemon took over while it was
-// paused) stops at once, exit 75; its commits are fenced meanwhile.
+// length, plus a poll and its own start. A leader whose lead another daemon
+// took (while it was paused or cut off) stops as soon as it learns it, exit
+// 75; its commits are fenced meanwhile. One whose lease ran out while nobody
+// took it (the database itself away) goes on leading.
 #include "signflow/engine/runtime.hpp"
 #include "signflow/storage/daemon_store.hpp"
 

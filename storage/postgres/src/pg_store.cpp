@@ -138,13 +138,14 @@ constexpr char const* clear_people = "DELETE FROM envelope_people WHERE envelope
 constexpr char const* add_people =
     "INSERT INTO envelope_people (term, envelope) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING";
 
-// The fence: a commit goes through only while its daemon leads with the
-// epoch it took, under a lease that has not run out. FOR SHARE holds the
-// lease row until the commit ends: a takeover (which updates the row) waits
-// for it, so whatever committed under the old epoch is there when the new
-// leader loads. None: division by zero (22012), the transaction fails.
+// The fence: a commit goes through only while its daemon still holds the
+// lead with the epoch it took (a lease that ran out while nobody took over
+// is still its own: nobody else has written). FOR SHARE holds the lease row
+// until the commit ends: a takeover (which updates the row) waits for it,
+// so whatever committed under the old epoch is there when the new leader
+// loads. None: division by zero (22012), the transaction fails.
 constexpr char const* check_fence = R"(SELECT 1 / COUNT(*)::int FROM (
-    SELECT 1 FROM leases WHERE name = 'daemon' AND holder = $1 AND epoch = $2 AND expires_at > now() FOR SHARE) AS f)";
+    SELECT 1 FROM leases WHERE name = 'daemon' AND holder = $1 AND epoch = $2 FOR SHARE) AS f)";
 
 constexpr char const* mark_commit = R"(INSERT INTO commit_marks (writer, token) VALUES ($1, $2)
     ON CONFLICT (writer) DO UPDATE SET token = excluded.token)";
@@ -463,7 +464,7 @@ bool PgStore::renew_lead(std::string const& holder, std::int64_t epoch, std::int
         q.all(holder, epoch, ttl_ms);
         return impl_->write_connection()
                    .run(R"(UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
-                        WHERE name = 'daemon' AND holder = $1 AND epoch = $2 AND expires_at > now())",
+                        WHERE name = 'daemon' AND holder = $1 AND epoch = $2)",
                         q)
                    .affected() == 1;
     });

@@ -36,14 +36,14 @@ public:
     virtual std::int64_t take_lead(std::string const& holder, std::int64_t ttl_ms, std::string& held_by,
                                    std::string const& dead_holder) = 0;
     // Extends the lease; false when it is no longer this holder's (it ran
-    // out and another daemon took the lead).
+    // out and another daemon took the lead; one that ran out while nobody
+    // took it is extended).
     virtual bool renew_lead(std::string const& holder, std::int64_t epoch, std::int64_t ttl_ms) = 0;
     // Ends it now (a clean stop), so that a standby takes over at once.
     virtual void release_lead(std::string const& holder, std::int64_t epoch) = 0;
     // From now on every commit checks, inside its transaction, that this
-    // holder still leads with this epoch and its lease has not run out; a
-    // commit by a daemon that lost the lead (a pause past its lease) fails
-    // and changes nothing.
+    // holder still leads with this epoch; a commit by a daemon that lost the
+    // lead (another took over during its pause) fails and changes nothing.
     virtual void fence(std::string const& holder, std::int64_t epoch) = 0;
 };
 
