@@ -69,6 +69,7 @@ struct ServeOptions {
     std::string db = "signflow.db";  // an SQLite file or a PostgreSQL target
     std::string data_dir;         // empty: the SQLite file's folder (PostgreSQL: the current folder)
     int lead_seconds = 10;        // PostgreSQL: the leader's lease (a standby takes over once it runs out)
+    std::string advertise;        // PostgreSQL: HOST:PORT where the other daemons reach this one (default: --listen)
     std::string listen = "127.0.0.1:8080";
     std::string config;           // empty: RULES/signflow.toml when it exists
     std::string timezone = "UTC"; // for signers with no zone, in workflows with none

@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
                           "takes over this long after the leader stops renewing it")
         ->capture_default_str()
         ->check(CLI::Range(2, 300));
+    serve_cmd->add_option("--advertise", serve.advertise,
+                          "PostgreSQL: HOST:PORT where the other daemons of the database reach this one (a standby "
+                          "forwards requests to the leader there); default: the --listen address, or this "
+                          "machine's name when listening on every address");
     serve_cmd->add_option("--data-dir", serve.data_dir,
                           "The folder for the daemon's files: its keys, the connector log, spooled uploads, the "
                           "messages folder (default: the SQLite file's folder; with PostgreSQL, the current folder)");

@@ -697,6 +697,12 @@ async function main() {
       (await row.locator('[data-testid=envelope-state]').textContent()).trim() === 'completed', 10_000);
     await shot(ops.page, 'dashboard');
     log('the dashboard shows the envelope completed');
+    // Its daemons (GET /v1/cluster): this one, leading, with its rule versions.
+    const member = ops.page.locator('#cluster-rows tr');
+    await member.first().waitFor({ timeout: 10_000 }).catch(() => {});
+    const memberText = (await member.count()) === 1 ? await member.first().textContent() : '';
+    check(/leader/.test(memberText) && memberText.includes(base.replace('http://', '')),
+      `the dashboard's Daemons table shows this daemon leading at ${base}: "${memberText}"`);
     for (const p of [early, c, m, ops])
       check(p.problems.length === 0, `no script or console errors: ${p.problems.join('; ')}`);
     await Promise.all([c.context.close(), m.context.close(), ops.context.close()]);

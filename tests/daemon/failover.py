@@ -1,6 +1,10 @@
 """Two daemons on one PostgreSQL database: one leads, the other stands by.
 
-- the second daemon stands by (it says so, and does not listen);
+- the second daemon stands by (it says so) and answers every request by
+  forwarding it to the leader: events, reads, /v1/cluster; the leader sees
+  the client's own address (a security event recorded through the standby
+  names it), and ignores a forged forwarding header;
+- a daemon whose keys differ from the others' refuses to start (exit 2);
 - events acknowledged by the leader; the leader killed (kill -9): the
   standby takes over (at once: the dead leader was a process of this
   machine; elsewhere, within the lease, 3 s here, plus its start), and
@@ -12,6 +16,7 @@
 - a clean stop (SIGTERM) of the leader hands over at once.
 """
 
+import http.client
 import os
 import signal
 import subprocess
@@ -42,6 +47,28 @@ def standby(binary, work, rules, db, name):
     log.close()
     wait_until("%s says it stands by" % name, lambda: "standing by" in d.log_tail(100000), timeout=20)
     return d
+
+
+def leading(d):
+    return "signflow serving" in d.log_tail(100000)
+
+
+def security_events_from(d, ip):
+    r = d.get("/v1/security-events?limit=1000")
+    check(r.status == 200, "security events: %r" % r)
+    return [e for e in r.json["events"] if e["ip"] == ip]
+
+
+def request_from(d, source, method, path, headers):
+    """A request to `d` from another loopback address (127.0.0.x)."""
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request(method, path, headers=headers)
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
 
 
 def healthy(d):
@@ -76,16 +103,47 @@ def test(binary, source, work, daemons):
     check("leading the database" in a.log_tail(), "the first daemon leads:\n%s" % a.log_tail())
     b = standby(binary, work, rules, db, "b")
     daemons.append(b)
-    check(not healthy(b), "a standby answers nothing")
     b.token = a.token
 
+    # ---- the standby answers by forwarding to the leader
+    wait_until("the standby forwards /healthz to the leader", lambda: healthy(b), timeout=20)
+    check(not leading(b), "the standby does not serve by itself:\n%s" % b.log_tail())
+    r = b.post("/v1/events/form_submitted", EVENT, key="through-b")
+    check(r.status == 202, "an event through the standby: %r" % r)
+    check(a.instance(r.json["started"][0]["id"])["state"] == "awaiting(client)", "the leader has it")
+    cluster = b.get_ok("/v1/cluster")
+    roles = sorted((m["role"], m["address"]) for m in cluster["members"] if m["up"])
+    check(roles == [("leader", "http://127.0.0.1:%d" % a.port), ("standby", "http://127.0.0.1:%d" % b.port)],
+          "GET /v1/cluster lists the leader and the standby: %r" % cluster)
+    check(cluster["warnings"] == [], "one version of each workflow: no warning: %r" % cluster["warnings"])
+    # The client's address reaches the leader (a refused key is a security
+    # event naming it); a client's own forwarding fields are not believed.
+    status = request_from(b, "127.0.0.2", "GET", "/v1/instances", {"Authorization": "Bearer sf_not_a_key"})
+    check(status == 401, "a bad key through the standby: 401, got %d" % status)
+    wait_until("the leader records the client's address, not the standby's",
+               lambda: security_events_from(a, "127.0.0.2"), timeout=10)
+    status = request_from(a, "127.0.0.3", "GET", "/v1/instances",
+                          {"Authorization": "Bearer sf_not_a_key", "X-Signflow-Client": "10.9.9.9:1",
+                           "X-Signflow-Forward": "0" * 64})
+    check(status == 401, "a bad key with forged forwarding fields: 401, got %d" % status)
+    wait_until("the forged address is not believed", lambda: security_events_from(a, "127.0.0.3"), timeout=10)
+    check(not security_events_from(a, "10.9.9.9"), "a forged forwarding field was believed")
+
+    # ---- a daemon with keys of its own (another data folder) refuses
+    other = os.path.join(work, "other")
+    os.mkdir(other)
+    x = harness.Daemon(binary, other, rules, db=db)
+    p = subprocess.run(x.serve_args()[:-2] + ["--data-dir", other], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 2 and "differs from the one the other daemons" in p.stdout + p.stderr,
+          "a daemon with other keys: exit 2 naming them: %d %s" % (p.returncode, (p.stdout + p.stderr)[-600:]))
+
     # ---- kill -9 the leader under load
-    ledger = {}
+    ledger = {"through-b": r.json["started"][0]["id"]}
     for n in range(30):
         check(send(a, ledger, "k-%d" % n) is not None, "the leader acknowledges event %d" % n)
     a.kill9()
     killed = time.monotonic()
-    wait_until("the standby leads and serves", lambda: healthy(b), timeout=LEASE + 20)
+    wait_until("the standby leads and serves", lambda: leading(b) and healthy(b), timeout=LEASE + 20)
     takeover = time.monotonic() - killed
     check(takeover <= LEASE + 10, "takeover took %.1f s (lease %d s)" % (takeover, LEASE))
     for n in range(30, 40):  # new events, and every old key again: answered from its record
@@ -102,7 +160,8 @@ def test(binary, source, work, daemons):
     a2.token = a.token
     b.signal(signal.SIGSTOP)
     paused = time.monotonic()
-    wait_until("the restarted daemon takes over from the paused one", lambda: healthy(a2), timeout=LEASE + 20)
+    wait_until("the restarted daemon takes over from the paused one", lambda: leading(a2) and healthy(a2),
+               timeout=LEASE + 20)
     print("takeover after kill -9: %.1f s; after SIGSTOP: %.1f s (lease %d s)" %
           (takeover, time.monotonic() - paused, LEASE))
     check(send(a2, ledger, "k-after-pause") is not None, "the new leader acknowledges")
@@ -123,7 +182,7 @@ def test(binary, source, work, daemons):
     rows = harness.db_query(db, "SELECT holder, expires_at <= now() FROM leases")
     check(len(rows) == 1 and (rows[0][1] == "t" or (":%d:" % c.proc.pid) in rows[0][0]),
           "the lease after a clean stop: ended, or the standby's already: %r" % rows)
-    wait_until("the standby takes over from a clean stop", lambda: healthy(c), timeout=20)
+    wait_until("the standby takes over from a clean stop", lambda: leading(c) and healthy(c), timeout=20)
     check(send(c, ledger, "k-last") is not None, "the last leader acknowledges")
     c.stop_clean()
 

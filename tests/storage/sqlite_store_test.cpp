@@ -117,6 +117,9 @@ TEST_CASE("store: outbox rows written before routes were stored get the connecto
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
     raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DROP TABLE leases");  // (migration 11)
+    raw_exec(dir.file(), "DROP TABLE members");  // (migration 12)
+    raw_exec(dir.file(), "DROP TABLE cluster_keys");
+    raw_exec(dir.file(), "ALTER TABLE journal DROP COLUMN epoch");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 6");
     auto row = [](std::string const& key, std::string const& kind, std::string const& target,
                   std::string const& payload) {
@@ -160,6 +163,9 @@ TEST_CASE("store: idempotency answers kept as statuses become outcomes", "[store
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
     raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DROP TABLE leases");  // (migration 11)
+    raw_exec(dir.file(), "DROP TABLE members");  // (migration 12)
+    raw_exec(dir.file(), "DROP TABLE cluster_keys");
+    raw_exec(dir.file(), "ALTER TABLE journal DROP COLUMN epoch");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 7");
     for (auto const& [key, status] : std::map<std::string, int>{{"a", 202}, {"b", 404}, {"c", 409}, {"d", 429},
                                                                   {"e", 403}, {"f", 410}, {"g", 422}})
@@ -839,6 +845,9 @@ TEST_CASE("store: a link that works once is used once, links made before schema 
     raw_exec(dir.file(), "ALTER TABLE signing_tokens DROP COLUMN detail");
     raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DROP TABLE leases");  // (migration 11)
+    raw_exec(dir.file(), "DROP TABLE members");  // (migration 12)
+    raw_exec(dir.file(), "DROP TABLE cluster_keys");
+    raw_exec(dir.file(), "ALTER TABLE journal DROP COLUMN epoch");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 9");
     raw_exec(dir.file(),
              "INSERT INTO signing_tokens (hash, envelope, role, purpose, created_ms) VALUES ('old', 1, 'client', 'sign', 5)");
@@ -869,6 +878,9 @@ TEST_CASE("store: envelopes are found by their people's terms, those from before
     }
     raw_exec(dir.file(), "DROP TABLE envelope_people");
     raw_exec(dir.file(), "DROP TABLE leases");  // (migration 11)
+    raw_exec(dir.file(), "DROP TABLE members");  // (migration 12)
+    raw_exec(dir.file(), "DROP TABLE cluster_keys");
+    raw_exec(dir.file(), "ALTER TABLE journal DROP COLUMN epoch");
     raw_exec(dir.file(), "DELETE FROM schema_version WHERE version >= 10");
     SqliteStore store(dir.file());
     store.migrate();

@@ -890,3 +890,38 @@ TEST_CASE("postgres: one daemon leads, a fenced commit of a former leader change
     c->release_lead("host:3:c", ec);
     CHECK(b->take_lead("host:2:b", 10000, held_by, {}) > ec);
 }
+
+TEST_CASE("postgres: daemons announce themselves, a shared key's fingerprint is claimed once", "[store][postgres]") {
+    Fresh fresh("postgres");
+    auto a = fresh.open();
+    auto b = signflow::storage::open_store(fresh.target());
+    std::string held_by;
+    REQUIRE(a->take_lead("host:1:a", 10000, held_by, {}) > 0);
+    a->announce({.holder = "host:1:a", .address = "http://10.0.0.1:8080", .leading = true, .rules = R"({"nda":"v1"})",
+                 .started_ms = 1000});
+    b->announce({.holder = "host:2:b", .address = "http://10.0.0.2:8080", .leading = false, .rules = R"({"nda":"v2"})",
+                 .started_ms = 2000});
+    // A second announcement replaces the first (one row per daemon).
+    b->announce({.holder = "host:2:b", .address = "http://10.0.0.2:9090", .leading = false, .rules = "{}",
+                 .started_ms = 2000});
+    auto c = b->cluster();
+    REQUIRE(c.members.size() == 2);
+    CHECK(c.leader == "host:1:a");
+    CHECK(c.epoch >= 1);
+    CHECK(c.lease_left_ms > 0);
+    CHECK(c.lease_left_ms <= 10000);
+    CHECK(c.members[0].holder == "host:1:a");
+    CHECK(c.members[0].leading);
+    CHECK(c.members[0].rules == R"({"nda":"v1"})");
+    CHECK(c.members[0].started_ms == 1000);
+    CHECK(c.members[0].seen_ms_ago >= 0);
+    CHECK(c.members[0].seen_ms_ago < 5000);
+    CHECK(c.members[1].address == "http://10.0.0.2:9090");
+    CHECK_FALSE(c.members[1].leading);
+    b->leave("host:2:b");
+    CHECK(a->cluster().members.size() == 1);
+
+    CHECK(a->claim_key("one-time-code key", "aaaa") == "aaaa");
+    CHECK(b->claim_key("one-time-code key", "bbbb") == "aaaa");  // the first one stays
+    CHECK(b->claim_key("sealing certificate", "cccc") == "cccc");
+}

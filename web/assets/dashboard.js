@@ -552,6 +552,25 @@
     }
   }
 
+  // ---- daemons (GET /v1/cluster)
+
+  async function loadCluster() {
+    const body = await api("GET", "/v1/cluster");
+    const warnings = clear($("cluster-warnings"));
+    for (const w of body.warnings) warnings.append(el("li", { className: "warning", text: w }));
+    const rows = clear($("cluster-rows"));
+    for (const m of body.members) {
+      const versions = Object.entries(m.rules).map(([name, v]) => name + " " + v.slice(0, 12)).join(", ");
+      rows.append(el("tr", { "data-member": m.id, className: m.up ? "" : "gone" },
+        el("td", { text: m.id }),
+        el("td", { text: m.address }),
+        el("td", { text: m.role + (m.up ? "" : " (not heard from)") }),
+        el("td", { text: seconds(Math.round(m.seen_ms_ago / 1000)) + " ago" }),
+        el("td", { text: m.lease_left_ms === undefined ? "" : seconds(Math.max(0, Math.round(m.lease_left_ms / 1000))) }),
+        el("td", { text: versions || "none" })));
+    }
+  }
+
   // ---- analytics: charts as inline SVG
 
   // A horizontal bar chart: rows of {label, value, text}; value in [0, max].
@@ -656,6 +675,7 @@
       guarded("deliveries-dead", loadDeliveries),
       guarded("quota-list", loadQuotas),
       guarded("analytics-body", loadAnalytics),
+      guarded("cluster-rows", loadCluster),
     ]);
     if (!$("dashboard").hidden) say("Updated " + new Date().toLocaleTimeString() + ".");
   }

@@ -333,6 +333,11 @@ DocumentSettings load_document_settings(fs::path const& config, fs::path const& 
                   " — readers will not trust it; configure [documents] key and cert for production";
     }
     check_secret_file(key, "the sealing key");
+    {
+        std::string pem = read_text(cert);
+        std::erase_if(pem, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+        s.certificate_fingerprint = signflow::base::sha256_hex(pem);
+    }
     try {
         s.credentials = documents::load_credentials(read_text(key), read_text(cert),
                                                     chain.empty() ? std::string() : read_text(chain));

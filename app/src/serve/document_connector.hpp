@@ -34,6 +34,7 @@ struct DocumentSettings {
     std::string tsa_url;          // RFC 3161 timestamps on every signature when set
     std::shared_ptr<documents::Credentials const> credentials;
     std::string operator_name;    // who the seal says sealed it (the certificate's subject)
+    std::string certificate_fingerprint;  // SHA-256 of the certificate's PEM, whitespace left out
     // Drawn signatures are decoded and scaled in a child process (isolated.hpp).
     std::shared_ptr<documents::IsolatedParser const> files;
 };

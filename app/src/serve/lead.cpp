@@ -46,40 +46,69 @@ Lead::~Lead() {
     if (keeper_.joinable()) keeper_.join();
 }
 
-void Lead::take() {
-    auto const poll = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), ttl_ / 4);
-    bool said = false;
-    for (;;) {
-        std::string held_by;
-        try {
-            epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, {});
-            // A leader of this machine whose process is gone (a kill -9, a
-            // crash: this daemon restarted) cannot commit any more: its
-            // lease need not run out first.
-            if (epoch_ == 0 && dead_here(held_by)) {
-                log_(engine::LogLevel::info, "the daemon that led the database, " + held_by +
-                                                 ", is no longer running on this machine: taking over");
-                epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, held_by);
-            }
-        } catch (std::exception const& e) {
-            held_by = std::string("(the database cannot be reached: ") + e.what() + ")";
-            epoch_ = 0;
+void Lead::set_beat(std::function<void(bool)> beat) {
+    std::lock_guard lock(mutex_);
+    beat_ = std::move(beat);
+}
+
+void Lead::cancel() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool Lead::attempt() {
+    std::string held_by;
+    try {
+        epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, {});
+        // A leader of this machine whose process is gone (a kill -9, a
+        // crash: this daemon restarted) cannot commit any more: its
+        // lease need not run out first.
+        if (epoch_ == 0 && dead_here(held_by)) {
+            log_(engine::LogLevel::info, "the daemon that led the database, " + held_by +
+                                             ", is no longer running on this machine: taking over");
+            epoch_ = store_.take_lead(holder_, ttl_.count(), held_by, held_by);
         }
-        if (epoch_ > 0) break;
-        if (!said)
-            log_(engine::LogLevel::info, "standing by as " + holder_ + ": the database is led by " + held_by +
-                                             "; taking over when its lease runs out");
-        said = true;
-        std::this_thread::sleep_for(poll);
+    } catch (std::exception const& e) {
+        held_by = std::string("(the database cannot be reached: ") + e.what() + ")";
+        epoch_ = 0;
+    }
+    if (epoch_ == 0) {
+        held_by_ = held_by;
+        return false;
     }
     store_.fence(holder_, epoch_);
     log_(engine::LogLevel::info, "leading the database as " + holder_ + " (epoch " + std::to_string(epoch_) + ")");
+    return true;
+}
+
+bool Lead::take() {
+    auto const poll = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), ttl_ / 4);
+    bool said = false;
+    while (!attempt()) {
+        if (!said)
+            log_(engine::LogLevel::info, "standing by as " + holder_ + ": the database is led by " + held_by_ +
+                                             "; forwarding requests to it, taking over when its lease runs out");
+        said = true;
+        std::function<void(bool)> beat;
+        {
+            std::lock_guard lock(mutex_);
+            beat = beat_;
+        }
+        if (beat) beat(false);
+        std::unique_lock lock(mutex_);
+        if (wake_.wait_for(lock, poll, [&] { return stopping_; })) return false;
+    }
+    return true;
 }
 
 void Lead::keep(std::function<void(std::string const&)> lost) {
     keeper_ = std::thread([this, lost = std::move(lost)] {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, ttl_ / 3, [&] { return stopping_; })) {
+            auto beat = beat_;
             lock.unlock();
             std::string why;
             try {
@@ -91,6 +120,7 @@ void Lead::keep(std::function<void(std::string const&)> lost) {
                 // daemon's commits are fenced, and its next renewal says so.
             }
             if (!why.empty()) return lost(why);
+            if (beat) beat(true);
             lock.lock();
         }
     });

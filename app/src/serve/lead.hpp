@@ -27,8 +27,17 @@ public:
     Lead& operator=(Lead const&) = delete;
 
     // Blocks until this daemon leads (saying once that it stands by, and
-    // who leads), then fences the store's commits with the epoch it took.
-    void take();
+    // who leads), then fences the store's commits with the epoch it took;
+    // true. False when cancel() came first.
+    bool take();
+    // One try of take(), at once: true when this daemon now leads (fenced).
+    bool attempt();
+    // Ends a take() waiting on another thread (a SIGTERM while standing by).
+    void cancel();
+    // `beat` is called on every poll while standing by (false) and every
+    // renewal while leading (true), on the polling thread: where the daemon
+    // says who it is (storage::DaemonStore::announce).
+    void set_beat(std::function<void(bool leading)> beat);
     // Renews the lease every third of its length, on a thread of its own;
     // calls `lost` when it is no longer this daemon's.
     void keep(std::function<void(std::string const&)> lost);
@@ -37,6 +46,7 @@ public:
     void release();
 
     std::string const& holder() const { return holder_; }
+    std::chrono::milliseconds ttl() const { return ttl_; }
 
 private:
     storage::DaemonStore& store_;
@@ -44,6 +54,8 @@ private:
     engine::LogFn log_;
     std::string holder_;
     std::int64_t epoch_ = 0;
+    std::string held_by_;  // who led at the last attempt that failed
+    std::function<void(bool)> beat_;  // guarded by mutex_
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

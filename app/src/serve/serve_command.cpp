@@ -19,6 +19,7 @@
 #include "documents/pdf_catalog.hpp"
 
 #include "signflow/base/allocator.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/documents/error.hpp"
 #include "signflow/documents/isolated.hpp"
 #include "signflow/engine/rules.hpp"
@@ -27,10 +28,12 @@
 #include "signflow/engine/store_errors.hpp"
 #include "signflow/storage/open.hpp"
 
+#include "cluster.hpp"
 #include "lead.hpp"
 #include "signflow/stdlib/catalog.hpp"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -138,6 +141,23 @@ fs::path daemon_files_anchor(ServeOptions const& o) {
     if (o.data_dir.empty()) return postgres ? name : fs::path(o.db);
     if (!fs::is_directory(o.data_dir)) throw InputError("--data-dir " + o.data_dir + " is not a folder");
     return fs::path(o.data_dir) / name;
+}
+
+// Renews the lead from now on; a daemon that lost it (another took over
+// while it was paused or cut off) exits 75: a restart stands by.
+void keep_lead(Lead& lead, engine::LogFn const& log) {
+    lead.keep([log](std::string const& why) {
+        log(engine::LogLevel::error, "this daemon no longer leads the database: " + why +
+                                         "; exiting (a restart stands by)");
+        spdlog::shutdown();
+        std::_Exit(75);
+    });
+}
+
+std::string this_host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
 }
 
 }  // namespace
@@ -273,6 +293,7 @@ int run_serve(ServeOptions const& o) {
     std::string key_warning;
     auto document_settings = load_document_settings(config, rules, files_anchor, key_warning);
     document_settings.files = files;
+    std::string const certificate_fingerprint = document_settings.certificate_fingerprint;
     if (!key_warning.empty()) log(engine::LogLevel::warn, key_warning);
     runtime.add_connector(make_document_connector(store, std::move(document_settings)));
     add_configured_connectors(runtime, store, settings ? *settings : connectors::Config{}, files_anchor, log,
@@ -301,27 +322,39 @@ int run_serve(ServeOptions const& o) {
                                   return links.mint(id, role, kind);
                               });
     // On PostgreSQL, one daemon leads the database; this one may stand by
-    // until it can (lead.hpp): once everything that can refuse to start has
-    // been checked. Migrated first: the lease is in the schema.
+    // (lead.hpp), forwarding what it is asked to the leader (cluster.hpp),
+    // until it can lead. Migrated first: the lease is in the schema. The
+    // runtime starts once this daemon leads (below, once it listens); on
+    // SQLite at once.
+    bool const postgres = storage::is_postgres(o.db);
     std::unique_ptr<Lead> lead;
-    if (storage::is_postgres(o.db)) {
+    if (postgres) {
         try {
             store.migrate();
+            check_shared_keys(store, options.code_secret, certificate_fingerprint, files_anchor);
+        } catch (InputError const&) {
+            throw;
         } catch (std::exception const& e) {
             throw InputError(e.what());
         }
         lead = std::make_unique<Lead>(store, std::chrono::milliseconds(o.lead_seconds * 1000), log);
-        lead->take();
     }
-    try {
-        runtime.start();
-    } catch (std::exception const& e) {
-        throw InputError(std::string("cannot start: ") + e.what());
-    }
-    try {
-        ensure_first_key(store, files_anchor, log);
-    } catch (std::exception const& e) {
-        throw InputError(e.what());
+    // Leading at once (SQLite; PostgreSQL when nobody else leads, or the
+    // leader was this machine's and is gone): the runtime starts before the
+    // daemon listens, as one daemon alone always did.
+    bool const led_at_once = !lead || lead->attempt();
+    if (lead && led_at_once) keep_lead(*lead, log);
+    if (led_at_once) {
+        try {
+            runtime.start();
+        } catch (std::exception const& e) {
+            throw InputError(std::string("cannot start: ") + e.what());
+        }
+        try {
+            ensure_first_key(store, files_anchor, log);
+        } catch (std::exception const& e) {
+            throw InputError(e.what());
+        }
     }
     if (o.open)
         log(engine::LogLevel::warn, "--open: the API takes requests WITHOUT an API key: anyone who can reach " +
@@ -373,69 +406,148 @@ int run_serve(ServeOptions const& o) {
     Analytics analytics = make_analytics(store);
     api.routes.push_back(analytics.routes);
     api.metrics = analytics.metrics;
+    // The daemon's own member record (GET /v1/cluster): refreshed before
+    // the route reads the members, so that it always shows this daemon as
+    // it is now.
+    std::function<void(bool)> announce;
+    api.routes.push_back(make_cluster_routes(store, [&announce] {
+        if (announce) announce(true);
+    }));
+    Front front(io, options.code_secret, make_api(runtime, store, std::move(api)), log);
+    if (led_at_once) front.lead();
     std::unique_ptr<http::Server> listening;
     try {
-        listening = std::make_unique<http::Server>(io, host, port, make_api(runtime, store, std::move(api)), limits);
+        listening = std::make_unique<http::Server>(io, host, port, front.handler(), limits);
     } catch (std::exception const& e) {
         throw InputError("cannot listen on " + o.listen + ": " + e.what());
     }
     http::Server& server = *listening;
     server.start();
 
-    // Where to send a first event.
-    std::size_t loaded = 0;
-    for (auto const& f : runtime.snapshot()->files)
-        if (f.loaded) ++loaded;
     std::string base = "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                        std::to_string(server.port());
     if (links.base().empty()) links.set_base(base);
-    log(engine::LogLevel::info, "signflow serving " + std::to_string(loaded) + " workflows from " + rules.string() +
-                                    " on " + base + " (database " + store.describe() + ", connector calls logged to " +
-                                    options.connector_log + ")");
-    auto snapshot = runtime.snapshot();
-    if (!snapshot->starters.empty()) {
-        auto first = snapshot->starters.find("form_submitted");
-        if (first == snapshot->starters.end()) first = snapshot->starters.begin();
-        // With the first admin key's file when it is there (auth.cpp writes
-        // it beside the database), else a placeholder for the operator's key.
-        fs::path key_file = first_key_path(files_anchor);
-        std::string auth = o.open ? ""
-                           : fs::exists(key_file)
-                               ? " -H \"Authorization: Bearer $(cat " + key_file.string() + ")\""
-                               : " -H 'Authorization: Bearer YOUR_API_KEY'";
-        log(engine::LogLevel::info, "send a first event: curl -s -X POST " + base + "/v1/events/" + first->first +
-                                        auth + " -H 'Content-Type: application/json' -d '" +
-                                        sample_event(first->second.front()->ir()).dump() + "'");
+    std::string const advertised = !o.advertise.empty()        ? "http://" + o.advertise
+                                   : host == "0.0.0.0" || host == "::" ? "http://" + this_host_name() + ":" +
+                                                                              std::to_string(server.port())
+                                                                        : base;
+    // While standing by: the rule versions this daemon would serve.
+    std::string standby_rules = "{}";
+    if (!led_at_once) {
+        engine::Rules probe(rules, *catalog, runtime.accept_rule);
+        probe.reload(base::now_ms());
+        standby_rules = rule_versions(*probe.snapshot());
+    }
+    storage::Member self;
+    self.holder = lead ? lead->holder() : this_host_name() + ":" + std::to_string(::getpid());
+    self.address = advertised;
+    self.started_ms = base::now_ms();
+    std::mutex announce_mutex;
+    bool announce_failed = false;
+    announce = [&](bool leading) {
+        std::lock_guard lock(announce_mutex);
+        try {
+            storage::Member m = self;
+            m.leading = leading && front.leading();
+            m.rules = m.leading ? rule_versions(*runtime.snapshot()) : standby_rules;
+            store.announce(m);
+            if (!leading) {
+                auto c = store.cluster();
+                std::string address;
+                for (auto const& member : c.members)
+                    if (member.holder == c.leader && member.leading) address = member.address;
+                front.leader_at(address);
+            }
+            announce_failed = false;
+        } catch (std::exception const& e) {
+            if (!announce_failed) log(engine::LogLevel::warn, std::string("cannot announce this daemon: ") + e.what());
+            announce_failed = true;
+        }
+    };
+    if (lead) lead->set_beat(announce);
+
+    // Where to send a first event.
+    auto say_serving = [&] {
+        std::size_t loaded = 0;
+        for (auto const& f : runtime.snapshot()->files)
+            if (f.loaded) ++loaded;
+        log(engine::LogLevel::info, "signflow serving " + std::to_string(loaded) + " workflows from " +
+                                        rules.string() + " on " + base + " (database " + store.describe() +
+                                        ", connector calls logged to " + options.connector_log + ")");
+        auto snapshot = runtime.snapshot();
+        if (!snapshot->starters.empty()) {
+            auto first = snapshot->starters.find("form_submitted");
+            if (first == snapshot->starters.end()) first = snapshot->starters.begin();
+            // With the first admin key's file when it is there (auth.cpp writes
+            // it beside the database), else a placeholder for the operator's key.
+            fs::path key_file = first_key_path(files_anchor);
+            std::string auth = o.open ? ""
+                               : fs::exists(key_file)
+                                   ? " -H \"Authorization: Bearer $(cat " + key_file.string() + ")\""
+                                   : " -H 'Authorization: Bearer YOUR_API_KEY'";
+            log(engine::LogLevel::info, "send a first event: curl -s -X POST " + base + "/v1/events/" +
+                                            first->first + auth + " -H 'Content-Type: application/json' -d '" +
+                                            sample_event(first->second.front()->ir()).dump() + "'");
+        }
+    };
+    if (led_at_once) {
+        announce(true);
+        say_serving();
     }
 
+    // `running`: the runtime started (at once on SQLite; on PostgreSQL once
+    // this daemon leads). A stop before that only closes the listener.
     asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    std::function<void()> wait_signal;
+    std::mutex phase_mutex;
+    bool running = led_at_once;
     bool stopping = false;
+    auto stop_standing_by = [&] {
+        if (lead) lead->cancel();
+        server.stop([&] {
+            if (lead) lead->release();
+            signals.cancel();
+            io.stop();
+        });
+    };
+
+    std::function<void()> wait_signal;
     wait_signal = [&] {
         signals.async_wait([&](boost::system::error_code ec, int signal) {
             if (ec) return;
             if (signal == SIGHUP) {
                 log(engine::LogLevel::info, "SIGHUP: reloading the rules");
-                runtime.reload();
+                std::lock_guard phase(phase_mutex);
+                if (running) runtime.reload();
                 wait_signal();
                 return;
             }
-            if (stopping) {
-                // A second SIGTERM or SIGINT: stop now. What was answered is
-                // on disk (answers follow their commits); what was not is
-                // retried by its sender.
-                log(engine::LogLevel::warn, std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                                                " again: exiting now, without waiting for requests in flight");
-                spdlog::shutdown();
-                std::_Exit(128 + signal);
+            bool was_running = false;
+            {
+                std::lock_guard phase(phase_mutex);
+                if (stopping) {
+                    // A second SIGTERM or SIGINT: stop now. What was answered is
+                    // on disk (answers follow their commits); what was not is
+                    // retried by its sender.
+                    log(engine::LogLevel::warn, std::string(signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                                                    " again: exiting now, without waiting for requests in flight");
+                    spdlog::shutdown();
+                    std::_Exit(128 + signal);
+                }
+                stopping = true;
+                was_running = running;
             }
-            stopping = true;
             wait_signal();  // a second signal ends it at once
             log(engine::LogLevel::info, "stopping: no new requests; finishing what is in flight "
                                         "(a second SIGTERM or SIGINT exits at once)");
+            if (!was_running) return stop_standing_by();
             server.stop([&] {
                 runtime.stop([&] {
                     if (lead) lead->release();
+                    try {
+                        store.leave(self.holder);
+                    } catch (std::exception const&) {
+                        // (its row is shown as gone once it is not refreshed)
+                    }
                     log(engine::LogLevel::info, "stopped; everything answered is on disk");
                     signals.cancel();
                     io.stop();
@@ -444,13 +556,6 @@ int run_serve(ServeOptions const& o) {
         });
     };
     wait_signal();
-    if (lead)
-        lead->keep([log](std::string const& why) {
-            log(engine::LogLevel::error, "this daemon no longer leads the database: " + why +
-                                             "; exiting (a restart stands by)");
-            spdlog::shutdown();
-            std::_Exit(75);
-        });
     // Once the server and the shards are stopped, the io_context may run out
     // of work while Runtime::stop's thread is still draining the committer:
     // io.run() would then return, and this function would destroy the
@@ -476,8 +581,37 @@ int run_serve(ServeOptions const& o) {
         }
     };
     for (unsigned i = 1; i < n; ++i) threads.emplace_back(run);
+    // On PostgreSQL this thread waits for the lead (the others serve the
+    // listener meanwhile, forwarding), then starts the runtime.
+    std::string start_failure;
+    if (!led_at_once) {
+        bool const led = lead->take();
+        if (led) keep_lead(*lead, log);
+        std::unique_lock phase(phase_mutex);
+        if (led && !stopping) {
+            try {
+                runtime.start();
+                ensure_first_key(store, files_anchor, log);
+                running = true;
+            } catch (std::exception const& e) {
+                start_failure = std::string("cannot start: ") + e.what();
+                log(engine::LogLevel::error, start_failure);
+            }
+        }
+        if (running) {
+            front.lead();
+            phase.unlock();
+            announce(true);
+            say_serving();
+        } else if (!stopping) {
+            stopping = true;
+            phase.unlock();
+            stop_standing_by();
+        }
+    }
     run();
     for (auto& t : threads) t.join();
+    if (!start_failure.empty()) throw InputError(start_failure);
     // Uploads being read and pages being drawn use the runtime and the
     // store: they end before either is destroyed.
     file_work->join();

@@ -12,6 +12,7 @@
 #include "messages/encoding.hpp"
 #include "messages/wording.hpp"
 #include "signflow/connectors/messages.hpp"
+#include "signflow/engine/store_errors.hpp"
 
 #include <system_error>
 
@@ -69,6 +70,10 @@ public:
     engine::DeliveryResult deliver(engine::Delivery const& d) override {
         try {
             return dispatch(d);
+        } catch (engine::StoreUnavailable const& e) {
+            // The envelope's record could not be read (the database away):
+            // tried again.
+            return {false, false, o_.name + ": " + e.what(), {}};
         } catch (std::exception const& e) {
             // A template that does not render, an address that cannot be
             // written: the same next time.

@@ -3,6 +3,7 @@
 #include "signflow/engine/runtime.hpp"
 
 #include "committer.hpp"
+#include "signflow/engine/store_errors.hpp"
 #include "context.hpp"
 #include "dispatcher.hpp"
 #include "quota.hpp"
@@ -205,8 +206,19 @@ struct Runtime::Impl {
         auto [ticket, part] = one_envelope_request(key, std::move(reply));
         if (!ticket) return;
         Shard& sh = shard_of(id);
-        asio::post(sh.strand(), [&sh, ticket = ticket, part = part, fn = std::move(fn)]() mutable {
-            fn(sh, std::move(ticket), std::move(part));
+        asio::post(sh.strand(), [this, &sh, ticket = ticket, part = part, fn = std::move(fn)]() mutable {
+            auto kept = ticket;
+            try {
+                fn(sh, std::move(ticket), part);
+            } catch (StoreUnavailable const&) {
+                // A read the act needed (an ended envelope, an audit head)
+                // and the database away: answered 503, nothing changed.
+                part->outcome = Outcome::unavailable;
+                part->body = {{"error", "the database cannot be reached; nothing was changed: retry shortly"}};
+                Entry e;
+                e.ticket = std::move(kept);
+                committer.submit(std::move(e));
+            }
         });
     }
 

@@ -337,7 +337,19 @@ void Shard::start(DefinitionPtr def, int trigger, std::shared_ptr<json const> da
     Entry entry;
     entry.ticket = std::move(ticket);
     std::vector<QuotaIncrement> taken;
-    if (auto full = ctx_.quotas.take(*def, *data, now, ctx_.options.default_zone, taken)) {
+    std::optional<QuotaRefusal> full;
+    try {
+        full = ctx_.quotas.take(*def, *data, now, ctx_.options.default_zone, taken);
+    } catch (StoreUnavailable const&) {
+        // A count not yet read, and the database away: refused, nothing
+        // changed (the sender retries).
+        part->refused.push_back({{"workflow", def->name()},
+                                 {"outcome", outcome_name(Outcome::unavailable)},
+                                 {"reason", "the database cannot be reached; nothing was changed: retry shortly"}});
+        ctx_.committer.submit(std::move(entry));
+        return;
+    }
+    if (full) {
         ++ctx_.metrics.quota_refused;
         part->refused.push_back({{"workflow", def->name()},
                                  {"outcome", outcome_name(Outcome::over_limit)},

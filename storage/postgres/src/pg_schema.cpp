@@ -218,11 +218,33 @@ constexpr char const* migration_11[] = {
     ))",
 };
 
+// The daemons of a database (DaemonStore::announce), the fingerprints of
+// the keys they must share (DaemonStore::claim_key), the epoch of the leader
+// that wrote each journal line.
+constexpr char const* migration_12[] = {
+    R"(CREATE TABLE members (
+        holder     TEXT PRIMARY KEY,
+        address    TEXT NOT NULL,
+        leads      BOOLEAN NOT NULL,
+        rules      TEXT NOT NULL,
+        started_ms BIGINT NOT NULL,
+        seen_at    TIMESTAMPTZ NOT NULL
+    ))",
+    R"(CREATE TABLE cluster_keys (
+        name        TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL
+    ))",
+    // The leader's epoch on each journal line: in the journal's order they
+    // never go back (a former leader commits nothing once another took over).
+    "ALTER TABLE journal ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0",
+};
+
 // Append new migrations here, numbered as the SQLite store's; never edit one
 // that has shipped.
 constexpr Migration migrations[] = {
     {10, migration_10},
     {11, migration_11},
+    {12, migration_12},
 };
 
 // Any number will do as long as every signflow uses the same: the lock two

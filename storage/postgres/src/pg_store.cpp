@@ -118,8 +118,8 @@ constexpr char const* update_outbox = R"(WITH u AS (
 // statement each (arrays, unnested in order): most of an event's rows are
 // these, and PostgreSQL's cost is per statement more than per row. (Measured
 // with scripts/bench-daemon.sh STORE=both: docs/development.md.)
-constexpr char const* add_journal = R"(INSERT INTO journal (instance, at_ms, kind, detail)
-    SELECT i, a, k, d FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS t(i, a, k, d, n)
+constexpr char const* add_journal = R"(INSERT INTO journal (instance, at_ms, kind, detail, epoch)
+    SELECT i, a, k, d, $5 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS t(i, a, k, d, n)
     ORDER BY n)";
 constexpr char const* add_audit = R"(INSERT INTO audit (envelope, seq, at_ms, kind, hash, entry)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[]))";
@@ -206,7 +206,9 @@ struct Sent {
 };
 
 // One Change into the pipeline, in engine/store.hpp's order.
-void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::vector<Sent>& sent) {
+// `epoch`: the leader's, written on its journal lines (0 when unfenced).
+void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::vector<Sent>& sent,
+          std::int64_t epoch) {
     auto add = [&](char const* sql, Params& params, std::string const* key = nullptr) {
         p.add(sql, params);
         sent.push_back({index, key});
@@ -251,7 +253,7 @@ void send(pg::Connection::Pipeline& p, Change const& c, std::size_t index, std::
             detail.add(j.detail);
         }
         Params q;
-        q.all(instance.text(), at.text(), kind.text(), detail.text());
+        q.all(instance.text(), at.text(), kind.text(), detail.text(), epoch);
         add(add_journal, q);
     }
     // A second entry with the same (envelope, seq) fails the batch: a chain
@@ -426,7 +428,7 @@ void PgStore::commit(std::span<Change const> batch) {
             mark.all(impl_->writer_id, token);
             pipeline.add(mark_commit, mark);
             sent.push_back({SIZE_MAX, nullptr});
-            for (std::size_t index = 0; index < batch.size(); ++index) send(pipeline, batch[index], index, sent);
+            for (std::size_t index = 0; index < batch.size(); ++index) send(pipeline, batch[index], index, sent, impl_->fence_holder.empty() ? 0 : impl_->fence_epoch);
             finish(pipeline, sent, batch.size());
         } catch (pg::ConnectionLost const&) {
             impl_->unknown_commit = token;

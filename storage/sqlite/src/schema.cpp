@@ -302,6 +302,16 @@ constexpr char const* migration_11[] = {
     "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, epoch INTEGER NOT NULL, expires_ms INTEGER NOT NULL)",
 };
 
+// PostgreSQL's members, shared keys' fingerprints and journal epochs: a
+// file has one daemon (it keeps its one member in memory, its epoch is 0);
+// the number is taken so that both stores' versions mean the same.
+constexpr char const* migration_12[] = {
+    "CREATE TABLE members (holder TEXT PRIMARY KEY, address TEXT NOT NULL, leads INTEGER NOT NULL, "
+    "rules TEXT NOT NULL, started_ms INTEGER NOT NULL, seen_ms INTEGER NOT NULL)",
+    "CREATE TABLE cluster_keys (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)",
+    "ALTER TABLE journal ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0",
+};
+
 // Append new migrations here; never edit one that has shipped.
 constexpr Migration migrations[] = {
     {1, migration_1},
@@ -315,6 +325,7 @@ constexpr Migration migrations[] = {
     {9, migration_9},
     {10, migration_10},
     {11, migration_11},
+    {12, migration_12},
 };
 
 using base::now_ms;

@@ -1,4 +1,5 @@
 #include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/storage/sqlite_store.hpp"
 
 #include "schema.hpp"
@@ -301,6 +302,29 @@ SqliteStore::~SqliteStore() {
 int SqliteStore::latest_schema_version() { return schema::latest_version(); }
 
 std::string const& SqliteStore::path() const { return impl_->path; }
+
+void SqliteStore::announce(Member const& self) {
+    std::lock_guard lock(impl_->member_mutex);
+    impl_->self = self;
+    impl_->self_seen_ms = base::now_ms();
+}
+
+void SqliteStore::leave(std::string const& holder) {
+    std::lock_guard lock(impl_->member_mutex);
+    if (impl_->self && impl_->self->holder == holder) impl_->self.reset();
+}
+
+Cluster SqliteStore::cluster() {
+    std::lock_guard lock(impl_->member_mutex);
+    Cluster c;
+    if (impl_->self) {
+        c.members.push_back(*impl_->self);
+        c.members.back().seen_ms_ago = base::now_ms() - impl_->self_seen_ms;
+        c.leader = impl_->self->holder;
+        c.epoch = 1;
+    }
+    return c;
+}
 
 void SqliteStore::migrate() {
     impl_->guard("migrate", [&] {

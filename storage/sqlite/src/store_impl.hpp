@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ struct SqliteStore::Impl {
 
     std::mutex pool_mutex;  // guards idle_readers
     std::vector<std::unique_ptr<sqlite::Connection>> idle_readers;
+
+    std::mutex member_mutex;  // guards self (the daemon of this file, as it announced itself)
+    std::optional<Member> self;
+    std::int64_t self_seen_ms = 0;
 
     // Runs one public operation; a failure leaves it as "signflow store
     // '<path>': <operation>: <cause>", the one place the path is added.

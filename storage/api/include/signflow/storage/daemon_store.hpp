@@ -12,8 +12,26 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace signflow::storage {
+
+// A daemon of a database, as it announced itself.
+struct Member {
+    std::string holder;   // HOST:PID:random, as in the lease
+    std::string address;  // where it takes requests: http://HOST:PORT
+    bool leading = false;
+    std::string rules;    // JSON object: workflow name -> version it serves
+    std::int64_t started_ms = 0;
+    std::int64_t seen_ms_ago = 0;  // by the database's clock (read back only)
+};
+
+struct Cluster {
+    std::vector<Member> members;  // by holder
+    std::string leader;           // the lease's holder ("" when none was ever taken)
+    std::int64_t epoch = 0;
+    std::int64_t lease_left_ms = 0;  // negative: it ran out that long ago
+};
 
 class DaemonStore : public engine::Store,
                     public AccessStore,
@@ -45,6 +63,18 @@ public:
     // holder still leads with this epoch; a commit by a daemon that lost the
     // lead (another took over during its pause) fails and changes nothing.
     virtual void fence(std::string const& holder, std::int64_t epoch) = 0;
+
+    // The daemons that use the database (GET /v1/cluster): each says every
+    // few seconds who it is, where it takes requests, whether it leads and
+    // which rule versions it serves. Rows not heard from for an hour go.
+    virtual void announce(Member const& self) = 0;
+    virtual void leave(std::string const& holder) = 0;  // a clean stop
+    virtual Cluster cluster() = 0;
+    // Keys every daemon of a database must share (the one-time-code key, the
+    // sealing certificate): the first daemon records its key's fingerprint
+    // under `name`; returns the fingerprint recorded, which a daemon holding
+    // another key must not serve with. Never the key itself.
+    virtual std::string claim_key(std::string const& name, std::string const& fingerprint) = 0;
 };
 
 }  // namespace signflow::storage

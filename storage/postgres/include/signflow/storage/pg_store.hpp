@@ -58,6 +58,10 @@ public:
     bool renew_lead(std::string const& holder, std::int64_t epoch, std::int64_t ttl_ms) override;
     void release_lead(std::string const& holder, std::int64_t epoch) override;
     void fence(std::string const& holder, std::int64_t epoch) override;
+    void announce(Member const& self) override;
+    void leave(std::string const& holder) override;
+    Cluster cluster() override;
+    std::string claim_key(std::string const& name, std::string const& fingerprint) override;
 
     void migrate() override;
 

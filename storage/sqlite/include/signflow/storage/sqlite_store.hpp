@@ -63,6 +63,12 @@ public:
     bool renew_lead(std::string const&, std::int64_t, std::int64_t) override { return true; }
     void release_lead(std::string const&, std::int64_t) override {}
     void fence(std::string const&, std::int64_t) override {}
+    // Its one daemon is its only member, kept in memory; the keys are beside
+    // the file, for that daemon alone.
+    void announce(Member const& self) override;
+    void leave(std::string const& holder) override;
+    Cluster cluster() override;
+    std::string claim_key(std::string const&, std::string const& fingerprint) override { return fingerprint; }
 
     void migrate() override;
 
