@@ -39,7 +39,7 @@ field() { sed -n "s/.*[[:space:]]$2=\([0-9.]*\).*/\1/p" <<<" $1"; }
 now() { date +%s.%N; }
 
 dir="$(mktemp -d "${TMPDIR:-/tmp}/signflow-bench-cluster.XXXXXX")"
-pgdir="$dir/pg"
+pgdir="/tmp/signflow-bench-cluster-pg-$$"  # (not in $dir: the server runs as postgres)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done

@@ -13,7 +13,10 @@
 - the killed one restarted stands by; the leader paused (SIGSTOP) past its
   lease: the standby takes over; woken (SIGCONT), the former leader commits
   nothing and exits 75, saying it no longer leads;
-- a clean stop (SIGTERM) of the leader hands over at once.
+- a clean stop (SIGTERM) of the leader hands over at once, to a daemon
+  whose rules folder has moved on: GET /v1/cluster warned of the two
+  versions; an envelope started under the former version goes on under it
+  (read from the database), new ones start under the new one.
 """
 
 import http.client
@@ -37,7 +40,7 @@ LEASE = 3  # --lead-seconds
 EVENT = {"signers": {"client": {"name": "Ada", "email": "ada@x.com"}}}
 
 
-def standby(binary, work, rules, db, name):
+def standby(binary, work, rules, db, name):  # (rules: its own folder)
     """A daemon on the same database that is expected to stand by."""
     d = harness.Daemon(binary, os.path.join(work, name), rules, db=db, extra=["--lead-seconds", str(LEASE)])
     os.makedirs(d.workdir, exist_ok=True)
@@ -173,10 +176,18 @@ def test(binary, source, work, daemons):
     check(stored == sorted(set(ledger.values())), "after the pause: %d stored, %d acknowledged" %
           (len(stored), len(set(ledger.values()))))
 
-    # ---- a clean stop hands over at once
-    c = standby(binary, work, rules, db, "c")
+    # ---- a clean stop hands over at once, to a daemon whose rules moved on
+    rules2 = os.path.join(work, "rules2")
+    os.mkdir(rules2)
+    harness.write(os.path.join(rules2, "card.flow"), FLOW + "       remind every 2d\n")
+    c = standby(binary, work, rules2, db, "c")
     daemons.append(c)
     c.token = a.token
+    old_version = a2.instance(ledger["k-0"])["version"]
+    def two_versions():
+        warnings = c.get_ok("/v1/cluster")["warnings"]
+        return warnings if any("`card` is served in 2 versions" in w for w in warnings) else None
+    harness.wait_until("GET /v1/cluster warns of two versions of card", two_versions, timeout=10)
     a2.stop_clean()
     # Given up: its lease ended at the stop (or the standby has it already).
     rows = harness.db_query(db, "SELECT holder, expires_at <= now() FROM leases")
@@ -184,6 +195,14 @@ def test(binary, source, work, daemons):
           "the lease after a clean stop: ended, or the standby's already: %r" % rows)
     wait_until("the standby takes over from a clean stop", lambda: leading(c) and healthy(c), timeout=20)
     check(send(c, ledger, "k-last") is not None, "the last leader acknowledges")
+    check(c.instance(ledger["k-last"])["version"] != old_version, "a new envelope starts on the leader's version")
+    # An envelope started under the former version goes on under it here,
+    # its definition read from the database.
+    r = c.act("/v1/instances/%d/signers/client/signed" % ledger["k-0"])
+    check(r.status in (200, 202), "signing an envelope of the former version on the new leader: %r" % r)
+    env = c.instance(ledger["k-0"])
+    check(env["version"] == old_version and env["status"] == "finished" and env["state"] == "completed",
+          "the envelope kept its version and completed: %r" % {k: env.get(k) for k in ("version", "status", "state")})
     c.stop_clean()
 
 

@@ -4,6 +4,7 @@
 #include "../files.hpp"
 
 #include "signflow/base/digest.hpp"
+#include "signflow/base/text.hpp"
 #include "signflow/engine/time.hpp"
 
 #include <nlohmann/json.hpp>
@@ -119,7 +120,7 @@ Routes make_cluster_routes(storage::DaemonStore& store, std::function<void()> re
 }
 
 Front::Front(boost::asio::io_context& io, std::string const& code_secret, http::Handler local, engine::LogFn log)
-    : token_(base::hmac_sha256_hex(code_secret, "signflow: a request a standby forwards to its leader")),
+    : key_(base::hmac_sha256_hex(code_secret, "signflow: a request a standby forwards to its leader")),
       local_(std::move(local)),
       log_(std::move(log)),
       forwarder_(io) {}
@@ -165,20 +166,35 @@ void Front::leader_at(std::string const& address) {
     }
 }
 
+std::string Front::signature(std::int64_t t, std::string const& client, http::Request const& req) const {
+    return base::hmac_sha256_hex(key_, std::to_string(t) + "\n" + client + "\n" + req.method + " " + req.target);
+}
+
 bool Front::from_our_standby(http::Request& req) const {
-    std::string client, token;
+    std::string client, signed_;
     std::erase_if(req.headers, [&](auto const& field) {
         if (field.first == client_field) {
             client = field.second;
             return true;
         }
         if (field.first == token_field) {
-            token = field.second;
+            signed_ = field.second;
             return true;
         }
         return false;
     });
-    if (token.empty() || !base::equal_constant_time(token, token_)) return false;
+    // "t=UNIX_SECONDS,v1=HEX"
+    if (!signed_.starts_with("t=")) return false;
+    auto comma = signed_.find(",v1=");
+    if (comma == std::string::npos || comma > 14) return false;
+    std::int64_t t = 0;
+    for (char c : signed_.substr(2, comma - 2)) {
+        if (c < '0' || c > '9') return false;
+        t = t * 10 + (c - '0');
+    }
+    std::int64_t const now = base::now_ms() / 1000;
+    if (t < now - 60 || t > now + 60) return false;
+    if (!base::equal_constant_time(signed_.substr(comma + 4), signature(t, client, req))) return false;
     if (plausible_address(client)) req.remote = client;
     return true;
 }
@@ -191,7 +207,9 @@ void Front::forward(http::Request&& req, http::Respond respond) {
         r.headers.emplace_back("Retry-After", "1");
         return respond(std::move(r));
     }
-    std::vector<std::pair<std::string, std::string>> extra = {{client_field, req.remote}, {token_field, token_}};
+    std::int64_t const t = base::now_ms() / 1000;
+    std::vector<std::pair<std::string, std::string>> extra = {
+        {client_field, req.remote}, {token_field, "t=" + std::to_string(t) + ",v1=" + signature(t, req.remote, req)}};
     forwarder_.forward(std::move(req), std::move(extra), [respond = std::move(respond)](http::Forwarded f) {
         if (f.answered) return respond(std::move(f.response));
         http::Response r;

@@ -41,10 +41,12 @@ Routes make_cluster_routes(storage::DaemonStore& store, std::function<void()> re
 
 // The handler the daemon listens with. While this daemon stands by, every
 // request goes to the leader (its address from the database), with the
-// client's address and a token derived from the shared one-time-code key
-// (so the leader believes the address from a daemon of its own database
-// only); once it leads, requests go to `local`. The leader takes a
-// forwarded request's client address as the request's own.
+// client's address, signed: an HMAC over the time, the address, the method
+// and the target, under a key derived from the shared one-time-code key, so
+// that the leader believes the address from a daemon of its own database
+// only, and a copy seen on the wire serves for nothing else and not for
+// long (60 s). Once this daemon leads, requests go to `local`; the leader
+// takes a forwarded request's client address as the request's own.
 class Front {
 public:
     Front(boost::asio::io_context& io, std::string const& code_secret, http::Handler local,
@@ -56,9 +58,10 @@ public:
 
 private:
     void forward(http::Request&& req, http::Respond respond);
-    bool from_our_standby(http::Request& req) const;  // strips our fields; true when the token matched
+    bool from_our_standby(http::Request& req) const;  // strips our fields; true when the signature holds
+    std::string signature(std::int64_t t, std::string const& client, http::Request const& req) const;
 
-    std::string token_;
+    std::string key_;
     http::Handler local_;
     engine::LogFn log_;
     std::atomic<bool> leading_{false};

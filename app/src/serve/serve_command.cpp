@@ -432,12 +432,12 @@ int run_serve(ServeOptions const& o) {
                                                                               std::to_string(server.port())
                                                                         : base;
     // While standing by: the rule versions this daemon would serve.
-    std::string standby_rules = "{}";
-    if (!led_at_once) {
+    auto probe_rules = [&] {
         engine::Rules probe(rules, *catalog, runtime.accept_rule);
         probe.reload(base::now_ms());
-        standby_rules = rule_versions(*probe.snapshot());
-    }
+        return rule_versions(*probe.snapshot());
+    };
+    std::string standby_rules = led_at_once ? "{}" : probe_rules();
     storage::Member self;
     self.holder = lead ? lead->holder() : this_host_name() + ":" + std::to_string(::getpid());
     self.address = advertised;
@@ -517,7 +517,14 @@ int run_serve(ServeOptions const& o) {
             if (signal == SIGHUP) {
                 log(engine::LogLevel::info, "SIGHUP: reloading the rules");
                 std::lock_guard phase(phase_mutex);
-                if (running) runtime.reload();
+                if (running) {
+                    runtime.reload();
+                } else {
+                    // Standing by: the versions it would serve, as announced.
+                    auto now_served = probe_rules();
+                    std::lock_guard lock(announce_mutex);
+                    standby_rules = std::move(now_served);
+                }
                 wait_signal();
                 return;
             }
