@@ -4,7 +4,9 @@
 // operation's handler; the pool and the queue are under Impl::mutex.
 #include "signflow/http/forwarder.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -137,6 +139,10 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
     Pooled connection;
     bool reused = false;
     bool retried = false;
+    bool head = false;        // a HEAD: its answer has no body, whatever its Content-Length says
+    bool replayable = false;  // safe to send twice (GET, HEAD, OPTIONS, or an Idempotency-Key)
+    bool written = false;     // the whole request went out at least once
+    std::function<std::vector<std::pair<std::string, std::string>>()> fields;  // added as it is sent
     std::string host;
     std::uint16_t port = 0;
     std::shared_ptr<tcp::resolver> resolver;
@@ -168,7 +174,7 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
         if (auto p = retried ? std::nullopt : pool->take_idle()) {
             own(std::move(*p));
             reused = true;
-            send();
+            asio::dispatch(connection.stream->get_executor(), [self = shared_from_this()] { self->send(); });
             return;
         }
         {
@@ -188,7 +194,7 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
         connection.stream->expires_after(pool->options.timeout);
         resolver = std::make_shared<tcp::resolver>(pool->io);
         resolver->async_resolve(host, std::to_string(port),
-                                [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+                                asio::bind_executor(connection.stream->get_executor(), [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
                                     if (ec) return self->fail(false, "cannot resolve " + self->host + ": " + ec.message());
                                     self->connection.stream->async_connect(
                                         results, [self](error_code ec, tcp::endpoint const&) {
@@ -198,19 +204,24 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
                                                                              ec.message());
                                             self->send();
                                         });
-                                });
+                                }));
     }
 
     void send() {
+        if (finished) return;  // (abandoned meanwhile)
         connection.stream->expires_after(pool->options.timeout);
         parser.emplace();
         parser->body_limit(pool->options.max_body);
         parser->header_limit(64 * 1024);
+        if (head) parser->skip(true);
         buffer.clear();
         std::visit(
             [this](auto& m) {
+                if (fields)
+                    for (auto const& [name, value] : fields()) m.set(name, value);
                 bhttp::async_write(*connection.stream, m, [self = shared_from_this()](error_code ec, std::size_t) {
                     if (ec) return self->broken(ec, "sending");
+                    self->written = true;
                     self->receive();
                 });
             },
@@ -226,12 +237,16 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
 
     // A reused connection the target had closed before reading our request
     // (nothing came back at all): sent again, once, on a fresh connection.
+    // A request whose whole body went out may have been applied (the leader
+    // killed right after its commit closes the connection the same way): sent
+    // again only when that is harmless.
     void broken(error_code ec, char const* step) {
         bool nothing_back = !parser->got_some();
-        if (reused && !retried && nothing_back &&
+        if (reused && !retried && nothing_back && (!written || replayable) &&
             (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
              ec == asio::error::broken_pipe || ec == asio::error::eof)) {
             retried = true;
+            sent_before = written;
             connection.stream.reset();
             if (auto* f = std::get_if<FileRequest>(&message)) {
                 // The file body's reader rewinds on a new write (Beast reopens
@@ -245,6 +260,7 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
         }
         fail(true, std::string(step) + ": " + ec.message());
     }
+    bool sent_before = false;  // a first attempt went out whole: a later failure may not say "not applied"
 
     void answered() {
         auto& m = parser->get();
@@ -270,7 +286,7 @@ struct Exchange : Active, std::enable_shared_from_this<Exchange> {
 
     void fail(bool delivered, std::string error) {
         Forwarded out;
-        out.delivered = delivered;
+        out.delivered = delivered || sent_before;
         out.error = std::move(error);
         finish(std::move(out), false);
     }
@@ -323,9 +339,14 @@ void Forwarder::target(std::string const& host, std::uint16_t port) {
 }
 
 void Forwarder::forward(Request request, std::vector<std::pair<std::string, std::string>> extra,
-                        std::function<void(Forwarded)> done) {
+                        std::function<void(Forwarded)> done,
+                        std::function<std::vector<std::pair<std::string, std::string>>()> fields) {
     auto x = std::make_shared<Exchange>();
     x->pool = impl_;
+    x->fields = std::move(fields);
+    x->head = request.method == "HEAD";
+    x->replayable = request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS" ||
+                    request.header("idempotency-key") != nullptr;
     {
         std::lock_guard lock(impl_->mutex);
         x->id = ++impl_->next_id;

@@ -29,7 +29,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -111,14 +110,7 @@ class Cluster:
 
 def test(binary, source, work, daemons):
     check(harness.POSTGRES, "this test runs on PostgreSQL (SIGNFLOW_TEST_STORE=postgres)")
-    folder = os.path.join(tempfile.gettempdir(), "signflow-pg-cluster-%d" % os.getpid())
-    port = pgserver.start(folder)
-    try:
-        body(binary, work, daemons, folder, port)
-    finally:
-        for d in daemons:
-            d.kill9()
-        pgserver.stop(folder, quiet=True)
+    pgserver.own_server("cluster", daemons, lambda folder, port: body(binary, work, daemons, folder, port))
 
 
 def body(binary, work, daemons, folder, port):

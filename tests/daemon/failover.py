@@ -111,6 +111,10 @@ def test(binary, source, work, daemons):
     # ---- the standby answers by forwarding to the leader
     wait_until("the standby forwards /healthz to the leader", lambda: healthy(b), timeout=20)
     check(not leading(b), "the standby does not serve by itself:\n%s" % b.log_tail())
+    direct = a.request("HEAD", "/healthz", auth=False, timeout=5)
+    r = b.request("HEAD", "/healthz", auth=False, timeout=5)
+    check(r.status == direct.status and r.body == b"",
+          "HEAD through the standby: the leader's answer (%d), no body: %r" % (direct.status, r))
     r = b.post("/v1/events/form_submitted", EVENT, key="through-b")
     check(r.status == 202, "an event through the standby: %r" % r)
     check(a.instance(r.json["started"][0]["id"])["state"] == "awaiting(client)", "the leader has it")

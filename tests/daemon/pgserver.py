@@ -16,6 +16,7 @@ standard library is used.
 """
 
 import os
+import tempfile
 import shutil
 import socket
 import subprocess
@@ -137,6 +138,20 @@ def create_database(port, name):
     psql(port, "postgres", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
     psql(port, "postgres", 'CREATE DATABASE "%s"' % name)
     return "postgresql://signflow@127.0.0.1:%d/%s" % (port, name)
+
+
+def own_server(name, daemons, body):
+    """Runs body(folder, port) on a server of its own (a test that restarts
+    or pauses it must not do so to the one the other tests share); then
+    kills the test's daemons and stops the server, whatever happened."""
+    folder = os.path.join(tempfile.gettempdir(), "signflow-pg-%s-%d" % (name, os.getpid()))
+    port = start(folder)
+    try:
+        body(folder, port)
+    finally:
+        for d in daemons:
+            d.kill9()
+        stop(folder, quiet=True)
 
 
 if __name__ == "__main__":

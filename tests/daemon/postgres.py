@@ -13,7 +13,6 @@ which it restarts):
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -40,14 +39,7 @@ def run(args, **kw):
 
 def test(binary, source, work, daemons):
     # A server of its own: the shared one of the other tests is not restarted.
-    folder = os.path.join(tempfile.gettempdir(), "signflow-pg-restart-%d" % os.getpid())
-    port = pgserver.start(folder)
-    try:
-        body(binary, work, daemons, folder, port)
-    finally:
-        for d in daemons:
-            d.kill9()
-        pgserver.stop(folder, quiet=True)
+    pgserver.own_server("restart", daemons, lambda folder, port: body(binary, work, daemons, folder, port))
 
 
 def body(binary, work, daemons, folder, port):

@@ -135,6 +135,8 @@ http::Handler Front::handler() {
     };
 }
 
+void Front::taking_over() { forwarder_.target("", 0); }
+
 void Front::lead() {
     forwarder_.target("", 0);
     leading_.store(true, std::memory_order_release);
@@ -166,8 +168,9 @@ void Front::leader_at(std::string const& address) {
     }
 }
 
-std::string Front::signature(std::int64_t t, std::string const& client, http::Request const& req) const {
-    return base::hmac_sha256_hex(key_, std::to_string(t) + "\n" + client + "\n" + req.method + " " + req.target);
+std::string Front::signature(std::int64_t t, std::string const& client, std::string const& method,
+                             std::string const& target) const {
+    return base::hmac_sha256_hex(key_, std::to_string(t) + "\n" + client + "\n" + method + " " + target);
 }
 
 bool Front::from_our_standby(http::Request& req) const {
@@ -194,7 +197,8 @@ bool Front::from_our_standby(http::Request& req) const {
     }
     std::int64_t const now = base::now_ms() / 1000;
     if (t < now - 60 || t > now + 60) return false;
-    if (!base::equal_constant_time(signed_.substr(comma + 4), signature(t, client, req))) return false;
+    if (!base::equal_constant_time(signed_.substr(comma + 4), signature(t, client, req.method, req.target)))
+        return false;
     if (plausible_address(client)) req.remote = client;
     return true;
 }
@@ -207,10 +211,15 @@ void Front::forward(http::Request&& req, http::Respond respond) {
         r.headers.emplace_back("Retry-After", "1");
         return respond(std::move(r));
     }
-    std::int64_t const t = base::now_ms() / 1000;
-    std::vector<std::pair<std::string, std::string>> extra = {
-        {client_field, req.remote}, {token_field, "t=" + std::to_string(t) + ",v1=" + signature(t, req.remote, req)}};
-    forwarder_.forward(std::move(req), std::move(extra), [respond = std::move(respond)](http::Forwarded f) {
+    // Signed as it is sent (a request may wait for a connection, a spooled
+    // upload take a while to send).
+    auto fields = [this, client = req.remote, method = req.method, target = req.target] {
+        std::int64_t const t = base::now_ms() / 1000;
+        return std::vector<std::pair<std::string, std::string>>{
+            {client_field, client},
+            {token_field, "t=" + std::to_string(t) + ",v1=" + signature(t, client, method, target)}};
+    };
+    forwarder_.forward(std::move(req), {}, [respond = std::move(respond)](http::Forwarded f) {
         if (f.answered) return respond(std::move(f.response));
         http::Response r;
         if (!f.delivered) {
@@ -222,7 +231,7 @@ void Front::forward(http::Request&& req, http::Respond respond) {
         }
         r.headers.emplace_back("Retry-After", "1");
         respond(std::move(r));
-    });
+    }, std::move(fields));
 }
 
 }  // namespace signflow::app

@@ -52,6 +52,7 @@ public:
     Front(boost::asio::io_context& io, std::string const& code_secret, http::Handler local,
           engine::LogFn log);
     http::Handler handler();
+    void taking_over();                             // forward nowhere (503) until lead()
     void lead();                                    // from now on, answer here
     bool leading() const { return leading_; }
     void leader_at(std::string const& address);     // http://HOST:PORT ("" none known)
@@ -59,7 +60,8 @@ public:
 private:
     void forward(http::Request&& req, http::Respond respond);
     bool from_our_standby(http::Request& req) const;  // strips our fields; true when the signature holds
-    std::string signature(std::int64_t t, std::string const& client, http::Request const& req) const;
+    std::string signature(std::int64_t t, std::string const& client, std::string const& method,
+                          std::string const& target) const;
 
     std::string key_;
     http::Handler local_;

@@ -44,11 +44,22 @@ Lead::~Lead() {
     }
     wake_.notify_all();
     if (keeper_.joinable()) keeper_.join();
+    if (beater_.joinable()) beater_.join();
 }
 
 void Lead::set_beat(std::function<void(bool)> beat) {
-    std::lock_guard lock(mutex_);
-    beat_ = std::move(beat);
+    // Its own thread: a slow announcement (a new connection to a database
+    // that is slow to answer) never delays a renewal or a takeover.
+    beater_ = std::thread([this, beat = std::move(beat)] {
+        std::unique_lock lock(mutex_);
+        do {
+            bool const leading = leading_;
+            lock.unlock();
+            beat(leading);
+            lock.lock();
+        } while (!wake_.wait_for(lock, leading_ ? ttl_ / 3 : std::min<std::chrono::milliseconds>(std::chrono::seconds(1), ttl_ / 4),
+                                 [&] { return stopping_; }));
+    });
 }
 
 void Lead::cancel() {
@@ -80,6 +91,10 @@ bool Lead::attempt() {
         return false;
     }
     store_.fence(holder_, epoch_);
+    {
+        std::lock_guard lock(mutex_);
+        leading_ = true;
+    }
     log_(engine::LogLevel::info, "leading the database as " + holder_ + " (epoch " + std::to_string(epoch_) + ")");
     return true;
 }
@@ -92,12 +107,6 @@ bool Lead::take() {
             log_(engine::LogLevel::info, "standing by as " + holder_ + ": the database is led by " + held_by_ +
                                              "; forwarding requests to it, taking over when its lease runs out");
         said = true;
-        std::function<void(bool)> beat;
-        {
-            std::lock_guard lock(mutex_);
-            beat = beat_;
-        }
-        if (beat) beat(false);
         std::unique_lock lock(mutex_);
         if (wake_.wait_for(lock, poll, [&] { return stopping_; })) return false;
     }
@@ -108,7 +117,6 @@ void Lead::keep(std::function<void(std::string const&)> lost) {
     keeper_ = std::thread([this, lost = std::move(lost)] {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, ttl_ / 3, [&] { return stopping_; })) {
-            auto beat = beat_;
             lock.unlock();
             std::string why;
             try {
@@ -120,7 +128,6 @@ void Lead::keep(std::function<void(std::string const&)> lost) {
                 // daemon's commits are fenced, and its next renewal says so.
             }
             if (!why.empty()) return lost(why);
-            if (beat) beat(true);
             lock.lock();
         }
     });
@@ -133,6 +140,8 @@ void Lead::release() {
     }
     wake_.notify_all();
     if (keeper_.joinable()) keeper_.join();
+    if (beater_.joinable()) beater_.join();
+    if (epoch_ == 0) return;  // (never led)
     try {
         store_.release_lead(holder_, epoch_);
     } catch (std::exception const&) {

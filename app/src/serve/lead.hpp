@@ -34,15 +34,17 @@ public:
     bool attempt();
     // Ends a take() waiting on another thread (a SIGTERM while standing by).
     void cancel();
-    // `beat` is called on every poll while standing by (false) and every
-    // renewal while leading (true), on the polling thread: where the daemon
-    // says who it is (storage::DaemonStore::announce).
+    // Calls `beat` now and then, on a thread of its own, until release() or
+    // cancel(): every poll while standing by (false), every third of the
+    // lease while leading (true). Where the daemon says who it is
+    // (storage::DaemonStore::announce). Call once.
     void set_beat(std::function<void(bool leading)> beat);
     // Renews the lease every third of its length, on a thread of its own;
     // calls `lost` when it is no longer this daemon's.
     void keep(std::function<void(std::string const&)> lost);
     // Gives the lead up now (a clean stop), so that a standby takes over at
-    // once.
+    // once; stops the renewals and the beats. Call on the thread that took
+    // the lead, or once it has (not while take() may still succeed).
     void release();
 
     std::string const& holder() const { return holder_; }
@@ -55,7 +57,8 @@ private:
     std::string holder_;
     std::int64_t epoch_ = 0;
     std::string held_by_;  // who led at the last attempt that failed
-    std::function<void(bool)> beat_;  // guarded by mutex_
+    bool leading_ = false;  // guarded by mutex_
+    std::thread beater_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -195,6 +195,14 @@ int run_serve(ServeOptions const& o) {
     if (config.empty() && fs::exists(rules / "signflow.toml")) config = rules / "signflow.toml";
     if (!engine::is_known_zone(o.timezone)) throw InputError("--timezone: unknown time zone `" + o.timezone + "`");
     auto [host, port] = split_listen(o.listen);
+    if (!o.advertise.empty()) {
+        auto colon = o.advertise.rfind(':');
+        bool ok = colon != std::string::npos && colon > 0 && colon + 1 < o.advertise.size() &&
+                  o.advertise.find('/') == std::string::npos;
+        for (std::size_t i = colon == std::string::npos ? 0 : colon + 1; ok && i < o.advertise.size(); ++i)
+            ok = o.advertise[i] >= '0' && o.advertise[i] <= '9';
+        if (!ok) throw InputError("--advertise wants HOST:PORT (where the other daemons reach this one), e.g. 10.0.0.5:8080");
+    }
 
     auto catalog = make_catalog(config.string());
     if (auto* pdf = dynamic_cast<PdfTemplateCatalog*>(catalog.get())) pdf->set_base(rules);
@@ -346,14 +354,16 @@ int run_serve(ServeOptions const& o) {
     if (lead && led_at_once) keep_lead(*lead, log);
     if (led_at_once) {
         try {
-            runtime.start();
-        } catch (std::exception const& e) {
-            throw InputError(std::string("cannot start: ") + e.what());
-        }
-        try {
             ensure_first_key(store, files_anchor, log);
         } catch (std::exception const& e) {
+            if (lead) lead->release();
             throw InputError(e.what());
+        }
+        try {
+            runtime.start();
+        } catch (std::exception const& e) {
+            if (lead) lead->release();
+            throw InputError(std::string("cannot start: ") + e.what());
         }
     }
     if (o.open)
@@ -419,6 +429,7 @@ int run_serve(ServeOptions const& o) {
     try {
         listening = std::make_unique<http::Server>(io, host, port, front.handler(), limits);
     } catch (std::exception const& e) {
+        if (lead && led_at_once) lead->release();
         throw InputError("cannot listen on " + o.listen + ": " + e.what());
     }
     http::Server& server = *listening;
@@ -464,7 +475,10 @@ int run_serve(ServeOptions const& o) {
             announce_failed = true;
         }
     };
-    if (lead) lead->set_beat(announce);
+    if (lead) {
+        if (!led_at_once) announce(false);  // where the leader is, before the first request
+        lead->set_beat(announce);
+    }
 
     // Where to send a first event.
     auto say_serving = [&] {
@@ -501,10 +515,11 @@ int run_serve(ServeOptions const& o) {
     std::mutex phase_mutex;
     bool running = led_at_once;
     bool stopping = false;
+    // (the lease, if this daemon took it meanwhile, is given back on the
+    // thread that took it, below)
     auto stop_standing_by = [&] {
         if (lead) lead->cancel();
         server.stop([&] {
-            if (lead) lead->release();
             signals.cancel();
             io.stop();
         });
@@ -571,6 +586,8 @@ int run_serve(ServeOptions const& o) {
     auto work = asio::make_work_guard(io);
 
     unsigned n = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
+    // Standing by, this thread waits for the lead: another serves meanwhile.
+    if (!led_at_once) n = std::max(n, 2u);
     std::vector<std::thread> threads;
     // A read of the store on a shard's thread while the database cannot be
     // reached (PostgreSQL restarting) throws out of its handler: that one
@@ -593,12 +610,15 @@ int run_serve(ServeOptions const& o) {
     std::string start_failure;
     if (!led_at_once) {
         bool const led = lead->take();
-        if (led) keep_lead(*lead, log);
+        if (led) {
+            keep_lead(*lead, log);
+            front.taking_over();  // (not to the former leader any more: 503 until this one serves)
+        }
         std::unique_lock phase(phase_mutex);
         if (led && !stopping) {
             try {
-                runtime.start();
                 ensure_first_key(store, files_anchor, log);
+                runtime.start();
                 running = true;
             } catch (std::exception const& e) {
                 start_failure = std::string("cannot start: ") + e.what();
@@ -610,14 +630,28 @@ int run_serve(ServeOptions const& o) {
             phase.unlock();
             announce(true);
             say_serving();
-        } else if (!stopping) {
-            stopping = true;
-            phase.unlock();
-            stop_standing_by();
+        } else {
+            if (led) lead->release();  // a stop came first, or the start failed: the next daemon takes over at once
+            if (!stopping) {
+                stopping = true;
+                phase.unlock();
+                stop_standing_by();
+            }
         }
     }
     run();
     for (auto& t : threads) t.join();
+    if (lead) {
+        lead->cancel();
+        if (!running) {
+            try {
+                store.leave(self.holder);
+            } catch (std::exception const&) {
+                // (its row is shown as gone once it is not refreshed)
+            }
+        }
+        lead.reset();  // its threads end before what they use is destroyed
+    }
     if (!start_failure.empty()) throw InputError(start_failure);
     // Uploads being read and pages being drawn use the runtime and the
     // store: they end before either is destroyed.

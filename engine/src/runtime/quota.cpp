@@ -63,7 +63,17 @@ std::optional<QuotaRefusal> QuotaBook::take(Definition const& d, json const& eve
         std::string name = d.name() + "#" + std::to_string(k) + "|" + key_text;
         auto slot = std::make_pair(name, to_millis(begin));
         auto it = counts_.find(slot);
-        if (it == counts_.end()) it = counts_.emplace(slot, store_.quota_count(name, to_millis(begin))).first;
+        if (it == counts_.end()) {
+            std::int64_t stored = 0;
+            try {
+                stored = store_.quota_count(name, to_millis(begin));
+            } catch (...) {
+                // (the database away: nothing taken, the earlier quotas' counts given back)
+                for (auto const& m : mine) counts_[{m.quota, m.period_start_ms}] -= m.delta;
+                throw;
+            }
+            it = counts_.emplace(slot, stored).first;
+        }
         if (it->second >= q.limit) {
             for (auto const& m : mine) counts_[{m.quota, m.period_start_ms}] -= m.delta;
             std::string what = "quota `" + std::to_string(q.limit) + " envelopes per " + q.period +

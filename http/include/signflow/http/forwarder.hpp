@@ -8,8 +8,9 @@
 // costs one local round trip, not a connect), at most `max_connections` at
 // once: further requests wait, in order, for one to come free. A request
 // whose reused connection turns out to have been closed by the target before
-// it read a byte is sent again on a fresh connection; none other is ever
-// sent twice.
+// it read a byte is sent again on a fresh connection, when that is harmless
+// (the request had not gone out whole, or it is a GET, HEAD or OPTIONS, or
+// carries an Idempotency-Key); none other is ever sent twice.
 //
 // Beast stays in src/forwarder.cpp.
 #include "signflow/http/server.hpp"
@@ -57,10 +58,12 @@ public:
     void target(std::string const& host, std::uint16_t port);
 
     // Sends `request` (its body, or the file it was spooled to) with its own
-    // header fields less the hop-by-hop ones, plus `extra`; calls `done`
-    // once, on an io_context thread.
+    // header fields less the hop-by-hop ones, plus `extra`, plus what
+    // `fields` gives each time the request goes out (a signature with the
+    // time of sending); calls `done` once, on an io_context thread.
     void forward(Request request, std::vector<std::pair<std::string, std::string>> extra,
-                 std::function<void(Forwarded)> done);
+                 std::function<void(Forwarded)> done,
+                 std::function<std::vector<std::pair<std::string, std::string>>()> fields = {});
 
     struct Impl;
 
