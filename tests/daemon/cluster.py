@@ -12,9 +12,8 @@ restarted; the leader SIGSTOPped past its lease, then SIGCONTed (it exits
 - every acknowledged start and signer act exists exactly once (an
   unacknowledged one, cut off, may exist once);
 - the journal's epochs never go back (no two owners at once);
-- audit chains verify (`signflow audit verify`): every signed envelope's
-  and a random sample of the others (a process per chain: all of them
-  would outlast the test's time);
+- every audit chain verifies (`signflow audit verify`, a process per
+  envelope);
 - every due reminder (1 minute) fired exactly once;
 - every outbox row was delivered, under its stable key;
 - the quota was not exceeded;
@@ -149,7 +148,7 @@ def body(binary, work, daemons, folder, port):
             serving = c.serving()
             if serving:
                 return random.choice(serving)
-            time.sleep(0.05)
+            time.sleep(0.15)  # (every envelope's chain is verified at the end, a process each)
         return None
 
     def attempt(send):
@@ -172,7 +171,7 @@ def body(binary, work, daemons, folder, port):
                 return r
             if r is not None:
                 note(r.status, repr(r))
-            time.sleep(0.05)
+            time.sleep(0.15)  # (every envelope's chain is verified at the end, a process each)
         counts["other"].append("no final answer within 60 s")
         return None
 
@@ -239,7 +238,7 @@ def body(binary, work, daemons, folder, port):
                     counts["uncertain"] += 1
                 else:
                     note(r.status, repr(r))
-            time.sleep(0.05)
+            time.sleep(0.15)  # (every envelope's chain is verified at the end, a process each)
 
     threads = [threading.Thread(target=sender, args=(n,), daemon=True) for n in range(4)]
     for t in threads:
@@ -268,7 +267,7 @@ def body(binary, work, daemons, folder, port):
                 took = time.monotonic() - since
                 takeovers.append((what, took))
                 return
-            time.sleep(0.05)
+            time.sleep(0.15)  # (every envelope's chain is verified at the end, a process each)
         takeovers.append((what, time.monotonic() - since))
 
     def restart_exited():
@@ -385,8 +384,7 @@ def body(binary, work, daemons, folder, port):
         return env, p.returncode, p.stdout + p.stderr
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(4) as pool:
-        sample = sorted(signed)[:100] + random.sample(sorted(stored - signed), min(100, len(stored - signed)))
-        bad = [(e, code, out) for e, code, out in pool.map(verify, sample) if code != 0]
+        bad = [(e, code, out) for e, code, out in pool.map(verify, sorted(stored)) if code != 0]
     check(not bad, "audit chains that do not verify: %r" % bad[:3])
 
     for what, took in takeovers:

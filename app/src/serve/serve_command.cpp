@@ -354,6 +354,7 @@ int run_serve(ServeOptions const& o) {
     if (lead && led_at_once) keep_lead(*lead, log);
     if (led_at_once) {
         try {
+            store.migrate();  // (runtime.start() would; the first key needs the schema first)
             ensure_first_key(store, files_anchor, log);
         } catch (std::exception const& e) {
             if (lead) lead->release();
