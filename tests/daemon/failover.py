@@ -187,6 +187,15 @@ def test(binary, source, work, daemons):
     c = standby(binary, work, rules2, db, "c")
     daemons.append(c)
     c.token = a.token
+    # A standby stopped cleanly: exit 0, and it leaves the members.
+    s = standby(binary, work, rules, db, "s")
+    daemons.append(s)
+    s.token = a.token
+    wait_until("the standby is a member", lambda: any(m["address"] == "http://127.0.0.1:%d" % s.port
+                                                       for m in a2.get_ok("/v1/cluster")["members"]), timeout=10)
+    s.stop_clean()
+    check(not any(m["address"] == "http://127.0.0.1:%d" % s.port for m in a2.get_ok("/v1/cluster")["members"]),
+          "a standby stopped cleanly leaves the members")
     old_version = a2.instance(ledger["k-0"])["version"]
     def two_versions():
         warnings = c.get_ok("/v1/cluster")["warnings"]

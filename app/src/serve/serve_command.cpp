@@ -643,15 +643,14 @@ int run_serve(ServeOptions const& o) {
     run();
     for (auto& t : threads) t.join();
     if (lead) {
-        lead->cancel();
+        lead.reset();  // its threads (renewals, announcements) end before what they use is destroyed
         if (!running) {
             try {
-                store.leave(self.holder);
+                store.leave(self.holder);  // (after the last announcement)
             } catch (std::exception const&) {
                 // (its row is shown as gone once it is not refreshed)
             }
         }
-        lead.reset();  // its threads end before what they use is destroyed
     }
     if (!start_failure.empty()) throw InputError(start_failure);
     // Uploads being read and pages being drawn use the runtime and the
