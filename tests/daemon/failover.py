@@ -19,7 +19,6 @@
   (read from the database), new ones start under the new one.
 """
 
-import http.client
 import os
 import signal
 import subprocess
@@ -60,18 +59,6 @@ def security_events_from(d, ip):
     r = d.get("/v1/security-events?limit=1000")
     check(r.status == 200, "security events: %r" % r)
     return [e for e in r.json["events"] if e["ip"] == ip]
-
-
-def request_from(d, source, method, path, headers):
-    """A request to `d` from another loopback address (127.0.0.x)."""
-    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10, source_address=(source, 0))
-    try:
-        conn.request(method, path, headers=headers)
-        r = conn.getresponse()
-        r.read()
-        return r.status
-    finally:
-        conn.close()
 
 
 def healthy(d):
@@ -125,13 +112,14 @@ def test(binary, source, work, daemons):
     check(cluster["warnings"] == [], "one version of each workflow: no warning: %r" % cluster["warnings"])
     # The client's address reaches the leader (a refused key is a security
     # event naming it); a client's own forwarding fields are not believed.
-    status = request_from(b, "127.0.0.2", "GET", "/v1/instances", {"Authorization": "Bearer sf_not_a_key"})
+    status = harness.status_from(b.port, "127.0.0.2", "GET", "/v1/instances",
+                                 {"Authorization": "Bearer sf_not_a_key"})
     check(status == 401, "a bad key through the standby: 401, got %d" % status)
     wait_until("the leader records the client's address, not the standby's",
                lambda: security_events_from(a, "127.0.0.2"), timeout=10)
-    status = request_from(a, "127.0.0.3", "GET", "/v1/instances",
-                          {"Authorization": "Bearer sf_not_a_key", "X-Signflow-Client": "10.9.9.9:1",
-                           "X-Signflow-Forward": "0" * 64})
+    status = harness.status_from(a.port, "127.0.0.3", "GET", "/v1/instances",
+                                 {"Authorization": "Bearer sf_not_a_key", "X-Signflow-Client": "10.9.9.9:1",
+                                  "X-Signflow-Forward": "0" * 64})
     check(status == 401, "a bad key with forged forwarding fields: 401, got %d" % status)
     wait_until("the forged address is not believed", lambda: security_events_from(a, "127.0.0.3"), timeout=10)
     check(not security_events_from(a, "10.9.9.9"), "a forged forwarding field was believed")

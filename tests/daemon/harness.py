@@ -141,6 +141,19 @@ def _ephemeral_range():
         return 32768, 60999
 
 
+def status_from(port, source, method, path, headers=None):
+    """The status of one request to 127.0.0.1:port sent from another
+    loopback address (127.0.0.x): a second client, as the daemon sees it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        conn.request(method, path, headers=headers or {})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
+
+
 def free_port():
     """A port that was free a moment ago (bound, then released).
 

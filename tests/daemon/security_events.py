@@ -8,7 +8,6 @@ loopback addresses in 0.8 s, each a synchronous, fsync'd insert on an HTTP
 thread, bypassing the security events' own limiter.
 """
 
-import http.client
 import os
 import sys
 import time
@@ -23,14 +22,7 @@ BURST, RATE = 50, 10  # SecurityEvents' limits
 
 
 def guess(port, address, n):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(address, 0))
-    try:
-        conn.request("GET", "/sign/%s" % ("A%042d" % n))
-        r = conn.getresponse()
-        r.read()
-        return r.status
-    finally:
-        conn.close()
+    return harness.status_from(port, address, "GET", "/sign/%s" % ("A%042d" % n))
 
 
 def rows(db):
